@@ -1,0 +1,7 @@
+"""geoaccess: travel-time accessibility for probation services.
+
+How long does it take a person on probation to reach the office, group
+programme or unpaid-work site they must attend, and can they get home again?
+"""
+
+__version__ = "0.1.0"

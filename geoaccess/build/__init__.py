@@ -1,0 +1,107 @@
+"""Build a data pack from the raw open data (``geoaccess data build``).
+
+The pack is everything geoaccess reads at run time; the raw sources are read
+only here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from geoaccess.build import places, transport
+from geoaccess.build.sources import SOURCES
+from geoaccess.build.sources_md import sources_markdown
+from geoaccess.build.venues import venue_records
+from geoaccess.build.writer import MANIFEST_NAME, PackWriter
+from geoaccess.errors import DataPackError
+
+AREA = ("Cumbria and north Lancashire: the nine councils of Cumberland, Westmorland and Furness, "
+        "Lancaster, Preston, Blackpool, Wyre, Fylde, Ribble Valley and South Ribble")
+
+
+def build_pack(source: Path, target: Path, pack_name: str = "cumbria") -> dict:
+    """Build the pack from ``source`` (the folder holding ``data/`` and ``facts/``) into ``target``.
+
+    Returns the manifest. All or nothing: a failure leaves any existing pack untouched.
+    """
+    source = Path(source)
+    if not (source / "data").is_dir() or not (source / "facts").is_dir():
+        raise DataPackError(f"{source} is not a source folder: it needs data/ and facts/ inside")
+    for item in SOURCES.values():
+        item.locate(source)
+    writer = PackWriter(Path(target), pack_name, AREA)
+    try:
+        excluded = _write_tables(writer, source)
+        manifest = writer.publish(sources_markdown(writer.manifest(), excluded))
+    except BaseException:
+        writer.abandon()
+        raise
+    write_data_sources(Path(target).parent)
+    return manifest
+
+
+def write_data_sources(root: Path) -> None:
+    """``SOURCES.md`` of the data folder: every pack's sources and attributions, in one file."""
+    packs = sorted(p for p in root.glob("*/SOURCES.md"))
+    text = "# Data sources\n\nOne section per data pack in this folder, as its build wrote it.\n\n"
+    text += "\n".join(p.read_text(encoding="utf-8").replace("# Sources of", "## Sources of", 1)
+                       .replace("\n## ", "\n### ") for p in packs)
+    tmp = root / ".SOURCES.md.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(root / "SOURCES.md")
+
+
+def _write_tables(writer: PackWriter, source: Path) -> list[str]:
+    """Write every table into the staging folder; returns venues excluded, with reasons."""
+    lsoas = places.read_lsoas(source)
+    writer.write_table("districts.parquet", places.districts(lsoas), sources=["lsoa21", "lad_names"],
+                       description="Reporting districts (the six pre-2023 Cumbrian districts and seven "
+                                   "Lancashire districts), dissolved from the simplified 2021 LSOAs")
+    writer.write_table("lsoa21.parquet", places.lsoas_with_population(source, lsoas),
+                       sources=["lsoa21", "population"],
+                       description="2021 LSOAs, simplified (shared borders kept), with Census 2021 "
+                                   "usual residents by age band")
+    writer.write_table("land.parquet", places.land_mask(places.read_lsoas(source, simplify=False)),
+                       sources=["lsoa21"],
+                       description="Land mask: union of the coast-clipped 2021 LSOAs")
+    postcodes = places.postcodes(source, lsoas)
+    writer.write_table("postcodes.parquet", postcodes, sources=["codepoint"],
+                       description="Live postcodes in the area: Code-Point Open position, 2021 LSOA, "
+                                   "council and reporting district")
+    writer.write_table("postcodes_terminated.parquet",
+                       places.postcodes_terminated(source, set(postcodes["postcode"])),
+                       sources=["ons_postcodes"],
+                       description="Terminated postcodes with their dates (ONS lookup, May 2022)")
+    writer.write_table("postcodes_outside.parquet", places.postcodes_outside(source),
+                       sources=["codepoint", "lad_names"],
+                       description="Live postcodes in the study box but outside the area, with council")
+    writer.write_table("postcode_sectors.parquet", places.sectors(source), sources=["sectors"],
+                       description="Postcode sector centroids")
+    stations = transport.stations(source)
+    writer.write_table("rail_stations.parquet", stations, sources=["stations", "msn", "naptan_rail"],
+                       description="National Rail stations with CRS, TIPLOC and NaPTAN codes")
+    writer.write_table("rail_lines.parquet", transport.rail_lines(source), sources=["rail_lines"],
+                       description="Simplified rail line geometry")
+    writer.write_table("stops.parquet", transport.stops(source), sources=["naptan"],
+                       description="Active NaPTAN stops")
+    return _write_venues(writer, source, postcodes, stations)
+
+
+def _write_venues(writer: PackWriter, source: Path, postcodes, stations) -> list[str]:
+    """Write the venue registry, validated by the same code that reads users' venue files."""
+    from geoaccess.pack import Pack
+    from geoaccess.venues import read_venue_file, venues_geojson
+
+    features, excluded = venue_records(source, postcodes, stations, transport.all_stop_positions(source))
+    (writer.staging / MANIFEST_NAME).write_text(json.dumps(writer.manifest()), encoding="utf-8")
+    draft = writer.staging / "venues-draft.geojson"
+    draft.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    venues = read_venue_file(draft, Pack(writer.staging))
+    draft.unlink()
+    writer.write_json("venues.geojson", venues_geojson(venues), rows=len(venues),
+                      columns=list(venues_geojson(venues[:1])["features"][0]["properties"]),
+                      sources=["venue_facts", "codepoint", "stations", "naptan"],
+                      description="Venue registry (GeoJSON): kind, address, position and how it was "
+                                  "found, programmes with sessions, opening days, source, confidence")
+    return excluded

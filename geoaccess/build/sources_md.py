@@ -1,0 +1,54 @@
+"""Write ``SOURCES.md``: every source's title, date, licence and attribution, and the assumptions."""
+
+from __future__ import annotations
+
+from geoaccess.build.venues import CURATION
+
+
+def sources_markdown(manifest: dict, excluded_venues: list[str]) -> str:
+    """The pack's ``SOURCES.md`` text."""
+    lines = [
+        f"# Sources of the `{manifest['pack']}` data pack",
+        "",
+        f"Area: {manifest['area']}.",
+        "",
+        "Built by `geoaccess data build` from open data; nothing here was measured by geoaccess.",
+        "Every map and export made from this pack carries the attributions below.",
+        "",
+        "## Sources",
+        "",
+        "| source | date | licence | attribution |",
+        "|---|---|---|---|",
+    ]
+    for source in manifest["sources"].values():
+        lines.append(f"| {source['title']} (`{source['path']}`) | {source['date']} | {source['licence']} "
+                     f"| {source['attribution']} |")
+    lines += ["", "## Files", "", "| file | rows | what | from |", "|---|---|---|---|"]
+    for entry in manifest["files"]:
+        lines.append(f"| `{entry['file']}` | {entry['rows']:,} | {entry['description']} "
+                     f"| {', '.join(entry['sources'])} |")
+    lines += [
+        "",
+        "## Assumptions and estimates",
+        "",
+        "- Venue positions: a postcode's Code-Point Open centroid where the cited source gives a "
+        "postcode; the source's own coordinates where it gives those (their confidence is kept); "
+        "otherwise the venue is marked `confidence: approximate` and placed at a stated stand-in "
+        "(a town's railway station, or the mean of a locality's NaPTAN stops). Each venue's "
+        "`position_basis` says which.",
+        "- Programme session days and times and office opening days are not given by any source "
+        f"except where noted; those in `geoaccess/build/{CURATION.name}` are assumptions, marked "
+        "`basis: assumed` on every programme. Replace them with a venue file of your own.",
+        "- The inspection (HMI Probation, 2017) places BBR and TSP in Carlisle and Preston, the "
+        "Northumbria sex-offender group in Carlisle and sometimes Kendal, unpaid work at Bendrigg, "
+        "and says Penrith opens one day a week; the buildings and days are assumptions.",
+        "- LSOA and district polygons are simplified by 30 m with shared borders kept, so a point "
+        "within about 30 m of a border may be assigned to the neighbour; postcodes keep the LSOA "
+        "the source gives them.",
+        "- Terminated postcodes come from the ONS lookup of May 2022; postcodes terminated since then "
+        "are reported as not current.",
+    ]
+    if excluded_venues:
+        lines += ["", "## Facts rows not in the registry", ""]
+        lines += [f"- {item}" for item in excluded_venues]
+    return "\n".join(lines) + "\n"

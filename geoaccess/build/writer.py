@@ -1,0 +1,127 @@
+"""Write a data pack atomically, with its manifest and SOURCES.md.
+
+Files are written to a staging folder beside the target; only when every file
+and the manifest are complete is the staging folder moved into place, so a
+failed build never leaves a half-written pack.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geoaccess.build.sources import SOURCES
+
+MANIFEST_NAME = "manifest.json"
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class PackFile:
+    """One manifest entry."""
+
+    file: str
+    description: str
+    sources: list[str]  # keys into geoaccess.build.sources.SOURCES
+    licences: list[str]
+    dates: list[str]
+    rows: int
+    columns: list[str]
+    bytes: int
+    sha256: str
+
+
+class PackWriter:
+    """Collects a pack's files in a staging folder, then publishes them together."""
+
+    def __init__(self, target: Path, pack_name: str, area: str) -> None:
+        self.target = target
+        self.pack_name = pack_name
+        self.area = area
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self.staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-build-", dir=target.parent))
+        self.entries: list[PackFile] = []
+
+    def write_table(
+        self, name: str, frame: pd.DataFrame, *, description: str, sources: list[str]
+    ) -> None:
+        """Write a (Geo)DataFrame as (Geo)Parquet and record it in the manifest."""
+        path = self.staging / name
+        if isinstance(frame, gpd.GeoDataFrame):
+            frame.to_parquet(path, index=False, compression="zstd", schema_version="1.0.0")
+        else:
+            frame.to_parquet(path, index=False, compression="zstd")
+        self._record(path, description, sources, len(frame), [str(c) for c in frame.columns])
+
+    def write_json(
+        self, name: str, payload: object, *, rows: int, columns: list[str],
+        description: str, sources: list[str],
+    ) -> None:
+        """Write a JSON document (for example the venue GeoJSON) and record it."""
+        path = self.staging / name
+        path.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        self._record(path, description, sources, rows, columns)
+
+    def _record(
+        self, path: Path, description: str, sources: list[str], rows: int, columns: list[str]
+    ) -> None:
+        used = [SOURCES[key] for key in sources]
+        self.entries.append(PackFile(
+            file=path.name,
+            description=description,
+            sources=sources,
+            licences=sorted({s.licence for s in used}),
+            dates=[s.date for s in used],
+            rows=rows,
+            columns=columns,
+            bytes=path.stat().st_size,
+            sha256=sha256_of(path),
+        ))
+
+    def manifest(self) -> dict:
+        """The manifest document: pack identity, sources used, and every file."""
+        used = sorted({key for entry in self.entries for key in entry.sources})
+        return {
+            "pack": self.pack_name,
+            "area": self.area,
+            "format_version": 1,
+            "sources": {key: asdict(SOURCES[key]) for key in used},
+            "files": [asdict(e) for e in sorted(self.entries, key=lambda e: e.file)],
+        }
+
+    def publish(self, sources_md: str) -> dict:
+        """Write the manifest and SOURCES.md, then move the pack into place."""
+        manifest = self.manifest()
+        (self.staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n",
+                                                  encoding="utf-8")
+        (self.staging / "SOURCES.md").write_text(sources_md, encoding="utf-8")
+        old = self.target.with_name(f".{self.target.name}-old")
+        if old.exists():
+            shutil.rmtree(old)
+        if self.target.exists():
+            self.target.rename(old)
+        self.staging.chmod(0o755)  # mkdtemp makes it private
+        self.staging.rename(self.target)
+        if old.exists():
+            shutil.rmtree(old)
+        return manifest
+
+    def abandon(self) -> None:
+        """Remove the staging folder after a failed build."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+

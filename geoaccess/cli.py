@@ -1,0 +1,240 @@
+"""The ``geoaccess`` command line.
+
+Exit codes: 0 ok; 2 bad input (a one-line message on stderr); 3 no route found;
+4 the data pack is missing or damaged. Every query command takes ``--json``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from geoaccess import __version__
+from geoaccess.errors import BadInput, DataPackError, GeoaccessError, NoRoute
+
+EXIT_BAD_INPUT = 2
+EXIT_NO_ROUTE = 3
+EXIT_DATA_PACK = 4
+
+
+def _exit_code(error: GeoaccessError) -> int:
+    if isinstance(error, NoRoute):
+        return EXIT_NO_ROUTE
+    if isinstance(error, DataPackError):
+        return EXIT_DATA_PACK
+    return EXIT_BAD_INPUT
+
+
+def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a :class:`GeoaccessError` into a one-line message and the documented exit code."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except GeoaccessError as error:
+            message = " ".join(str(error).split())
+            click.echo(f"geoaccess: {message}", err=True)
+            sys.exit(_exit_code(error))
+
+    return wrapper
+
+
+def emit_json(payload: Any) -> None:
+    """Print ``payload`` as indented JSON."""
+    click.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+venues_option = click.option(
+    "--venues", "venues_file", type=click.Path(path_type=Path),
+    help="A venue file (GeoJSON or CSV) whose venues replace or add to the pack's.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="geoaccess")
+def main() -> None:
+    """geoaccess: can a person on probation reach their office, programme or unpaid-work site?"""
+
+
+@main.group()
+def data() -> None:
+    """Build and inspect data packs."""
+
+
+@data.command("build")
+@click.option("--source", required=True, type=click.Path(path_type=Path),
+              help="Folder holding the raw open data (data/) and cited facts (facts/).")
+@click.option("--pack", "pack_name", default="cumbria", show_default=True, help="Name of the pack.")
+@click.option("--out", "data_root", type=click.Path(path_type=Path),
+              help="Data folder to build into (default: the project's data/).")
+@reports_errors
+def data_build(source: Path, pack_name: str, data_root: Path | None) -> None:
+    """Build a data pack from raw open data; the old pack is replaced only on success."""
+    from geoaccess.build import build_pack
+    from geoaccess.settings import data_root as default_root
+
+    root = data_root or default_root()
+    manifest = build_pack(source, root / pack_name, pack_name)
+    total = sum(entry["bytes"] for entry in manifest["files"])
+    click.echo(f"built {root / pack_name}: {len(manifest['files'])} files, {total / 1e6:.1f} MB")
+
+
+@main.command()
+@json_option
+@click.option("--verify", is_flag=True, help="Check every file's SHA-256 against the manifest.")
+@reports_errors
+def info(as_json: bool, verify: bool) -> None:
+    """The data pack's provenance: sources, licences, dates and file counts."""
+    from geoaccess.pack import load_pack
+
+    pack = load_pack()
+    manifest = pack.manifest
+    problems = pack.verify() if verify else None
+    payload = {
+        "pack": manifest["pack"],
+        "path": str(pack.path),
+        "area": manifest["area"],
+        "total_bytes": sum(entry["bytes"] for entry in manifest["files"]),
+        "sources": [
+            {key: source[key] for key in ("title", "date", "licence", "attribution", "path")}
+            for source in manifest["sources"].values()
+        ],
+        "files": [
+            {key: entry[key] for key in ("file", "rows", "bytes", "sha256", "description", "sources")}
+            for entry in manifest["files"]
+        ],
+    }
+    if verify:
+        payload["verified"] = not problems
+        payload["problems"] = problems
+    if as_json:
+        emit_json(payload)
+    else:
+        click.echo(f"pack {payload['pack']} at {payload['path']} ({payload['total_bytes'] / 1e6:.1f} MB)")
+        click.echo(f"area: {payload['area']}")
+        click.echo("files:")
+        for entry in payload["files"]:
+            click.echo(f"  {entry['file']:<30} {entry['rows']:>8,} rows  {entry['description']}")
+        click.echo("sources:")
+        for source in payload["sources"]:
+            click.echo(f"  {source['title']} ({source['date']}; {source['licence']})")
+        if verify:
+            click.echo("verified: all files match the manifest" if not problems
+                       else "verification FAILED: " + "; ".join(problems))
+    if problems:
+        sys.exit(EXIT_DATA_PACK)
+
+
+@main.command()
+@click.argument("query")
+@json_option
+@reports_errors
+def geocode(query: str, as_json: bool) -> None:
+    """Position, LSOA and district of a postcode (any case or spacing) or 'lat,lon'."""
+    from geoaccess.geocode import geocode as run_geocode
+
+    location = run_geocode(query)
+    if as_json:
+        emit_json({**location.to_dict(), "modelled": False})
+        return
+    where = location.postcode or f"{location.lat:.5f},{location.lon:.5f}"
+    click.echo(f"{where}: {location.lat:.6f}, {location.lon:.6f} (E {location.easting:.0f}, "
+               f"N {location.northing:.0f}; {location.precision})")
+    click.echo(f"  LSOA {location.lsoa21} {location.lsoa21_name}; district {location.district}; "
+               f"council {location.council}")
+    click.echo(f"  source: {location.source}")
+
+
+@main.group()
+def venues() -> None:
+    """List, check and export the venue registry."""
+
+
+@venues.command("list")
+@click.option("--kind", help="Only venues of this kind (e.g. probation_office).")
+@click.option("--programme", help="Only venues holding this programme (BBR, TSP, NSOGP, UPW).")
+@venues_option
+@json_option
+@reports_errors
+def venues_list(kind: str | None, programme: str | None, venues_file: Path | None, as_json: bool) -> None:
+    """Every venue with its kind, position confidence and programmes."""
+    from geoaccess.venues import KINDS, PROGRAMMES, load_venues, venues_geojson
+
+    if kind and kind not in KINDS:
+        raise BadInput(f"--kind {kind!r} is not one of {', '.join(KINDS)}")
+    if programme and programme.upper() not in PROGRAMMES:
+        raise BadInput(f"--programme {programme!r} is not one of {', '.join(PROGRAMMES)}")
+    selected = [
+        v for v in load_venues(extra=venues_file)
+        if (not kind or v.kind == kind) and (not programme or v.offers(programme.upper()))
+    ]
+    if as_json:
+        emit_json(venues_geojson(selected))
+        return
+    for venue in selected:
+        programmes = "; ".join(
+            f"{p.code} {', '.join(s.label() for s in p.sessions)} ({p.basis})" for p in venue.programmes
+        )
+        click.echo(f"{venue.id:<34} {venue.kind_label:<18} {venue.town:<20} {venue.confidence:<12} "
+                   f"{programmes}")
+
+
+@venues.command("validate")
+@click.argument("path", type=click.Path(path_type=Path))
+@json_option
+@reports_errors
+def venues_validate(path: Path, as_json: bool) -> None:
+    """Check a venue file without using it; names every bad row."""
+    from geoaccess.venues import read_venue_file
+
+    checked = read_venue_file(path)
+    if as_json:
+        emit_json({"file": str(path), "valid": True, "venues": len(checked)})
+    else:
+        click.echo(f"{path}: {len(checked)} venue(s), all valid")
+
+
+@venues.command("export")
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="File to write: .geojson or .csv (a starting point for your own venue file).")
+@venues_option
+@reports_errors
+def venues_export(out: Path, venues_file: Path | None) -> None:
+    """Write the registry to a file you can edit and pass back with --venues."""
+    from geoaccess.venues import load_venues, write_venue_file
+
+    if not out.parent.is_dir():
+        raise BadInput(f"cannot write {out}: folder {out.parent} does not exist")
+    if out.suffix.lower() not in (".geojson", ".json", ".csv"):
+        raise BadInput(f"cannot write {out}: use a .geojson or .csv file name")
+    registry = load_venues(extra=venues_file)
+    write_venue_file(registry, out)
+    click.echo(f"wrote {len(registry)} venues to {out}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=4, show_default=True, type=int)
+@reports_errors
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the web app with the waitress production WSGI server."""
+    from waitress import serve as waitress_serve
+
+    from geoaccess.web import create_app
+
+    app = create_app()
+    click.echo(f"geoaccess serving on http://{host}:{port} (Ctrl+C to stop)")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="geoaccess")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""Folium's JavaScript and CSS from local files, never from a CDN.
+
+A folium page links Leaflet, jQuery, Bootstrap, Font Awesome, awesome-markers
+and a rotate stylesheet from CDNs; offline it renders a white page. Here every
+asset name folium uses maps to a file shipped in a Python package or vendored
+in ``web/static/vendor``, served under one URL prefix chosen by the caller.
+The layout under the prefix keeps each stylesheet's relative ``url()``
+references working (Leaflet ``images/``, Font Awesome ``../webfonts/``).
+
+``glyphicons_css`` (Bootstrap 3 icons, only for awesome-markers with
+``prefix="glyphicon"``) is dropped: no local copy exists and nothing here uses it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import cache
+from pathlib import Path
+
+import folium
+from branca.element import Element, Figure, Link
+
+from geoaccess.errors import GeoaccessError
+
+#: folium asset name -> path under the asset prefix.
+ASSETS: dict[str, str] = {
+    "leaflet": "leaflet/leaflet.js",
+    "jquery": "jquery/jquery.min.js",
+    "bootstrap": "bootstrap/js/bootstrap.min.js",
+    "awesome_markers": "awesome-markers/leaflet.awesome-markers.js",
+    "leaflet_css": "leaflet/leaflet.css",
+    "bootstrap_css": "bootstrap/css/bootstrap.min.css",
+    "awesome_markers_font_css": "fontawesome/css/all.min.css",
+    "awesome_markers_css": "awesome-markers/leaflet.awesome-markers.css",
+    "awesome_rotate_css": "folium/leaflet.awesome.rotate.css",
+}
+
+#: Asset names folium links that are deliberately left out (see module docstring).
+DROPPED = frozenset({"glyphicons_css"})
+
+#: Folders the stylesheets load files from by relative ``url()``: served whole.
+SUPPORT_DIRS = ("leaflet/images", "fontawesome/webfonts", "awesome-markers/images")
+
+
+class AssetError(GeoaccessError):
+    """A map needs a JavaScript or CSS file that has no local copy."""
+
+
+@cache
+def _roots() -> dict[str, Path]:
+    """First path segment under the prefix -> folder holding those files."""
+    import flask_bootstrap
+    from xstatic.pkg import font_awesome, jquery, leaflet
+
+    web = importlib.util.find_spec("geoaccess.web")  # located, not imported
+    if web is None or not web.submodule_search_locations:
+        raise AssetError("geoaccess.web is not installed: run pip install -e . in the checkout")
+    vendor = Path(next(iter(web.submodule_search_locations))) / "static" / "vendor"
+    return {
+        "leaflet": Path(leaflet.BASE_DIR),
+        "jquery": Path(jquery.BASE_DIR),
+        "fontawesome": Path(font_awesome.BASE_DIR),
+        "bootstrap": Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5",
+        "awesome-markers": vendor / "awesome-markers",
+        "folium": vendor / "folium",
+    }
+
+
+def _file(url_path: str) -> Path:
+    """Local file for a path under the prefix, e.g. ``leaflet/leaflet.js``."""
+    top, _, rest = url_path.partition("/")
+    return _roots()[top] / rest
+
+
+def resolve(name: str) -> Path:
+    """Local file for a folium asset name such as ``"leaflet_css"``."""
+    if name not in ASSETS:
+        raise AssetError(f"no local copy of folium asset {name!r}; known: {sorted(ASSETS)}")
+    return _file(ASSETS[name])
+
+
+@cache
+def served_files() -> dict[str, Path]:
+    """Every file to serve, keyed by its path under the asset prefix."""
+    files = {path: _file(path) for path in ASSETS.values()}
+    for folder in SUPPORT_DIRS:
+        for path in sorted(_file(folder).iterdir()):
+            if path.is_file():
+                files[f"{folder}/{path.name}"] = path
+    return files
+
+
+def local_url(name: str, url: str, asset_prefix: str) -> str:
+    """URL to use for a folium link: local for known assets, unchanged if already local.
+
+    Raises :class:`AssetError` for a remote URL with no local copy, so an
+    offline page never silently depends on a CDN.
+    """
+    if name in ASSETS:
+        return asset_prefix + ASSETS[name]
+    if "://" in url or url.startswith("//"):
+        raise AssetError(
+            f"map element links {name!r} from {url}: add a local copy to "
+            "geoaccess.maps.offline_assets.ASSETS"
+        )
+    return url
+
+
+class _LocalAssetHeader(Element):
+    """Figure header that points every JS/CSS link at a local file when rendered.
+
+    folium elements add their links to ``figure.header`` while the figure's
+    children render, just before the header itself renders; rewriting here
+    covers the map and any plugin element added to it.
+    """
+
+    def __init__(self, asset_prefix: str) -> None:
+        super().__init__()
+        self.asset_prefix = asset_prefix
+
+    def render(self, **kwargs: object) -> str:
+        for name, child in self._children.items():
+            if isinstance(child, Link):
+                child.url = local_url(name, child.url, self.asset_prefix)
+        return super().render(**kwargs)
+
+
+def _offline_figure(asset_prefix: str) -> Figure:
+    """A branca Figure whose header serves assets from ``asset_prefix``."""
+    figure = Figure()
+    header = _LocalAssetHeader(asset_prefix)
+    for name, child in figure.header._children.items():
+        header.add_child(child, name=name)
+    header._parent = figure
+    figure.header = header
+    return figure
+
+
+def offline_map(*, asset_prefix: str, **folium_kwargs: object) -> folium.Map:
+    """A folium Map that loads nothing from the internet.
+
+    Parameters
+    ----------
+    asset_prefix
+        URL prefix the files of :func:`served_files` are served under,
+        ending in ``/`` (e.g. ``"/vendor/"``).
+    **folium_kwargs
+        Passed to :class:`folium.Map`. ``tiles`` defaults to ``None`` (no
+        basemap); a tile URL template, if given, must be a local path.
+    """
+    if not asset_prefix.endswith("/"):
+        raise ValueError(f"asset_prefix must end with '/': {asset_prefix!r}")
+    tiles = folium_kwargs.setdefault("tiles", None)
+    if tiles is not None and not (isinstance(tiles, str) and tiles.startswith("/")):
+        raise AssetError(f"tiles must be None or a local URL template like '/tiles/...': {tiles!r}")
+    fmap = folium.Map(**folium_kwargs)
+    fmap.default_css = [(n, u) for n, u in fmap.default_css if n not in DROPPED]
+    fmap.add_to(_offline_figure(asset_prefix))
+    return fmap

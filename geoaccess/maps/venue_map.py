@@ -1,0 +1,248 @@
+"""A Folium map of the venue registry, one layer per kind of venue.
+
+Markers are Leaflet DivIcons: an Okabe-Ito colour (safe for colour-blind
+readers) plus a Font Awesome glyph per kind, so kinds differ by shape as well
+as colour; a dashed outline marks an approximate position. Every text taken
+from the registry is HTML-escaped and handed to Leaflet as a JSON string
+(folium's Popup and Tooltip put text in JavaScript template literals, where
+``${...}`` would run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from html import escape
+from typing import TYPE_CHECKING
+
+import folium
+from branca.element import Element, MacroElement
+from folium.template import Template
+
+from geoaccess.maps.offline_assets import offline_map
+from geoaccess.venues import KINDS
+
+if TYPE_CHECKING:
+    import geopandas
+
+    from geoaccess.venues import Programme, Venue
+
+DATA_ATTRIBUTION = (
+    "Contains OS data © Crown copyright and database right 2025; "
+    "Contains Royal Mail data © Royal Mail copyright and database right 2025; "
+    "Contains National Statistics data © Crown copyright and database right 2025"
+)
+CUMBRIA_CENTRE = (54.5, -3.0)  # lat, lon: the view when there is nothing to fit
+
+
+@dataclass(frozen=True)
+class KindStyle:
+    """How one kind of venue is drawn: fill colour, glyph colour and icon."""
+
+    colour: str
+    ink: str
+    icon: str  # Font Awesome 6 solid icon name
+
+
+KIND_STYLES: dict[str, KindStyle] = {
+    "probation_office": KindStyle("#0072B2", "#fff", "building"),
+    "crc_centre": KindStyle("#56B4E9", "#000", "handshake"),
+    "hub": KindStyle("#009E73", "#fff", "circle-nodes"),
+    "programme_venue": KindStyle("#E69F00", "#000", "users"),
+    "unpaid_work_site": KindStyle("#D55E00", "#fff", "hammer"),
+    "court": KindStyle("#000000", "#fff", "gavel"),
+    "approved_premises": KindStyle("#CC79A7", "#000", "house"),
+    "prison": KindStyle("#6E6E6E", "#fff", "lock"),
+    "womens_centre": KindStyle("#F0E442", "#000", "venus"),
+}
+OTHER_STYLE = KindStyle("#FFFFFF", "#000", "location-dot")
+SESSION_BASIS = {
+    "sourced": "sessions sourced",
+    "assumed": "sessions assumed",
+    "user": "sessions from a user's venue file",
+}
+
+_CSS = """<style>
+.ga-pin{width:26px;height:26px;border-radius:50%;border:2px solid #fff;display:flex;
+ align-items:center;justify-content:center;font-size:13px;box-shadow:0 1px 3px rgba(0,0,0,.6)}
+.ga-pin.ga-approx{border:2px dashed #000}
+.ga-legend{background:#fff;padding:6px 8px;border-radius:4px;font:12px/1.5 sans-serif;
+ box-shadow:0 1px 4px rgba(0,0,0,.4)}
+.ga-legend .ga-pin{display:inline-flex;width:18px;height:18px;font-size:9px;
+ vertical-align:middle;margin-right:4px;box-shadow:none;border-color:#999}
+.ga-popup p{margin:.2em 0}.ga-popup ul{margin:.2em 0;padding-left:1.2em}
+.leaflet-container{background:#f4f7f9}
+</style>"""
+
+
+def kind_style(kind: str) -> KindStyle:
+    """Style for a venue kind (unknown kinds get a neutral style)."""
+    return KIND_STYLES.get(kind, OTHER_STYLE)
+
+
+def kind_label(kind: str) -> str:
+    """Human name of a venue kind."""
+    return KINDS.get(kind, kind.replace("_", " "))
+
+
+def pin_html(style: KindStyle, *, approximate: bool = False) -> str:
+    """The marker's HTML: a coloured disc with the kind's glyph."""
+    dashed = " ga-approx" if approximate else ""
+    return (
+        f'<div class="ga-pin{dashed}" style="background:{style.colour};color:{style.ink}">'
+        f'<i class="fa-solid fa-{style.icon}" aria-hidden="true"></i></div>'
+    )
+
+
+def _programme_html(programme: Programme) -> str:
+    sessions = ", ".join(f"{s.day} {s.start}–{s.end}" for s in programme.sessions)
+    basis = SESSION_BASIS.get(programme.basis, f"sessions {programme.basis}")
+    when = f"{sessions} ({basis})" if sessions else "no fixed sessions"
+    note = f" — {escape(programme.note)}" if programme.note else ""
+    return f"<li><b>{escape(programme.code)}</b> {escape(programme.name)}: {escape(when)}{note}</li>"
+
+
+def popup_html(venue: Venue) -> str:
+    """Popup content for a venue; every registry text is escaped."""
+    where = ", ".join(escape(part) for part in (venue.address, venue.postcode) if part)
+    lines = [
+        f"<p><b>{escape(venue.name)}</b></p>",
+        f"<p>{escape(kind_label(venue.kind))} · {escape(venue.organisation)}</p>",
+    ]
+    if where:
+        lines.append(f"<p>{where}</p>")
+    if venue.programmes:
+        items = "".join(_programme_html(p) for p in venue.programmes)
+        lines.append(f"<p>Programmes:</p><ul>{items}</ul>")
+    if venue.opening_days or venue.opening_note:
+        days = ", ".join(venue.opening_days) or "not known"
+        note = f" ({venue.opening_note})" if venue.opening_note else ""
+        lines.append(f"<p>Opening days: {escape(days + note)}</p>")
+    lines.append(f"<p>Position confidence: {escape(venue.confidence)}</p>")
+    if venue.confidence == "approximate":
+        lines.append(f"<p><b>Approximate position: {escape(venue.position_basis)}</b></p>")
+    if venue.source_date:
+        lines.append(f"<p><small>Source dated {escape(venue.source_date)}</small></p>")
+    return f'<div class="ga-popup">{"".join(lines)}</div>'
+
+
+def provenance(venues: Sequence[Venue]) -> str:
+    """One line on where the venues come from, for the attribution control."""
+    dates = sorted({v.source_date for v in venues if v.source_date})
+    dated = f"sources dated {', '.join(dates)}" if dates else "source dates not recorded"
+    return f"Venue registry: {dated}; positions marked approximate are estimates"
+
+
+class _Call(MacroElement):
+    """A JavaScript method call on the parent layer, with JSON-encoded arguments.
+
+    Jinja's ``tojson`` escapes ``<``, ``>``, ``&`` and quotes, so the arguments
+    are safe inside the page's ``<script>`` block.
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}{{ this.member }}.{{ this.method }}("
+        "{% for arg in this.args %}{{ arg|tojson }}{% if not loop.last %}, {% endif %}{% endfor %});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, method: str, *args: object, member: str = "") -> None:
+        super().__init__()
+        self._name = "Call"
+        self.method = method
+        self.args = args
+        self.member = member  # e.g. ".attributionControl"
+
+
+class _Legend(MacroElement):
+    """A Leaflet control in the bottom-left corner holding the given HTML."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "(function(){var c=L.control({position:'bottomleft'});"
+        "c.onAdd=function(){var d=L.DomUtil.create('div','ga-legend');"
+        "d.innerHTML={{ this.html|tojson }};return d;};"
+        "c.addTo({{ this._parent.get_name() }});})();"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.html = html
+
+
+def legend_html(kinds: Iterable[str], *, approximate: bool) -> str:
+    """Legend rows for the kinds drawn, plus the dashed-outline key if used."""
+    rows = [f"{pin_html(kind_style(k))}{escape(kind_label(k))}" for k in kinds]
+    if approximate:
+        rows.append(f"{pin_html(OTHER_STYLE, approximate=True)}approximate position")
+    return "<b>Venues</b><br>" + "<br>".join(rows)
+
+
+def _add_basemap(fmap: folium.Map, basemap: geopandas.GeoDataFrame) -> None:
+    """Draw polygons (e.g. districts) as a light, non-interactive background."""
+    folium.GeoJson(
+        basemap[["geometry"]].to_crs(4326),
+        style_function=lambda _: {"fillColor": "#e6e6e6", "fillOpacity": 1,
+                                  "color": "#9a9a9a", "weight": 0.8},
+        interactive=False,
+        control=False,
+        name="Basemap",
+    ).add_to(fmap)
+
+
+def _fit(fmap: folium.Map, venues: Sequence[Venue]) -> None:
+    lats, lons = [v.lat for v in venues], [v.lon for v in venues]
+    fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]],
+                    padding=(30, 30), max_zoom=13)
+
+
+def venue_map(
+    venues: Sequence[Venue],
+    *,
+    asset_prefix: str,
+    basemap: geopandas.GeoDataFrame | None = None,
+) -> folium.Map:
+    """An offline map of venues: a marker layer per kind, legend, layer control, attribution.
+
+    Parameters
+    ----------
+    venues
+        Venues from :func:`geoaccess.venues.load_venues`.
+    asset_prefix
+        URL prefix of the local JavaScript/CSS files (see
+        :func:`geoaccess.maps.offline_assets.offline_map`).
+    basemap
+        Optional polygons drawn light grey beneath the markers; there are no
+        tiles, so without it the background is plain.
+    """
+    fmap = offline_map(asset_prefix=asset_prefix, location=CUMBRIA_CENTRE, zoom_start=9)
+    fmap.get_root().header.add_child(Element(_CSS), name="geoaccess_venue_css")
+    if basemap is not None and not basemap.empty:
+        _add_basemap(fmap, basemap)
+
+    groups: dict[str, folium.FeatureGroup] = {}
+    for venue in venues:
+        style = kind_style(venue.kind)
+        if venue.kind not in groups:
+            groups[venue.kind] = folium.FeatureGroup(name=kind_label(venue.kind)).add_to(fmap)
+        icon = folium.DivIcon(
+            html=pin_html(style, approximate=venue.confidence == "approximate"),
+            icon_size=(26, 26), icon_anchor=(13, 13), class_name="ga-marker",
+        )
+        marker = folium.Marker([venue.lat, venue.lon], icon=icon).add_to(groups[venue.kind])
+        marker.add_child(_Call("bindPopup", popup_html(venue), {"maxWidth": 340}))
+        marker.add_child(_Call("bindTooltip", escape(venue.name)))
+
+    approximate = any(v.confidence == "approximate" for v in venues)
+    order = list(KINDS)
+    kinds = sorted(groups, key=lambda k: order.index(k) if k in order else len(order))
+    fmap.add_child(_Legend(legend_html(kinds, approximate=approximate)))
+    attribution = f"{DATA_ATTRIBUTION}. {provenance(venues)}"
+    fmap.add_child(_Call("addAttribution", escape(attribution), member=".attributionControl"))
+    if venues:
+        _fit(fmap, venues)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    return fmap
