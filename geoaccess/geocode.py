@@ -122,8 +122,8 @@ def locate_point(lon: float, lat: float, pack: Pack | None = None) -> Location:
     point = shapely.Point(easting, northing)
     lsoa = _containing_lsoa(pack, point)
     if lsoa is None:
-        raise OutsideArea("the position is not on land in the pack's area (it may be in the sea or an "
-                          f"estuary, or outside {_area_description(pack)})")
+        raise OutsideArea(f"the position is not on land in the pack's area, {_area_description(pack)} "
+                          "(it may be in the sea or an estuary, or in a council the pack does not cover)")
     return Location(
         lon=round(lon, 6), lat=round(lat, 6), easting=round(easting, 1), northing=round(northing, 1),
         lsoa21=lsoa["lsoa21"], lsoa21_name=lsoa["lsoa21_name"], council=lsoa["council"],
@@ -155,4 +155,5 @@ def _source_label(pack: Pack, key: str) -> str:
 
 
 def _area_description(pack: Pack) -> str:
-    return pack.manifest.get("area", "the pack's area")
+    """Short name of the pack's area ("Cumbria and north Lancashire")."""
+    return pack.manifest["area"].split(":")[0]

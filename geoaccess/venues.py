@@ -3,7 +3,8 @@
 Venues live in the pack as GeoJSON (``venues.geojson``). Users add or edit
 venues with a file of their own (GeoJSON or CSV, see :func:`read_venue_file`),
 named by ``--venues FILE`` or ``GEOACCESS_VENUES``: its rows replace pack venues
-with the same id and add the rest. Every file is validated whole before any of
+with the same id and add the rest. CSV keeps everything but programme notes,
+which only GeoJSON carries. Every file is validated whole before any of
 it is used, and every problem names its row.
 """
 
@@ -48,6 +49,7 @@ CSV_COLUMNS = (
 )
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+_PROGRAMME_HEAD = re.compile(r"^(?P<code>\w+)\s*(?:\[(?P<basis>\w+)\])?$")
 _SESSION = re.compile(r"^(\w{3})\s+(\d\d:\d\d)\s*-\s*(\d\d:\d\d)$")
 VENUES_ENV = "GEOACCESS_VENUES"
 
@@ -195,7 +197,7 @@ def venues_geojson(venues: list[Venue]) -> dict:
 
 def _csv_row(venue: Venue) -> dict:
     programmes = "; ".join(
-        f"{p.code}: {', '.join(s.label() for s in p.sessions)}" if p.sessions else p.code
+        f"{p.code} [{p.basis}]" + (f": {', '.join(s.label() for s in p.sessions)}" if p.sessions else "")
         for p in venue.programmes
     )
     return {
@@ -250,17 +252,24 @@ def _records_from_csv(path: Path) -> list[tuple[str, dict]]:
 
 
 def _parse_programme_cell(cell: str) -> list[dict] | str:
-    """``"BBR: Thu 18:00-20:30, Tue 18:00-20:30; TSP"`` -> programme dicts (basis ``user``)."""
+    """``"BBR: Thu 18:00-20:30, Tue 18:00-20:30; TSP [assumed]"`` -> programme dicts.
+
+    The optional ``[basis]`` after the code defaults to ``user``.
+    """
     programmes = []
     for part in filter(None, (p.strip() for p in cell.split(";"))):
-        code, _, sessions = part.partition(":")
+        head, _, sessions = part.partition(":")
+        head_match = _PROGRAMME_HEAD.match(head.strip())
+        if not head_match:
+            return f"programme {head.strip()!r} is not 'CODE' or 'CODE [basis]'"
         parsed = []
         for text in filter(None, (s.strip() for s in sessions.split(","))):
             match = _SESSION.match(text)
             if not match:
                 return f"session {text!r} is not 'Day HH:MM-HH:MM' (as in 'Thu 18:00-20:30')"
             parsed.append(dict(zip(("day", "start", "end"), match.groups())))
-        programmes.append({"code": code.strip(), "sessions": parsed, "basis": "user"})
+        programmes.append({"code": head_match["code"], "sessions": parsed,
+                           "basis": head_match["basis"] or "user"})
     return programmes
 
 

@@ -84,7 +84,9 @@ def land_mask(lsoas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The pack's area as one (multi)polygon: the union of the coast-clipped LSOAs."""
     land = shapely.union_all(lsoas.geometry.values)
     land = shapely.simplify(land, LAND_SIMPLIFY_M, preserve_topology=True)
-    return gpd.GeoDataFrame({"name": ["land"]}, geometry=[land], crs=BNG).to_crs(WGS84)
+    frame = gpd.GeoDataFrame({"name": ["land"]}, geometry=[land], crs=BNG).to_crs(WGS84)
+    frame["geometry"] = frame.geometry.make_valid()  # reprojection can pinch narrow inlets
+    return frame
 
 
 def postcodes(source: Path, lsoas: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -10,6 +10,9 @@ from the registry is HTML-escaped and handed to Leaflet as a JSON string
 
 from __future__ import annotations
 
+import math
+import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -32,6 +35,7 @@ DATA_ATTRIBUTION = (
     "Contains Royal Mail data © Royal Mail copyright and database right 2025; "
     "Contains National Statistics data © Crown copyright and database right 2025"
 )
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 CUMBRIA_CENTRE = (54.5, -3.0)  # lat, lon: the view when there is nothing to fit
 
 
@@ -70,8 +74,10 @@ _CSS = """<style>
  box-shadow:0 1px 4px rgba(0,0,0,.4)}
 .ga-legend .ga-pin{display:inline-flex;width:18px;height:18px;font-size:9px;
  vertical-align:middle;margin-right:4px;box-shadow:none;border-color:#999}
-.ga-popup p{margin:.2em 0}.ga-popup ul{margin:.2em 0;padding-left:1.2em}
-.leaflet-container{background:#f4f7f9}
+.leaflet-popup-content .ga-popup{font-size:13px;line-height:1.35}
+.leaflet-popup-content .ga-popup p{margin:.25em 0}
+.leaflet-popup-content .ga-popup ul{margin:.25em 0;padding-left:1.2em}
+.folium-map.leaflet-container{background:#f7f7f7}
 </style>"""
 
 
@@ -127,10 +133,21 @@ def popup_html(venue: Venue) -> str:
 
 
 def provenance(venues: Sequence[Venue]) -> str:
-    """One line on where the venues come from, for the attribution control."""
-    dates = sorted({v.source_date for v in venues if v.source_date})
-    dated = f"sources dated {', '.join(dates)}" if dates else "source dates not recorded"
-    return f"Venue registry: {dated}; positions marked approximate are estimates"
+    """One short line on where the venues come from, for the attribution control.
+
+    Source dates in the registry are free text ("2017-07-13; 2022-02-17",
+    "undated (commit ...)"): the line gives the span of years found in them
+    and says when some are undated; each popup shows its venue's own date.
+    """
+    years = sorted({int(y) for v in venues for y in _YEAR.findall(v.source_date)})
+    undated = sum(1 for v in venues if not _YEAR.search(v.source_date))
+    parts = []
+    if years:
+        parts.append(f"sources dated {years[0]}" + (f"–{years[-1]}" if len(years) > 1 else ""))
+    if undated:
+        parts.append(f"{undated} undated")
+    return (f"Venue registry: {', '.join(parts) or 'no sources recorded'}; "
+            "positions marked approximate are estimates")
 
 
 class _Call(MacroElement):
@@ -156,11 +173,11 @@ class _Call(MacroElement):
 
 
 class _Legend(MacroElement):
-    """A Leaflet control in the bottom-left corner holding the given HTML."""
+    """A Leaflet control in the top-left corner (clear of the long attribution)."""
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
-        "(function(){var c=L.control({position:'bottomleft'});"
+        "(function(){var c=L.control({position:'topleft'});"
         "c.onAdd=function(){var d=L.DomUtil.create('div','ga-legend');"
         "d.innerHTML={{ this.html|tojson }};return d;};"
         "c.addTo({{ this._parent.get_name() }});})();"
@@ -196,7 +213,26 @@ def _add_basemap(fmap: folium.Map, basemap: geopandas.GeoDataFrame) -> None:
 def _fit(fmap: folium.Map, venues: Sequence[Venue]) -> None:
     lats, lons = [v.lat for v in venues], [v.lon for v in venues]
     fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]],
-                    padding=(30, 30), max_zoom=13)
+                    padding_top_left=(40, 40), padding_bottom_right=(40, 80), max_zoom=13)
+
+
+def icon_offsets(venues: Sequence[Venue], radius: int = 14) -> list[tuple[int, int]]:
+    """Pixel offsets fanning out the icons of venues that share a position.
+
+    Venues placed at the same point (often an approximate town-centre
+    position) would hide one another; each icon moves onto a small ring
+    around the point, which stays where it is.
+    """
+    at: dict[tuple[float, float], list[int]] = defaultdict(list)
+    for index, venue in enumerate(venues):
+        at[(round(venue.lat, 5), round(venue.lon, 5))].append(index)
+    offsets = [(0, 0)] * len(venues)
+    for members in at.values():
+        if len(members) > 1:
+            for k, index in enumerate(members):
+                angle = 2 * math.pi * k / len(members)
+                offsets[index] = (round(radius * math.cos(angle)), round(radius * math.sin(angle)))
+    return offsets
 
 
 def venue_map(
@@ -218,19 +254,20 @@ def venue_map(
         Optional polygons drawn light grey beneath the markers; there are no
         tiles, so without it the background is plain.
     """
-    fmap = offline_map(asset_prefix=asset_prefix, location=CUMBRIA_CENTRE, zoom_start=9)
+    fmap = offline_map(asset_prefix=asset_prefix, location=CUMBRIA_CENTRE, zoom_start=9,
+                       zoom_snap=0.25)
     fmap.get_root().header.add_child(Element(_CSS), name="geoaccess_venue_css")
     if basemap is not None and not basemap.empty:
         _add_basemap(fmap, basemap)
 
     groups: dict[str, folium.FeatureGroup] = {}
-    for venue in venues:
+    for venue, (dx, dy) in zip(venues, icon_offsets(venues)):
         style = kind_style(venue.kind)
         if venue.kind not in groups:
-            groups[venue.kind] = folium.FeatureGroup(name=kind_label(venue.kind)).add_to(fmap)
+            groups[venue.kind] = folium.FeatureGroup(name=escape(kind_label(venue.kind))).add_to(fmap)
         icon = folium.DivIcon(
             html=pin_html(style, approximate=venue.confidence == "approximate"),
-            icon_size=(26, 26), icon_anchor=(13, 13), class_name="ga-marker",
+            icon_size=(26, 26), icon_anchor=(13 - dx, 13 - dy), class_name="ga-marker",
         )
         marker = folium.Marker([venue.lat, venue.lon], icon=icon).add_to(groups[venue.kind])
         marker.add_child(_Call("bindPopup", popup_html(venue), {"maxWidth": 340}))

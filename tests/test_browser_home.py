@@ -1,0 +1,100 @@
+"""The home page in headless Chromium: the map renders with no external request.
+
+Needs Debian's Chromium (``apt-get install -y chromium``) and the ``playwright``
+Python package; Playwright's own browser download is not used.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from geoaccess.venues import load_venues
+from geoaccess.web import create_app
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    """The app served by waitress on a free loopback port, in a background thread."""
+    from waitress import wasyncore
+    from waitress.server import create_server
+
+    socket_map: dict = {}
+    server = create_server(create_app(), map=socket_map, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.task_dispatcher.shutdown()
+    wasyncore.close_all(socket_map)
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's Chromium: apt-get update && apt-get install -y chromium")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="needs Playwright for Python: pip install playwright"
+    )
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_home_page_renders_the_venue_map_offline(base_url: str, browser: object) -> None:
+    blocked: list[str] = []
+    failed: list[str] = []
+    errors: list[str] = []
+
+    context = browser.new_context(viewport={"width": 1280, "height": 1100})
+
+    def only_loopback(route: object, request: object) -> None:
+        if urlsplit(request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            blocked.append(request.url)
+            route.abort()
+
+    context.route("**/*", only_loopback)
+    page = context.new_page()
+    page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    page.goto(f"{base_url}/", wait_until="networkidle")
+    map_frame = page.frame_locator("iframe.ga-map")
+    markers = map_frame.locator(".leaflet-marker-icon")
+    markers.first.wait_for(state="visible", timeout=10_000)
+    map_frame.locator(".ga-legend").wait_for(state="visible")
+    page.wait_for_load_state("networkidle")
+    fonts_ok = map_frame.locator("body").evaluate(
+        "async () => { await document.fonts.ready;"
+        " return document.fonts.check('900 13px \"Font Awesome 6 Free\"'); }"
+    )
+    basemap_paths = map_frame.locator(".leaflet-overlay-pane path").count()
+    marker_count = markers.count()
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
+    context.close()
+
+    assert blocked == [], f"the page tried external requests: {blocked}"
+    assert failed == [], f"requests failed: {failed}"
+    assert errors == [], f"console errors: {errors}"
+    assert marker_count == len(load_venues())
+    assert fonts_ok, "Font Awesome webfont did not load"
+    assert basemap_paths > 0, "district basemap not drawn"

@@ -1,0 +1,192 @@
+"""The home page, the venue map page and the vendored-asset route."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from markupsafe import escape
+
+from geoaccess.maps.offline_assets import served_files
+from geoaccess.maps.venue_map import DATA_ATTRIBUTION, venue_map
+from geoaccess.venues import Programme, Session, Venue, load_venues
+from geoaccess.web import create_app
+
+EVIL = "<script>alert(1)</script>"
+CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)""")
+CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png",
+                 ".woff2": "font/woff2", ".ttf": "font/ttf"}
+
+
+def _venue(**changes: object) -> Venue:
+    fields: dict = dict(
+        id="carlisle-test-office", name="Carlisle Test Office", kind="probation_office",
+        organisation="Probation Service", address="1 Lowther Street", postcode="CA3 8DR",
+        town="Carlisle", lon=-2.93, lat=54.89, position_basis="postcode centroid",
+        confidence="high",
+        programmes=(Programme(code="BBR", name="Building Better Relationships",
+                              sessions=(Session("Thu", "18:00", "20:30"),), basis="sourced"),),
+        opening_days=("Mon", "Tue"), opening_note="", source="test", source_date="2025-01-01",
+        notes="",
+    )
+    fields.update(changes)
+    return Venue(**fields)
+
+
+SAMPLE = [
+    _venue(),
+    _venue(id="workington-hub", name="Workington Hub", kind="hub", town="Workington",
+           lon=-3.55, lat=54.64, confidence="approximate",
+           position_basis="town centre of Workington", programmes=()),
+    _venue(id="evil", name=EVIL, kind="court", organisation="${alert(2)}`", town="Kendal",
+           lon=-2.75, lat=54.33, address="</script><b>x</b>", source_date="2024-06-30"),
+]
+
+
+@pytest.fixture()
+def app() -> Flask:
+    return create_app({"TESTING": True, "VENUE_LOADER": lambda: SAMPLE,
+                       "BASEMAP_LOADER": lambda: None})
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def _text(client: FlaskClient, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.get_data(as_text=True)
+
+
+def _call_args(html: str, method: str) -> list[str]:
+    """First (JSON string) argument of every ``.method(...)`` call in the page."""
+    return [json.loads(m) for m in re.findall(rf'\.{method}\(("(?:[^"\\]|\\.)*")', html)]
+
+
+def test_home_page_shows_title_map_and_every_venue(client: FlaskClient) -> None:
+    html = _text(client, "/")
+    assert "geoaccess — Cumbria probation venues" in html
+    assert '<iframe' in html and 'src="/map/venues"' in html
+    for venue in SAMPLE[:2]:
+        assert venue.name in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and EVIL not in html
+
+
+def test_home_page_lists_the_registry() -> None:
+    venues = load_venues()
+    html = _text(create_app({"TESTING": True}).test_client(), "/")
+    for venue in venues:
+        assert str(escape(venue.name)) in html, venue.name
+
+
+def test_map_has_a_marker_per_venue_layer_control_last(client: FlaskClient) -> None:
+    html = _text(client, "/map/venues")
+    assert html.count("L.marker(") == len(SAMPLE)
+    for venue in SAMPLE:
+        assert f"[{venue.lat}, {venue.lon}]" in html
+    assert html.rindex("L.control.layers(") > html.rindex("L.marker(")
+
+
+def test_pages_reference_no_external_url(client: FlaskClient) -> None:
+    for url in ("/", "/map/venues"):
+        html = _text(client, url).replace("http-equiv", "")
+        assert not re.search(r"https?://|//cdn", html), url
+
+
+def test_every_vendor_url_in_the_pages_is_served(client: FlaskClient) -> None:
+    urls = set()
+    for page in ("/", "/map/venues"):
+        urls |= set(re.findall(r'(?:src|href)="(/vendor/[^"]+)"', _text(client, page)))
+    assert len(urls) >= 8
+    for url in sorted(urls):  # plus what their stylesheets load by url()
+        if url.endswith(".css"):
+            css = _text(client, url)
+            urls |= {posixpath.normpath(posixpath.join(posixpath.dirname(url), ref))
+                     for ref in CSS_URL.findall(css) if not ref.startswith(("data:", "#"))}
+    assert any("/webfonts/" in u for u in urls)
+    for url in sorted(urls):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.mimetype == CONTENT_TYPES[posixpath.splitext(url)[1]], url
+
+
+@pytest.mark.parametrize("url", [
+    "/vendor/../pyproject.toml",
+    "/vendor/leaflet/../../pyproject.toml",
+    "/vendor/%2e%2e/pyproject.toml",
+    "/vendor/leaflet/leaflet-src.js",  # on disk beside leaflet.js, but not listed
+    "/vendor/nothing.js",
+])
+def test_vendor_serves_only_listed_files(client: FlaskClient, url: str) -> None:
+    assert client.get(url).status_code == 404
+
+
+def test_vendor_lists_files_that_exist() -> None:
+    assert all(path.is_file() for path in served_files().values())
+
+
+def test_popups_escape_registry_text(client: FlaskClient) -> None:
+    html = _text(client, "/map/venues")
+    assert EVIL not in html and "</script><b>" not in html
+    assert html.count("${alert") == 1  # inside the popup's JSON string, checked below
+    popups = _call_args(html, "bindPopup")
+    assert len(popups) == len(SAMPLE)
+    evil = next(p for p in popups if "alert(1)" in p)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in evil
+    assert "&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;" in evil
+    assert "${alert(2)}`" in evil  # a JSON string, never a JS template literal
+    assert any("&lt;script&gt;" in t for t in _call_args(html, "bindTooltip"))
+
+
+def test_popup_content(client: FlaskClient) -> None:
+    popups = _call_args(_text(client, "/map/venues"), "bindPopup")
+    office = next(p for p in popups if "Carlisle Test Office" in p)
+    for text in ("Probation office", "Probation Service", "1 Lowther Street, CA3 8DR",
+                 "BBR", "Building Better Relationships", "Thu 18:00–20:30 (sessions sourced)",
+                 "Opening days: Mon, Tue", "Position confidence: high"):
+        assert text in office, text
+    assert "Approximate position" not in office
+    hub = next(p for p in popups if "Workington Hub" in p)
+    assert "Approximate position: town centre of Workington" in hub
+
+
+def test_attribution_and_provenance(client: FlaskClient) -> None:
+    (attribution,) = _call_args(_text(client, "/map/venues"), "addAttribution")
+    assert DATA_ATTRIBUTION in attribution
+    assert "sources dated 2024–2025" in attribution
+    assert "positions marked approximate are estimates" in attribution
+
+
+def test_map_draws_the_basemap_when_given() -> None:
+    geopandas = pytest.importorskip("geopandas")
+    from shapely.geometry import box
+
+    districts = geopandas.GeoDataFrame({"district": ["Test"]},
+                                       geometry=[box(-3.6, 54.2, -2.6, 55.0)], crs=4326)
+    app = create_app({"TESTING": True, "VENUE_LOADER": lambda: SAMPLE,
+                      "BASEMAP_LOADER": lambda: districts})
+    html = _text(app.test_client(), "/map/venues")
+    assert "L.geoJson(" in html and '"interactive": false' in html
+
+
+def test_healthz(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+def test_responses_forbid_other_origins(client: FlaskClient) -> None:
+    policy = client.get("/").headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+
+
+def test_venues_sharing_a_position_stay_apart() -> None:
+    twin = _venue(id="carlisle-twin", name="Carlisle Twin")
+    html = venue_map([SAMPLE[0], twin], asset_prefix="/vendor/").get_root().render()
+    anchors = re.findall(r'"iconAnchor": (\[[^\]]*\])', html)
+    assert len(anchors) == 2 and anchors[0] != anchors[1]

@@ -1,0 +1,35 @@
+"""A non-editable install carries the library, the web app and the default pack."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from geoaccess.settings import REPO_ROOT
+
+
+@pytest.fixture(scope="module")
+def wheel_names(tmp_path_factory) -> set[str]:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(out), str(REPO_ROOT)], check=True, capture_output=True)
+    (wheel,) = out.glob("geoaccess-*.whl")
+    return set(zipfile.ZipFile(wheel).namelist())
+
+
+def _tracked(folder: str) -> list[Path]:
+    listed = subprocess.run(["git", "ls-files", folder], cwd=REPO_ROOT, capture_output=True, text=True)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    return [Path(line) for line in listed.stdout.splitlines()]
+
+
+def test_wheel_holds_every_module_and_package_file(wheel_names):
+    expected = {f"geoaccess/{p.relative_to('geoaccess')}" for p in _tracked("geoaccess")}
+    expected |= {f"geoaccess/web/{p.relative_to('web')}" for p in _tracked("web")}
+    expected |= {f"geoaccess/packs/{p.relative_to('data')}" for p in _tracked("data")}
+    assert expected - wheel_names == set()
