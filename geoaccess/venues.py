@@ -267,7 +267,7 @@ def _parse_programme_cell(cell: str) -> list[dict] | str:
             match = _SESSION.match(text)
             if not match:
                 return f"session {text!r} is not 'Day HH:MM-HH:MM' (as in 'Thu 18:00-20:30')"
-            parsed.append(dict(zip(("day", "start", "end"), match.groups())))
+            parsed.append(dict(zip(("day", "start", "end"), match.groups(), strict=True)))
         programmes.append({"code": head_match["code"], "sessions": parsed,
                            "basis": head_match["basis"] or "user"})
     return programmes

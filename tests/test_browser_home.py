@@ -87,6 +87,7 @@ def test_home_page_renders_the_venue_map_offline(base_url: str, browser: object)
     )
     basemap_paths = map_frame.locator(".leaflet-overlay-pane path").count()
     marker_count = markers.count()
+    external_links = map_frame.locator("a[href^='http']").count()
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
@@ -97,4 +98,5 @@ def test_home_page_renders_the_venue_map_offline(base_url: str, browser: object)
     assert errors == [], f"console errors: {errors}"
     assert marker_count == len(load_venues())
     assert fonts_ok, "Font Awesome webfont did not load"
+    assert external_links == 0, "the map links to an external site"
     assert basemap_paths > 0, "district basemap not drawn"

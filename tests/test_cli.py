@@ -89,7 +89,8 @@ def test_venues_export_edit_and_use(tmp_path):
 
 def test_venues_validate_names_the_bad_row(tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text("id,name,kind,town,postcode\nok-1,A,court,Carlisle,CA3 8DR\nok-1,B,court,Carlisle,CA3 8DR\n")
+    path.write_text("id,name,kind,town,postcode\n"
+                    "ok-1,A,court,Carlisle,CA3 8DR\nok-1,B,court,Carlisle,CA3 8DR\n")
     result = run("venues", "validate", str(path))
     assert result.exit_code == EXIT_BAD_INPUT
     assert "row 3: duplicate id 'ok-1' (first at row 2)" in result.stderr

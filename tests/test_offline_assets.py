@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from typing import ClassVar
 
 import folium
 import pytest
@@ -59,8 +60,8 @@ def test_offline_map_links_only_local_files() -> None:
 
 def test_plugin_links_are_rewritten_when_known() -> None:
     class Plugin(JSCSSMixin):
-        default_js = [("leaflet", "https://cdn.example.org/leaflet.js")]
-        default_css = [("leaflet_css", "https://cdn.example.org/leaflet.css")]
+        default_js: ClassVar = [("leaflet", "https://cdn.example.org/leaflet.js")]
+        default_css: ClassVar = [("leaflet_css", "https://cdn.example.org/leaflet.css")]
 
     fmap = offline_map(asset_prefix=PREFIX)
     fmap.add_child(Plugin())
@@ -71,7 +72,7 @@ def test_plugin_links_are_rewritten_when_known() -> None:
 
 def test_plugin_needing_an_unknown_cdn_file_fails_loudly() -> None:
     class Plugin(JSCSSMixin):
-        default_js = [("mystery", "https://cdn.example.org/mystery.js")]
+        default_js: ClassVar = [("mystery", "https://cdn.example.org/mystery.js")]
 
     fmap = offline_map(asset_prefix=PREFIX)
     fmap.add_child(Plugin())

@@ -60,7 +60,7 @@ def test_pack_tables_hold_what_the_app_needs(pack):
 
 def test_missing_pack_is_a_clear_error(tmp_path):
     with pytest.raises(DataPackError, match="manifest.json is missing"):
-        Pack(tmp_path).manifest
+        _ = Pack(tmp_path).manifest
 
 
 def test_damaged_file_is_reported(tmp_path, pack):
@@ -105,7 +105,7 @@ def test_rebuild_matches_the_shipped_manifest(tmp_path, shared_source, pack):
     shipped = pack.manifest
     assert manifest["sources"] == shipped["sources"]
     assert [e["file"] for e in manifest["files"]] == [e["file"] for e in shipped["files"]]
-    for new, old in zip(manifest["files"], shipped["files"]):
+    for new, old in zip(manifest["files"], shipped["files"], strict=True):
         for key in ("rows", "columns", "sources", "licences", "dates", "description"):
             assert new[key] == old[key], (new["file"], key)
         if new["sha256"] != old["sha256"]:  # other library versions may encode bytes differently

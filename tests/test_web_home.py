@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import posixpath
 import re
@@ -11,8 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
 
+from geoaccess.build.sources import OS_ATTRIBUTION
 from geoaccess.maps.offline_assets import served_files
-from geoaccess.maps.venue_map import DATA_ATTRIBUTION, venue_map
+from geoaccess.maps.venue_map import venue_map
 from geoaccess.venues import Programme, Session, Venue, load_venues
 from geoaccess.web import create_app
 
@@ -23,18 +25,16 @@ CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/pn
 
 
 def _venue(**changes: object) -> Venue:
-    fields: dict = dict(
+    bbr = Programme(code="BBR", name="Building Better Relationships",
+                    sessions=(Session("Thu", "18:00", "20:30"),), basis="sourced")
+    venue = Venue(
         id="carlisle-test-office", name="Carlisle Test Office", kind="probation_office",
         organisation="Probation Service", address="1 Lowther Street", postcode="CA3 8DR",
         town="Carlisle", lon=-2.93, lat=54.89, position_basis="postcode centroid",
-        confidence="high",
-        programmes=(Programme(code="BBR", name="Building Better Relationships",
-                              sessions=(Session("Thu", "18:00", "20:30"),), basis="sourced"),),
-        opening_days=("Mon", "Tue"), opening_note="", source="test", source_date="2025-01-01",
-        notes="",
+        confidence="high", programmes=(bbr,), opening_days=("Mon", "Tue"),
+        source="test", source_date="2025-01-01",
     )
-    fields.update(changes)
-    return Venue(**fields)
+    return dataclasses.replace(venue, **changes)
 
 
 SAMPLE = [
@@ -158,7 +158,7 @@ def test_popup_content(client: FlaskClient) -> None:
 
 def test_attribution_and_provenance(client: FlaskClient) -> None:
     (attribution,) = _call_args(_text(client, "/map/venues"), "addAttribution")
-    assert DATA_ATTRIBUTION in attribution
+    assert OS_ATTRIBUTION in attribution
     assert "sources dated 2024–2025" in attribution
     assert "positions marked approximate are estimates" in attribution
 

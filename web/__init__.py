@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
+from geoaccess.venues import load_venues
 from geoaccess.web import vendor, views
 
 #: Content-Security-Policy for every response: the browser may load nothing
@@ -31,12 +32,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         the file named by ``GEOACCESS_VENUES`` if set).
     ``BASEMAP_LOADER``
         Zero-argument callable returning a GeoDataFrame of polygons drawn
-        beneath the venue map, or ``None`` (default: the pack's districts when
-        a pack is available, else no basemap).
+        beneath the venue map, or ``None`` (default: the pack's districts,
+        simplified for display).
+
+    Both loaders run once, here, so a bad venue file stops start-up with a
+    message naming the bad row, and requests share what was loaded.
     """
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
-        VENUE_LOADER=views.default_venues,
+        VENUE_LOADER=load_venues,
         BASEMAP_LOADER=views.default_basemap,
     )
     if test_config is None:
@@ -44,6 +48,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.from_mapping(test_config)
 
+    app.extensions["geoaccess"] = {
+        "venues": app.config["VENUE_LOADER"](),
+        "basemap": app.config["BASEMAP_LOADER"](),
+    }
     app.register_blueprint(vendor.bp)
     app.register_blueprint(views.bp)
 

@@ -6,7 +6,7 @@ served; any other path is a 404.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, send_from_directory, url_for
+from flask import Blueprint, Response, abort, request, send_from_directory
 
 from geoaccess.maps.offline_assets import served_files
 
@@ -23,5 +23,5 @@ def asset(filename: str) -> Response:
 
 
 def asset_prefix() -> str:
-    """URL prefix the vendored files are served under (ends in ``/``)."""
-    return url_for("vendor.asset", filename="x")[:-1]
+    """URL prefix the vendored files are served under, e.g. ``/vendor/``."""
+    return f"{request.script_root}{bp.url_prefix}/"

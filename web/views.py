@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import shapely
 from flask import Blueprint, Response, current_app, render_template
 
-from geoaccess.errors import DataPackError
+from geoaccess.geometry import WGS84
 from geoaccess.maps.venue_map import kind_label, venue_map
+from geoaccess.pack import load_pack
 from geoaccess.web.vendor import asset_prefix
 
 if TYPE_CHECKING:
@@ -18,25 +20,18 @@ if TYPE_CHECKING:
 bp = Blueprint("pages", __name__)
 
 
-def default_venues() -> list[Venue]:
-    """The venue registry of the configured pack."""
-    from geoaccess.venues import load_venues
-
-    return load_venues()
+BASEMAP_SIMPLIFY_M = 150.0  # small enough to read at county zoom, keeps the page light
 
 
-def default_basemap() -> geopandas.GeoDataFrame | None:
-    """The pack's district polygons, or ``None`` when no pack is available."""
-    try:
-        from geoaccess.pack import load_pack
-
-        return load_pack().districts
-    except (ImportError, DataPackError):
-        return None
+def default_basemap() -> geopandas.GeoDataFrame:
+    """The pack's district polygons, simplified for display (shared borders kept)."""
+    districts = load_pack().districts_bng[["district", "geometry"]].copy()
+    districts["geometry"] = shapely.coverage_simplify(districts.geometry.values, BASEMAP_SIMPLIFY_M)
+    return districts.to_crs(WGS84)
 
 
 def _venues() -> list[Venue]:
-    return current_app.config["VENUE_LOADER"]()
+    return current_app.extensions["geoaccess"]["venues"]
 
 
 @bp.get("/")
@@ -50,7 +45,7 @@ def home() -> str:
 def venues_map() -> Response:
     """The venue map as a complete HTML page, for the home page's iframe."""
     fmap = venue_map(_venues(), asset_prefix=asset_prefix(),
-                     basemap=current_app.config["BASEMAP_LOADER"]())
+                     basemap=current_app.extensions["geoaccess"]["basemap"])
     return Response(fmap.get_root().render(), mimetype="text/html")
 
 

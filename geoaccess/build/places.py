@@ -54,7 +54,7 @@ def read_lsoas(source: Path, *, simplify: bool = True) -> gpd.GeoDataFrame:
 def _district_codes(source: Path) -> dict[str, str]:
     names = pd.read_csv(SOURCES["lad_names"].locate(source), sep="|", header=None,
                         names=["code", "name", "lon", "lat"])
-    return dict(zip(names["name"], names["code"]))
+    return dict(zip(names["name"], names["code"], strict=True))
 
 
 def districts(lsoas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -93,7 +93,7 @@ def postcodes(source: Path, lsoas: gpd.GeoDataFrame) -> pd.DataFrame:
     """Live postcodes inside the area with position, LSOA, council and reporting district."""
     raw = pd.read_csv(SOURCES["codepoint"].locate(source), dtype={"pq": "int16"})
     inside = raw[raw["LSOA21CD"].notna()]
-    district = dict(zip(lsoas["lsoa21"], lsoas["district"]))
+    district = dict(zip(lsoas["lsoa21"], lsoas["district"], strict=True))
     frame = pd.DataFrame({
         "postcode": inside["postcode"],
         "lon": inside["lon"].round(6),

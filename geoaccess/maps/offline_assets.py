@@ -3,7 +3,7 @@
 A folium page links Leaflet, jQuery, Bootstrap, Font Awesome, awesome-markers
 and a rotate stylesheet from CDNs; offline it renders a white page. Here every
 asset name folium uses maps to a file shipped in a Python package or vendored
-in ``web/static/vendor``, served under one URL prefix chosen by the caller.
+in ``geoaccess/maps/vendor``, served under one URL prefix chosen by the caller.
 The layout under the prefix keeps each stylesheet's relative ``url()``
 references working (Leaflet ``images/``, Font Awesome ``../webfonts/``).
 
@@ -13,9 +13,9 @@ references working (Leaflet ``images/``, Font Awesome ``../webfonts/``).
 
 from __future__ import annotations
 
-import importlib.util
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import folium
 from branca.element import Element, Figure, Link
@@ -52,10 +52,7 @@ def _roots() -> dict[str, Path]:
     import flask_bootstrap
     from xstatic.pkg import font_awesome, jquery, leaflet
 
-    web = importlib.util.find_spec("geoaccess.web")  # located, not imported
-    if web is None or not web.submodule_search_locations:
-        raise AssetError("geoaccess.web is not installed: run pip install -e . in the checkout")
-    vendor = Path(next(iter(web.submodule_search_locations))) / "static" / "vendor"
+    vendor = Path(__file__).with_name("vendor")
     return {
         "leaflet": Path(leaflet.BASE_DIR),
         "jquery": Path(jquery.BASE_DIR),
@@ -136,7 +133,7 @@ def _offline_figure(asset_prefix: str) -> Figure:
     return figure
 
 
-def offline_map(*, asset_prefix: str, **folium_kwargs: object) -> folium.Map:
+def offline_map(*, asset_prefix: str, **folium_kwargs: Any) -> folium.Map:
     """A folium Map that loads nothing from the internet.
 
     Parameters

@@ -16,12 +16,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
+from geoaccess.build.sources import ONS_ATTRIBUTION, OS_ATTRIBUTION
 from geoaccess.maps.offline_assets import offline_map
 from geoaccess.venues import KINDS
 
@@ -30,11 +31,6 @@ if TYPE_CHECKING:
 
     from geoaccess.venues import Programme, Venue
 
-DATA_ATTRIBUTION = (
-    "Contains OS data © Crown copyright and database right 2025; "
-    "Contains Royal Mail data © Royal Mail copyright and database right 2025; "
-    "Contains National Statistics data © Crown copyright and database right 2025"
-)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 CUMBRIA_CENTRE = (54.5, -3.0)  # lat, lon: the view when there is nothing to fit
 
@@ -105,7 +101,8 @@ def _programme_html(programme: Programme) -> str:
     basis = SESSION_BASIS.get(programme.basis, f"sessions {programme.basis}")
     when = f"{sessions} ({basis})" if sessions else "no fixed sessions"
     note = f" — {escape(programme.note)}" if programme.note else ""
-    return f"<li><b>{escape(programme.code)}</b> {escape(programme.name)}: {escape(when)}{note}</li>"
+    title = f"<b>{escape(programme.code)}</b> {escape(programme.name)}"
+    return f"<li>{title}: {escape(when)}{note}</li>"
 
 
 def popup_html(venue: Venue) -> str:
@@ -160,7 +157,7 @@ class _Call(MacroElement):
     _template = Template(
         "{% macro script(this, kwargs) %}"
         "{{ this._parent.get_name() }}{{ this.member }}.{{ this.method }}("
-        "{% for arg in this.args %}{{ arg|tojson }}{% if not loop.last %}, {% endif %}{% endfor %});"
+        "{{ this.args|map('tojson')|join(', ') }});"
         "{% endmacro %}"
     )
 
@@ -255,16 +252,17 @@ def venue_map(
         tiles, so without it the background is plain.
     """
     fmap = offline_map(asset_prefix=asset_prefix, location=CUMBRIA_CENTRE, zoom_start=9,
-                       zoom_snap=0.25)
-    fmap.get_root().header.add_child(Element(_CSS), name="geoaccess_venue_css")
+                       zoom_snap=0.25, control_scale=True)
+    cast(Figure, fmap.get_root()).header.add_child(Element(_CSS), name="geoaccess_venue_css")
     if basemap is not None and not basemap.empty:
         _add_basemap(fmap, basemap)
 
     groups: dict[str, folium.FeatureGroup] = {}
-    for venue, (dx, dy) in zip(venues, icon_offsets(venues)):
+    for venue, (dx, dy) in zip(venues, icon_offsets(venues), strict=True):
         style = kind_style(venue.kind)
         if venue.kind not in groups:
-            groups[venue.kind] = folium.FeatureGroup(name=escape(kind_label(venue.kind))).add_to(fmap)
+            groups[venue.kind] = folium.FeatureGroup(name=escape(kind_label(venue.kind)))
+            groups[venue.kind].add_to(fmap)
         icon = folium.DivIcon(
             html=pin_html(style, approximate=venue.confidence == "approximate"),
             icon_size=(26, 26), icon_anchor=(13 - dx, 13 - dy), class_name="ga-marker",
@@ -277,7 +275,9 @@ def venue_map(
     order = list(KINDS)
     kinds = sorted(groups, key=lambda k: order.index(k) if k in order else len(order))
     fmap.add_child(_Legend(legend_html(kinds, approximate=approximate)))
-    attribution = f"{DATA_ATTRIBUTION}. {provenance(venues)}"
+    notices = [OS_ATTRIBUTION] + ([ONS_ATTRIBUTION] if basemap is not None else [])
+    attribution = f"{'. '.join(notices)}. {provenance(venues)}"
+    fmap.add_child(_Call("setPrefix", "Leaflet", member=".attributionControl"))  # no web link
     fmap.add_child(_Call("addAttribution", escape(attribution), member=".attributionControl"))
     if venues:
         _fit(fmap, venues)
