@@ -15,15 +15,16 @@ BNG = "EPSG:27700"
 
 
 @lru_cache(maxsize=2)
-def _transformer(source: str, target: str) -> Transformer:
+def transformer(source: str, target: str) -> Transformer:
+    """A cached lon/lat-ordered transformer between two CRSs (works on arrays too)."""
     return Transformer.from_crs(source, target, always_xy=True)
 
 
 def to_bng(lon: float, lat: float) -> tuple[float, float]:
     """WGS84 lon/lat to British National Grid easting/northing (metres)."""
-    return _transformer(WGS84, BNG).transform(lon, lat)
+    return transformer(WGS84, BNG).transform(lon, lat)
 
 
 def to_wgs84(easting: float, northing: float) -> tuple[float, float]:
     """British National Grid easting/northing to WGS84 lon/lat."""
-    return _transformer(BNG, WGS84).transform(easting, northing)
+    return transformer(BNG, WGS84).transform(easting, northing)

@@ -9,7 +9,8 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from geoaccess.cli import EXIT_BAD_INPUT, EXIT_DATA_PACK, main
+from geoaccess.cli import main
+from geoaccess.cli_support import EXIT_BAD_INPUT, EXIT_DATA_PACK
 
 
 def run(*args: str, env: dict | None = None):

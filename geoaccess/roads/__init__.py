@@ -1,0 +1,1 @@
+"""Road networks: OpenStreetMap loading, the offline proxy, and routing on arrays."""

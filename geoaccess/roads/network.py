@@ -1,0 +1,197 @@
+"""A road network as arrays, with its provenance, saved as Parquet and loaded in a blink.
+
+Every road network geoaccess routes on, whether built from OpenStreetMap or
+the offline proxy, becomes a :class:`RoadNetwork`: node positions, directed
+edges (cheapest of any parallel edges kept) and a provenance record saying
+where it came from and whether it is modelled. It converts to and from an
+osmnx-convention ``networkx.MultiDiGraph`` (node ``x``/``y``; edge ``length``
+in metres, ``speed_kph``, ``travel_time`` in seconds), so every code path is
+shared; routing itself runs on the CSR arrays (:mod:`geoaccess.roads.router`).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from geoaccess.errors import BadInput, DataPackError
+from geoaccess.geometry import BNG, WGS84, transformer
+
+MODES = ("drive", "walk")
+FORMAT_VERSION = 1
+META_NAME = "network.json"
+
+
+@dataclass
+class RoadNetwork:
+    """Nodes and directed edges of one mode's road network.
+
+    ``nodes`` has ``node_id`` (int64), ``x`` (lon), ``y`` (lat) and optional
+    ``label``; ``edges`` has ``u``, ``v`` (node ids), ``length`` (m),
+    ``speed_kph``, ``travel_time`` (s) and optional ``label`` (road name or
+    place). ``provenance`` says which network this is: ``network`` (``osm`` or
+    ``proxy``), ``source``, ``date``, ``modelled`` and, for a modelled network,
+    its measured ``calibration`` error.
+    """
+
+    mode: str
+    nodes: pd.DataFrame
+    edges: pd.DataFrame
+    provenance: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise BadInput(f"mode {self.mode!r} is not one of {', '.join(MODES)}")
+        if self.nodes.empty or self.edges.empty:
+            raise BadInput(f"the {self.mode} network is empty: it has no roads to route on")
+        for column in ("node_id", "x", "y"):
+            if column not in self.nodes:
+                raise BadInput(f"network nodes lack the {column!r} column")
+        for column in ("u", "v", "length", "travel_time"):
+            if column not in self.edges:
+                raise BadInput(f"network edges lack the {column!r} column")
+        self.nodes = self.nodes.reset_index(drop=True)
+        self.edges = _cheapest_parallel(self.edges)
+
+    # --- derived arrays ---------------------------------------------------------------------
+
+    @cached_property
+    def index_of(self) -> pd.Series:
+        """Node id -> row index."""
+        return pd.Series(np.arange(len(self.nodes)), index=self.nodes["node_id"].to_numpy())
+
+    @cached_property
+    def xy_bng(self) -> np.ndarray:
+        """Node positions in British National Grid metres, shape (n, 2)."""
+        east, north = transformer(WGS84, BNG).transform(self.nodes["x"].to_numpy(),
+                                                         self.nodes["y"].to_numpy())
+        return np.column_stack([east, north])
+
+    @cached_property
+    def edge_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """Edge endpoints as node row indices."""
+        index = self.index_of
+        return (index.loc[self.edges["u"].to_numpy()].to_numpy(),
+                index.loc[self.edges["v"].to_numpy()].to_numpy())
+
+    def csr(self, weight: str = "travel_time") -> sparse.csr_matrix:
+        """The graph as a CSR matrix of ``weight`` (seconds or metres) for scipy.sparse.csgraph."""
+        rows, cols = self.edge_index
+        values = self.edges[weight].to_numpy(dtype=float)
+        size = len(self.nodes)
+        # csgraph treats an explicit 0 as "no edge": keep zero-cost edges with a negligible cost.
+        values = np.where(values > 0, values, 1e-9)
+        return sparse.csr_matrix((values, (rows, cols)), shape=(size, size))
+
+    # --- networkx interchange ---------------------------------------------------------------
+
+    @classmethod
+    def from_graph(cls, graph: nx.MultiDiGraph, mode: str, provenance: dict) -> RoadNetwork:
+        """From an osmnx-convention MultiDiGraph (``x``, ``y``; ``length``, ``travel_time``)."""
+        if graph.number_of_nodes() == 0 or graph.number_of_edges() == 0:
+            raise BadInput(f"the {mode} network is empty: it has no roads to route on")
+        node_ids, data = zip(*graph.nodes(data=True), strict=True)
+        nodes = pd.DataFrame({
+            "node_id": np.asarray(node_ids, dtype=np.int64),
+            "x": [d["x"] for d in data],
+            "y": [d["y"] for d in data],
+        })
+        labels = [d.get("label") for d in data]
+        if any(labels):
+            nodes["label"] = labels
+        rows = [
+            (u, v, d["length"], d.get("speed_kph", np.nan), d["travel_time"], _edge_label(d))
+            for u, v, d in graph.edges(data=True)
+        ]
+        edges = pd.DataFrame(rows, columns=["u", "v", "length", "speed_kph", "travel_time", "label"])
+        edges[["u", "v"]] = edges[["u", "v"]].astype(np.int64)
+        return cls(mode=mode, nodes=nodes, edges=edges, provenance=provenance)
+
+    def to_graph(self) -> nx.MultiDiGraph:
+        """An osmnx-convention MultiDiGraph of this network."""
+        graph = nx.MultiDiGraph(crs=WGS84, mode=self.mode, **{"provenance": self.provenance})
+        graph.add_nodes_from(
+            (int(row.node_id), {"x": float(row.x), "y": float(row.y)})
+            for row in self.nodes.itertuples(index=False)
+        )
+        graph.add_edges_from(
+            (int(row.u), int(row.v), {"length": float(row.length), "speed_kph": float(row.speed_kph),
+                                      "travel_time": float(row.travel_time)})
+            for row in self.edges.itertuples(index=False)
+        )
+        return graph
+
+    # --- persistence ------------------------------------------------------------------------
+
+    def save(self, folder: Path) -> None:
+        """Write ``nodes.parquet``, ``edges.parquet`` and ``network.json``; all or nothing."""
+        folder = Path(folder)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        try:
+            self.nodes.to_parquet(staging / "nodes.parquet", index=False, compression="zstd")
+            self.edges.to_parquet(staging / "edges.parquet", index=False, compression="zstd")
+            meta = {"format_version": FORMAT_VERSION, "mode": self.mode, "provenance": self.provenance,
+                    "nodes": len(self.nodes), "edges": len(self.edges)}
+            (staging / META_NAME).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+            staging.chmod(0o755)
+            if folder.exists():
+                shutil.rmtree(folder)
+            staging.rename(folder)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+    @classmethod
+    def load(cls, folder: Path) -> RoadNetwork:
+        """Read a network saved by :meth:`save`."""
+        folder = Path(folder)
+        meta_path = folder / META_NAME
+        if not meta_path.is_file():
+            raise DataPackError(f"no road network at {folder}: {META_NAME} is missing "
+                                "(build one with `geoaccess network build`)")
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise DataPackError(f"the road network at {folder} has format {meta.get('format_version')}; "
+                                f"this geoaccess reads format {FORMAT_VERSION}: rebuild it")
+        try:
+            nodes = pd.read_parquet(folder / "nodes.parquet")
+            edges = pd.read_parquet(folder / "edges.parquet")
+        except (OSError, ValueError) as exc:
+            raise DataPackError(f"the road network at {folder} is damaged: {exc}") from exc
+        return cls(mode=meta["mode"], nodes=nodes, edges=edges, provenance=meta["provenance"])
+
+    def describe(self) -> str:
+        """One line on what this network is, for provenance lines and logs."""
+        p = self.provenance
+        text = f"{p.get('network', '?')} {self.mode} network ({p.get('source', 'unknown source')}"
+        text += f", {p['date']})" if p.get("date") else ")"
+        if p.get("modelled"):
+            text += "; modelled"
+        return text
+
+
+def _edge_label(data: dict) -> str | None:
+    """A road's name for path summaries: ``ref`` (e.g. A595), else ``name``, else a given label."""
+    for key in ("ref", "name", "label"):
+        value = data.get(key)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value:
+            return str(value)
+    return None
+
+
+def _cheapest_parallel(edges: pd.DataFrame) -> pd.DataFrame:
+    """Drop self-loops; keep one edge per (u, v), the quickest (a CSR matrix would add them up)."""
+    edges = edges[edges["u"] != edges["v"]].sort_values(["u", "v", "travel_time"], kind="stable")
+    return edges.drop_duplicates(["u", "v"], keep="first").reset_index(drop=True)
