@@ -14,6 +14,7 @@ import click
 from geoaccess import __version__
 from geoaccess.cli_support import EXIT_DATA_PACK, emit_json, json_option, reports_errors, venues_option
 from geoaccess.errors import BadInput
+from geoaccess.roads.commands import fetch, network
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -178,6 +179,82 @@ def venues_export(out: Path, venues_file: Path | None) -> None:
     click.echo(f"wrote {len(registry)} venues to {out}")
 
 
+network_option = click.option(
+    "--network", "network_path", type=click.Path(path_type=Path),
+    help="A road network built by `geoaccess network build` (default: the pack's offline proxy).",
+)
+mode_option = click.option("--mode", type=click.Choice(["car", "walk"]), default="car", show_default=True)
+
+
+@main.command()
+@click.option("--from", "origin", required=True, help="Postcode or 'lat,lon'.")
+@click.option("--to", "destination", required=True, help="Venue id, postcode or 'lat,lon'.")
+@mode_option
+@network_option
+@venues_option
+@json_option
+@reports_errors
+def journey(origin: str, destination: str, mode: str, network_path: Path | None,
+            venues_file: Path | None, as_json: bool) -> None:
+    """Door-to-door car or walking time, distance and route between two places."""
+    from geoaccess.places import resolve_place
+    from geoaccess.roads.journeys import road_journey
+    from geoaccess.roads.networks import router_for
+    from geoaccess.venues import load_venues
+
+    registry = load_venues(extra=venues_file)
+    start, end = resolve_place(origin, registry), resolve_place(destination, registry)
+    result = road_journey(start, end, router_for(mode, network_path))
+    if as_json:
+        emit_json(result)
+        return
+    provenance = result["provenance"]
+    click.echo(f"{result['from']['label']} -> {result['to']['label']} by {result['mode']}: "
+               f"{result['minutes']:.0f} min, {result['km']:.1f} km")
+    if result["path"]["via"]:
+        click.echo(f"  via {', '.join(result['path']['via'][:12])}")
+    click.echo(f"  network: {provenance['network']} ({provenance.get('source', '')}, {provenance.get('date', '')})")
+    if provenance.get("modelled"):
+        error = provenance.get("calibration") or {}
+        measured = (f"median error {error['median_abs_pct_error']}% against {error['pairs']} reference car times"
+                    if error else "not calibrated")
+        click.echo(f"  MODELLED: {measured}")
+
+
+@main.command()
+@click.option("--origins", required=True, type=click.Path(path_type=Path),
+              help="CSV with id and postcode, or id, lon and lat.")
+@click.option("--destinations", required=True,
+              help="CSV like --origins, or 'venues' for every venue in the registry.")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="CSV file to write.")
+@click.option("--cutoff", type=float, help="Leave pairs longer than this many minutes empty.")
+@mode_option
+@network_option
+@venues_option
+@reports_errors
+def matrix(origins: Path, destinations: str, out: Path, cutoff: float | None, mode: str,
+           network_path: Path | None, venues_file: Path | None) -> None:
+    """Travel times between many places: long CSV origin_id,destination_id,minutes,km."""
+    from geoaccess.endpoints import read_endpoints, venue_endpoints
+    from geoaccess.roads.journeys import road_matrix
+    from geoaccess.roads.networks import router_for
+    from geoaccess.venues import load_venues
+
+    if not out.parent.is_dir():
+        raise BadInput(f"cannot write {out}: folder {out.parent} does not exist")
+    starts = read_endpoints(origins)
+    ends = (venue_endpoints(load_venues(extra=venues_file)) if destinations == "venues"
+            else read_endpoints(Path(destinations)))
+    router = router_for(mode, network_path)
+    table = road_matrix(starts, ends, router, cutoff)
+    partial = out.with_name(f".{out.name}.part")
+    table.to_csv(partial, index=False)
+    partial.replace(out)
+    reached = int(table["minutes"].notna().sum())
+    click.echo(f"wrote {len(table)} pairs ({reached} reachable) to {out}; network: "
+               f"{router.network.describe()}")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -193,6 +270,9 @@ def serve(host: str, port: int, threads: int) -> None:
     click.echo(f"geoaccess serving on http://{host}:{port} (Ctrl+C to stop)")
     waitress_serve(app, host=host, port=port, threads=threads, ident="geoaccess")
 
+
+main.add_command(network)
+data.add_command(fetch)
 
 if __name__ == "__main__":
     main()

@@ -31,6 +31,13 @@ def pack_dir(name: str | None = None) -> Path:
     return data_root() / (name or os.environ.get("GEOACCESS_PACK", DEFAULT_PACK))
 
 
+def cache_root() -> Path:
+    """geoaccess's cache folder: ``$GEOACCESS_CACHE``, else ``$XDG_CACHE_HOME/geoaccess`` (~/.cache)."""
+    if override := os.environ.get("GEOACCESS_CACHE"):
+        return Path(override)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "geoaccess"
+
+
 def maps_dir() -> Path:
     """Default folder for exported maps."""
     return Path(os.environ.get("GEOACCESS_MAPS", REPO_ROOT / "maps"))

@@ -28,6 +28,9 @@ def test_manifest_gives_each_file_source_licence_date_rows_and_hash(pack):
         assert len(entry["sha256"]) == 64
         if entry["file"].endswith(".parquet"):
             assert len(pd.read_parquet(pack.path / entry["file"])) == entry["rows"], entry["file"]
+        elif entry["file"].endswith("network.json"):
+            meta = json.loads((pack.path / entry["file"]).read_text())
+            assert meta["provenance"]["modelled"] is True
         else:
             features = json.loads((pack.path / entry["file"]).read_text())["features"]
             assert len(features) == entry["rows"]
@@ -88,7 +91,7 @@ def test_missing_source_file_is_named(tmp_path, shared_source):
 def test_failed_build_leaves_the_old_pack_untouched(tmp_path, shared_source, pack, monkeypatch):
     target = tmp_path / "cumbria"
     shutil.copytree(pack.path, target)
-    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    before = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
@@ -96,7 +99,7 @@ def test_failed_build_leaves_the_old_pack_untouched(tmp_path, shared_source, pac
     monkeypatch.setattr(places, "sectors", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         build_pack(shared_source, target)
-    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert {p: p.read_bytes() for p in target.rglob("*") if p.is_file()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cumbria"]  # no staging folder left
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from geoaccess.build import places, transport
+from geoaccess.build import places, roads, transport
 from geoaccess.build.sources import SOURCES
 from geoaccess.build.sources_md import sources_markdown
 from geoaccess.build.venues import venue_records
@@ -62,8 +62,8 @@ def _write_tables(writer: PackWriter, source: Path) -> list[str]:
                        sources=["lsoa21", "population"],
                        description="2021 LSOAs, simplified (shared borders kept), with Census 2021 "
                                    "usual residents by age band")
-    writer.write_table("land.parquet", places.land_mask(places.read_lsoas(source, simplify=False)),
-                       sources=["lsoa21"],
+    land = places.land_mask(places.read_lsoas(source, simplify=False))
+    writer.write_table("land.parquet", land, sources=["lsoa21"],
                        description="Land mask: union of the coast-clipped 2021 LSOAs")
     postcodes = places.postcodes(source, lsoas)
     writer.write_table("postcodes.parquet", postcodes, sources=["codepoint"],
@@ -83,9 +83,22 @@ def _write_tables(writer: PackWriter, source: Path) -> list[str]:
                        description="National Rail stations with CRS, TIPLOC and NaPTAN codes")
     writer.write_table("rail_lines.parquet", transport.rail_lines(source), sources=["rail_lines"],
                        description="Simplified rail line geometry")
-    writer.write_table("stops.parquet", transport.stops(source), sources=["naptan"],
-                       description="Active NaPTAN stops")
+    stops = transport.stops(source)
+    writer.write_table("stops.parquet", stops, sources=["naptan"], description="Active NaPTAN stops")
+    _write_roads(writer, source, stops, postcodes, land)
     return _write_venues(writer, source, postcodes, stations)
+
+
+def _write_roads(writer: PackWriter, source: Path, stops, postcodes, land) -> None:
+    """The car-time reference and the offline proxy drive and walk networks."""
+    reference = roads.car_reference(source)
+    writer.write_table("car_reference.parquet", reference, sources=["car_reference", "hospitals", "lsoa11"],
+                       description="External car minutes from 2011 LSOA centroids to hospitals, used to "
+                                   "calibrate and measure road networks")
+    dates = {"naptan": SOURCES["naptan"].date, "codepoint": SOURCES["codepoint"].date}
+    for mode, network in roads.proxy_networks(stops, postcodes, land, reference, dates).items():
+        writer.write_network(f"roads/proxy-{mode}", network, sources=["naptan", "codepoint", "lsoa21"],
+                             description=f"Offline proxy {mode} network (modelled)")
 
 
 def _write_venues(writer: PackWriter, source: Path, postcodes, stations) -> list[str]:

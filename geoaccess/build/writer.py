@@ -18,6 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geoaccess.build.sources import SOURCES
+from geoaccess.roads.network import META_NAME, RoadNetwork
 
 MANIFEST_NAME = "manifest.json"
 
@@ -77,12 +78,21 @@ class PackWriter:
         path.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         self._record(path, description, sources, rows, columns)
 
+    def write_network(self, name: str, network: RoadNetwork, *, description: str, sources: list[str]) -> None:
+        """Save a road network into the folder ``name`` and record each of its files."""
+        network.save(self.staging / name)
+        for part, rows, columns in (("nodes.parquet", len(network.nodes), list(network.nodes.columns)),
+                                    ("edges.parquet", len(network.edges), list(network.edges.columns))):
+            self._record(self.staging / name / part, f"{description}: {part.split('.')[0]}",
+                         sources, rows, [str(c) for c in columns])
+        self._record(self.staging / name / META_NAME, f"{description}: provenance", sources, 1, ["meta"])
+
     def _record(
         self, path: Path, description: str, sources: list[str], rows: int, columns: list[str]
     ) -> None:
         used = [SOURCES[key] for key in sources]
         self.entries.append(PackFile(
-            file=path.name,
+            file=path.relative_to(self.staging).as_posix(),
             description=description,
             sources=sources,
             licences=sorted({s.licence for s in used}),

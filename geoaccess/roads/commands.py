@@ -1,0 +1,154 @@
+"""``geoaccess network build|info`` and ``geoaccess data fetch``: real road networks from OpenStreetMap.
+
+Register with ``main.add_command(network)`` and ``data.add_command(fetch)``.
+The heavy modules (osmnx, pyosmium, pandas) load only when a command runs.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from geoaccess.cli_support import emit_json, json_option, reports_errors
+from geoaccess.roads.fetch import GEOFABRIK_ENGLAND, REGIONS, fetch_extract
+from geoaccess.settings import cache_root
+
+MODE_CHOICES = ("drive", "walk")  # geoaccess.roads.network.MODES, without importing pandas at start-up
+META_NAME = "network.json"        # geoaccess.roads.network.META_NAME, likewise
+
+
+def _saved_at(folder: Path) -> int | None:
+    meta = folder / META_NAME
+    return meta.stat().st_mtime_ns if meta.is_file() else None
+
+
+@click.group()
+def network() -> None:
+    """Build and inspect road networks from OpenStreetMap."""
+
+
+@network.command("build")
+@click.option("--osm", "osm_file", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="OpenStreetMap file: .osm.pbf, .osm or .osm.bz2 (see `geoaccess data fetch`).")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder to save the networks in (default: <cache>/networks/<file name>).")
+@click.option("--mode", "modes", multiple=True, type=click.Choice(MODE_CHOICES),
+              help="Network to build; repeat for several (default: drive and walk).")
+@click.option("--force", is_flag=True, help="Rebuild even if networks of this very file are saved.")
+@json_option
+@reports_errors
+def build(osm_file: Path, out: Path | None, modes: tuple[str, ...], force: bool, as_json: bool) -> None:
+    """Build drive and walk networks from an OpenStreetMap file, or reuse those already built from it."""
+    from geoaccess.roads.osm import build_osm_networks
+
+    stem = osm_file.name.removesuffix(".bz2").removesuffix(".pbf").removesuffix(".osm")
+    out = out or cache_root() / "networks" / stem
+    modes = modes or MODE_CHOICES
+    before = {mode: _saved_at(out / mode) for mode in modes}
+    started = time.perf_counter()
+    networks = build_osm_networks(osm_file, out, modes, force=force)
+    seconds = time.perf_counter() - started
+    entries = [{
+        "mode": mode, "path": str(out / mode), "nodes": len(net.nodes), "edges": len(net.edges),
+        "reused": before[mode] is not None and before[mode] == _saved_at(out / mode),
+        "provenance": net.provenance,
+    } for mode, net in networks.items()]
+    if as_json:
+        emit_json({"source": str(osm_file), "out": str(out), "seconds": round(seconds, 2),
+                   "networks": entries})
+        return
+    for entry in entries:
+        status = "reused from cache" if entry["reused"] else "built"
+        click.echo(f"{entry['mode']}: {entry['nodes']:,} nodes, {entry['edges']:,} edges ({status}) "
+                   f"-> {entry['path']}")
+    date = next(iter(networks.values())).provenance["date"]
+    click.echo(f"{osm_file.name} (OpenStreetMap data of {date}) in {seconds:.1f} s")
+
+
+@network.command("info")
+@click.argument("path", type=click.Path(path_type=Path))
+@json_option
+@reports_errors
+def info(path: Path, as_json: bool) -> None:
+    """Describe the networks saved at PATH (one network's folder, or a folder of them)."""
+    from geoaccess.roads.network import RoadNetwork
+
+    folders = [path]
+    if path.is_dir() and not (path / META_NAME).is_file():
+        folders = sorted(child for child in path.iterdir() if (child / META_NAME).is_file()) or folders
+    networks = [(folder, RoadNetwork.load(folder)) for folder in folders]
+    if as_json:
+        emit_json([{"mode": net.mode, "path": str(folder), "nodes": len(net.nodes),
+                    "edges": len(net.edges), "provenance": net.provenance} for folder, net in networks])
+        return
+    for folder, net in networks:
+        click.echo(f"{folder}: {net.describe()}; {len(net.nodes):,} nodes, {len(net.edges):,} edges")
+
+
+@network.command("calibrate")
+@click.option("--network", "network_path", type=click.Path(path_type=Path),
+              help="A built drive network to measure (default: the pack's proxy).")
+@click.option("--fit", is_flag=True,
+              help="Refit the proxy's parameters (about 2 minutes) and record them for the next data build.")
+@json_option
+@reports_errors
+def calibrate(network_path: Path | None, fit: bool, as_json: bool) -> None:
+    """Measure a car network against the reference car times (median and per-band error)."""
+    from geoaccess.errors import BadInput
+    from geoaccess.geometry import BNG
+    from geoaccess.pack import load_pack
+    from geoaccess.roads.calibration import fit_proxy, measure, modelled_minutes, save_fitted
+    from geoaccess.roads.network import RoadNetwork
+    from geoaccess.roads.networks import network_folder
+    from geoaccess.roads.proxy import proxy_links, proxy_network, proxy_points
+
+    pack = load_pack()
+    reference = pack.table("car_reference.parquet")
+    land = pack.land.geometry.iloc[0]
+    allowance = None
+    if fit:
+        if network_path is not None:
+            raise BadInput("--fit refits the offline proxy; it cannot be combined with --network")
+        links = proxy_links(proxy_points(pack.stops, pack.postcodes), pack.land.to_crs(BNG).geometry.iloc[0])
+        params, allowance = fit_proxy(links, reference, land)
+        save_fitted(params, allowance, reference)
+        network = proxy_network(links, params, "drive", {"network": "proxy (refitted)"})
+    else:
+        network = RoadNetwork.load(network_folder("drive", network_path))
+    report = measure(modelled_minutes(network, reference, land), reference, allowance)
+    if as_json:
+        emit_json({"network": network.provenance.get("network"), **report.to_dict()})
+        return
+    click.echo(f"{network.describe()}: {report.summary()}")
+    click.echo(f"  relation fitted: reference = 1.077 x modelled + {report.allowance_min} min; "
+               f"{report.pairs_outside} pairs outside the area left out")
+    for band in report.bands:
+        click.echo(f"  {band['band_km']:>7} km: {band['pairs']:>4} pairs, median error "
+                   f"{band['median_abs_pct_error']:5.1f}%, bias {band['bias_pct']:+5.1f}%")
+    if fit:
+        click.echo("parameters recorded; run `geoaccess data build --source PATH` to rebuild the proxy")
+
+
+@click.command("fetch")
+@click.option("--region", "regions", multiple=True, type=click.Choice(REGIONS),
+              help="Extract to download; repeat for several (default: all).")
+@click.option("--dest", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder to download into (default: <cache>/osm).")
+@click.option("--base-url", default=GEOFABRIK_ENGLAND, show_default=True,
+              help="Folder URL holding <region>-latest.osm.pbf and its .md5 (a mirror, say).")
+@json_option
+@reports_errors
+def fetch(regions: tuple[str, ...], dest: Path | None, base_url: str, as_json: bool) -> None:
+    """Download Geofabrik's OpenStreetMap extracts (resumable, checksum-checked)."""
+    dest = dest or cache_root() / "osm"
+    results = [fetch_extract(region, dest, base_url=base_url) for region in regions or REGIONS]
+    if as_json:
+        emit_json([{"region": r.region, "path": str(r.path), "bytes": r.path.stat().st_size,
+                    "md5": r.md5, "downloaded": r.downloaded} for r in results])
+        return
+    for r in results:
+        status = "downloaded" if r.downloaded else "already up to date"
+        click.echo(f"{r.region}: {r.path} ({r.path.stat().st_size / 1e6:.1f} MB, {status})")
+    click.echo("next: geoaccess network build --osm FILE")

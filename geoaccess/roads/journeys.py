@@ -1,0 +1,62 @@
+"""Car and walking journeys and matrices, with the provenance every result carries."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geoaccess.places import Place
+from geoaccess.roads.network import RoadNetwork
+from geoaccess.roads.router import Router
+
+
+def network_provenance(network: RoadNetwork) -> dict:
+    """What a result was computed on: network, source, date, modelled, and measured error."""
+    p = network.provenance
+    summary = {key: p[key] for key in ("network", "source", "date", "modelled") if key in p}
+    summary["mode"] = network.mode
+    calibration = p.get("calibration")
+    if calibration:
+        summary["calibration"] = {key: calibration[key] for key in
+                                  ("median_abs_pct_error", "bias_pct", "pairs", "reference", "relation")
+                                  if key in calibration}
+    elif p.get("modelled"):
+        summary["calibration"] = None
+        if p.get("note"):
+            summary["note"] = p["note"]
+    return summary
+
+
+def road_journey(origin: Place, destination: Place, router: Router) -> dict:
+    """Door-to-door minutes, km and path summary between two places."""
+    route = router.route((origin.lon, origin.lat), (destination.lon, destination.lat))
+    return {
+        "from": origin.to_dict(),
+        "to": destination.to_dict(),
+        "mode": "car" if router.network.mode == "drive" else "walk",
+        "minutes": round(route.minutes, 1),
+        "km": round(route.metres / 1000.0, 1),
+        "access_minutes": round((route.access_s + route.egress_s) / 60.0, 1),
+        "path": {"nodes": len(route.node_path), "via": route.via},
+        "provenance": network_provenance(router.network),
+    }
+
+
+def road_matrix(origins: pd.DataFrame, destinations: pd.DataFrame, router: Router,
+                cutoff_minutes: float | None = None) -> pd.DataFrame:
+    """Long table ``origin_id, destination_id, minutes, km`` (``NaN`` where unreachable).
+
+    ``origins`` and ``destinations`` have ``id``, ``lon`` and ``lat`` columns.
+    """
+    cutoff = None if cutoff_minutes is None else cutoff_minutes * 60.0
+    matrix = router.many_to_many(origins[["lon", "lat"]].to_numpy(), destinations[["lon", "lat"]].to_numpy(),
+                                 cutoff_s=cutoff, with_metres=True)
+    minutes = matrix.seconds / 60.0
+    km = matrix.metres / 1000.0
+    reachable = np.isfinite(minutes)
+    return pd.DataFrame({
+        "origin_id": np.repeat(origins["id"].to_numpy(), len(destinations)),
+        "destination_id": np.tile(destinations["id"].to_numpy(), len(origins)),
+        "minutes": np.where(reachable, minutes.round(2), np.nan).ravel(),
+        "km": np.where(reachable, km.round(3), np.nan).ravel(),
+    })
