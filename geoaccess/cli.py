@@ -6,13 +6,21 @@ Exit codes: 0 ok; 2 bad input (a one-line message on stderr); 3 no route found;
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 
 from geoaccess import __version__
-from geoaccess.cli_support import EXIT_DATA_PACK, emit_json, json_option, reports_errors, venues_option
+from geoaccess.cli_support import (
+    EXIT_DATA_PACK,
+    emit_json,
+    json_option,
+    reports_errors,
+    venues_option,
+    write_atomically,
+)
 from geoaccess.errors import BadInput
 from geoaccess.roads.commands import fetch, network
 
@@ -236,7 +244,7 @@ def matrix(origins: Path, destinations: str, out: Path, cutoff: float | None, mo
            network_path: Path | None, venues_file: Path | None) -> None:
     """Travel times between many places: long CSV origin_id,destination_id,minutes,km."""
     from geoaccess.endpoints import read_endpoints, venue_endpoints
-    from geoaccess.roads.journeys import road_matrix
+    from geoaccess.roads.journeys import network_provenance, road_matrix
     from geoaccess.roads.networks import router_for
     from geoaccess.venues import load_venues
 
@@ -247,12 +255,14 @@ def matrix(origins: Path, destinations: str, out: Path, cutoff: float | None, mo
             else read_endpoints(Path(destinations)))
     router = router_for(mode, network_path)
     table = road_matrix(starts, ends, router, cutoff)
-    partial = out.with_name(f".{out.name}.part")
-    table.to_csv(partial, index=False)
-    partial.replace(out)
-    reached = int(table["minutes"].notna().sum())
-    click.echo(f"wrote {len(table)} pairs ({reached} reachable) to {out}; network: "
-               f"{router.network.describe()}")
+    sidecar = out.with_name(f"{out.name}.provenance.json")
+    about = {"mode": mode, "origins": origins.name, "destinations": destinations, "cutoff_minutes": cutoff,
+             "pairs": len(table), "reachable": int(table["minutes"].notna().sum()),
+             "provenance": network_provenance(router.network)}
+    write_atomically(out, lambda path: table.to_csv(path, index=False))
+    write_atomically(sidecar, lambda path: path.write_text(json.dumps(about, indent=1), encoding="utf-8"))
+    click.echo(f"wrote {about['pairs']} pairs ({about['reachable']} reachable) to {out}, provenance in "
+               f"{sidecar.name}; network: {router.network.describe()}")
 
 
 @main.command()

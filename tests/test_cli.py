@@ -103,13 +103,6 @@ def test_export_to_a_missing_folder_is_refused(tmp_path):
     assert not (tmp_path / "nope").exists()
 
 
-def test_data_build_via_cli(tmp_path, shared_source):
-    result = run("data", "build", "--source", str(shared_source), "--out", str(tmp_path))
-    assert result.exit_code == 0, result.output
-    assert (tmp_path / "cumbria" / "manifest.json").is_file()
-    assert (tmp_path / "SOURCES.md").is_file()
-
-
 def test_installed_entry_point_runs():
     result = subprocess.run([sys.executable, "-m", "geoaccess.cli", "--version"],
                             capture_output=True, text=True, check=True)

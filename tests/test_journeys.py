@@ -81,6 +81,9 @@ def test_matrix_to_venues_is_long_format(tmp_path):
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(out.open()))
     assert list(rows[0]) == ["origin_id", "destination_id", "minutes", "km"]
+    about = json.loads((tmp_path / "m.csv.provenance.json").read_text())
+    assert about["provenance"]["network"] == "proxy" and about["provenance"]["modelled"] is True
+    assert about["pairs"] == 44
     assert len(rows) == 2 * 22
     assert all(r["minutes"] != "" for r in rows)
     same_place = next(r for r in rows if r["origin_id"] == "a" and r["destination_id"] == "barrow-probation-office")

@@ -347,3 +347,23 @@ def test_build_saves_under_the_cache_folder_by_default(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert f"-> {tmp_path / 'networks' / 'town' / 'drive'}" in result.stdout
     assert load_osm_network(tmp_path / "networks" / "town", "drive").mode == "drive"
+
+
+def test_neighbouring_extracts_join_into_one_network(tmp_path):
+    # An "east" extract that overlaps the town at node 13 and carries the road on from it.
+    east = tmp_path / "east.osm"
+    east.write_text(
+        '<osm version="0.6" timestamp="2026-09-01T00:00:00Z">'
+        '<node id="13" lat="54.8900" lon="-2.9150"/><node id="60" lat="54.8900" lon="-2.9120"/>'
+        '<node id="61" lat="54.8900" lon="-2.9090"/>'
+        '<way id="900"><nd ref="13"/><nd ref="60"/><nd ref="61"/><tag k="highway" v="residential"/></way>'
+        "</osm>", encoding="utf-8")
+    drive = read_osm([TOWN, east], ["drive"])["drive"]
+    assert {60, 61} <= node_ids(drive) and 1 in node_ids(drive)
+    assert drive.provenance["source"] == "town.osm + east.osm"
+    assert drive.provenance["date"] == "2026-09-01T00:00:00Z"  # the older of the two
+    assert "east.osm" in drive.provenance["date_basis"]
+    result = CliRunner().invoke(network, ["build", "--osm", str(TOWN), "--osm", str(east),
+                                          "--out", str(tmp_path / "both"), "--mode", "drive"])
+    assert result.exit_code == 0, result.output
+    assert "town.osm + east.osm" in result.stdout

@@ -8,9 +8,11 @@ import shutil
 import geopandas as gpd
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 from geoaccess.build import build_pack, places
 from geoaccess.build.sources import SOURCES
+from geoaccess.cli import main
 from geoaccess.errors import DataPackError
 from geoaccess.pack import Pack
 from geoaccess.settings import data_root
@@ -104,7 +106,10 @@ def test_failed_build_leaves_the_old_pack_untouched(tmp_path, shared_source, pac
 
 
 def test_rebuild_matches_the_shipped_manifest(tmp_path, shared_source, pack):
-    manifest = build_pack(shared_source, tmp_path / "cumbria")
+    result = CliRunner().invoke(main, ["data", "build", "--source", str(shared_source), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "SOURCES.md").is_file()
+    manifest = json.loads((tmp_path / "cumbria" / "manifest.json").read_text())
     shipped = pack.manifest
     assert manifest["sources"] == shipped["sources"]
     assert [e["file"] for e in manifest["files"]] == [e["file"] for e in shipped["files"]]

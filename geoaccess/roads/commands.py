@@ -30,8 +30,9 @@ def network() -> None:
 
 
 @network.command("build")
-@click.option("--osm", "osm_file", required=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="OpenStreetMap file: .osm.pbf, .osm or .osm.bz2 (see `geoaccess data fetch`).")
+@click.option("--osm", "osm_files", required=True, multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="OpenStreetMap file: .osm.pbf, .osm or .osm.bz2 (see `geoaccess data fetch`); repeat to "
+                   "join neighbouring extracts (Cumbria and Lancashire) into one network.")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help="Folder to save the networks in (default: <cache>/networks/<file name>).")
 @click.option("--mode", "modes", multiple=True, type=click.Choice(MODE_CHOICES),
@@ -39,16 +40,17 @@ def network() -> None:
 @click.option("--force", is_flag=True, help="Rebuild even if networks of this very file are saved.")
 @json_option
 @reports_errors
-def build(osm_file: Path, out: Path | None, modes: tuple[str, ...], force: bool, as_json: bool) -> None:
-    """Build drive and walk networks from an OpenStreetMap file, or reuse those already built from it."""
+def build(osm_files: tuple[Path, ...], out: Path | None, modes: tuple[str, ...], force: bool,
+          as_json: bool) -> None:
+    """Build drive and walk networks from OpenStreetMap files, or reuse those already built from them."""
     from geoaccess.roads.osm import build_osm_networks
 
-    stem = osm_file.name.removesuffix(".bz2").removesuffix(".pbf").removesuffix(".osm")
+    stem = "+".join(f.name.removesuffix(".bz2").removesuffix(".pbf").removesuffix(".osm") for f in osm_files)
     out = out or cache_root() / "networks" / stem
     modes = modes or MODE_CHOICES
     before = {mode: _saved_at(out / mode) for mode in modes}
     started = time.perf_counter()
-    networks = build_osm_networks(osm_file, out, modes, force=force)
+    networks = build_osm_networks(list(osm_files), out, modes, force=force)
     seconds = time.perf_counter() - started
     entries = [{
         "mode": mode, "path": str(out / mode), "nodes": len(net.nodes), "edges": len(net.edges),
@@ -56,7 +58,7 @@ def build(osm_file: Path, out: Path | None, modes: tuple[str, ...], force: bool,
         "provenance": net.provenance,
     } for mode, net in networks.items()]
     if as_json:
-        emit_json({"source": str(osm_file), "out": str(out), "seconds": round(seconds, 2),
+        emit_json({"source": [str(f) for f in osm_files], "out": str(out), "seconds": round(seconds, 2),
                    "networks": entries})
         return
     for entry in entries:
@@ -64,7 +66,7 @@ def build(osm_file: Path, out: Path | None, modes: tuple[str, ...], force: bool,
         click.echo(f"{entry['mode']}: {entry['nodes']:,} nodes, {entry['edges']:,} edges ({status}) "
                    f"-> {entry['path']}")
     date = next(iter(networks.values())).provenance["date"]
-    click.echo(f"{osm_file.name} (OpenStreetMap data of {date}) in {seconds:.1f} s")
+    click.echo(f"{' + '.join(f.name for f in osm_files)} (OpenStreetMap data of {date}) in {seconds:.1f} s")
 
 
 @network.command("info")

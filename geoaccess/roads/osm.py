@@ -42,9 +42,10 @@ while the file (and :data:`BUILDER`) is unchanged.
 from __future__ import annotations
 
 import bz2
+import hashlib
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -116,25 +117,37 @@ class _Split:
     xml: dict[str, Path]
     highways: int = 0                                 # ways tagged highway=*
     written: dict[str, int] = field(default_factory=dict)  # way pieces written per mode
-    newest: datetime | None = None                   # newest highway way timestamp
+    newest: dict[Path, datetime] = field(default_factory=dict)  # newest highway way timestamp per file
 
 
-def _split(source: Path, folder: Path, modes: Iterable[str]) -> _Split:
-    """Write each mode's ways, with their nodes, to ``folder/<mode>.osm``; one pass over ``source``."""
-    split = _Split(xml={mode: folder / f"{mode}.osm" for mode in modes})
-    split.written = dict.fromkeys(split.xml, 0)
-    seen_nodes: dict[str, set[int]] = {mode: set() for mode in split.xml}
+def _ways(source: Path) -> Iterator[osmium.osm.Way]:
+    """The highway ways of one file, with their nodes' locations."""
     processor = (osmium.FileProcessor(str(source), osmium.osm.NODE | osmium.osm.WAY)
                  .with_locations()
                  .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
                  .with_filter(osmium.filter.KeyFilter("highway")))
+    return cast(Iterator[osmium.osm.Way], iter(processor))  # the filters pass ways only
+
+
+def _split(sources: list[Path], folder: Path, modes: Iterable[str]) -> _Split:
+    """Write each mode's ways, with their nodes, to ``folder/<mode>.osm``; one pass over each source.
+
+    Neighbouring extracts overlap at their border: a way or node met again is written once.
+    """
+    split = _Split(xml={mode: folder / f"{mode}.osm" for mode in modes})
+    split.written = dict.fromkeys(split.xml, 0)
+    seen_nodes: dict[str, set[int]] = {mode: set() for mode in split.xml}
+    seen_ways: set[int] = set()
     with ExitStack() as stack:
         writers = {mode: stack.enter_context(osmium.SimpleWriter(str(path), overwrite=True))
                    for mode, path in split.xml.items()}
-        for way in cast(Iterator[osmium.osm.Way], iter(processor)):  # the filters pass ways only
+        for source, way in ((file, way) for file in sources for way in _ways(file)):
             split.highways += 1
             if way.timestamp.timestamp() > 0:
-                split.newest = max(split.newest or way.timestamp, way.timestamp)
+                split.newest[source] = max(split.newest.get(source, way.timestamp), way.timestamp)
+            if way.id in seen_ways:
+                continue
+            seen_ways.add(way.id)
             tags = dict(way.tags)
             modes_here = [mode for mode in writers if allows(mode, tags)]
             if not modes_here:
@@ -201,50 +214,77 @@ def _graph(xml: Path, mode: str) -> nx.MultiDiGraph:
         return ox.truncate.largest_component(graph, strongly=True)
 
 
-def _check_source(path: Path) -> None:
-    if not path.name.endswith(SUFFIXES):
-        raise OsmFileError(f"{path.name}: not an OpenStreetMap file name; "
-                           f"expected one ending {', '.join(SUFFIXES)}")
-    if not path.is_file():
-        raise OsmFileError(f"OpenStreetMap file not found: {path}")
+OsmFiles = Path | str | Sequence[Path | str]
+"""One OpenStreetMap file, or several neighbouring extracts read as one network."""
 
 
-def read_osm(path: Path, modes: Iterable[str] = MODES) -> dict[str, RoadNetwork]:
-    """Build the ``modes`` networks of an OpenStreetMap file, without caching them.
+def _sources(files: OsmFiles) -> list[Path]:
+    """The files as paths, each checked to exist with an OpenStreetMap name."""
+    paths = [Path(files)] if isinstance(files, str | Path) else [Path(f) for f in files]
+    if not paths:
+        raise OsmFileError("no OpenStreetMap file given")
+    for path in paths:
+        if not path.name.endswith(SUFFIXES):
+            raise OsmFileError(f"{path.name}: not an OpenStreetMap file name; "
+                               f"expected one ending {', '.join(SUFFIXES)}")
+        if not path.is_file():
+            raise OsmFileError(f"OpenStreetMap file not found: {path}")
+    return paths
+
+
+def _sources_sha256(paths: list[Path]) -> str:
+    """SHA-256 of one file, or of the files' SHA-256s in order."""
+    if len(paths) == 1:
+        return sha256_of(paths[0])
+    return hashlib.sha256("".join(sha256_of(p) for p in paths).encode("ascii")).hexdigest()
+
+
+def _header(path: Path) -> osmium.io.Header:
+    with osmium.io.Reader(str(path), osmium.osm.NOTHING) as reader:
+        return reader.header()
+
+
+def read_osm(files: OsmFiles, modes: Iterable[str] = MODES) -> dict[str, RoadNetwork]:
+    """Build the ``modes`` networks of one OpenStreetMap file or several, without caching them.
+
+    Several files (neighbouring extracts, e.g. Cumbria and Lancashire) become one
+    network; its date is the oldest of theirs.
 
     Raises
     ------
     OsmFileError
-        If the file is missing, malformed, truncated or has no usable roads.
+        If a file is missing, malformed, truncated or there are no usable roads.
     """
-    path = Path(path)
+    paths = _sources(files)
+    names = " + ".join(p.name for p in paths)
     modes = list(dict.fromkeys(modes))
-    _check_source(path)
     for mode in modes:
         if mode not in MODES:
             raise BadInput(f"mode {mode!r} is not one of {', '.join(MODES)}")
-    provenance = {"network": "osm", "source": path.name, "modelled": False,
-                  "sha256": sha256_of(path), "builder": BUILDER}
+    provenance = {"network": "osm", "source": names, "modelled": False,
+                  "sha256": _sources_sha256(paths), "builder": BUILDER}
     with tempfile.TemporaryDirectory(prefix="geoaccess-osm-") as folder:
         try:
-            split = _split(path, Path(folder), modes)
-            with osmium.io.Reader(str(path), osmium.osm.NOTHING) as reader:
-                header = reader.header()
+            split = _split(paths, Path(folder), modes)
+            dates = [_file_date(p, _header(p), split.newest.get(p)) for p in paths]
+            if len(paths) > 1:
+                dates = [(date, f"{basis} of {p.name}, the oldest of the files")
+                         for p, (date, basis) in zip(paths, dates, strict=True)]
         except RuntimeError as exc:  # pyosmium's parse, decompression and format errors
-            raise OsmFileError(f"cannot read {path.name}: {exc}; is it a complete OpenStreetMap "
+            raise OsmFileError(f"cannot read {names}: {exc}; is each a complete OpenStreetMap "
                                f"file in the format its name says?") from exc
         if split.highways == 0:
-            raise OsmFileError(f"{path.name} has no roads or paths (no way tagged highway=*)")
-        provenance["date"], provenance["date_basis"] = _file_date(path, header, split.newest)
+            raise OsmFileError(f"{names} has no roads or paths (no way tagged highway=*)")
+        provenance["date"], provenance["date_basis"] = min(dates)
         provenance["built"] = datetime.now(UTC).strftime(_STAMP_FORMAT)
         networks = {}
         for mode in modes:
             if split.written[mode] == 0:
-                raise OsmFileError(f"{path.name} has no {mode} roads with their nodes "
+                raise OsmFileError(f"{names} has no {mode} roads with their nodes "
                                    f"({split.highways} highway ways in all; is the file cut short?)")
             graph = _graph(split.xml[mode], mode)
             if graph.number_of_edges() == 0:
-                raise OsmFileError(f"{path.name} has no connected {mode} network: no two places "
+                raise OsmFileError(f"{names} has no connected {mode} network: no two places "
                                    "on its roads can be reached from each other")
             networks[mode] = RoadNetwork.from_graph(graph, mode, dict(provenance))
     return networks
@@ -270,25 +310,24 @@ def _cached(out_dir: Path, mode: str, sha256: str) -> RoadNetwork | None:
     return network if (provenance.get("sha256"), provenance.get("builder")) == (sha256, BUILDER) else None
 
 
-def build_osm_networks(path: Path, out_dir: Path, modes: Iterable[str] = MODES, *,
+def build_osm_networks(files: OsmFiles, out_dir: Path, modes: Iterable[str] = MODES, *,
                        force: bool = False) -> dict[str, RoadNetwork]:
-    """Build (or reuse) and save the ``modes`` networks of an OpenStreetMap file.
+    """Build (or reuse) and save the ``modes`` networks of one OpenStreetMap file or several.
 
     Each mode is saved, all or nothing, to ``out_dir/<mode>``. A saved network
-    built from a file with the same SHA-256 is loaded instead of rebuilt,
+    built from files with the same SHA-256 is loaded instead of rebuilt,
     unless ``force``. On error nothing is saved and earlier saves stay as they were.
     """
-    path, out_dir = Path(path), Path(out_dir)
+    paths, out_dir = _sources(files), Path(out_dir)
     modes = list(dict.fromkeys(modes))
-    _check_source(path)
     networks: dict[str, RoadNetwork] = {}
     if not force:
-        sha256 = sha256_of(path)
+        sha256 = _sources_sha256(paths)
         networks = {mode: network for mode in modes
                     if (network := _cached(out_dir, mode, sha256)) is not None}
     missing = [mode for mode in modes if mode not in networks]
     if missing:
-        built = read_osm(path, missing)
+        built = read_osm(paths, missing)
         for mode, network in built.items():
             network.save(out_dir / mode)
         networks.update(built)
