@@ -59,6 +59,12 @@ class RoadNetwork:
         for column in ("u", "v", "length", "travel_time"):
             if column not in self.edges:
                 raise BadInput(f"network edges lack the {column!r} column")
+        for column in ("length", "travel_time"):
+            values = self.edges[column].to_numpy(dtype=float)
+            bad = ~np.isfinite(values) | (values < 0)
+            if bad.any():
+                raise BadInput(f"the {self.mode} network has {int(bad.sum())} edge(s) whose {column} is "
+                               "missing, infinite or negative")
         self.nodes = self.nodes.reset_index(drop=True)
         self.edges = _cheapest_parallel(self.edges)
 
@@ -89,7 +95,7 @@ class RoadNetwork:
         values = self.edges[weight].to_numpy(dtype=float)
         size = len(self.nodes)
         # csgraph treats an explicit 0 as "no edge": keep zero-cost edges with a negligible cost.
-        values = np.where(values > 0, values, 1e-9)
+        values = np.where(values == 0, 1e-9, values)
         return sparse.csr_matrix((values, (rows, cols)), shape=(size, size))
 
     # --- networkx interchange ---------------------------------------------------------------

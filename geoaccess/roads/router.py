@@ -26,6 +26,8 @@ WALK_KPH = 4.8
 """Walking speed, on the network and on access legs."""
 CAR_ACCESS_KPH = 18.3
 """Speed of the car's leg from a place to the network (DfT JTS local-street speed)."""
+SEARCH_BATCH = 128
+"""Searches run together: each holds a row of the whole network until its targets are picked out."""
 
 
 @dataclass(frozen=True)
@@ -115,13 +117,21 @@ class Router:
         graph = self.times_reversed if reverse else self.times
         limit = np.inf if cutoff_s is None else float(cutoff_s)
         unique_sources, source_row = np.unique(sources.node, return_inverse=True)
-        dist, pred = dijkstra(graph, indices=unique_sources, limit=limit, return_predecessors=True)
-        network_s = dist[source_row][:, targets.node]
+        network_s = np.empty((len(unique_sources), len(targets.node)))
+        along = np.empty_like(network_s) if with_metres else None
+        for start_row in range(0, len(unique_sources), SEARCH_BATCH):  # keeps memory to one batch
+            batch = slice(start_row, start_row + SEARCH_BATCH)
+            found = dijkstra(graph, indices=unique_sources[batch], limit=limit, return_predecessors=with_metres)
+            dist = found[0] if with_metres else found
+            network_s[batch] = dist[:, targets.node]
+            if with_metres:
+                along[batch] = np.vstack([self._tree_lengths(d, p, reverse)[targets.node]
+                                          for d, p in zip(dist, found[1], strict=True)])
+        network_s = network_s[source_row]
         metres = None
         if with_metres:
-            along = np.vstack([self._tree_lengths(d, p, reverse) for d, p in zip(dist, pred, strict=True)])
             gaps = sources.gap_m[:, None] + targets.gap_m[None, :]
-            metres = along[source_row][:, targets.node] + gaps * ACCESS_CIRCUITY
+            metres = along[source_row] + gaps * ACCESS_CIRCUITY
         seconds = network_s + sources.access_s[:, None] + targets.access_s[None, :]
         if reverse:
             seconds, metres = seconds.T, (None if metres is None else metres.T)
