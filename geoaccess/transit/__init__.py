@@ -1,0 +1,1 @@
+"""Public transport: timetables (GTFS, ATOC CIF, the modelled default) and the RAPTOR router."""
