@@ -23,6 +23,7 @@ from geoaccess.cli_support import (
 )
 from geoaccess.errors import BadInput
 from geoaccess.roads.commands import fetch, network
+from geoaccess.transit.commands import roundtrip
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -194,39 +195,59 @@ network_option = click.option(
 mode_option = click.option("--mode", type=click.Choice(["car", "walk"]), default="car", show_default=True)
 
 
+def transit_options(command):
+    """``--gtfs``, ``--cif``, ``--walk-limit`` and ``--max-transfers`` for public transport commands."""
+    options = [
+        click.option("--gtfs", multiple=True, type=click.Path(path_type=Path),
+                     help="GTFS feed (.zip or folder) to use instead of the modelled timetable; repeatable."),
+        click.option("--cif", multiple=True, type=click.Path(path_type=Path),
+                     help="ATOC CIF rail timetable file to use (with any --gtfs); repeatable."),
+        click.option("--walk-limit", default=2000.0, show_default=True, type=float,
+                     help="Longest walk (metres) to the first stop or from the last."),
+        click.option("--max-transfers", default=4, show_default=True, type=int),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @main.command()
 @click.option("--from", "origin", required=True, help="Postcode or 'lat,lon'.")
 @click.option("--to", "destination", required=True, help="Venue id, postcode or 'lat,lon'.")
-@mode_option
+@click.option("--mode", type=click.Choice(["car", "walk", "transit"]), default="car", show_default=True)
+@click.option("--day", help="transit: weekday (mon..sun) or date YYYY-MM-DD.")
+@click.option("--depart-at", help="transit: leave at HH:MM.")
+@click.option("--arrive-by", help="transit: arrive by HH:MM (leaving as late as possible).")
 @network_option
+@transit_options
 @venues_option
 @json_option
 @reports_errors
-def journey(origin: str, destination: str, mode: str, network_path: Path | None,
-            venues_file: Path | None, as_json: bool) -> None:
-    """Door-to-door car or walking time, distance and route between two places."""
+def journey(origin: str, destination: str, mode: str, day: str | None, depart_at: str | None,
+            arrive_by: str | None, network_path: Path | None, gtfs: tuple[Path, ...], cif: tuple[Path, ...],
+            walk_limit: float, max_transfers: int, venues_file: Path | None, as_json: bool) -> None:
+    """Door-to-door time and route between two places by car, on foot or by public transport."""
     from geoaccess.places import resolve_place
-    from geoaccess.roads.journeys import road_journey
-    from geoaccess.roads.networks import router_for
     from geoaccess.venues import load_venues
 
     registry = load_venues(extra=venues_file)
     start, end = resolve_place(origin, registry), resolve_place(destination, registry)
-    result = road_journey(start, end, router_for(mode, network_path))
+    if mode == "transit":
+        from geoaccess.transit.commands import transit_journey
+
+        result = transit_journey(start, end, day, depart_at, arrive_by, gtfs, cif, network_path, walk_limit,
+                                 max_transfers)
+    else:
+        from geoaccess.roads.journeys import road_journey
+        from geoaccess.roads.networks import router_for
+
+        result = road_journey(start, end, router_for(mode, network_path))
     if as_json:
         emit_json(result)
         return
-    provenance = result["provenance"]
-    click.echo(f"{result['from']['label']} -> {result['to']['label']} by {result['mode']}: "
-               f"{result['minutes']:.0f} min, {result['km']:.1f} km")
-    if result["path"]["via"]:
-        click.echo(f"  via {', '.join(result['path']['via'][:12])}")
-    click.echo(f"  network: {provenance['network']} ({provenance.get('source', '')}, {provenance.get('date', '')})")
-    if provenance.get("modelled"):
-        error = provenance.get("calibration") or {}
-        measured = (f"median error {error['median_abs_pct_error']}% against {error['pairs']} reference car times"
-                    if error else "not calibrated")
-        click.echo(f"  MODELLED: {measured}")
+    from geoaccess.reporting import journey_text
+
+    click.echo(journey_text(result))
 
 
 @main.command()
@@ -282,6 +303,7 @@ def serve(host: str, port: int, threads: int) -> None:
 
 
 main.add_command(network)
+main.add_command(roundtrip)
 data.add_command(fetch)
 
 if __name__ == "__main__":

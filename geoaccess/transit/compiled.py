@@ -1,0 +1,213 @@
+"""One service day of a timetable, compiled to the arrays RAPTOR scans.
+
+Trips running that day (and the previous day's trips still running after
+midnight) are expanded from frequencies, grouped into *patterns* (trips that
+call at the same stops in the same order, split so that no trip overtakes
+another, which keeps each stop's departures sorted) and stored as trip x stop
+matrices of arrival and departure seconds. Walking transfers join stops within
+:data:`TRANSFER_RADIUS_M`; ``transfers.txt`` minimum times are honoured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from geoaccess.geometry import BNG, WGS84, transformer
+from geoaccess.roads.router import ACCESS_CIRCUITY, WALK_KPH
+from geoaccess.transit.timetable import Timetable, mode_word
+
+DAY_S = 86_400
+TRANSFER_RADIUS_M = 400.0
+"""Stops this close (straight line) are joined by a walking transfer."""
+DEFAULT_CHANGE_S = 120
+"""Time to change vehicles at the same stop when ``transfers.txt`` says nothing (an assumption)."""
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """Trips calling at the same stops in the same order, none overtaking another."""
+
+    stops: np.ndarray  # stop rows, in calling order
+    arrival: np.ndarray  # (trips, stops) seconds
+    departure: np.ndarray  # (trips, stops) seconds, each column sorted
+    trip_ids: np.ndarray
+    route_row: int
+
+
+@dataclass
+class CompiledDay:
+    """The arrays for one service day; see the module docstring."""
+
+    day: date
+    stop_ids: np.ndarray
+    stop_names: np.ndarray
+    stop_lonlat: np.ndarray  # (n, 2)
+    patterns: list[Pattern]
+    stop_patterns: list[list[tuple[int, int]]]  # per stop: (pattern, position) pairs
+    change_s: np.ndarray  # per stop: minimum time to change vehicles there
+    walk_from: list[list[tuple[int, float]]]  # per stop: (other stop, seconds) walking transfers
+    routes: pd.DataFrame
+    provenance: dict = field(default_factory=dict)
+    reversed: bool = False
+
+    @property
+    def stop_index(self) -> dict[str, int]:
+        """Stop id -> row."""
+        return {stop_id: row for row, stop_id in enumerate(self.stop_ids)}
+
+    def route_label(self, pattern: int) -> dict:
+        """Route name, operator and mode word for a pattern's legs."""
+        route = self.routes.iloc[self.patterns[pattern].route_row]
+        name = route["route_short_name"] or route["route_long_name"]
+        return {"route": str(name), "route_long_name": str(route["route_long_name"]),
+                "operator": str(route["agency_name"]), "mode": mode_word(int(route["route_type"]))}
+
+    def mirrored(self) -> CompiledDay:
+        """The same day with time running backwards: trips reversed, seconds negated.
+
+        The earliest arrival on the mirror from a place at ``-t`` is minus the latest
+        departure to reach that place by ``t``.
+        """
+        patterns = []
+        for pattern in self.patterns:
+            order = np.argsort(-pattern.arrival[:, -1], kind="stable")
+            patterns.append(Pattern(stops=pattern.stops[::-1].copy(),
+                                    arrival=-pattern.departure[order, ::-1],
+                                    departure=-pattern.arrival[order, ::-1],
+                                    trip_ids=pattern.trip_ids[order], route_row=pattern.route_row))
+        walk_to: list[list[tuple[int, float]]] = [[] for _ in self.walk_from]
+        for source, links in enumerate(self.walk_from):
+            for target, seconds in links:
+                walk_to[target].append((source, seconds))
+        return replace(self, patterns=patterns, stop_patterns=_stop_patterns(patterns, len(self.stop_ids)),
+                       walk_from=walk_to, reversed=not self.reversed)
+
+
+def compile_day(timetable: Timetable, day: date) -> CompiledDay:
+    """The arrays for ``day``: that day's trips plus the previous day's after midnight."""
+    stops = timetable.stops.reset_index(drop=True)
+    stop_row = pd.Series(np.arange(len(stops)), index=stops["stop_id"].to_numpy())
+    calls = pd.concat([_calls_on(timetable, day, 0), _calls_on(timetable, day - timedelta(days=1), -DAY_S)],
+                      ignore_index=True)
+    calls = calls[calls["departure_s"].groupby(calls["run_id"]).transform("max") >= 0]
+    route_row = pd.Series(np.arange(len(timetable.routes)), index=timetable.routes["route_id"].to_numpy())
+    patterns = _patterns(calls, stop_row, route_row)
+    lonlat = stops[["lon", "lat"]].to_numpy(dtype=float)
+    change, walks = _transfers(timetable, stop_row, lonlat)
+    return CompiledDay(
+        day=day, stop_ids=stops["stop_id"].to_numpy(dtype=object), stop_names=stops["stop_name"].to_numpy(dtype=object),
+        stop_lonlat=lonlat, patterns=patterns, stop_patterns=_stop_patterns(patterns, len(stops)),
+        change_s=change, walk_from=walks, routes=timetable.routes.reset_index(drop=True),
+        provenance=timetable.provenance,
+    )
+
+
+def _calls_on(timetable: Timetable, day: date, shift_s: int) -> pd.DataFrame:
+    """Stop calls of the trips running on ``day`` (frequencies expanded), times shifted by ``shift_s``."""
+    running = timetable.trips[timetable.trips["service_id"].isin(timetable.services_on(day))]
+    calls = timetable.stop_times.merge(running[["trip_id", "route_id"]], on="trip_id")
+    calls = calls.sort_values(["trip_id", "stop_sequence"])
+    frequencies = timetable.frequencies[timetable.frequencies["trip_id"].isin(running["trip_id"])]
+    scheduled = calls[~calls["trip_id"].isin(frequencies["trip_id"])].assign(run_id=lambda f: f["trip_id"])
+    expanded = [scheduled]
+    for row in frequencies.itertuples(index=False):
+        template = calls[calls["trip_id"] == row.trip_id]
+        offset = template["departure_s"].to_numpy() - template["departure_s"].iloc[0]
+        arrive = template["arrival_s"].to_numpy() - template["departure_s"].iloc[0]
+        for start in range(row.start_s, row.end_s, row.headway_s):
+            expanded.append(template.assign(arrival_s=start + arrive, departure_s=start + offset,
+                                            run_id=f"{row.trip_id}@{_clock(start)}"))
+    frame = pd.concat(expanded, ignore_index=True)
+    frame["arrival_s"] += shift_s
+    frame["departure_s"] += shift_s
+    if shift_s:
+        frame["run_id"] = frame["run_id"] + "(previous day)"
+    return frame
+
+
+def _patterns(calls: pd.DataFrame, stop_row: pd.Series, route_row: pd.Series) -> list[Pattern]:
+    """Group runs by stop sequence and route, then split so that no run overtakes another."""
+    patterns: list[Pattern] = []
+    if calls.empty:
+        return patterns
+    calls = calls.assign(stop_row=stop_row.loc[calls["stop_id"].to_numpy()].to_numpy())
+    runs = calls.groupby("run_id", sort=False)
+    keys = runs.apply(lambda run: (run["route_id"].iloc[0], tuple(run["stop_row"])), include_groups=False)
+    for (route_id, sequence), members in _group_runs(keys).items():
+        arrival = np.vstack([runs.get_group(run)["arrival_s"].to_numpy() for run in members])
+        departure = np.vstack([runs.get_group(run)["departure_s"].to_numpy() for run in members])
+        order = np.lexsort((arrival[:, -1], departure[:, 0]))
+        for chain in _fifo_chains(arrival[order], departure[order]):
+            rows = order[chain]
+            patterns.append(Pattern(stops=np.asarray(sequence), arrival=arrival[rows], departure=departure[rows],
+                                    trip_ids=np.asarray(members, dtype=object)[rows],
+                                    route_row=int(route_row.loc[route_id])))
+    return patterns
+
+
+def _group_runs(keys: pd.Series) -> dict[tuple, list[str]]:
+    """(route id, stop sequence) -> run ids, in a stable order."""
+    groups: dict[tuple, list[str]] = {}
+    for run, key in keys.items():
+        groups.setdefault(key, []).append(run)
+    return dict(sorted(groups.items(), key=lambda item: (item[0][0], item[0][1])))
+
+
+def _fifo_chains(arrival: np.ndarray, departure: np.ndarray) -> list[list[int]]:
+    """Split runs (sorted by first departure) into chains in which none overtakes the one before."""
+    chains: list[list[int]] = []
+    for run in range(len(arrival)):
+        for chain in chains:
+            last = chain[-1]
+            if (arrival[run] >= arrival[last]).all() and (departure[run] >= departure[last]).all():
+                chain.append(run)
+                break
+        else:
+            chains.append([run])
+    return chains
+
+
+def _stop_patterns(patterns: list[Pattern], stops: int) -> list[list[tuple[int, int]]]:
+    serving: list[list[tuple[int, int]]] = [[] for _ in range(stops)]
+    for number, pattern in enumerate(patterns):
+        for position, stop in enumerate(pattern.stops):
+            serving[stop].append((number, position))
+    return serving
+
+
+def _transfers(timetable: Timetable, stop_row: pd.Series, lonlat: np.ndarray
+               ) -> tuple[np.ndarray, list[list[tuple[int, float]]]]:
+    """Per-stop change times and walking transfers (nearby stops, plus transfers.txt)."""
+    change = np.full(len(lonlat), float(DEFAULT_CHANGE_S))
+    walks: dict[tuple[int, int], float] = {}
+    if len(lonlat) > 1:
+        east, north = transformer(WGS84, BNG).transform(lonlat[:, 0], lonlat[:, 1])
+        xy = np.column_stack([east, north])
+        for a, b in cKDTree(xy).query_pairs(TRANSFER_RADIUS_M, output_type="ndarray"):
+            seconds = float(np.hypot(*(xy[a] - xy[b]))) * ACCESS_CIRCUITY / (WALK_KPH / 3.6)
+            walks[(a, b)] = walks[(b, a)] = seconds
+    known = timetable.transfers[timetable.transfers["from_stop_id"].isin(stop_row.index)
+                                & timetable.transfers["to_stop_id"].isin(stop_row.index)]
+    for row in known.itertuples(index=False):
+        a, b = int(stop_row.loc[row.from_stop_id]), int(stop_row.loc[row.to_stop_id])
+        if row.transfer_type == 3:  # not possible
+            walks.pop((a, b), None)
+            continue
+        minimum = 0.0 if np.isnan(row.min_transfer_time) else float(row.min_transfer_time)
+        if a == b:
+            change[a] = minimum
+        else:
+            walks[(a, b)] = max(walks.get((a, b), 0.0), minimum)
+    links: list[list[tuple[int, float]]] = [[] for _ in range(len(lonlat))]
+    for (a, b), seconds in sorted(walks.items()):
+        links[a].append((b, seconds))
+    return change, links
+
+
+def _clock(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"

@@ -1,0 +1,251 @@
+"""Door-to-door public transport journeys: walk to a stop, ride, change, walk to the door.
+
+The walks from the true home and venue positions to stops are routed on the
+walk network (the pack's proxy unless a real one is given) up to
+``walk_limit_m`` and charged in full. Earliest arrival runs RAPTOR forwards;
+latest departure runs it on the time-mirrored day, then rebuilds the journey
+forwards from the departure found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from geoaccess.errors import BadInput
+from geoaccess.geometry import BNG, WGS84, transformer
+from geoaccess.roads.router import Router
+from geoaccess.transit.compiled import CompiledDay, compile_day
+from geoaccess.transit.raptor import DEFAULT_MAX_TRANSFERS, INF, Labels, Ride, Walk, earliest_arrival
+from geoaccess.transit.timetable import Timetable
+
+DEFAULT_WALK_LIMIT_M = 2000.0
+"""Longest walk from home to a stop, or from a stop to the venue."""
+DIRECT_WALK_LIMIT_M = 3000.0
+"""Longest journey offered as a walk all the way."""
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One part of a journey."""
+
+    kind: str  # "walk" or the vehicle's mode word ("train", "bus", ...)
+    depart: int  # seconds after midnight of the service day
+    arrive: int
+    start: str  # stop name, or "home"/"origin" and "destination"
+    end: str
+    route: str | None = None
+    operator: str | None = None
+    headsign: str | None = None
+    metres: float | None = None
+    stops: int | None = None
+    trip_id: str | None = None
+
+    def to_dict(self) -> dict:
+        """JSON form, with clock times."""
+        data = {"mode": self.kind, "from": self.start, "to": self.end,
+                "depart": clock(self.depart), "arrive": clock(self.arrive),
+                "minutes": round((self.arrive - self.depart) / 60, 1)}
+        for key in ("route", "operator", "metres", "stops", "trip_id"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = round(value) if key == "metres" else value
+        return data
+
+
+@dataclass(frozen=True)
+class Itinerary:
+    """A door-to-door journey: leave, arrive, legs."""
+
+    legs: tuple[Leg, ...]
+
+    @property
+    def depart(self) -> int:
+        """Leaving the origin (seconds after midnight)."""
+        return self.legs[0].depart
+
+    @property
+    def arrive(self) -> int:
+        """Reaching the destination."""
+        return self.legs[-1].arrive
+
+    @property
+    def minutes(self) -> float:
+        """Door to door."""
+        return (self.arrive - self.depart) / 60
+
+    @property
+    def changes(self) -> int:
+        """Vehicles boarded, less one."""
+        return max(0, sum(leg.kind != "walk" for leg in self.legs) - 1)
+
+    @property
+    def waiting_minutes(self) -> float:
+        """Time spent waiting between legs."""
+        gaps = sum(later.depart - earlier.arrive for earlier, later in zip(self.legs, self.legs[1:], strict=False))
+        return gaps / 60
+
+    def to_dict(self) -> dict:
+        """JSON form: depart, arrive, minutes, changes, waiting, legs."""
+        return {"depart": clock(self.depart), "arrive": clock(self.arrive), "minutes": round(self.minutes, 1),
+                "changes": self.changes, "waiting_minutes": round(self.waiting_minutes, 1),
+                "legs": [leg.to_dict() for leg in self.legs]}
+
+
+def clock(seconds: int) -> str:
+    """Seconds after midnight -> ``HH:MM`` (hours past 24 stay, as in GTFS: ``24:35``)."""
+    minutes = int(round(seconds / 60))
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def parse_clock(text: str) -> int:
+    """``HH:MM`` (hours may pass 23) -> seconds after midnight; a :class:`BadInput` otherwise."""
+    try:
+        hours, minutes = (int(part) for part in text.strip().split(":"))
+    except ValueError as exc:
+        raise BadInput(f"time {text!r} is not HH:MM") from exc
+    if not (0 <= hours < 48 and 0 <= minutes < 60):
+        raise BadInput(f"time {text!r} is not HH:MM")
+    return hours * 3600 + minutes * 60
+
+
+@dataclass
+class Planner:
+    """Plans journeys on one timetable, walking on one walk network."""
+
+    timetable: Timetable
+    walker: Router
+    walk_limit_m: float = DEFAULT_WALK_LIMIT_M
+    max_transfers: int = DEFAULT_MAX_TRANSFERS
+    _days: dict[tuple[date, bool], CompiledDay] = field(default_factory=dict, repr=False)
+
+    def day(self, when: date, mirrored: bool = False) -> CompiledDay:
+        """The compiled day (cached), or its time mirror."""
+        key = (when, mirrored)
+        if key not in self._days:
+            self._days[key] = self.day(when).mirrored() if mirrored else compile_day(self.timetable, when)
+        return self._days[key]
+
+    @cached_property
+    def _stop_tree(self) -> tuple[cKDTree, np.ndarray]:
+        lonlat = self.timetable.stops[["lon", "lat"]].to_numpy(dtype=float)
+        east, north = transformer(WGS84, BNG).transform(lonlat[:, 0], lonlat[:, 1])
+        return cKDTree(np.column_stack([east, north])), lonlat
+
+    def walks(self, lon: float, lat: float) -> dict[int, tuple[float, float]]:
+        """Stops within the walk limit of a place: stop row -> (seconds, metres) over the walk network."""
+        tree, lonlat = self._stop_tree
+        east, north = transformer(WGS84, BNG).transform(lon, lat)
+        near = np.asarray(tree.query_ball_point([east, north], self.walk_limit_m), dtype=int)
+        if near.size == 0:
+            return {}
+        matrix = self.walker.many_to_many(np.asarray([[lon, lat]]), lonlat[near], with_metres=True)
+        seconds, metres = matrix.seconds[0], matrix.metres[0]
+        keep = np.isfinite(seconds) & (metres <= self.walk_limit_m)
+        return {int(stop): (float(s), float(m)) for stop, s, m in zip(near[keep], seconds[keep], metres[keep],
+                                                                       strict=True)}
+
+    def direct_walk(self, origin: tuple[float, float], destination: tuple[float, float]) -> tuple[float, float] | None:
+        """(seconds, metres) of walking all the way, if short enough to offer."""
+        matrix = self.walker.many_to_many(np.asarray([origin]), np.asarray([destination]), with_metres=True)
+        seconds, metres = float(matrix.seconds[0, 0]), float(matrix.metres[0, 0])
+        return (seconds, metres) if np.isfinite(seconds) and metres <= DIRECT_WALK_LIMIT_M else None
+
+    # --- queries ----------------------------------------------------------------------------
+
+    def depart_at(self, origin: tuple[float, float], destination: tuple[float, float], when: date,
+                  time_s: int) -> Itinerary | None:
+        """The earliest-arriving journey leaving ``origin`` at or after ``time_s``; ``None`` if none."""
+        compiled = self.day(when)
+        access, egress = self.walks(*origin), self.walks(*destination)
+        starts = {stop: time_s + int(np.ceil(s)) for stop, (s, _) in access.items()}
+        labels = earliest_arrival(compiled, starts, self.max_transfers)
+        best = _best_ending(labels, egress)
+        walk = self.direct_walk(origin, destination)
+        if walk is not None and (best is None or time_s + walk[0] <= best[0]):
+            return Itinerary((Leg("walk", time_s, time_s + int(np.ceil(walk[0])), "origin", "destination",
+                                  metres=walk[1]),))
+        if best is None:
+            return None
+        _, round_number, stop = best
+        return _itinerary(compiled, labels, round_number, stop, access, egress)
+
+    def latest_departure(self, origin: tuple[float, float], destination: tuple[float, float], when: date,
+                         arrive_by_s: int) -> int | None:
+        """The latest time one can leave ``origin`` and still reach ``destination`` by ``arrive_by_s``."""
+        mirror = self.day(when, mirrored=True)
+        access, egress = self.walks(*origin), self.walks(*destination)
+        starts = {stop: -arrive_by_s + int(np.ceil(s)) for stop, (s, _) in egress.items()}
+        labels = earliest_arrival(mirror, starts, self.max_transfers)
+        best = _best_ending(labels, access)
+        latest = None if best is None else -best[0]
+        walk = self.direct_walk(origin, destination)
+        if walk is not None:
+            on_foot = arrive_by_s - int(np.ceil(walk[0]))
+            latest = on_foot if latest is None else max(latest, on_foot)
+        return latest
+
+    def arrive_by(self, origin: tuple[float, float], destination: tuple[float, float], when: date,
+                  arrive_by_s: int) -> Itinerary | None:
+        """The journey leaving latest that still arrives by ``arrive_by_s``; ``None`` if none does."""
+        latest = self.latest_departure(origin, destination, when, arrive_by_s)
+        if latest is None:
+            return None
+        journey = self.depart_at(origin, destination, when, latest)
+        return journey if journey is not None and journey.arrive <= arrive_by_s else None
+
+
+def _best_ending(labels: Labels, ends: dict[int, tuple[float, float]]) -> tuple[int, int, int] | None:
+    """(arrival at the place, round, stop) of the best label at a stop near it; fewer rounds on ties."""
+    best = None
+    for round_number, arrival in enumerate(labels.arrival):
+        for stop, (seconds, _) in ends.items():
+            if arrival[stop] < INF:
+                total = int(arrival[stop] + np.ceil(seconds))
+                if best is None or total < best[0]:
+                    best = (total, round_number, stop)
+    return best
+
+
+def _itinerary(day: CompiledDay, labels: Labels, round_number: int, stop: int,
+               access: dict[int, tuple[float, float]], egress: dict[int, tuple[float, float]]) -> Itinerary:
+    """Rebuild the legs ending at ``stop`` in ``round_number``, then add the walks at both ends."""
+    legs: list[Leg] = []
+    seconds, metres = egress[stop]
+    arrive = int(labels.arrival[round_number][stop])
+    legs.append(Leg("walk", arrive, arrive + int(np.ceil(seconds)), _name(day, stop), "destination", metres=metres))
+    while True:
+        how = labels.how[round_number][stop]
+        if isinstance(how, Walk):
+            if how.source < 0:
+                break
+            end = int(labels.arrival[round_number][stop])
+            legs.append(Leg("walk", end - int(np.ceil(how.seconds)), end, _name(day, how.source), _name(day, stop)))
+            stop = how.source
+            continue
+        legs.append(_ride_leg(day, how))
+        stop = int(day.patterns[how.pattern].stops[how.board])
+        round_number -= 1
+    seconds, metres = access[stop]
+    first_vehicle = next((leg for leg in reversed(legs) if leg.kind != "walk"), None)
+    leave = (first_vehicle.depart if first_vehicle else int(labels.arrival[0][stop])) - int(np.ceil(seconds))
+    legs.append(Leg("walk", leave, leave + int(np.ceil(seconds)), "origin", _name(day, stop), metres=metres))
+    return Itinerary(tuple(reversed(legs)))
+
+
+def _ride_leg(day: CompiledDay, ride: Ride) -> Leg:
+    pattern = day.patterns[ride.pattern]
+    label = day.route_label(ride.pattern)
+    return Leg(label["mode"], int(pattern.departure[ride.trip, ride.board]),
+               int(pattern.arrival[ride.trip, ride.alight]),
+               _name(day, int(pattern.stops[ride.board])), _name(day, int(pattern.stops[ride.alight])),
+               route=label["route"], operator=label["operator"], stops=ride.alight - ride.board,
+               trip_id=str(pattern.trip_ids[ride.trip]))
+
+
+def _name(day: CompiledDay, stop: int) -> str:
+    return str(day.stop_names[stop])

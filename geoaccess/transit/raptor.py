@@ -1,0 +1,126 @@
+"""RAPTOR (Delling, Pajor and Werneck, 2012): earliest arrival by rounds over a compiled day.
+
+Round ``k`` finds the earliest arrival at every stop using at most ``k``
+vehicles: it scans each pattern serving a stop improved in the round before,
+boarding the earliest trip that can be caught there, then relaxes walking
+transfers. Boarding after arriving by vehicle needs the stop's change time;
+after arriving on foot it does not. Each label keeps how it was reached, so
+journeys can be rebuilt leg by leg.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from geoaccess.transit.compiled import CompiledDay
+
+INF = np.iinfo(np.int64).max // 4
+DEFAULT_MAX_TRANSFERS = 4
+
+
+@dataclass(frozen=True)
+class Ride:
+    """How a stop was reached by vehicle: pattern, trip row, boarding and alighting positions."""
+
+    pattern: int
+    trip: int
+    board: int
+    alight: int
+
+
+@dataclass(frozen=True)
+class Walk:
+    """How a stop was reached on foot: from which stop (``-1`` = from the origin), taking seconds."""
+
+    source: int
+    seconds: float
+
+
+@dataclass
+class Labels:
+    """Per round: arrival at each stop (seconds) and how it was reached."""
+
+    arrival: list[np.ndarray]
+    how: list[dict[int, Ride | Walk]]
+
+    def best(self) -> np.ndarray:
+        """Earliest arrival at each stop over all rounds."""
+        return np.minimum.reduce(self.arrival)
+
+
+def earliest_arrival(day: CompiledDay, starts: dict[int, int],
+                     max_transfers: int = DEFAULT_MAX_TRANSFERS) -> Labels:
+    """Earliest arrival at every stop from ``starts`` (stop row -> time one is there, on foot)."""
+    stops = len(day.stop_ids)
+    arrival = np.full(stops, INF, dtype=np.int64)
+    how: dict[int, Ride | Walk] = {}
+    for stop, time in starts.items():
+        if time < arrival[stop]:
+            arrival[stop] = time
+            how[stop] = Walk(-1, 0.0)
+    _walk(day, arrival, how, set(starts), ready=arrival.copy())
+    labels = Labels(arrival=[arrival], how=[how])
+    ready = arrival.copy()  # foot arrivals need no change time
+    best = arrival.copy()
+    marked = set(np.flatnonzero(arrival < INF).tolist())
+    for _ in range(max_transfers + 1):
+        if not marked:
+            break
+        arrival, how, improved = _scan_patterns(day, ready, best, marked)
+        ready = np.where(arrival < INF, arrival + day.change_s.astype(np.int64), INF)
+        for stop in improved:
+            best[stop] = min(best[stop], arrival[stop])
+        walked = _walk(day, arrival, how, improved, ready)
+        for stop in walked:
+            best[stop] = min(best[stop], arrival[stop])
+        marked = improved | walked
+        labels.arrival.append(arrival)
+        labels.how.append(how)
+    return labels
+
+
+def _scan_patterns(day: CompiledDay, ready: np.ndarray, best: np.ndarray, marked: set[int]
+                   ) -> tuple[np.ndarray, dict[int, Ride | Walk], set[int]]:
+    """One round's vehicle arrivals: scan every pattern through a marked stop from there on."""
+    arrival = np.full(len(day.stop_ids), INF, dtype=np.int64)
+    how: dict[int, Ride | Walk] = {}
+    improved: set[int] = set()
+    first: dict[int, int] = {}
+    for stop in marked:
+        for pattern, position in day.stop_patterns[stop]:
+            if position < first.get(pattern, 1 << 30):
+                first[pattern] = position
+    for number, start in first.items():
+        pattern = day.patterns[number]
+        trip, board = -1, -1
+        for position in range(start, len(pattern.stops)):
+            stop = int(pattern.stops[position])
+            if trip >= 0:
+                time = int(pattern.arrival[trip, position])
+                if time < arrival[stop] and time < best[stop]:
+                    arrival[stop] = time
+                    how[stop] = Ride(number, trip, board, position)
+                    improved.add(stop)
+            if ready[stop] < INF and position < len(pattern.stops) - 1:
+                column = pattern.departure[:, position]
+                catch = int(np.searchsorted(column, ready[stop], side="left"))
+                if catch < len(column) and (trip < 0 or catch < trip):
+                    trip, board = catch, position
+    return arrival, how, improved
+
+
+def _walk(day: CompiledDay, arrival: np.ndarray, how: dict[int, Ride | Walk], sources: set[int],
+          ready: np.ndarray) -> set[int]:
+    """Relax walking transfers from ``sources``; walkers may board at once. Returns stops improved."""
+    walked: set[int] = set()
+    for source in sources:
+        for target, seconds in day.walk_from[source]:
+            time = arrival[source] + int(np.ceil(seconds))
+            if time < arrival[target]:
+                arrival[target] = time
+                ready[target] = time
+                how[target] = Walk(source, seconds)
+                walked.add(target)
+    return walked

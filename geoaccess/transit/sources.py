@@ -1,0 +1,79 @@
+"""Which timetable a command uses: the pack's modelled default, or the feeds given."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from geoaccess.errors import BadInput
+from geoaccess.pack import load_pack
+from geoaccess.roads.journeys import network_provenance
+from geoaccess.roads.networks import router_for
+from geoaccess.transit.planner import Planner
+from geoaccess.transit.timetable import WEEKDAYS, Timetable, merge, to_date_text
+
+DAY_NAMES = {name[:3]: name for name in WEEKDAYS} | {name: name for name in WEEKDAYS}
+
+
+def load_timetable(gtfs: tuple[Path, ...] = (), cif: tuple[Path, ...] = ()) -> Timetable:
+    """The feeds given (GTFS zips or folders, CIF files) merged, else the pack's modelled timetable."""
+    return _load(tuple(Path(p).resolve() for p in gtfs), tuple(Path(p).resolve() for p in cif))
+
+
+@lru_cache(maxsize=4)
+def _load(gtfs: tuple[Path, ...], cif: tuple[Path, ...]) -> Timetable:
+    if not gtfs and not cif:
+        return Timetable.load(load_pack().path / "timetable")
+    from geoaccess.transit.cif import read_cif
+    from geoaccess.transit.gtfs import read_gtfs
+
+    feeds = [read_gtfs(path) for path in gtfs]
+    feeds += [read_cif(path, load_pack().stations) for path in cif]
+    return merge(feeds)
+
+
+@lru_cache(maxsize=4)
+def _planner(gtfs: tuple[Path, ...], cif: tuple[Path, ...], walk_network: Path | None, walk_limit_m: float,
+             max_transfers: int) -> Planner:
+    return Planner(_load(gtfs, cif), router_for("walk", walk_network), walk_limit_m, max_transfers)
+
+
+def planner_for(gtfs: tuple[Path, ...] = (), cif: tuple[Path, ...] = (), walk_network: Path | None = None,
+                walk_limit_m: float = 2000.0, max_transfers: int = 4) -> Planner:
+    """A planner on the chosen timetable and walk network, built once per process."""
+    return _planner(tuple(Path(p).resolve() for p in gtfs), tuple(Path(p).resolve() for p in cif),
+                    walk_network, walk_limit_m, max_transfers)
+
+
+def service_date(text: str, timetable: Timetable, today: date | None = None) -> date:
+    """``wed``/``wednesday`` (the next one in the timetable's range) or ``YYYY-MM-DD`` (checked)."""
+    wanted = (text or "").strip().lower()
+    if wanted in DAY_NAMES:
+        return timetable.date_for(DAY_NAMES[wanted], today)
+    try:
+        when = date.fromisoformat(wanted)
+    except ValueError as exc:
+        raise BadInput(f"day {text!r} is not a weekday (mon..sun) or a date YYYY-MM-DD") from exc
+    start = to_date_text(timetable.provenance.get("valid_from"))
+    end = to_date_text(timetable.provenance.get("valid_to"))
+    if (start and when < start) or (end and when > end):
+        raise BadInput(f"{when} is outside the timetable, which runs {start} to {end}")
+    return when
+
+
+def week_dates(timetable: Timetable, today: date | None = None) -> list[date]:
+    """Seven consecutive dates, Monday first, from the next Monday in the timetable's range."""
+    monday = timetable.date_for("monday", today)
+    return [monday + timedelta(days=offset) for offset in range(7)]
+
+
+def transit_provenance(planner: Planner, when: date) -> dict:
+    """Timetable and walk network a transit result came from, and whether each is modelled."""
+    p = planner.timetable.provenance
+    timetable = {key: p[key] for key in ("timetable", "source", "valid_from", "valid_to", "modelled") if key in p}
+    if p.get("timetable") == "modelled":
+        timetable["assumptions"] = "see data/SOURCES.md"
+    return {"timetable": timetable, "service_date": when.isoformat(),
+            "walk_network": network_provenance(planner.walker.network),
+            "modelled": bool(p.get("modelled") or planner.walker.network.provenance.get("modelled"))}
