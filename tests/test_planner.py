@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -116,3 +117,20 @@ def test_a_short_trip_is_walked(walker, pack):
     planner = Planner(timetable(), walker)
     journey = planner.depart_at(place("CA3 8DR", pack), place("CA1 1QS", pack), THURSDAY, hm("10:00"))
     assert [leg.kind for leg in journey.legs] == ["walk"]
+
+
+def test_departure_window_profile_matches_minute_by_minute_searches(walker, pack):
+    from geoaccess.transit.profiles import window_matrix
+
+    planner = Planner(timetable(), walker)
+    origins = [place("CA1 1QS", pack), place("CA3 8DR", pack)]
+    destination = [place("CA11 7HW", pack)]
+    window = window_matrix(planner, np.asarray(origins), np.asarray(destination),
+                           THURSDAY, hm("07:00"), hm("09:00"), step_s=300)
+    for row, origin in enumerate(origins):
+        minutes = []
+        for leave in window.departures:
+            journey = planner.depart_at(origin, destination[0], THURSDAY, int(leave))
+            minutes.append((journey.arrive - leave) / 60)
+        assert window.median[row, 0] == pytest.approx(float(np.median(minutes)), abs=0.02)
+        assert window.best[row, 0] == pytest.approx(min(minutes), abs=0.02)
