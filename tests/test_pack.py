@@ -33,6 +33,8 @@ def test_manifest_gives_each_file_source_licence_date_rows_and_hash(pack):
         elif entry["file"].endswith("network.json"):
             meta = json.loads((pack.path / entry["file"]).read_text())
             assert meta["provenance"]["modelled"] is True
+        elif entry["file"].endswith("timetable/provenance.json"):
+            assert json.loads((pack.path / entry["file"]).read_text())["modelled"] is True
         else:
             features = json.loads((pack.path / entry["file"]).read_text())["features"]
             assert len(features) == entry["rows"]

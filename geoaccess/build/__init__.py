@@ -7,6 +7,7 @@ only here.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 from geoaccess.build import places, roads, transport
@@ -16,6 +17,8 @@ from geoaccess.build.venues import venue_records
 from geoaccess.build.writer import MANIFEST_NAME, PackWriter
 from geoaccess.errors import DataPackError
 
+TIMETABLE_VALID = (date(2026, 1, 1), date(2027, 12, 31))
+"""Nominal validity of the modelled timetable: a typical week, not a dated timetable."""
 AREA = ("Cumbria and north Lancashire: the nine councils of Cumberland, Westmorland and Furness, "
         "Lancaster, Preston, Blackpool, Wyre, Fylde, Ribble Valley and South Ribble")
 
@@ -32,8 +35,8 @@ def build_pack(source: Path, target: Path, pack_name: str = "cumbria") -> dict:
         item.locate(source)
     writer = PackWriter(Path(target), pack_name, AREA)
     try:
-        excluded = _write_tables(writer, source)
-        manifest = writer.publish(sources_markdown(writer.manifest(), excluded))
+        excluded, assumptions = _write_tables(writer, source)
+        manifest = writer.publish(sources_markdown(writer.manifest(), excluded, assumptions))
     except BaseException:
         writer.abandon()
         raise
@@ -52,8 +55,9 @@ def write_data_sources(root: Path) -> None:
     tmp.replace(root / "SOURCES.md")
 
 
-def _write_tables(writer: PackWriter, source: Path) -> list[str]:
-    """Write every table into the staging folder; returns venues excluded, with reasons."""
+def _write_tables(writer: PackWriter, source: Path) -> tuple[list[str], list[str]]:
+    """Write every table into the staging folder; returns venues excluded (with reasons) and the
+    modelled timetable's assumptions."""
     lsoas = places.read_lsoas(source)
     writer.write_table("districts.parquet", places.districts(lsoas), sources=["lsoa21", "lad_names"],
                        description="Reporting districts (the six pre-2023 Cumbrian districts and seven "
@@ -86,7 +90,8 @@ def _write_tables(writer: PackWriter, source: Path) -> list[str]:
     stops = transport.stops(source)
     writer.write_table("stops.parquet", stops, sources=["naptan"], description="Active NaPTAN stops")
     _write_roads(writer, source, stops, postcodes, land)
-    return _write_venues(writer, source, postcodes, stations)
+    assumptions = _write_timetable(writer, source, stations, stops)
+    return _write_venues(writer, source, postcodes, stations), assumptions
 
 
 def _write_roads(writer: PackWriter, source: Path, stops, postcodes, land) -> None:
@@ -99,6 +104,20 @@ def _write_roads(writer: PackWriter, source: Path, stops, postcodes, land) -> No
     for mode, network in roads.proxy_networks(stops, postcodes, land, reference, dates).items():
         writer.write_network(f"roads/proxy-{mode}", network, sources=["naptan", "codepoint", "lsoa21"],
                              description=f"Offline proxy {mode} network (modelled)")
+
+
+def _write_timetable(writer: PackWriter, source: Path, stations, stops) -> list[str]:
+    """The modelled default timetable; returns its assumptions, for SOURCES.md."""
+    from geoaccess.transit.patterns import modelled_timetable
+
+    timetable, assumptions = modelled_timetable(
+        source / "facts", SOURCES["run_times"].locate(source), stations, stops,
+        valid_from=TIMETABLE_VALID[0], valid_to=TIMETABLE_VALID[1])
+    writer.write_timetable("timetable", timetable,
+                           sources=["rail_patterns", "bus_patterns", "evening_services", "run_times", "naptan",
+                                    "stations"],
+                           description="Modelled default timetable (frequency-based, from cited service patterns)")
+    return assumptions
 
 
 def _write_venues(writer: PackWriter, source: Path, postcodes, stations) -> list[str]:

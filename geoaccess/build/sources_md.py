@@ -5,7 +5,7 @@ from __future__ import annotations
 from geoaccess.build.venues import CURATION
 
 
-def sources_markdown(manifest: dict, excluded_venues: list[str]) -> str:
+def sources_markdown(manifest: dict, excluded_venues: list[str], timetable_assumptions: list[str]) -> str:
     """The pack's ``SOURCES.md`` text."""
     lines = [
         f"# Sources of the `{manifest['pack']}` data pack",
@@ -55,6 +55,11 @@ def sources_markdown(manifest: dict, excluded_venues: list[str]) -> str:
         "in `roads/proxy-drive/network.json` and in every result. Walking times use 4.8 km/h and are "
         "not calibrated. Load a real OpenStreetMap network with `geoaccess network build --osm FILE`.",
     ]
+    lines += ["", "## The modelled timetable's assumptions", "",
+              "No complete current timetable could be obtained, so `timetable/` is a MODEL built from the "
+              "cited service patterns in `facts/`. Every result that uses it says `timetable: modelled`. "
+              "Load a real feed with `--gtfs PATH` (GTFS) or `--cif PATH` (ATOC CIF) to replace it.", ""]
+    lines += [f"- {item}" for item in timetable_assumptions]
     if excluded_venues:
         lines += ["", "## Facts rows not in the registry", ""]
         lines += [f"- {item}" for item in excluded_venues]

@@ -19,6 +19,8 @@ import pandas as pd
 
 from geoaccess.build.sources import SOURCES
 from geoaccess.roads.network import META_NAME, RoadNetwork
+from geoaccess.transit.timetable import COLUMNS as TIMETABLE_COLUMNS
+from geoaccess.transit.timetable import PROVENANCE, Timetable
 
 MANIFEST_NAME = "manifest.json"
 
@@ -86,6 +88,15 @@ class PackWriter:
             self._record(self.staging / name / part, f"{description}: {part.split('.')[0]}",
                          sources, rows, [str(c) for c in columns])
         self._record(self.staging / name / META_NAME, f"{description}: provenance", sources, 1, ["meta"])
+
+    def write_timetable(self, name: str, timetable: Timetable, *, description: str, sources: list[str]) -> None:
+        """Save a timetable into the folder ``name`` and record each of its files."""
+        timetable.save(self.staging / name)
+        for table in TIMETABLE_COLUMNS:
+            frame = getattr(timetable, table)
+            self._record(self.staging / name / f"{table}.parquet", f"{description}: {table}", sources,
+                         len(frame), [str(c) for c in frame.columns])
+        self._record(self.staging / name / PROVENANCE, f"{description}: provenance", sources, 1, ["meta"])
 
     def _record(
         self, path: Path, description: str, sources: list[str], rows: int, columns: list[str]

@@ -158,8 +158,11 @@ class Planner:
     # --- queries ----------------------------------------------------------------------------
 
     def depart_at(self, origin: tuple[float, float], destination: tuple[float, float], when: date,
-                  time_s: int) -> Itinerary | None:
-        """The earliest-arriving journey leaving ``origin`` at or after ``time_s``; ``None`` if none."""
+                  time_s: int, ends: tuple[str, str] = ("origin", "destination")) -> Itinerary | None:
+        """The earliest-arriving journey leaving ``origin`` at or after ``time_s``; ``None`` if none.
+
+        ``ends`` names the origin and destination in the legs (for example ``("home", "venue")``).
+        """
         compiled = self.day(when)
         access, egress = self.walks(*origin), self.walks(*destination)
         starts = {stop: time_s + int(np.ceil(s)) for stop, (s, _) in access.items()}
@@ -167,12 +170,11 @@ class Planner:
         best = _best_ending(labels, egress)
         walk = self.direct_walk(origin, destination)
         if walk is not None and (best is None or time_s + walk[0] <= best[0]):
-            return Itinerary((Leg("walk", time_s, time_s + int(np.ceil(walk[0])), "origin", "destination",
-                                  metres=walk[1]),))
+            return Itinerary((Leg("walk", time_s, time_s + int(np.ceil(walk[0])), *ends, metres=walk[1]),))
         if best is None:
             return None
         _, round_number, stop = best
-        return _itinerary(compiled, labels, round_number, stop, access, egress)
+        return _itinerary(compiled, labels, round_number, stop, access, egress, ends)
 
     def latest_departure(self, origin: tuple[float, float], destination: tuple[float, float], when: date,
                          arrive_by_s: int) -> int | None:
@@ -190,12 +192,12 @@ class Planner:
         return latest
 
     def arrive_by(self, origin: tuple[float, float], destination: tuple[float, float], when: date,
-                  arrive_by_s: int) -> Itinerary | None:
+                  arrive_by_s: int, ends: tuple[str, str] = ("origin", "destination")) -> Itinerary | None:
         """The journey leaving latest that still arrives by ``arrive_by_s``; ``None`` if none does."""
         latest = self.latest_departure(origin, destination, when, arrive_by_s)
         if latest is None:
             return None
-        journey = self.depart_at(origin, destination, when, latest)
+        journey = self.depart_at(origin, destination, when, latest, ends)
         return journey if journey is not None and journey.arrive <= arrive_by_s else None
 
 
@@ -211,13 +213,13 @@ def _best_ending(labels: Labels, ends: dict[int, tuple[float, float]]) -> tuple[
     return best
 
 
-def _itinerary(day: CompiledDay, labels: Labels, round_number: int, stop: int,
-               access: dict[int, tuple[float, float]], egress: dict[int, tuple[float, float]]) -> Itinerary:
+def _itinerary(day: CompiledDay, labels: Labels, round_number: int, stop: int, access: dict[int, tuple[float, float]],
+               egress: dict[int, tuple[float, float]], ends: tuple[str, str]) -> Itinerary:
     """Rebuild the legs ending at ``stop`` in ``round_number``, then add the walks at both ends."""
     legs: list[Leg] = []
     seconds, metres = egress[stop]
     arrive = int(labels.arrival[round_number][stop])
-    legs.append(Leg("walk", arrive, arrive + int(np.ceil(seconds)), _name(day, stop), "destination", metres=metres))
+    legs.append(Leg("walk", arrive, arrive + int(np.ceil(seconds)), _name(day, stop), ends[1], metres=metres))
     while True:
         how = labels.how[round_number][stop]
         if isinstance(how, Walk):
@@ -233,7 +235,7 @@ def _itinerary(day: CompiledDay, labels: Labels, round_number: int, stop: int,
     seconds, metres = access[stop]
     first_vehicle = next((leg for leg in reversed(legs) if leg.kind != "walk"), None)
     leave = (first_vehicle.depart if first_vehicle else int(labels.arrival[0][stop])) - int(np.ceil(seconds))
-    legs.append(Leg("walk", leave, leave + int(np.ceil(seconds)), "origin", _name(day, stop), metres=metres))
+    legs.append(Leg("walk", leave, leave + int(np.ceil(seconds)), ends[0], _name(day, stop), metres=metres))
     return Itinerary(tuple(reversed(legs)))
 
 

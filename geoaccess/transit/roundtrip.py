@@ -25,8 +25,8 @@ FLAGS = {
 def round_trip(planner: Planner, home: tuple[float, float], venue: tuple[float, float], when: date,
                start_s: int, end_s: int, margin_min: int = DEFAULT_MARGIN_MIN) -> dict:
     """Outbound (leaving as late as possible, arriving ``margin_min`` early) and the first way home."""
-    outbound = planner.arrive_by(home, venue, when, start_s - margin_min * 60)
-    home_again = planner.depart_at(venue, home, when, end_s)
+    outbound = planner.arrive_by(home, venue, when, start_s - margin_min * 60, ("home", "venue"))
+    home_again = planner.depart_at(venue, home, when, end_s, ("venue", "home"))
     flags = _flags(outbound, home_again)
     return {
         "date": when.isoformat(),
