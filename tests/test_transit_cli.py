@@ -76,3 +76,16 @@ def test_bad_transit_input(args, code, fragment):
     result = run(*args, "--gtfs", FEED)
     assert result.exit_code == code, result.output
     assert fragment in result.stderr
+
+
+def test_two_feeds_merge_and_meet_at_shared_stops(pack):
+    from geoaccess.transit.gtfs import read_gtfs
+    from geoaccess.transit.timetable import Timetable, merge
+
+    feed = read_gtfs(FEED)
+    model = Timetable.load(pack.path / "timetable")
+    both = merge([feed, model])
+    assert len(both.trips) == len(feed.trips) + len(model.trips)
+    assert both.trips["trip_id"].is_unique and both.stops["stop_id"].is_unique
+    assert both.provenance["modelled"] is True  # any modelled part makes the whole modelled
+    assert both.provenance["timetable"] == "gtfs+modelled"
