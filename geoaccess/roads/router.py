@@ -175,18 +175,22 @@ class Router:
         ``reverse`` says the tree came from a search on the reversed graph, where a
         node's predecessor is the next node on its way to the root.
         """
-        n = len(dist)
-        own = np.arange(n)
-        reached = pred >= 0
-        jump = np.where(reached, pred, own)
-        total = np.zeros(n)
-        tails, heads = (own, jump) if reverse else (jump, own)
-        total[reached] = self._lengths(tails[reached], heads[reached])
-        while (jump != jump[jump]).any():  # roots and unreached nodes point at themselves, total 0
+        found = np.flatnonzero(np.isfinite(dist))  # work on the reached nodes only (searches may be cut off)
+        position = np.full(len(dist), -1)
+        position[found] = np.arange(len(found))
+        parent = pred[found]
+        has_parent = parent >= 0
+        own = np.arange(len(found))
+        jump = np.where(has_parent, position[np.where(has_parent, parent, 0)], own)
+        tails, heads = (found, parent) if reverse else (parent, found)
+        total = np.zeros(len(found))
+        total[has_parent] = self._lengths(tails[has_parent], heads[has_parent])
+        while (jump != jump[jump]).any():  # the root points at itself, with total 0
             total = total + total[jump]
             jump = jump[jump]
-        total[~np.isfinite(dist)] = np.inf
-        return total
+        result = np.full(len(dist), np.inf)
+        result[found] = total
+        return result
 
     def _via(self, nodes: np.ndarray) -> list[str]:
         """Distinct names along a node path, in order: each edge's road name, else its head's place."""

@@ -18,7 +18,7 @@ from scipy.spatial import cKDTree
 
 from geoaccess.errors import BadInput
 from geoaccess.geometry import BNG, WGS84, transformer
-from geoaccess.roads.router import Router
+from geoaccess.roads.router import WALK_KPH, Router
 from geoaccess.transit.compiled import CompiledDay, compile_day
 from geoaccess.transit.raptor import DEFAULT_MAX_TRANSFERS, INF, Labels, Ride, Walk, earliest_arrival
 from geoaccess.transit.timetable import Timetable
@@ -27,6 +27,8 @@ DEFAULT_WALK_LIMIT_M = 2000.0
 """Longest walk from home to a stop, or from a stop to the venue."""
 DIRECT_WALK_LIMIT_M = 3000.0
 """Longest journey offered as a walk all the way."""
+WALK_CACHE_SIZE = 4096
+"""Places whose walks to stops are remembered (bounded: they may be people's homes)."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ class Planner:
     walk_limit_m: float = DEFAULT_WALK_LIMIT_M
     max_transfers: int = DEFAULT_MAX_TRANSFERS
     _days: dict[tuple[date, bool], CompiledDay] = field(default_factory=dict, repr=False)
+    _walks: dict[tuple[float, float], dict[int, tuple[float, float]]] = field(default_factory=dict, repr=False)
 
     def day(self, when: date, mirrored: bool = False) -> CompiledDay:
         """The compiled day (cached), or its time mirror."""
@@ -137,13 +140,25 @@ class Planner:
         return cKDTree(np.column_stack([east, north])), lonlat
 
     def walks(self, lon: float, lat: float) -> dict[int, tuple[float, float]]:
-        """Stops within the walk limit of a place: stop row -> (seconds, metres) over the walk network."""
+        """Stops within the walk limit of a place: stop row -> (seconds, metres) over the walk network.
+
+        Remembered per place, since a round trip asks for the same places several times.
+        """
+        key = (round(lon, 6), round(lat, 6))
+        if key not in self._walks:
+            if len(self._walks) >= WALK_CACHE_SIZE:
+                del self._walks[next(iter(self._walks))]  # forget the oldest place
+            self._walks[key] = self._walks_from(lon, lat)
+        return self._walks[key]
+
+    def _walks_from(self, lon: float, lat: float) -> dict[int, tuple[float, float]]:
         tree, lonlat = self._stop_tree
         east, north = transformer(WGS84, BNG).transform(lon, lat)
         near = np.asarray(tree.query_ball_point([east, north], self.walk_limit_m), dtype=int)
         if near.size == 0:
             return {}
-        matrix = self.walker.many_to_many(np.asarray([[lon, lat]]), lonlat[near], with_metres=True)
+        matrix = self.walker.many_to_many(np.asarray([[lon, lat]]), lonlat[near], with_metres=True,
+                                          cutoff_s=self._walk_seconds(self.walk_limit_m))
         seconds, metres = matrix.seconds[0], matrix.metres[0]
         keep = np.isfinite(seconds) & (metres <= self.walk_limit_m)
         return {int(stop): (float(s), float(m)) for stop, s, m in zip(near[keep], seconds[keep], metres[keep],
@@ -151,9 +166,14 @@ class Planner:
 
     def direct_walk(self, origin: tuple[float, float], destination: tuple[float, float]) -> tuple[float, float] | None:
         """(seconds, metres) of walking all the way, if short enough to offer."""
-        matrix = self.walker.many_to_many(np.asarray([origin]), np.asarray([destination]), with_metres=True)
+        matrix = self.walker.many_to_many(np.asarray([origin]), np.asarray([destination]), with_metres=True,
+                                          cutoff_s=self._walk_seconds(DIRECT_WALK_LIMIT_M))
         seconds, metres = float(matrix.seconds[0, 0]), float(matrix.metres[0, 0])
         return (seconds, metres) if np.isfinite(seconds) and metres <= DIRECT_WALK_LIMIT_M else None
+
+    def _walk_seconds(self, metres: float) -> float:
+        """Time to walk ``metres``: a search cut-off that cannot lose a walk within the limit."""
+        return metres / (WALK_KPH / 3.6) + 1.0
 
     # --- queries ----------------------------------------------------------------------------
 
