@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from geoaccess import __version__
+from geoaccess.caseload_commands import caseload
 from geoaccess.cli_support import (
     EXIT_DATA_PACK,
     emit_json,
@@ -304,6 +305,7 @@ def serve(host: str, port: int, threads: int) -> None:
 
 main.add_command(network)
 main.add_command(roundtrip)
+main.add_command(caseload)
 data.add_command(fetch)
 
 if __name__ == "__main__":
