@@ -166,6 +166,9 @@ class Planner:
 
     def direct_walk(self, origin: tuple[float, float], destination: tuple[float, float]) -> tuple[float, float] | None:
         """(seconds, metres) of walking all the way, if short enough to offer."""
+        (ox, oy), (dx, dy) = (transformer(WGS84, BNG).transform(*point) for point in (origin, destination))
+        if np.hypot(ox - dx, oy - dy) > DIRECT_WALK_LIMIT_M:  # no walk is shorter than the straight line
+            return None
         matrix = self.walker.many_to_many(np.asarray([origin]), np.asarray([destination]), with_metres=True,
                                           cutoff_s=self._walk_seconds(DIRECT_WALK_LIMIT_M))
         seconds, metres = float(matrix.seconds[0, 0]), float(matrix.metres[0, 0])
