@@ -362,13 +362,14 @@ def _programmes(raw: list[dict] | str) -> tuple[Programme, ...]:
         basis = _text(item.get("basis")) or "user"
         if basis not in SESSION_BASES:
             raise VenueFileError(f"programme {code} basis {basis!r} is not one of {', '.join(SESSION_BASES)}")
-        sessions = tuple(_session(code, s) for s in item.get("sessions") or [])
+        sessions = tuple(session_from(code, s) for s in item.get("sessions") or [])
         programmes.append(Programme(code=code, name=_text(item.get("name")) or PROGRAMMES[code],
                                     sessions=sessions, basis=basis, note=_text(item.get("note"))))
     return tuple(programmes)
 
 
-def _session(code: str, raw: dict) -> Session:
+def session_from(code: str, raw: dict) -> Session:
+    """A validated session of programme ``code`` from ``{"day", "start", "end"}``."""
     day = _day(raw.get("day"))
     start, end = _text(raw.get("start")), _text(raw.get("end"))
     for label, value in (("start", start), ("end", end)):

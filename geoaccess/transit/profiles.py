@@ -53,8 +53,8 @@ def window_matrix(planner: Planner, origins: np.ndarray, destinations: np.ndarra
                 arrive = np.minimum(arrive, departures + np.ceil(direct[0]))
             minutes = (arrive - departures) / 60.0
             minutes[minutes > horizon_s / 60.0] = np.inf
-            median[row, column] = np.percentile(minutes, 50)
-            p90[row, column] = np.percentile(minutes, 90)
+            median[row, column] = np.percentile(minutes, 50, method="inverted_cdf")  # a real departure's
+            p90[row, column] = np.percentile(minutes, 90, method="inverted_cdf")     # time, never inf - inf
             best[row, column] = minutes.min()
     return WindowTimes(median=median, p90=p90, best=best, departures=departures)
 

@@ -1,0 +1,167 @@
+"""Accessibility measures: per person, aggregated by area, and for the whole population.
+
+For the people needing a scenario's programme: car minutes and public
+transport minutes (median over a weekday departure window, as r5 and the DfT
+Journey Time Statistics report them) to the nearest venue offering it, and the
+best session round trip among its venues and sessions (feasible first, then
+fewest flags, then least time travelling). Aggregates count people within
+30/60/90/120 minutes, over two hours each way and with no way home; small
+area counts are suppressed. The population version weights every LSOA's
+representative point by its residents (average minimum travel time and share
+within each threshold, comparable to the DfT statistics).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from geoaccess.pack import Pack
+from geoaccess.roads.router import Router
+from geoaccess.scenarios import Scenario
+from geoaccess.transit.batch import round_trips
+from geoaccess.transit.planner import Planner, parse_clock
+from geoaccess.transit.profiles import window_matrix
+from geoaccess.transit.timetable import WEEKDAYS
+
+THRESHOLDS = (30, 60, 90, 120)
+DAY_NAMES = {name[:3].title(): name for name in WEEKDAYS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the measures are taken."""
+
+    weekday: str = "wednesday"  # for the departure window
+    window: tuple[str, str] = ("07:00", "10:00")
+    step_min: int = 5
+    margin_min: int = 10
+    suppress_below: int = 5
+    thresholds: tuple[int, ...] = field(default=THRESHOLDS)
+
+    def to_dict(self) -> dict:
+        """JSON form."""
+        return {"public_transport_window": f"{self.window[0]}-{self.window[1]} on a {self.weekday}, every "
+                                           f"{self.step_min} min (median)",
+                "arrive_early_minutes": self.margin_min, "suppress_counts_below": self.suppress_below,
+                "thresholds_minutes": list(self.thresholds)}
+
+
+def person_measures(people: pd.DataFrame, scenario: Scenario, car: Router, planner: Planner,
+                    settings: Settings = Settings()) -> pd.DataFrame:
+    """One row per person (``person_id``, area, nearest car and public transport venue and minutes,
+    best round trip, flags). ``people`` needs ``person_id``, ``lon``, ``lat``, ``lsoa21``, ``district``."""
+    homes = people[["lon", "lat"]].to_numpy(dtype=float)
+    places = np.asarray([[o.lon, o.lat] for o in scenario.offers])
+    ids = np.asarray([o.venue_id for o in scenario.offers])
+    car_min = car.many_to_many(homes, places).seconds / 60.0
+    when = planner.timetable.date_for(settings.weekday)
+    window = window_matrix(planner, homes, places, when, parse_clock(settings.window[0]),
+                           parse_clock(settings.window[1]), step_s=settings.step_min * 60)
+    frame = people[["person_id", "lsoa21", "district"]].reset_index(drop=True).copy()
+    frame["car_minutes"], frame["car_venue"] = _nearest(car_min, ids)
+    frame["pt_minutes"], frame["pt_venue"] = _nearest(window.median, ids)
+    return frame.join(_best_round_trips(planner, homes, scenario, settings))
+
+
+def _nearest(minutes: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    best = np.nanmin(np.where(np.isfinite(minutes), minutes, np.nan), axis=1, initial=np.inf)
+    column = np.argmin(np.where(np.isfinite(minutes), minutes, np.inf), axis=1)
+    return np.where(np.isfinite(best), best, np.nan), np.where(np.isfinite(best), ids[column], None)
+
+
+def _best_round_trips(planner: Planner, homes: np.ndarray, scenario: Scenario, settings: Settings) -> pd.DataFrame:
+    """Per person, the best round trip over every venue and session of the scenario."""
+    best: pd.DataFrame | None = None
+    for offer in scenario.offers:
+        for session in offer.sessions:
+            when = planner.timetable.date_for(DAY_NAMES[session.day])
+            trips = round_trips(planner, homes, (offer.lon, offer.lat), when, parse_clock(session.start),
+                                parse_clock(session.end), settings.margin_min)
+            flags = trips.flags()
+            option = pd.DataFrame({
+                "rt_venue": offer.venue_id, "rt_session": f"{offer.venue_id} {session.label()}",
+                "rt_outbound_minutes": trips.outbound_minutes, "rt_return_minutes": trips.return_minutes,
+                "rt_flags": [" ".join(f) for f in flags],
+                "rt_feasible": [not ({"no_outbound", "no_return_same_day"} & set(f)) for f in flags],
+            })
+            option["_rank"] = list(zip(~option["rt_feasible"], [len(f) for f in flags],
+                                       (option["rt_outbound_minutes"] + option["rt_return_minutes"]).fillna(1e9),
+                                       strict=True))
+            best = option if best is None else best.where(best["_rank"] <= option["_rank"], option)
+    return best.drop(columns="_rank")
+
+
+def summarise(measures: pd.DataFrame, settings: Settings = Settings()) -> dict:
+    """Counts and shares for a group of people (no individual rows)."""
+    n = len(measures)
+    flags = measures["rt_flags"].fillna("")
+    summary = {
+        "people": n,
+        "car_minutes_mean": _round(measures["car_minutes"].mean()),
+        "car_minutes_median": _round(measures["car_minutes"].median()),
+        "pt_minutes_mean": _round(measures["pt_minutes"].mean()),
+        "pt_minutes_median": _round(measures["pt_minutes"].median()),
+        "pt_unreachable": int(measures["pt_minutes"].isna().sum()),
+        "round_trip_feasible": int(measures["rt_feasible"].sum()),
+        "over_120_either_way": int(flags.str.contains("outbound_over_120|return_over_120").sum()),
+        "no_way_there": int(flags.str.contains("no_outbound").sum()),
+        "no_way_home": int(flags.str.contains("no_return_same_day").sum()),
+        "home_after_2300": int(flags.str.contains("home_after_2300").sum()),
+    }
+    for threshold in settings.thresholds:
+        within = (measures["pt_minutes"] <= threshold).sum()
+        summary[f"pt_within_{threshold}_share"] = _round(within / n if n else np.nan, 3)
+        summary[f"car_within_{threshold}_share"] = _round((measures["car_minutes"] <= threshold).sum() / n
+                                                          if n else np.nan, 3)
+    return summary
+
+
+def by_area(measures: pd.DataFrame, column: str, settings: Settings = Settings()) -> list[dict]:
+    """:func:`summarise` per area; areas with fewer than ``suppress_below`` people show only that."""
+    rows = []
+    for area, group in measures.groupby(column, sort=True):
+        if len(group) < settings.suppress_below:
+            rows.append({column: area, "people": f"<{settings.suppress_below}", "suppressed": True})
+        else:
+            rows.append({column: area, **summarise(group, settings)})
+    return rows
+
+
+def population_measures(pack: Pack, scenario: Scenario, car: Router, planner: Planner,
+                        settings: Settings = Settings(), councils: tuple[str, ...] | None = None) -> dict:
+    """Resident-weighted minimum travel times from every LSOA (optionally only some councils)."""
+    lsoas = pack.lsoas if councils is None else pack.lsoas[pack.lsoas["council"].isin(councils)]
+    points = lsoas[["point_lon", "point_lat"]].to_numpy(dtype=float)
+    places = np.asarray([[o.lon, o.lat] for o in scenario.offers])
+    when: date = planner.timetable.date_for(settings.weekday)
+    car_min = (car.many_to_many(points, places).seconds / 60.0).min(axis=1)
+    window = window_matrix(planner, points, places, when, parse_clock(settings.window[0]),
+                           parse_clock(settings.window[1]), step_s=settings.step_min * 60)
+    frame = pd.DataFrame({"lsoa21": lsoas["lsoa21"].to_numpy(), "district": lsoas["district"].to_numpy(),
+                          "residents": lsoas["population"].to_numpy(), "car_minutes": car_min,
+                          "pt_minutes": window.median.min(axis=1)})
+    result = {"overall": _weighted(frame, settings)}
+    result["by_district"] = [{"district": d, **_weighted(g, settings)} for d, g in frame.groupby("district")]
+    return result
+
+
+def _weighted(frame: pd.DataFrame, settings: Settings) -> dict:
+    weights = frame["residents"].to_numpy(dtype=float)
+    out = {"residents": int(weights.sum()), "lsoas": len(frame)}
+    for mode in ("car", "pt"):
+        minutes = frame[f"{mode}_minutes"].to_numpy(dtype=float)
+        finite = np.isfinite(minutes)
+        out[f"{mode}_average_minimum_minutes"] = _round(np.average(minutes[finite], weights=weights[finite])
+                                                       if finite.any() else np.nan)
+        for threshold in settings.thresholds:
+            out[f"{mode}_within_{threshold}_share"] = _round(weights[finite & (minutes <= threshold)].sum()
+                                                             / weights.sum(), 3)
+    return out
+
+
+def _round(value: float, digits: int = 1) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(float(value), digits)
