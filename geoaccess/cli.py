@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from geoaccess import __version__
+from geoaccess.analysis_commands import access, scenario
 from geoaccess.caseload_commands import caseload
 from geoaccess.cli_support import (
     EXIT_DATA_PACK,
@@ -306,6 +307,8 @@ def serve(host: str, port: int, threads: int) -> None:
 main.add_command(network)
 main.add_command(roundtrip)
 main.add_command(caseload)
+main.add_command(access)
+main.add_command(scenario)
 data.add_command(fetch)
 
 if __name__ == "__main__":

@@ -50,8 +50,11 @@ class Settings:
                 "thresholds_minutes": list(self.thresholds)}
 
 
+DEFAULT_SETTINGS = Settings()
+
+
 def person_measures(people: pd.DataFrame, scenario: Scenario, car: Router, planner: Planner,
-                    settings: Settings = Settings()) -> pd.DataFrame:
+                    settings: Settings = DEFAULT_SETTINGS) -> pd.DataFrame:
     """One row per person (``person_id``, area, nearest car and public transport venue and minutes,
     best round trip, flags). ``people`` needs ``person_id``, ``lon``, ``lat``, ``lsoa21``, ``district``."""
     homes = people[["lon", "lat"]].to_numpy(dtype=float)
@@ -95,7 +98,7 @@ def _best_round_trips(planner: Planner, homes: np.ndarray, scenario: Scenario, s
     return best.drop(columns="_rank")
 
 
-def summarise(measures: pd.DataFrame, settings: Settings = Settings()) -> dict:
+def summarise(measures: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS) -> dict:
     """Counts and shares for a group of people (no individual rows)."""
     n = len(measures)
     flags = measures["rt_flags"].fillna("")
@@ -120,7 +123,7 @@ def summarise(measures: pd.DataFrame, settings: Settings = Settings()) -> dict:
     return summary
 
 
-def by_area(measures: pd.DataFrame, column: str, settings: Settings = Settings()) -> list[dict]:
+def by_area(measures: pd.DataFrame, column: str, settings: Settings = DEFAULT_SETTINGS) -> list[dict]:
     """:func:`summarise` per area; areas with fewer than ``suppress_below`` people show only that."""
     rows = []
     for area, group in measures.groupby(column, sort=True):
@@ -132,7 +135,7 @@ def by_area(measures: pd.DataFrame, column: str, settings: Settings = Settings()
 
 
 def population_measures(pack: Pack, scenario: Scenario, car: Router, planner: Planner,
-                        settings: Settings = Settings(), councils: tuple[str, ...] | None = None) -> dict:
+                        settings: Settings = DEFAULT_SETTINGS, councils: tuple[str, ...] | None = None) -> dict:
     """Resident-weighted minimum travel times from every LSOA (optionally only some councils)."""
     lsoas = pack.lsoas if councils is None else pack.lsoas[pack.lsoas["council"].isin(councils)]
     points = lsoas[["point_lon", "point_lat"]].to_numpy(dtype=float)

@@ -1,0 +1,171 @@
+"""``geoaccess access``, ``geoaccess scenario compare`` and ``geoaccess site``: the manager's questions.
+
+Outputs are aggregates (by district and LSOA, small counts suppressed); the
+per-person table is written only when asked for, keyed by the caseload's own
+pseudonymous ids, never with postcodes or positions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from geoaccess.cli_support import emit_json, json_option, reports_errors, write_atomically
+from geoaccess.errors import BadInput
+
+caseload_option = click.option("--caseload", "caseload_file", type=click.Path(path_type=Path),
+                               help="Caseload CSV/XLSX (see `geoaccess caseload check`).")
+synthetic_option = click.option("--synthetic", is_flag=True,
+                                help="Use the synthetic demonstration caseload (labelled SYNTHETIC).")
+
+
+def common_options(command):
+    """Timetable, network and measure settings shared by the analysis commands."""
+    options = [
+        click.option("--day", "weekday", default="wed", show_default=True,
+                     help="Weekday of the public transport departure window."),
+        click.option("--window", default="07:00-10:00", show_default=True, help="Departure window HH:MM-HH:MM."),
+        click.option("--suppress", default=5, show_default=True, type=int,
+                     help="Hide area counts below this."),
+        click.option("--gtfs", multiple=True, type=click.Path(path_type=Path), help="GTFS feed; repeatable."),
+        click.option("--cif", multiple=True, type=click.Path(path_type=Path), help="ATOC CIF file; repeatable."),
+        click.option("--network", "network_path", type=click.Path(path_type=Path),
+                     help="Road network folder from `geoaccess network build` (default: the proxy)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def load_people(caseload_file: Path | None, synthetic: bool):
+    """The caseload asked for, and a label saying what it is."""
+    from geoaccess.caseload import read_caseload
+    from geoaccess.synthetic import synthetic_caseload
+
+    if (caseload_file is None) == (not synthetic):
+        raise BadInput("give exactly one of --caseload FILE or --synthetic")
+    caseload = synthetic_caseload() if synthetic else read_caseload(caseload_file)
+    if caseload.people.empty:
+        raise BadInput("the caseload has no usable rows: run `geoaccess caseload check` to see why")
+    return caseload
+
+
+def context(weekday: str, window: str, suppress: int, gtfs, cif, network_path):
+    """(settings, car router, planner) for the options given."""
+    from geoaccess.measures import Settings
+    from geoaccess.roads.networks import router_for
+    from geoaccess.transit.sources import DAY_NAMES, planner_for
+
+    parts = window.split("-")
+    if len(parts) != 2 or weekday.strip().lower() not in DAY_NAMES:
+        raise BadInput("--window must be HH:MM-HH:MM and --day a weekday (mon..sun)")
+    settings = Settings(weekday=DAY_NAMES[weekday.strip().lower()], window=(parts[0], parts[1]),
+                        suppress_below=suppress)
+    return settings, router_for("car", network_path), planner_for(gtfs, cif, network_path)
+
+
+def provenance(caseload, car, planner) -> dict:
+    """Caseload label, road network and timetable behind a result."""
+    from geoaccess.roads.journeys import network_provenance
+    from geoaccess.transit.sources import transit_provenance
+
+    transit = transit_provenance(planner, planner.timetable.date_for("wednesday"))
+    return {"caseload": "SYNTHETIC demonstration caseload" if caseload.synthetic else "user caseload",
+            "car_network": network_provenance(car.network), "timetable": transit["timetable"],
+            "walk_network": transit["walk_network"],
+            "modelled": bool(transit["modelled"] or car.network.provenance.get("modelled"))}
+
+
+@click.command()
+@caseload_option
+@synthetic_option
+@click.option("--programme", help="Only people needing this (BBR, TSP, NSOGP, UPW, REPORTING).")
+@click.option("--per-person", type=click.Path(path_type=Path),
+              help="Also write one row per person (pseudonymous id, area, minutes, flags) to this CSV.")
+@common_options
+@json_option
+@reports_errors
+def access(caseload_file, synthetic, programme, per_person, weekday, window, suppress, gtfs, cif, network_path,
+           as_json) -> None:
+    """Travel burden of a caseload to the venues offering each person's requirement."""
+    from geoaccess.measures import by_area, person_measures, population_measures, summarise
+    from geoaccess.pack import load_pack
+    from geoaccess.scenarios import current_scenario
+    from geoaccess.venues import load_venues
+
+    caseload = load_people(caseload_file, synthetic)
+    settings, car, planner = context(weekday, window, suppress, gtfs, cif, network_path)
+    venues = load_venues()
+    people = caseload.people[caseload.people["requirement"].notna()]
+    wanted = [programme.upper()] if programme else sorted(people["requirement"].unique())
+    results, tables = {}, []
+    for code in wanted:
+        scenario = current_scenario(code, venues)
+        group = people[people["requirement"] == code]
+        if group.empty:
+            continue
+        measures = person_measures(group, scenario, car, planner, settings)
+        tables.append(measures.assign(requirement=code))
+        results[code] = {"scenario": scenario.to_dict(), "overall": summarise(measures, settings),
+                         "by_district": by_area(measures, "district", settings),
+                         "by_lsoa": by_area(measures, "lsoa21", settings),
+                         "population": population_measures(load_pack(), scenario, car, planner, settings,
+                                                           councils=("Cumberland", "Westmorland and Furness"))}
+    if per_person and tables:
+        import pandas as pd
+
+        write_atomically(Path(per_person), lambda path: pd.concat(tables).to_csv(path, index=False))
+    payload = {"synthetic": caseload.synthetic, "settings": settings.to_dict(), "programmes": results,
+               "provenance": provenance(caseload, car, planner)}
+    if as_json:
+        emit_json(payload)
+        return
+    label = "SYNTHETIC caseload" if caseload.synthetic else "caseload"
+    for code, result in results.items():
+        o = result["overall"]
+        click.echo(f"{code} ({label}, {o['people']} people): car median {o['car_minutes_median']} min; public "
+                   f"transport median {o['pt_minutes_median']} min; round trip feasible for "
+                   f"{o['round_trip_feasible']}; over two hours either way {o['over_120_either_way']}; "
+                   f"no way home {o['no_way_home']}")
+
+
+@click.group()
+def scenario() -> None:
+    """Compare venue scenarios for a programme."""
+
+
+@scenario.command("compare")
+@click.argument("scenarios", nargs=-1, required=True)
+@caseload_option
+@synthetic_option
+@common_options
+@json_option
+@reports_errors
+def compare(scenarios, caseload_file, synthetic, weekday, window, suppress, gtfs, cif, network_path,
+            as_json) -> None:
+    """Compare SCENARIOS (JSON files, or today:PROGRAMME) for the people needing their programme."""
+    from geoaccess.comparison import compare_scenarios
+    from geoaccess.scenarios import current_scenario, read_scenario
+    from geoaccess.venues import load_venues
+
+    if len(scenarios) < 2:
+        raise BadInput("compare needs two or more scenarios (files, or today:PROGRAMME)")
+    venues = load_venues()
+    chosen = [current_scenario(text.split(":", 1)[1], venues) if text.lower().startswith("today:")
+              else read_scenario(Path(text), venues) for text in scenarios]
+    if len({s.programme for s in chosen}) != 1:
+        raise BadInput("the scenarios compared must be for the same programme")
+    caseload = load_people(caseload_file, synthetic)
+    settings, car, planner = context(weekday, window, suppress, gtfs, cif, network_path)
+    result = compare_scenarios(chosen, caseload.people, car, planner, settings)
+    result["provenance"] = provenance(caseload, car, planner)
+    result["synthetic"] = caseload.synthetic
+    if as_json:
+        emit_json(result)
+        return
+    for entry in result["scenarios"]:
+        o = entry["overall"]
+        click.echo(f"{entry['name']}: round trip feasible {o['round_trip_feasible']} of {o['people']}; over two "
+                   f"hours {o['over_120_either_way']}; no way home {o['no_way_home']}; public transport median "
+                   f"{o['pt_minutes_median']} min")
