@@ -15,6 +15,8 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
+from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from geoaccess.geometry import BNG, WGS84, transformer
@@ -24,6 +26,8 @@ from geoaccess.transit.timetable import Timetable, mode_word
 DAY_S = 86_400
 TRANSFER_RADIUS_M = 400.0
 """Stops this close (straight line) are joined by a walking transfer."""
+MAX_TRANSFER_WALK_S = 15 * 60
+"""Longest walking transfer between stops, through chains of nearby stops."""
 DEFAULT_CHANGE_S = 120
 """Time to change vehicles at the same stop when ``transfers.txt`` says nothing (an assumption)."""
 
@@ -75,7 +79,7 @@ class CompiledDay:
         """
         patterns = []
         for pattern in self.patterns:
-            order = np.argsort(-pattern.arrival[:, -1], kind="stable")
+            order = np.arange(len(pattern.trip_ids))[::-1]  # no trip overtakes: reversed, every column sorts
             patterns.append(Pattern(stops=pattern.stops[::-1].copy(),
                                     arrival=-pattern.departure[order, ::-1],
                                     departure=-pattern.arrival[order, ::-1],
@@ -203,10 +207,25 @@ def _transfers(timetable: Timetable, stop_row: pd.Series, lonlat: np.ndarray
             change[a] = minimum
         else:
             walks[(a, b)] = max(walks.get((a, b), 0.0), minimum)
-    links: list[list[tuple[int, float]]] = [[] for _ in range(len(lonlat))]
-    for (a, b), seconds in sorted(walks.items()):
-        links[a].append((b, seconds))
-    return change, links
+    return change, _closed(walks, len(lonlat))
+
+
+def _closed(walks: dict[tuple[int, int], float], stops: int) -> list[list[tuple[int, float]]]:
+    """Walking links closed transitively (the quickest walk through chains of nearby stops), up to
+    :data:`MAX_TRANSFER_WALK_S`, so one walking step between vehicles is always enough."""
+    links: list[list[tuple[int, float]]] = [[] for _ in range(stops)]
+    if not walks:
+        return links
+    pairs = np.asarray(sorted(walks))
+    seconds = np.asarray([walks[tuple(pair)] for pair in pairs])
+    graph = sparse.csr_matrix((np.maximum(seconds, 1e-6), (pairs[:, 0], pairs[:, 1])), shape=(stops, stops))
+    sources = np.unique(pairs[:, 0])
+    quickest = dijkstra(graph, indices=sources, limit=MAX_TRANSFER_WALK_S)
+    for row, source in enumerate(sources):
+        for target in np.flatnonzero(np.isfinite(quickest[row])):
+            if target != source:
+                links[source].append((int(target), float(quickest[row, target])))
+    return links
 
 
 def _clock(seconds: int) -> str:

@@ -9,7 +9,7 @@ forwards from the departure found.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 
@@ -255,11 +255,27 @@ def _itinerary(day: CompiledDay, labels: Labels, round_number: int, stop: int, a
         legs.append(_ride_leg(day, how))
         stop = int(day.patterns[how.pattern].stops[how.board])
         round_number -= 1
+        how_ready = labels.how_ready[round_number].get(stop)
+        if isinstance(how_ready, Walk) and how_ready.source >= 0:  # walked to this stop to board
+            end = int(labels.ready[round_number][stop])
+            legs.append(Leg("walk", end - int(np.ceil(how_ready.seconds)), end, _name(day, how_ready.source),
+                            _name(day, stop)))
+            stop = how_ready.source
     seconds, metres = access[stop]
-    first_vehicle = next((leg for leg in reversed(legs) if leg.kind != "walk"), None)
-    leave = (first_vehicle.depart if first_vehicle else int(labels.arrival[0][stop])) - int(np.ceil(seconds))
-    legs.append(Leg("walk", leave, leave + int(np.ceil(seconds)), ends[0], _name(day, stop), metres=metres))
-    return Itinerary(tuple(reversed(legs)))
+    legs.append(Leg("walk", 0, int(np.ceil(seconds)), ends[0], _name(day, stop), metres=metres))
+    return Itinerary(tuple(_just_in_time(list(reversed(legs)))))
+
+
+def _just_in_time(legs: list[Leg]) -> list[Leg]:
+    """Walks before the first vehicle moved to end just as the next leg starts (leave as late as
+    possible); with no vehicle at all, the walks follow one another from the first."""
+    first = next((i for i, leg in enumerate(legs) if leg.kind != "walk"), None)
+    if first is None:
+        return legs
+    for index in range(first - 1, -1, -1):
+        walk, start_next = legs[index], legs[index + 1].depart
+        legs[index] = replace(walk, depart=start_next - (walk.arrive - walk.depart), arrive=start_next)
+    return legs
 
 
 def _ride_leg(day: CompiledDay, ride: Ride) -> Leg:

@@ -1,11 +1,15 @@
 """RAPTOR (Delling, Pajor and Werneck, 2012): earliest arrival by rounds over a compiled day.
 
 Round ``k`` finds the earliest arrival at every stop using at most ``k``
-vehicles: it scans each pattern serving a stop improved in the round before,
-boarding the earliest trip that can be caught there, then relaxes walking
-transfers. Boarding after arriving by vehicle needs the stop's change time;
-after arriving on foot it does not. Each label keeps how it was reached, so
-journeys can be rebuilt leg by leg.
+vehicles: it scans each pattern serving a stop from which one became ready to
+board in the round before, boarding the earliest trip that can be caught
+there, then relaxes walking transfers from the stops reached by vehicle (the
+compiled day's walking links are already closed transitively, so one walk
+step suffices). Each stop keeps two labels per round: when one *arrives*
+there (for reaching a destination) and when one is *ready to board* there
+(a vehicle arrival plus the stop's change time, or a walk arrival, which needs
+no change time). Each label keeps how it was reached, so journeys can be
+rebuilt leg by leg.
 """
 
 from __future__ import annotations
@@ -40,10 +44,12 @@ class Walk:
 
 @dataclass
 class Labels:
-    """Per round: arrival at each stop (seconds) and how it was reached."""
+    """Per round: arrival and readiness to board at each stop (seconds), and how each was reached."""
 
     arrival: list[np.ndarray]
     how: list[dict[int, Ride | Walk]]
+    ready: list[np.ndarray]
+    how_ready: list[dict[int, Ride | Walk]]
 
     def best(self) -> np.ndarray:
         """Earliest arrival at each stop over all rounds."""
@@ -60,24 +66,24 @@ def earliest_arrival(day: CompiledDay, starts: dict[int, int],
         if time < arrival[stop]:
             arrival[stop] = time
             how[stop] = Walk(-1, 0.0)
-    _walk(day, arrival, how, set(starts), ready=arrival.copy())
-    labels = Labels(arrival=[arrival], how=[how])
-    ready = arrival.copy()  # foot arrivals need no change time
-    best = arrival.copy()
-    marked = set(np.flatnonzero(arrival < INF).tolist())
+    ready, how_ready = arrival.copy(), dict(how)  # on foot: ready at once
+    marked = set(how) | _walk(day, arrival, how, ready, how_ready, set(how))
+    labels = Labels(arrival=[arrival], how=[how], ready=[ready], how_ready=[how_ready])
+    best, best_ready = arrival.copy(), ready.copy()
     for _ in range(max_transfers + 1):
         if not marked:
             break
         arrival, how, improved = _scan_patterns(day, ready, best, marked)
         ready = np.where(arrival < INF, arrival + day.change_s.astype(np.int64), INF)
-        for stop in improved:
-            best[stop] = min(best[stop], arrival[stop])
-        walked = _walk(day, arrival, how, improved, ready)
-        for stop in walked:
-            best[stop] = min(best[stop], arrival[stop])
-        marked = improved | walked
+        how_ready = dict(how)
+        _walk(day, arrival, how, ready, how_ready, improved)
+        marked = set(np.flatnonzero(ready < best_ready).tolist())
+        best = np.minimum(best, arrival)
+        best_ready = np.minimum(best_ready, ready)
         labels.arrival.append(arrival)
         labels.how.append(how)
+        labels.ready.append(ready)
+        labels.how_ready.append(how_ready)
     return labels
 
 
@@ -111,16 +117,20 @@ def _scan_patterns(day: CompiledDay, ready: np.ndarray, best: np.ndarray, marked
     return arrival, how, improved
 
 
-def _walk(day: CompiledDay, arrival: np.ndarray, how: dict[int, Ride | Walk], sources: set[int],
-          ready: np.ndarray) -> set[int]:
-    """Relax walking transfers from ``sources``; walkers may board at once. Returns stops improved."""
+def _walk(day: CompiledDay, arrival: np.ndarray, how: dict[int, Ride | Walk], ready: np.ndarray,
+          how_ready: dict[int, Ride | Walk], sources: set[int]) -> set[int]:
+    """Walk on from ``sources`` (one step: the links are transitively closed); walkers may board at
+    once. Updates arrival and readiness labels; returns the stops whose readiness improved."""
     walked: set[int] = set()
+    start = arrival.copy()  # walks start from the stops' own arrivals, never from another walk
     for source in sources:
         for target, seconds in day.walk_from[source]:
-            time = arrival[source] + int(np.ceil(seconds))
+            time = start[source] + int(np.ceil(seconds))
             if time < arrival[target]:
                 arrival[target] = time
-                ready[target] = time
                 how[target] = Walk(source, seconds)
+            if time < ready[target]:
+                ready[target] = time
+                how_ready[target] = Walk(source, seconds)
                 walked.add(target)
     return walked
