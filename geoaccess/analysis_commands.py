@@ -169,3 +169,75 @@ def compare(scenarios, caseload_file, synthetic, weekday, window, suppress, gtfs
         click.echo(f"{entry['name']}: round trip feasible {o['round_trip_feasible']} of {o['people']}; over two "
                    f"hours {o['over_120_either_way']}; no way home {o['no_way_home']}; public transport median "
                    f"{o['pt_minutes_median']} min")
+
+
+@click.command()
+@caseload_option
+@synthetic_option
+@click.option("--matrix", "matrix_file", type=click.Path(path_type=Path),
+              help="Or a cost matrix CSV: origin_id, weight, one column of minutes per candidate.")
+@click.option("--p", "p", required=True, type=int, help="How many venues to add to the kept ones.")
+@click.option("--objective", type=click.Choice(["pmedian", "mclp", "over120"]), default="pmedian",
+              show_default=True)
+@click.option("--threshold", default=120.0, show_default=True, type=float, help="Minutes for mclp and over120.")
+@click.option("--keep", default="", help="Comma-separated venue ids to keep (e.g. carlisle-crc-lmc).")
+@click.option("--programme", default="BBR", show_default=True, help="With a caseload: whose people to site for.")
+@click.option("--cost", type=click.Choice(["car", "transit", "roundtrip"]), default="roundtrip", show_default=True,
+              help="With a caseload: car minutes, transit minutes (departure window median), or the session "
+                   "round trip (the longer way, unreachable when there is no way there or home).")
+@click.option("--session", "session_text", default=None,
+              help="With --cost roundtrip: session of new venues, e.g. 'Thu 18:00-20:30' (default: the programme's "
+                   "first session today).")
+@click.option("--time-limit", default=60.0, show_default=True, type=float, help="Seconds for the integer program.")
+@common_options
+@json_option
+@reports_errors
+def site(caseload_file, synthetic, matrix_file, p, objective, threshold, keep, programme, cost, session_text,
+         time_limit, weekday, window, suppress, gtfs, cif, network_path, as_json) -> None:
+    """Choose venues: p-median (mean time), mclp (most people within the threshold) or over120 (fewest over)."""
+    from geoaccess import siting
+
+    kept = [k.strip() for k in keep.split(",") if k.strip()]
+    if matrix_file is not None:
+        if caseload_file is not None or synthetic:
+            raise BadInput("give either --matrix or a caseload, not both")
+        result = siting.site_matrix_file(matrix_file, p, objective, threshold=threshold, keep=kept,
+                                         time_limit_s=time_limit)
+        result["provenance"] = {"matrix": matrix_file.name}
+    else:
+        result = _site_caseload(caseload_file, synthetic, p, objective, threshold, kept, programme, cost,
+                                session_text, time_limit, weekday, window, suppress, gtfs, cif, network_path)
+    if as_json:
+        emit_json(result)
+        return
+    click.echo(f"selected: {', '.join(result['selected'])} ({'optimal' if result['optimal'] else 'best found'}, "
+               f"{result['method']}); objective {result['objective']}")
+
+
+def _site_caseload(caseload_file, synthetic, p, objective, threshold, kept, programme, cost, session_text,
+                   time_limit, weekday, window, suppress, gtfs, cif, network_path) -> dict:
+    import numpy as np
+
+    from geoaccess import siting
+    from geoaccess.candidates import candidates
+    from geoaccess.pack import load_pack
+    from geoaccess.scenarios import current_scenario
+    from geoaccess.site_costs import cost_matrix, parse_session
+    from geoaccess.venues import load_venues
+
+    caseload = load_people(caseload_file, synthetic)
+    settings, car, planner = context(weekday, window, suppress, gtfs, cif, network_path)
+    venues = load_venues()
+    scenario = current_scenario(programme, venues)
+    session = parse_session(session_text, programme) if session_text else scenario.offers[0].sessions[0]
+    offers = candidates(load_pack(), venues, scenario, session)
+    people = caseload.people[caseload.people["requirement"] == scenario.programme]
+    if people.empty:
+        raise BadInput(f"no one in the caseload needs {scenario.programme}")
+    minutes = cost_matrix(people, offers, cost, car, planner, settings)
+    result = siting.site_result_dict(minutes, np.ones(len(people)), [o.venue_id for o in offers], p, objective,
+                                     threshold=threshold, keep=kept, time_limit_s=time_limit)
+    result.update({"programme": scenario.programme, "cost": cost, "people": len(people),
+                   "new_venue_session": session.label(), "candidates": len(offers),
+                   "provenance": provenance(caseload, car, planner)})
+    return result

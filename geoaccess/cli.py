@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from geoaccess import __version__
-from geoaccess.analysis_commands import access, scenario
+from geoaccess.analysis_commands import access, scenario, site
 from geoaccess.caseload_commands import caseload
 from geoaccess.cli_support import (
     EXIT_DATA_PACK,
@@ -309,6 +309,7 @@ main.add_command(roundtrip)
 main.add_command(caseload)
 main.add_command(access)
 main.add_command(scenario)
+main.add_command(site)
 data.add_command(fetch)
 
 if __name__ == "__main__":

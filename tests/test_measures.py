@@ -101,3 +101,22 @@ def test_access_and_compare_commands(tmp_path):
 def test_access_needs_a_caseload():
     result = CliRunner().invoke(main, ["access", "--json"])
     assert result.exit_code == EXIT_BAD_INPUT and "exactly one of --caseload" in result.stderr
+
+
+def test_site_command_on_a_caseload_and_on_a_matrix(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["site", "--synthetic", "--programme", "BBR", "--cost", "car", "--p", "1",
+                                  "--keep", "carlisle-crc-lmc,preston-avenham-street", "--objective", "pmedian",
+                                  "--json"])
+    assert result.exit_code == 0, result.output
+    chosen = json.loads(result.stdout)
+    assert chosen["optimal"] is True and len(chosen["selected"]) == 3
+    assert {"carlisle-crc-lmc", "preston-avenham-street"} <= set(chosen["selected"])
+    assert chosen["provenance"]["caseload"].startswith("SYNTHETIC")
+    matrix = tmp_path / "m.csv"
+    matrix.write_text("origin_id,weight,a,b,c\no1,2,10,50,\no2,1,60,5,30\no3,1,,40,20\n")
+    result = runner.invoke(main, ["site", "--matrix", str(matrix), "--p", "1", "--keep", "a", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["selected"] == ["a", "b"]  # 2*10 + 5 + 40 = 65 beats 2*10 + 30 + 20
+    bad = runner.invoke(main, ["site", "--matrix", str(matrix), "--p", "1", "--keep", "zz"])
+    assert bad.exit_code == EXIT_BAD_INPUT and "not candidates" in bad.stderr
