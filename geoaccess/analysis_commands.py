@@ -83,11 +83,15 @@ def provenance(caseload, car, planner) -> dict:
 @click.option("--programme", help="Only people needing this (BBR, TSP, NSOGP, UPW, REPORTING).")
 @click.option("--per-person", type=click.Path(path_type=Path),
               help="Also write one row per person (pseudonymous id, area, minutes, flags) to this CSV.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler (tcp://HOST:PORT): compute per-person measures in chunks on a cluster.")
+@click.option("--chunk-size", type=click.IntRange(min=1), help="People per chunk (default: one chunk; 500 with "
+                                                               "--scheduler).")
 @common_options
 @json_option
 @reports_errors
-def access(caseload_file, synthetic, programme, per_person, weekday, window, suppress, gtfs, cif, network_path,
-           as_json) -> None:
+def access(caseload_file, synthetic, programme, per_person, scheduler, chunk_size, weekday, window, suppress, gtfs,
+           cif, network_path, as_json) -> None:
     """Travel burden of a caseload to the venues offering each person's requirement."""
     from geoaccess.measures import by_area, person_measures, population_measures, summarise
     from geoaccess.pack import load_pack
@@ -105,7 +109,15 @@ def access(caseload_file, synthetic, programme, per_person, weekday, window, sup
         group = people[people["requirement"] == code]
         if group.empty:
             continue
-        measures = person_measures(group, scenario, car, planner, settings)
+        if scheduler or chunk_size:
+            import sys
+
+            from geoaccess.jobs import measures_job
+
+            measures = measures_job(group, scenario, settings, gtfs=gtfs, cif=cif, network_path=network_path,
+                                    chunk_size=chunk_size or 500, scheduler=scheduler, progress=sys.stderr.isatty())
+        else:
+            measures = person_measures(group, scenario, car, planner, settings)
         tables.append(measures.assign(requirement=code))
         results[code] = {"scenario": scenario.to_dict(), "overall": summarise(measures, settings),
                          "by_district": by_area(measures, "district", settings),

@@ -194,9 +194,6 @@ network_option = click.option(
     "--network", "network_path", type=click.Path(path_type=Path),
     help="A road network built by `geoaccess network build` (default: the pack's offline proxy).",
 )
-mode_option = click.option("--mode", type=click.Choice(["car", "walk"]), default="car", show_default=True)
-
-
 def transit_options(command):
     """``--gtfs``, ``--cif``, ``--walk-limit`` and ``--max-transfers`` for public transport commands."""
     options = [
@@ -257,35 +254,66 @@ def journey(origin: str, destination: str, mode: str, day: str | None, depart_at
               help="CSV with id and postcode, or id, lon and lat.")
 @click.option("--destinations", required=True,
               help="CSV like --origins, or 'venues' for every venue in the registry.")
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="CSV file to write.")
-@click.option("--cutoff", type=float, help="Leave pairs longer than this many minutes empty.")
-@mode_option
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="File to write: .csv or .parquet.")
+@click.option("--cutoff", type=float, help="car/walk: leave pairs longer than this many minutes empty.")
+@click.option("--mode", type=click.Choice(["car", "walk", "transit"]), default="car", show_default=True)
+@click.option("--day", default="wed", show_default=True, help="transit: weekday (mon..sun) or date YYYY-MM-DD.")
+@click.option("--window", default="07:00-10:00", show_default=True, help="transit: departure window HH:MM-HH:MM.")
+@click.option("--step", "step_min", default=5, show_default=True, type=click.IntRange(1, 60),
+              help="transit: minutes between departures.")
+@click.option("--chunk-size", type=click.IntRange(min=1),
+              help="Origins per chunk, run in parallel through Dask (default: one chunk, or 2000 with --scheduler).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler (tcp://HOST:PORT) to run the chunks on; default: this machine.")
 @network_option
+@transit_options
 @venues_option
 @reports_errors
-def matrix(origins: Path, destinations: str, out: Path, cutoff: float | None, mode: str,
-           network_path: Path | None, venues_file: Path | None) -> None:
-    """Travel times between many places: long CSV origin_id,destination_id,minutes,km."""
+def matrix(origins: Path, destinations: str, out: Path, cutoff: float | None, mode: str, day: str, window: str,
+           step_min: int, chunk_size: int | None, scheduler: str | None, network_path: Path | None,
+           gtfs: tuple[Path, ...], cif: tuple[Path, ...], walk_limit: float, max_transfers: int,
+           venues_file: Path | None) -> None:
+    """Travel times between many places: origin_id, destination_id, minutes, then km (car, walk) or
+    p90_minutes and best_minutes (transit)."""
     from geoaccess.endpoints import read_endpoints, venue_endpoints
-    from geoaccess.roads.journeys import network_provenance, road_matrix
-    from geoaccess.roads.networks import router_for
+    from geoaccess.jobs import check_table_path, road_matrix_job, window_matrix_job, write_table
     from geoaccess.venues import load_venues
 
-    if not out.parent.is_dir():
-        raise BadInput(f"cannot write {out}: folder {out.parent} does not exist")
+    check_table_path(out)
+    if mode == "transit" and cutoff is not None:
+        raise BadInput("--cutoff applies to car and walk; transit pairs over five hours are left empty")
     starts = read_endpoints(origins)
     ends = (venue_endpoints(load_venues(extra=venues_file)) if destinations == "venues"
             else read_endpoints(Path(destinations)))
-    router = router_for(mode, network_path)
-    table = road_matrix(starts, ends, router, cutoff)
+    chunk = chunk_size or (2000 if scheduler else len(starts))
+    run = {"chunk_size": chunk, "scheduler": scheduler, "progress": sys.stderr.isatty()}
+    about = {"mode": mode, "origins": origins.name, "destinations": destinations}
+    if mode == "transit":
+        from geoaccess.transit.sources import planner_for, service_date, transit_provenance
+
+        planner = planner_for(gtfs, cif, network_path, walk_limit, max_transfers)
+        when = service_date(day, planner.timetable)
+        table = window_matrix_job(starts, ends, day=when.isoformat(), window=window, step_min=step_min, gtfs=gtfs,
+                                  cif=cif, network_path=network_path, walk_limit_m=walk_limit,
+                                  max_transfers=max_transfers, **run)
+        about.update(window=window, step_minutes=step_min, statistic="median over the window's departures",
+                     provenance=transit_provenance(planner, when))
+        described = f"timetable {planner.timetable.provenance.get('timetable')} on {when}"
+    else:
+        from geoaccess.roads.journeys import network_provenance
+        from geoaccess.roads.networks import router_for
+
+        router = router_for(mode, network_path)
+        table = road_matrix_job(starts, ends, mode=mode, network_path=network_path, cutoff=cutoff, **run)
+        about.update(cutoff_minutes=cutoff, provenance=network_provenance(router.network))
+        described = f"network: {router.network.describe()}"
+    about.update(pairs=len(table), reachable=int(table["minutes"].notna().sum()), chunk_size=chunk,
+                 scheduler=scheduler or "this machine")
+    write_table(table, out)
     sidecar = out.with_name(f"{out.name}.provenance.json")
-    about = {"mode": mode, "origins": origins.name, "destinations": destinations, "cutoff_minutes": cutoff,
-             "pairs": len(table), "reachable": int(table["minutes"].notna().sum()),
-             "provenance": network_provenance(router.network)}
-    write_atomically(out, lambda path: table.to_csv(path, index=False))
     write_atomically(sidecar, lambda path: path.write_text(json.dumps(about, indent=1), encoding="utf-8"))
     click.echo(f"wrote {about['pairs']} pairs ({about['reachable']} reachable) to {out}, provenance in "
-               f"{sidecar.name}; network: {router.network.describe()}")
+               f"{sidecar.name}; {described}")
 
 
 @main.command()

@@ -158,3 +158,22 @@ def test_network_calibrate_reports_the_proxy_error():
     report = json.loads(result.stdout)
     assert report["network"] == "proxy"
     assert report["median_abs_pct_error"] <= 10.0 and report["pairs"] > 500
+
+
+def test_transit_matrix_in_chunks_to_parquet(tmp_path):
+    import pandas as pd
+
+    origins = _write(tmp_path / "o.csv", [["id", "postcode"], ["a", "CA1 1QS"], ["b", "LA9 4RF"], ["c", "LA14 1RP"]])
+    whole, chunked = tmp_path / "whole.parquet", tmp_path / "chunked.parquet"
+    base = ["matrix", "--origins", str(origins), "--destinations", "venues", "--mode", "transit", "--day", "thu",
+            "--window", "07:00-08:00", "--step", "15"]
+    assert run(*base, "--out", str(whole)).exit_code == 0
+    result = run(*base, "--out", str(chunked), "--chunk-size", "2")
+    assert result.exit_code == 0, result.output
+    pd.testing.assert_frame_equal(pd.read_parquet(whole), pd.read_parquet(chunked))
+    table = pd.read_parquet(whole)
+    assert list(table.columns) == ["origin_id", "destination_id", "minutes", "p90_minutes", "best_minutes"]
+    about = json.loads((tmp_path / "whole.parquet.provenance.json").read_text())
+    assert about["provenance"]["timetable"]["timetable"] == "modelled"
+    bad = run(*base, "--out", str(tmp_path / "m.txt"))
+    assert bad.exit_code == EXIT_BAD_INPUT
