@@ -66,15 +66,17 @@ def context(weekday: str, window: str, suppress: int, gtfs, cif, network_path):
 
 
 def provenance(caseload, car, planner) -> dict:
-    """Caseload label, road network and timetable behind a result."""
+    """Caseload label (when there is one), road network and timetable behind a result."""
     from geoaccess.roads.journeys import network_provenance
     from geoaccess.transit.sources import transit_provenance
 
     transit = transit_provenance(planner, planner.timetable.date_for("wednesday"))
-    return {"caseload": "SYNTHETIC demonstration caseload" if caseload.synthetic else "user caseload",
-            "car_network": network_provenance(car.network), "timetable": transit["timetable"],
-            "walk_network": transit["walk_network"],
-            "modelled": bool(transit["modelled"] or car.network.provenance.get("modelled"))}
+    result = {"car_network": network_provenance(car.network), "timetable": transit["timetable"],
+              "walk_network": transit["walk_network"],
+              "modelled": bool(transit["modelled"] or car.network.provenance.get("modelled"))}
+    if caseload is not None:
+        result["caseload"] = "SYNTHETIC demonstration caseload" if caseload.synthetic else "user caseload"
+    return result
 
 
 @click.command()

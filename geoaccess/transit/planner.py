@@ -46,6 +46,7 @@ class Leg:
     metres: float | None = None
     stops: int | None = None
     trip_id: str | None = None
+    path: tuple[tuple[float, float], ...] = ()  # (lon, lat) along the leg, for maps; not in to_dict
 
     def to_dict(self) -> dict:
         """JSON form, with clock times."""
@@ -193,11 +194,12 @@ class Planner:
         best = _best_ending(labels, egress)
         walk = self.direct_walk(origin, destination)
         if walk is not None and (best is None or time_s + walk[0] <= best[0]):
-            return Itinerary((Leg("walk", time_s, time_s + int(np.ceil(walk[0])), *ends, metres=walk[1]),))
+            return Itinerary((Leg("walk", time_s, time_s + int(np.ceil(walk[0])), *ends, metres=walk[1],
+                                  path=(origin, destination)),))
         if best is None:
             return None
         _, round_number, stop = best
-        return _itinerary(compiled, labels, round_number, stop, access, egress, ends)
+        return _itinerary(compiled, labels, round_number, stop, access, egress, ends, (origin, destination))
 
     def latest_departure(self, origin: tuple[float, float], destination: tuple[float, float], when: date,
                          arrive_by_s: int) -> int | None:
@@ -237,19 +239,22 @@ def _best_ending(labels: Labels, ends: dict[int, tuple[float, float]]) -> tuple[
 
 
 def _itinerary(day: CompiledDay, labels: Labels, round_number: int, stop: int, access: dict[int, tuple[float, float]],
-               egress: dict[int, tuple[float, float]], ends: tuple[str, str]) -> Itinerary:
+               egress: dict[int, tuple[float, float]], ends: tuple[str, str],
+               places: tuple[tuple[float, float], tuple[float, float]]) -> Itinerary:
     """Rebuild the legs ending at ``stop`` in ``round_number``, then add the walks at both ends."""
     legs: list[Leg] = []
     seconds, metres = egress[stop]
     arrive = int(labels.arrival[round_number][stop])
-    legs.append(Leg("walk", arrive, arrive + int(np.ceil(seconds)), _name(day, stop), ends[1], metres=metres))
+    legs.append(Leg("walk", arrive, arrive + int(np.ceil(seconds)), _name(day, stop), ends[1], metres=metres,
+                    path=(_at(day, stop), places[1])))
     while True:
         how = labels.how[round_number][stop]
         if isinstance(how, Walk):
             if how.source < 0:
                 break
             end = int(labels.arrival[round_number][stop])
-            legs.append(Leg("walk", end - int(np.ceil(how.seconds)), end, _name(day, how.source), _name(day, stop)))
+            legs.append(Leg("walk", end - int(np.ceil(how.seconds)), end, _name(day, how.source), _name(day, stop),
+                            path=(_at(day, how.source), _at(day, stop))))
             stop = how.source
             continue
         legs.append(_ride_leg(day, how))
@@ -259,10 +264,11 @@ def _itinerary(day: CompiledDay, labels: Labels, round_number: int, stop: int, a
         if isinstance(how_ready, Walk) and how_ready.source >= 0:  # walked to this stop to board
             end = int(labels.ready[round_number][stop])
             legs.append(Leg("walk", end - int(np.ceil(how_ready.seconds)), end, _name(day, how_ready.source),
-                            _name(day, stop)))
+                            _name(day, stop), path=(_at(day, how_ready.source), _at(day, stop))))
             stop = how_ready.source
     seconds, metres = access[stop]
-    legs.append(Leg("walk", 0, int(np.ceil(seconds)), ends[0], _name(day, stop), metres=metres))
+    legs.append(Leg("walk", 0, int(np.ceil(seconds)), ends[0], _name(day, stop), metres=metres,
+                    path=(places[0], _at(day, stop))))
     return Itinerary(tuple(_just_in_time(list(reversed(legs)))))
 
 
@@ -285,8 +291,14 @@ def _ride_leg(day: CompiledDay, ride: Ride) -> Leg:
                int(pattern.arrival[ride.trip, ride.alight]),
                _name(day, int(pattern.stops[ride.board])), _name(day, int(pattern.stops[ride.alight])),
                route=label["route"], operator=label["operator"], stops=ride.alight - ride.board,
-               trip_id=str(pattern.trip_ids[ride.trip]))
+               trip_id=str(pattern.trip_ids[ride.trip]),
+               path=tuple(_at(day, int(s)) for s in pattern.stops[ride.board:ride.alight + 1]))
 
 
 def _name(day: CompiledDay, stop: int) -> str:
     return str(day.stop_names[stop])
+
+
+def _at(day: CompiledDay, stop: int) -> tuple[float, float]:
+    lon, lat = day.stop_lonlat[stop]
+    return float(lon), float(lat)

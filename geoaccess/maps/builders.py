@@ -1,0 +1,234 @@
+"""Map builders: venues, travel-time bands, caseload burden, scenario differences, one journey.
+
+Each returns a :class:`~geoaccess.maps.document.MapDocument` on a light basemap
+drawn from the pack (districts, rail lines and stations), so no tiles are needed.
+Privacy: burden and scenario maps aggregate people to LSOAs and show counts
+below ``suppress_below`` as suppressed; a journey map shows the home only at its
+postcode sector's centroid.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoaccess.build.sources import NAPTAN_ATTRIBUTION, ONS_ATTRIBUTION, OS_ATTRIBUTION, OSM_ATTRIBUTION
+from geoaccess.geometry import WGS84
+from geoaccess.maps.document import (
+    BASEMAP_FILL,
+    DIVERGING,
+    OKABE_ITO,
+    SEQUENTIAL,
+    Layer,
+    LegendEntry,
+    MapDocument,
+)
+from geoaccess.maps.venue_map import KIND_STYLES, OTHER_STYLE
+from geoaccess.pack import Pack
+from geoaccess.venues import KINDS, Venue
+
+BANDS = ((0, 30), (30, 60), (60, 90), (90, 120))
+NO_WAY = "#bdbdbd"
+SUPPRESSED = "#f0f0f0"
+MAIN_TOWNS = ("CAR", "PNR", "KEN", "BIF", "WKG", "WTH", "LAN", "PRE", "OXN", "MLM", "MCE", "ULV")
+
+
+def basemap(pack: Pack) -> list[Layer]:
+    """Districts, rail lines and the main towns' stations, drawn light."""
+    districts = pack.districts[["district", "geometry"]]
+    stations = pack.stations[pack.stations["crs"].isin(MAIN_TOWNS)][["name", "geometry"]]
+    return [
+        Layer("Districts", districts, "polygons", colour=BASEMAP_FILL, fill_opacity=1.0, line_width=0.6,
+              basemap=True),
+        Layer("Railways", pack.rail_lines[["geometry"]], "lines", colour="#8c8c8c", line_width=1.0, basemap=True),
+        Layer("Towns", stations, "points", colour="#5a5a5a", radius=2.5, label="name", basemap=True),
+    ]
+
+
+def attribution(*, transit: bool = False) -> list[str]:
+    """The notices every map carries (OSM for the rail lines; NaPTAN where stops or timetables are used)."""
+    notices = [OS_ATTRIBUTION, ONS_ATTRIBUTION, OSM_ATTRIBUTION]
+    return notices + [NAPTAN_ATTRIBUTION] if transit else notices
+
+
+def venues_map(pack: Pack, venues: list[Venue]) -> MapDocument:
+    """Every venue, coloured by kind, with its programmes in the popup."""
+    frame = gpd.GeoDataFrame({
+        "name": [v.name for v in venues],
+        "kind": [KINDS[v.kind] for v in venues],
+        "colour": [KIND_STYLES.get(v.kind, OTHER_STYLE).colour for v in venues],
+        "popup": [_venue_text(v) for v in venues],
+    }, geometry=gpd.points_from_xy([v.lon for v in venues], [v.lat for v in venues]), crs=WGS84)
+    legend = [LegendEntry(KINDS[kind], KIND_STYLES[kind].colour, "circle")
+              for kind in KINDS if any(v.kind == kind for v in venues)]
+    approximate = sum(v.confidence == "approximate" for v in venues)
+    return MapDocument(
+        title="Probation venues in Cumbria and north Lancashire",
+        subtitle=f"{len(venues)} venues; {approximate} placed at an approximate position",
+        layers=[*basemap(pack), Layer("Venues", frame, "points", colour_column="colour", radius=7, popup="popup",
+                                      tooltip="name", legend=legend)],
+        attribution=attribution(), provenance=_pack_provenance(pack, "venue registry from cited sources"),
+    )
+
+
+def travel_time_map(pack: Pack, venue_name: str, venue_point: tuple[float, float], minutes: np.ndarray,
+                    mode_label: str, provenance: str, *, modelled: bool, councils: tuple[str, ...]) -> MapDocument:
+    """LSOAs coloured by travel-time band to a venue (``minutes`` per LSOA of ``councils``, inf = no way)."""
+    lsoas = _lsoas(pack, councils)
+    bands = [_band(m) for m in minutes]
+    frame = gpd.GeoDataFrame({"colour": [b[1] for b in bands], "band": [b[0] for b in bands],
+                              "popup": [f"{name}: {_minutes_text(m)}" for name, m in
+                                        zip(lsoas["lsoa21_name"], minutes, strict=True)]},
+                             geometry=lsoas.geometry.values, crs=WGS84)
+    legend = [LegendEntry(f"{low}-{high} min", SEQUENTIAL[i], "square") for i, (low, high) in enumerate(BANDS)]
+    legend += [LegendEntry("over 120 min", SEQUENTIAL[4], "square"), LegendEntry("no way", NO_WAY, "square")]
+    venue = gpd.GeoDataFrame({"name": [venue_name]}, geometry=[shapely.Point(venue_point)], crs=WGS84)
+    return MapDocument(
+        title=f"Travel time to {venue_name} by {mode_label}",
+        subtitle="From each LSOA's population-weighted point",
+        layers=[*basemap(pack), Layer(f"Minutes by {mode_label}", frame, "polygons", colour_column="colour",
+                                      fill_opacity=0.75, line_width=0.2, popup="popup", legend=legend),
+                Layer("Venue", venue, "points", colour=OKABE_ITO[7], radius=8, tooltip="name",
+                      legend=[LegendEntry(venue_name, OKABE_ITO[7], "circle")])],
+        attribution=attribution(transit="transport" in mode_label), provenance=provenance, modelled=modelled,
+    )
+
+
+def burden_map(pack: Pack, measures: pd.DataFrame, programme: str, provenance: str, *, modelled: bool,
+               synthetic: bool, suppress_below: int = 5) -> MapDocument:
+    """Share of people over two hours either way or with no way home, by LSOA; small counts suppressed."""
+    burdened = measures["rt_flags"].fillna("").str.contains("over_120|no_return_same_day|no_outbound")
+    counts = pd.DataFrame({"lsoa21": measures["lsoa21"], "burdened": burdened}).groupby("lsoa21")["burdened"]
+    table = pd.DataFrame({"people": counts.size(), "burdened": counts.sum()})
+    lsoas = _lsoas(pack, None)
+    lsoas = lsoas[lsoas["lsoa21"].isin(table.index)].join(table, on="lsoa21")
+    shown = lsoas["people"] >= suppress_below
+    share = lsoas["burdened"] / lsoas["people"]
+    colours = np.where(shown, [SEQUENTIAL[min(4, int(s * 5))] for s in share], SUPPRESSED)
+    popup = [f"{name}: {int(b)} of {int(n)} people ({s:.0%})" if ok else f"{name}: fewer than {suppress_below} people"
+             for name, b, n, s, ok in zip(lsoas["lsoa21_name"], lsoas["burdened"], lsoas["people"], share, shown,
+                                          strict=True)]
+    frame = gpd.GeoDataFrame({"colour": colours, "popup": popup}, geometry=lsoas.geometry.values, crs=WGS84)
+    legend = [LegendEntry(f"{20 * i}-{20 * (i + 1)}%", SEQUENTIAL[i], "square") for i in range(5)]
+    legend.append(LegendEntry(f"fewer than {suppress_below} people (suppressed)", SUPPRESSED, "square"))
+    label = "SYNTHETIC caseload: " if synthetic else ""
+    return MapDocument(
+        title=f"{programme}: people over two hours each way or with no way home",
+        subtitle=f"{label}{len(measures)} people, share by LSOA of residence",
+        layers=[*basemap(pack), Layer("Share burdened", frame, "polygons", colour_column="colour",
+                                      fill_opacity=0.8, line_width=0.2, popup="popup", legend=legend)],
+        attribution=attribution(transit=True), provenance=provenance, modelled=modelled,
+    )
+
+
+def scenario_map(pack: Pack, before: pd.DataFrame, after: pd.DataFrame, names: tuple[str, str], provenance: str,
+                 *, modelled: bool, synthetic: bool, suppress_below: int = 5) -> MapDocument:
+    """Change in public transport minutes to the nearest venue, LSOA by LSOA (people's median)."""
+    change = pd.DataFrame({"lsoa21": before["lsoa21"],
+                           "change": after["pt_minutes"].fillna(600) - before["pt_minutes"].fillna(600)})
+    grouped = change.groupby("lsoa21")["change"]
+    table = pd.DataFrame({"people": grouped.size(), "median_change": grouped.median()})
+    lsoas = _lsoas(pack, None)
+    lsoas = lsoas[lsoas["lsoa21"].isin(table.index)].join(table, on="lsoa21")
+    shown = lsoas["people"] >= suppress_below
+    colours = np.where(shown, [_change_colour(c) for c in lsoas["median_change"]], SUPPRESSED)
+    popup = [f"{name}: median change {c:+.0f} min ({int(n)} people)" if ok else f"{name}: fewer than "
+             f"{suppress_below} people" for name, c, n, ok in zip(lsoas["lsoa21_name"], lsoas["median_change"],
+                                                                  lsoas["people"], shown, strict=True)]
+    frame = gpd.GeoDataFrame({"colour": colours, "popup": popup}, geometry=lsoas.geometry.values, crs=WGS84)
+    legend = [LegendEntry(text, colour, "square") for text, colour in zip(
+        ("30+ min quicker", "10-30 min quicker", "about the same", "10-30 min slower", "30+ min slower"),
+        DIVERGING, strict=True)]
+    legend.append(LegendEntry(f"fewer than {suppress_below} people (suppressed)", SUPPRESSED, "square"))
+    return MapDocument(
+        title=f"{names[1]} against {names[0]}",
+        subtitle=("SYNTHETIC caseload: " if synthetic else "") + "change in public transport minutes to the "
+                 "nearest venue, median by LSOA",
+        layers=[*basemap(pack), Layer("Change", frame, "polygons", colour_column="colour", fill_opacity=0.8,
+                                      line_width=0.2, popup="popup", legend=legend)],
+        attribution=attribution(transit=True), provenance=provenance, modelled=modelled,
+    )
+
+
+def journey_map(pack: Pack, legs: list, home_sector: str | None, title: str, provenance: str, *,
+                modelled: bool) -> MapDocument:
+    """One journey's legs. The home end is moved to its postcode sector's centroid (``home_sector``)."""
+    paths = [list(leg.path) for leg in legs]
+    if home_sector is not None:
+        centre = _sector_centre(pack, home_sector)
+        if legs[0].start == "home":
+            paths[0][0] = centre
+        if legs[-1].end == "home":
+            paths[-1][-1] = centre
+    colours = {"walk": OKABE_ITO[7], "train": OKABE_ITO[4], "bus": OKABE_ITO[5]}
+    frame = gpd.GeoDataFrame({
+        "colour": [colours.get(leg.kind, OKABE_ITO[2]) for leg in legs],
+        "popup": [f"{leg.kind} {leg.route or ''}: {leg.start} -> {leg.end}, {_clock(leg.depart)}-"
+                  f"{_clock(leg.arrive)}" for leg in legs],
+    }, geometry=[shapely.LineString(path) if len(path) > 1 else shapely.Point(path[0]) for path in paths], crs=WGS84)
+    ends = gpd.GeoDataFrame({"name": [legs[0].start, legs[-1].end]},
+                            geometry=[shapely.Point(paths[0][0]), shapely.Point(paths[-1][-1])], crs=WGS84)
+    legend = [LegendEntry(kind, colour, "line") for kind, colour in colours.items()
+              if any(leg.kind == kind for leg in legs)]
+    return MapDocument(
+        title=title, subtitle="home shown at its postcode sector, not its address" if home_sector else "",
+        layers=[*basemap(pack), Layer("Journey", frame, "lines", colour_column="colour", line_width=3,
+                                      popup="popup", legend=legend),
+                Layer("Ends", ends, "points", colour=OKABE_ITO[0], radius=7, label="name")],
+        attribution=attribution(transit=True), provenance=provenance, modelled=modelled,
+    )
+
+
+def _sector_centre(pack: Pack, sector: str) -> tuple[float, float]:
+    """Centroid of a postcode sector (``"CA1 1"``): the pack's table, else the mean of its postcodes."""
+    sectors = pack.table("postcode_sectors.parquet").set_index("sector")
+    if sector in sectors.index:
+        return float(sectors.loc[sector, "lon"]), float(sectors.loc[sector, "lat"])
+    members = pack.postcodes[pack.postcodes["postcode"].str.startswith(sector)]
+    return float(members["lon"].mean()), float(members["lat"].mean())
+
+
+def _lsoas(pack: Pack, councils: tuple[str, ...] | None) -> gpd.GeoDataFrame:
+    lsoas = pack.lsoas if councils is None else pack.lsoas[pack.lsoas["council"].isin(councils)]
+    return lsoas.reset_index(drop=True)
+
+
+def _band(minutes: float) -> tuple[str, str]:
+    if not np.isfinite(minutes):
+        return "no way", NO_WAY
+    for index, (low, high) in enumerate(BANDS):
+        if minutes < high:
+            return f"{low}-{high} min", SEQUENTIAL[index]
+    return "over 120 min", SEQUENTIAL[4]
+
+
+def _change_colour(change: float) -> str:
+    edges = (-30, -10, 10, 30)
+    return DIVERGING[int(np.searchsorted(edges, change, side="right"))]
+
+
+def _minutes_text(minutes: float) -> str:
+    return f"{minutes:.0f} min" if np.isfinite(minutes) else "no way within the limits"
+
+
+def _clock(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}"
+
+
+def _venue_text(venue: Venue) -> str:
+    programmes = "; ".join(f"{p.code} {', '.join(s.label() for s in p.sessions)} ({p.basis})"
+                           for p in venue.programmes)
+    where = ", ".join(part for part in (venue.address, venue.postcode) if part)
+    text = f"{venue.name} ({KINDS[venue.kind]}). {where}. {programmes}".strip()
+    if venue.confidence == "approximate":
+        text += f" Approximate position: {venue.position_basis}"
+    return text
+
+
+def _pack_provenance(pack: Pack, what: str) -> str:
+    dates = ", ".join(f"{s['title'].split(' (')[0]} {s['date']}" for key, s in pack.manifest["sources"].items()
+                      if key in ("codepoint", "lsoa21", "naptan", "rail_lines"))
+    return f"Pack {pack.manifest['pack']}: {what}; data: {dates}"
+
