@@ -24,6 +24,7 @@ from geoaccess.cli_support import (
     write_atomically,
 )
 from geoaccess.errors import BadInput
+from geoaccess.maps.commands import map_group
 from geoaccess.roads.commands import fetch, network
 from geoaccess.transit.commands import roundtrip
 
@@ -338,6 +339,7 @@ main.add_command(caseload)
 main.add_command(access)
 main.add_command(scenario)
 main.add_command(site)
+main.add_command(map_group)
 data.add_command(fetch)
 
 if __name__ == "__main__":
