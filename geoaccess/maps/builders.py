@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 
 from geoaccess.build.sources import NAPTAN_ATTRIBUTION, ONS_ATTRIBUTION, OS_ATTRIBUTION, OSM_ATTRIBUTION
-from geoaccess.geometry import WGS84
+from geoaccess.geometry import BNG, WGS84, transformer
 from geoaccess.maps.document import (
     BASEMAP_FILL,
     DIVERGING,
@@ -96,60 +96,94 @@ def travel_time_map(pack: Pack, venue_name: str, venue_point: tuple[float, float
     )
 
 
-def burden_map(pack: Pack, measures: pd.DataFrame, programme: str, provenance: str, *, modelled: bool,
-               synthetic: bool, suppress_below: int = 5) -> MapDocument:
-    """Share of people over two hours either way or with no way home, by LSOA; small counts suppressed."""
+def burden_map(pack: Pack, measures: pd.DataFrame, people: pd.DataFrame, programme: str, provenance: str, *,
+               modelled: bool, synthetic: bool, suppress_below: int = 5, hex_km: float | None = 10.0) -> MapDocument:
+    """Share of people over two hours either way or with no way home, by hexagon (or LSOA when
+    ``hex_km`` is None); areas with fewer than ``suppress_below`` people are suppressed."""
     burdened = measures["rt_flags"].fillna("").str.contains("over_120|no_return_same_day|no_outbound")
-    counts = pd.DataFrame({"lsoa21": measures["lsoa21"], "burdened": burdened}).groupby("lsoa21")["burdened"]
-    table = pd.DataFrame({"people": counts.size(), "burdened": counts.sum()})
-    lsoas = _lsoas(pack, None)
-    lsoas = lsoas[lsoas["lsoa21"].isin(table.index)].join(table, on="lsoa21")
-    shown = lsoas["people"] >= suppress_below
-    share = lsoas["burdened"] / lsoas["people"]
+    areas, area_of = _areas(pack, people, hex_km)
+    grouped = pd.DataFrame({"area": area_of, "burdened": burdened.to_numpy()}).groupby("area")["burdened"]
+    areas = areas.join(pd.DataFrame({"people": grouped.size(), "burdened": grouped.sum()}), on="area", how="inner")
+    shown = areas["people"] >= suppress_below
+    share = areas["burdened"] / areas["people"]
     colours = np.where(shown, [SEQUENTIAL[min(4, int(s * 5))] for s in share], SUPPRESSED)
     popup = [f"{name}: {int(b)} of {int(n)} people ({s:.0%})" if ok else f"{name}: fewer than {suppress_below} people"
-             for name, b, n, s, ok in zip(lsoas["lsoa21_name"], lsoas["burdened"], lsoas["people"], share, shown,
-                                          strict=True)]
-    frame = gpd.GeoDataFrame({"colour": colours, "popup": popup}, geometry=lsoas.geometry.values, crs=WGS84)
+             for name, b, n, s, ok in zip(areas["name"], areas["burdened"], areas["people"], share, shown, strict=True)]
+    frame = gpd.GeoDataFrame({"colour": colours, "popup": popup}, geometry=areas.geometry.values, crs=WGS84)
     legend = [LegendEntry(f"{20 * i}-{20 * (i + 1)}%", SEQUENTIAL[i], "square") for i in range(5)]
     legend.append(LegendEntry(f"fewer than {suppress_below} people (suppressed)", SUPPRESSED, "square"))
     label = "SYNTHETIC caseload: " if synthetic else ""
+    where = f"{hex_km:g} km hexagons" if hex_km else "LSOAs"
     return MapDocument(
         title=f"{programme}: people over two hours each way or with no way home",
-        subtitle=f"{label}{len(measures)} people, share by LSOA of residence",
+        subtitle=f"{label}{len(measures)} people, share by {where} of residence",
         layers=[*basemap(pack), Layer("Share burdened", frame, "polygons", colour_column="colour",
                                       fill_opacity=0.8, line_width=0.2, popup="popup", legend=legend)],
         attribution=attribution(transit=True), provenance=provenance, modelled=modelled,
     )
 
 
-def scenario_map(pack: Pack, before: pd.DataFrame, after: pd.DataFrame, names: tuple[str, str], provenance: str,
-                 *, modelled: bool, synthetic: bool, suppress_below: int = 5) -> MapDocument:
-    """Change in public transport minutes to the nearest venue, LSOA by LSOA (people's median)."""
-    change = pd.DataFrame({"lsoa21": before["lsoa21"],
-                           "change": after["pt_minutes"].fillna(600) - before["pt_minutes"].fillna(600)})
-    grouped = change.groupby("lsoa21")["change"]
-    table = pd.DataFrame({"people": grouped.size(), "median_change": grouped.median()})
-    lsoas = _lsoas(pack, None)
-    lsoas = lsoas[lsoas["lsoa21"].isin(table.index)].join(table, on="lsoa21")
-    shown = lsoas["people"] >= suppress_below
-    colours = np.where(shown, [_change_colour(c) for c in lsoas["median_change"]], SUPPRESSED)
+def scenario_map(pack: Pack, before: pd.DataFrame, after: pd.DataFrame, people: pd.DataFrame,
+                 names: tuple[str, str], provenance: str, *, modelled: bool, synthetic: bool,
+                 suppress_below: int = 5, hex_km: float | None = 10.0) -> MapDocument:
+    """Change in public transport minutes to the nearest venue, by hexagon (or LSOA): people's median."""
+    change = after["pt_minutes"].fillna(600).to_numpy() - before["pt_minutes"].fillna(600).to_numpy()
+    areas, area_of = _areas(pack, people, hex_km)
+    grouped = pd.DataFrame({"area": area_of, "change": change}).groupby("area")["change"]
+    areas = areas.join(pd.DataFrame({"people": grouped.size(), "median_change": grouped.median()}), on="area",
+                       how="inner")
+    shown = areas["people"] >= suppress_below
+    colours = np.where(shown, [_change_colour(c) for c in areas["median_change"]], SUPPRESSED)
     popup = [f"{name}: median change {c:+.0f} min ({int(n)} people)" if ok else f"{name}: fewer than "
-             f"{suppress_below} people" for name, c, n, ok in zip(lsoas["lsoa21_name"], lsoas["median_change"],
-                                                                  lsoas["people"], shown, strict=True)]
-    frame = gpd.GeoDataFrame({"colour": colours, "popup": popup}, geometry=lsoas.geometry.values, crs=WGS84)
+             f"{suppress_below} people" for name, c, n, ok in zip(areas["name"], areas["median_change"],
+                                                                  areas["people"], shown, strict=True)]
+    frame = gpd.GeoDataFrame({"colour": colours, "popup": popup}, geometry=areas.geometry.values, crs=WGS84)
     legend = [LegendEntry(text, colour, "square") for text, colour in zip(
         ("30+ min quicker", "10-30 min quicker", "about the same", "10-30 min slower", "30+ min slower"),
         DIVERGING, strict=True)]
     legend.append(LegendEntry(f"fewer than {suppress_below} people (suppressed)", SUPPRESSED, "square"))
+    where = f"{hex_km:g} km hexagons" if hex_km else "LSOAs"
     return MapDocument(
         title=f"{names[1]} against {names[0]}",
         subtitle=("SYNTHETIC caseload: " if synthetic else "") + "change in public transport minutes to the "
-                 "nearest venue, median by LSOA",
+                 f"nearest venue, median by {where}",
         layers=[*basemap(pack), Layer("Change", frame, "polygons", colour_column="colour", fill_opacity=0.8,
                                       line_width=0.2, popup="popup", legend=legend)],
         attribution=attribution(transit=True), provenance=provenance, modelled=modelled,
     )
+
+
+def _areas(pack: Pack, people: pd.DataFrame, hex_km: float | None) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """Areas people are counted in (index ``area``, ``name``, WGS84 polygons) and each person's area."""
+    if hex_km is None:
+        lsoas = pack.lsoas.set_index("lsoa21", drop=False).rename_axis("area")
+        return lsoas.rename(columns={"lsoa21_name": "name"})[["name", "geometry"]], people["lsoa21"].to_numpy()
+    size = hex_km * 1000 / np.sqrt(3)  # circumradius of a pointy-top hexagon this wide across its flats
+    east, north = transformer(WGS84, BNG).transform(people["lon"].to_numpy(), people["lat"].to_numpy())
+    q, r = _hex_round((np.sqrt(3) / 3 * east - north / 3) / size, (2 / 3 * north) / size)
+    keys = np.asarray([f"hex {a},{b}" for a, b in zip(q, r, strict=True)])
+    cells = sorted(set(zip(q.tolist(), r.tolist(), strict=True)))
+    polygons = [_hexagon(size * np.sqrt(3) * (a + b / 2), size * 1.5 * b, size) for a, b in cells]
+    frame = gpd.GeoDataFrame({"area": [f"hex {a},{b}" for a, b in cells],
+                              "name": [f"{hex_km:g} km area" for _ in cells]}, geometry=polygons, crs=BNG)
+    return frame.set_index("area").to_crs(WGS84), keys
+
+
+def _hex_round(q: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Axial hexagon coordinates rounded to the nearest cell (cube rounding)."""
+    s = -q - r
+    rq, rr, rs = np.round(q), np.round(r), np.round(s)
+    dq, dr, ds = np.abs(rq - q), np.abs(rr - r), np.abs(rs - s)
+    fix_q = (dq > dr) & (dq > ds)
+    fix_r = ~fix_q & (dr > ds)
+    rq = np.where(fix_q, -rr - rs, rq)
+    rr = np.where(fix_r, -rq - rs, rr)
+    return rq.astype(int), rr.astype(int)
+
+
+def _hexagon(x: float, y: float, size: float) -> shapely.Polygon:
+    angles = np.radians(30 + 60 * np.arange(6))
+    return shapely.Polygon(np.column_stack([x + size * np.cos(angles), y + size * np.sin(angles)]))
 
 
 def journey_map(pack: Pack, legs: list, home_sector: str | None, title: str, provenance: str, *,

@@ -18,6 +18,8 @@ from geoaccess.errors import BadInput
 
 SUFFIXES = (".html", ".png", ".pdf")
 CUMBRIA = ("Cumberland", "Westmorland and Furness")
+hex_option = click.option("--hex-km", default=10.0, show_default=True, type=float,
+                          help="Count people in hexagons this wide; 0 counts them by LSOA.")
 out_option = click.option("--out", required=True, type=click.Path(path_type=Path),
                           help="File to write: .html (standalone, works offline), .png (300 dpi) or .pdf (A4).")
 
@@ -120,10 +122,12 @@ def isochrones(venue_id, mode, out, weekday, window, suppress, gtfs, cif, networ
 @caseload_option
 @synthetic_option
 @click.option("--programme", default="BBR", show_default=True)
+@hex_option
 @out_option
 @common_options
 @reports_errors
-def burden(caseload_file, synthetic, programme, out, weekday, window, suppress, gtfs, cif, network_path) -> None:
+def burden(caseload_file, synthetic, programme, hex_km, out, weekday, window, suppress, gtfs, cif,
+           network_path) -> None:
     """Share of a caseload over two hours each way or with no way home, by LSOA (small counts suppressed)."""
     from geoaccess.analysis_commands import provenance
     from geoaccess.maps.builders import burden_map
@@ -140,18 +144,19 @@ def burden(caseload_file, synthetic, programme, out, weekday, window, suppress, 
         raise BadInput(f"no one in the caseload needs {scenario.programme}: the map would be empty")
     measures = person_measures(people, scenario, car, planner, settings)
     info = provenance(caseload, car, planner)
-    export(burden_map(load_pack(), measures, scenario.programme, describe(info), modelled=info["modelled"],
-                      synthetic=caseload.synthetic, suppress_below=suppress), out)
+    export(burden_map(load_pack(), measures, people, scenario.programme, describe(info), modelled=info["modelled"],
+                      synthetic=caseload.synthetic, suppress_below=suppress, hex_km=hex_km or None), out)
 
 
 @map_group.command("scenario")
 @click.argument("scenarios", nargs=2)
 @caseload_option
 @synthetic_option
+@hex_option
 @out_option
 @common_options
 @reports_errors
-def scenario_command(scenarios, caseload_file, synthetic, out, weekday, window, suppress, gtfs, cif,
+def scenario_command(scenarios, caseload_file, synthetic, hex_km, out, weekday, window, suppress, gtfs, cif,
                      network_path) -> None:
     """Change in public transport time to the nearest venue between two scenarios, by LSOA."""
     from geoaccess.analysis_commands import provenance
@@ -173,8 +178,9 @@ def scenario_command(scenarios, caseload_file, synthetic, out, weekday, window, 
         raise BadInput(f"no one in the caseload needs {chosen[0].programme}: the map would be empty")
     before, after = (person_measures(people, s, car, planner, settings) for s in chosen)
     info = provenance(caseload, car, planner)
-    export(scenario_map(load_pack(), before, after, (chosen[0].name, chosen[1].name), describe(info),
-                        modelled=info["modelled"], synthetic=caseload.synthetic, suppress_below=suppress), out)
+    export(scenario_map(load_pack(), before, after, people, (chosen[0].name, chosen[1].name), describe(info),
+                        modelled=info["modelled"], synthetic=caseload.synthetic, suppress_below=suppress,
+                        hex_km=hex_km or None), out)
 
 
 @map_group.command("journey")

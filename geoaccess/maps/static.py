@@ -95,6 +95,9 @@ def render_static(doc: MapDocument, path: Path | str, *, dpi: int = 300) -> Path
             if fmt == "png":
                 figure.set_size_inches(*_png_inches(dpi))
             figure.savefig(temporary, format=fmt, dpi=dpi, metadata=_metadata(doc, fmt))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; an export is an ordinary file
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

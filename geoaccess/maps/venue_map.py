@@ -19,10 +19,12 @@ from html import escape
 from typing import TYPE_CHECKING, cast
 
 import folium
-from branca.element import Element, Figure, MacroElement
-from folium.template import Template
+from branca.element import Element, Figure
 
 from geoaccess.build.sources import ONS_ATTRIBUTION, OS_ATTRIBUTION
+from geoaccess.maps.elements import Call as _Call
+from geoaccess.maps.elements import Legend as _Legend
+from geoaccess.maps.elements import set_attribution
 from geoaccess.maps.offline_assets import offline_map
 from geoaccess.venues import KINDS
 
@@ -147,46 +149,6 @@ def provenance(venues: Sequence[Venue]) -> str:
             "positions marked approximate are estimates")
 
 
-class _Call(MacroElement):
-    """A JavaScript method call on the parent layer, with JSON-encoded arguments.
-
-    Jinja's ``tojson`` escapes ``<``, ``>``, ``&`` and quotes, so the arguments
-    are safe inside the page's ``<script>`` block.
-    """
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "{{ this._parent.get_name() }}{{ this.member }}.{{ this.method }}("
-        "{{ this.args|map('tojson')|join(', ') }});"
-        "{% endmacro %}"
-    )
-
-    def __init__(self, method: str, *args: object, member: str = "") -> None:
-        super().__init__()
-        self._name = "Call"
-        self.method = method
-        self.args = args
-        self.member = member  # e.g. ".attributionControl"
-
-
-class _Legend(MacroElement):
-    """A Leaflet control in the top-left corner (clear of the long attribution)."""
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "(function(){var c=L.control({position:'topleft'});"
-        "c.onAdd=function(){var d=L.DomUtil.create('div','ga-legend');"
-        "d.innerHTML={{ this.html|tojson }};return d;};"
-        "c.addTo({{ this._parent.get_name() }});})();"
-        "{% endmacro %}"
-    )
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self._name = "Legend"
-        self.html = html
-
-
 def legend_html(kinds: Iterable[str], *, approximate: bool) -> str:
     """Legend rows for the kinds drawn, plus the dashed-outline key if used."""
     rows = [f"{pin_html(kind_style(k))}{escape(kind_label(k))}" for k in kinds]
@@ -277,8 +239,7 @@ def venue_map(
     fmap.add_child(_Legend(legend_html(kinds, approximate=approximate)))
     notices = [OS_ATTRIBUTION] + ([ONS_ATTRIBUTION] if basemap is not None else [])
     attribution = f"{'. '.join(notices)}. {provenance(venues)}"
-    fmap.add_child(_Call("setPrefix", "Leaflet", member=".attributionControl"))  # no web link
-    fmap.add_child(_Call("addAttribution", escape(attribution), member=".attributionControl"))
+    set_attribution(fmap, attribution)  # escaped; prefix "Leaflet" with no web link
     if venues:
         _fit(fmap, venues)
     folium.LayerControl(collapsed=False).add_to(fmap)
