@@ -83,8 +83,9 @@ def venues_command(out: Path, venues_file: Path | None) -> None:
 @click.option("--mode", type=click.Choice(["car", "transit"]), default="transit", show_default=True)
 @out_option
 @common_options
+@venues_option
 @reports_errors
-def isochrones(venue_id, mode, out, weekday, window, suppress, gtfs, cif, network_path) -> None:
+def isochrones(venue_id, mode, out, weekday, window, suppress, gtfs, cif, network_path, venues_file) -> None:
     """Travel-time bands (30/60/90/120 min) to a venue from every Cumbrian LSOA."""
     import numpy as np
 
@@ -96,7 +97,7 @@ def isochrones(venue_id, mode, out, weekday, window, suppress, gtfs, cif, networ
     from geoaccess.venues import find_venue, load_venues
 
     pack = load_pack()
-    venue = find_venue(load_venues(), venue_id)
+    venue = find_venue(load_venues(extra=venues_file), venue_id)
     settings, car, planner = context(weekday, window, suppress, gtfs, cif, network_path)
     lsoas = pack.lsoas[pack.lsoas["council"].isin(CUMBRIA)]
     points = lsoas[["point_lon", "point_lat"]].to_numpy(dtype=float)

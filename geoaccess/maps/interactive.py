@@ -34,7 +34,7 @@ from branca.element import Element, Figure
 
 from geoaccess.errors import BadInput
 from geoaccess.maps.document import BASEMAP_EDGE, BASEMAP_FILL, Layer, LegendEntry, MapDocument
-from geoaccess.maps.elements import BIND_FEATURE_TEXT, HtmlControl, Labels, set_attribution
+from geoaccess.maps.elements import BIND_FEATURE_TEXT, Call, HtmlControl, Labels, set_attribution
 from geoaccess.maps.offline_assets import AssetError, offline_map, served_files
 
 KINDS = {
@@ -110,7 +110,9 @@ def render_interactive(doc: MapDocument, *, asset_prefix: str) -> folium.Map:
     if legend:
         fmap.add_child(HtmlControl(legend, position="bottomleft", css_class="ga-legend", quiet=True))
     set_attribution(fmap, doc.footer)
-    fmap.fit_bounds([[south, west], [north, east]], padding=(30, 30), max_zoom=14)
+    # Leaflet animates a fitBounds from the initial view; a static export must not catch it mid-zoom.
+    fmap.add_child(Call("fitBounds", [[south, west], [north, east]],
+                        {"padding": [30, 30], "maxZoom": 14, "animate": False}))
     folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
 
@@ -125,12 +127,13 @@ def title_html(doc: MapDocument) -> str:
     return "".join(parts)
 
 
-def _swatch(entry: LegendEntry) -> str:
+def _swatch(entry: LegendEntry, opacity: float) -> str:
+    """A legend key, at the fill opacity its layer is drawn with."""
     colour = escape(_colour(entry.colour, where=f"legend entry {entry.label!r}"))
     if entry.shape == "line":
         return f'<span class="ga-swatch ga-line" style="border-top-color:{colour}"></span>'
     shape = "ga-circle" if entry.shape == "circle" else "ga-square"
-    return f'<span class="ga-swatch {shape}" style="background:{colour}"></span>'
+    return f'<span class="ga-swatch {shape}" style="background:{colour};opacity:{min(1.0, opacity):g}"></span>'
 
 
 def legend_html(layers: list[Layer]) -> str:
@@ -138,7 +141,8 @@ def legend_html(layers: list[Layer]) -> str:
     groups = []
     for layer in layers:
         if layer.legend:
-            rows = "".join(f"<div>{_swatch(entry)}{escape(entry.label)}</div>" for entry in layer.legend)
+            opacity = 1.0 if layer.basemap else layer.fill_opacity
+            rows = "".join(f"<div>{_swatch(entry, opacity)}{escape(entry.label)}</div>" for entry in layer.legend)
             groups.append(f'<div class="ga-group"><b>{escape(layer.name)}</b>{rows}</div>')
     return "".join(groups)
 
