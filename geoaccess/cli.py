@@ -27,6 +27,7 @@ from geoaccess.errors import BadInput
 from geoaccess.maps.commands import map_group
 from geoaccess.roads.commands import fetch, network
 from geoaccess.transit.commands import roundtrip
+from geoaccess.users_command import users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -340,6 +341,7 @@ main.add_command(access)
 main.add_command(scenario)
 main.add_command(site)
 main.add_command(map_group)
+main.add_command(users)
 data.add_command(fetch)
 
 if __name__ == "__main__":

@@ -27,13 +27,15 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
 @pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
+def base_url(tmp_path_factory) -> Iterator[str]:
     """The app served by waitress on a free loopback port, in a background thread."""
     from waitress import wasyncore
     from waitress.server import create_server
 
     socket_map: dict = {}
-    server = create_server(create_app(), map=socket_map, host="127.0.0.1", port=0, threads=4)
+    database = tmp_path_factory.mktemp("db") / "geoaccess.sqlite"
+    app = create_app({"DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "browser-test", "TESTING": True})
+    server = create_server(app, map=socket_map, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"

@@ -6,18 +6,15 @@ the app makes no external request and its pages reference no external URL.
 
 from __future__ import annotations
 
-from flask import Flask, Response
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
 
 from geoaccess.venues import load_venues
-from geoaccess.web import vendor, views
-
-#: Content-Security-Policy for every response: the browser may load nothing
-#: from another origin, even if a page were to ask.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; "
-    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
-    "connect-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'"
-)
+from geoaccess.web import accounts, api, officer, planner, security, vendor, views
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -35,29 +32,55 @@ def create_app(test_config: dict | None = None) -> Flask:
         beneath the venue map, or ``None`` (default: the pack's districts,
         simplified for display).
 
+    ``DATABASE_URL``
+        SQLAlchemy URL of the accounts/jobs database (default: the environment
+        variable ``DATABASE_URL``, else ``instance/geoaccess.sqlite``);
+        PostgreSQL as ``postgresql+psycopg://user:password@host/db``.
+    ``BOOTSTRAP_ADMIN``
+        Create the first-start ``admin`` when there are no users (default: on
+        unless ``TESTING``).
+    ``SECRET_KEY``
+        Session-signing key (default: ``GEOACCESS_SECRET_KEY``, else a random
+        key kept in ``instance/secret_key``).
+
     Both loaders run once, here, so a bad venue file stops start-up with a
     message naming the bad row, and requests share what was loaded.
     """
     app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(
         VENUE_LOADER=load_venues,
         BASEMAP_LOADER=views.default_basemap,
+        DATABASE_URL=os.environ.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'geoaccess.sqlite'}",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=True,  # Chromium keeps Secure cookies on http://127.0.0.1 and localhost
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),  # a working day; sign in again after
+        MAX_CONTENT_LENGTH=10 * 1024 * 1024,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):  # Flask's default config holds SECRET_KEY=None
+        app.config["SECRET_KEY"] = os.environ.get("GEOACCESS_SECRET_KEY") or _instance_secret(app)
 
     app.extensions["geoaccess"] = {
         "venues": app.config["VENUE_LOADER"](),
         "basemap": app.config["BASEMAP_LOADER"](),
     }
+    security.init_app(app)  # first: its nonce and headers apply to every response
     app.register_blueprint(vendor.bp)
     app.register_blueprint(views.bp)
-
-    @app.after_request
-    def _same_origin_only(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        return response
-
+    for part in (accounts, officer, api, planner):
+        part.init_app(app)
     return app
+
+
+def _instance_secret(app: Flask) -> str:
+    """The session-signing key kept in the instance folder, made on first start (never a fixed default)."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()

@@ -1,0 +1,131 @@
+"""The officer's journey check in headless Chromium: sign in, check, see the map, save. No external request.
+
+Needs Debian's Chromium (``apt-get install -y chromium``) and the ``playwright`` Python package.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from geoaccess.web import create_app
+from geoaccess.web.accounts import create_user
+from geoaccess.web.db import SavedCheck, session_scope
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+PASSWORD = "a long enough password 1"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object]]:
+    """The app (temporary SQLite database, one officer) served by waitress on a free loopback port."""
+    from waitress import wasyncore
+    from waitress.server import create_server
+
+    folder = tmp_path_factory.mktemp("browser-officer")
+    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'test.sqlite'}", "SECRET_KEY": "browser-test",
+                      "SESSION_COOKIE_SECURE": False, "BOOTSTRAP_ADMIN": False})
+    with app.app_context(), session_scope() as db:
+        create_user(db, "olive", "officer", PASSWORD, must_change_password=False)
+    socket_map: dict = {}
+    server = create_server(app, map=socket_map, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}", app
+    server.task_dispatcher.shutdown()
+    wasyncore.close_all(socket_map)
+    thread.join(timeout=5)
+    from geoaccess.web import jobs
+
+    jobs.shutdown(app, wait=False)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's Chromium: apt-get update && apt-get install -y chromium")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs Playwright for Python: pip install playwright")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_officer_checks_a_journey_sees_the_map_and_saves_it(served: tuple[str, object], browser: object) -> None:
+    base_url, app = served
+    blocked: list[str] = []
+    failed: list[str] = []
+    errors: list[str] = []
+    context = browser.new_context(viewport={"width": 1280, "height": 1500})
+
+    def only_loopback(route: object, request: object) -> None:
+        if urlsplit(request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            blocked.append(request.url)
+            route.abort()
+
+    context.route("**/*", only_loopback)
+    page = context.new_page()
+    page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    page.goto(f"{base_url}/officer")  # anonymous: sent to sign in, then back
+    page.fill("#name", "olive")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/officer")
+
+    page.fill("#home", "LA14 1RP")
+    page.select_option("#programme", "BBR")
+    page.select_option("#venue", "carlisle-crc-lmc")
+    page.select_option("#day", "thu")
+    page.fill("#start", "18:00")
+    page.fill("#end", "20:30")
+    page.fill("#margin", "10")
+    page.check("#every_venue")
+    page.click("#ga-check")
+    page.wait_for_selector("#ga-verdict")
+    assert "LA14" not in page.url
+
+    verdict = page.inner_text("#ga-verdict")
+    assert "Works, with problems" in verdict
+    assert "more than two hours" in verdict and "20:30 on Thursday" in verdict and "after 23:00" in verdict
+    assert "Barrow-In-Furness" in page.inner_text("#ga-outbound")
+    assert "Lancaster" in page.inner_text("#ga-return")
+    assert page.locator("#ga-week tbody tr").count() == 14
+    assert "MODELLED" in page.inner_text("#ga-provenance")
+
+    frame = page.frame_locator("iframe.ga-journey-map")
+    frame.locator("path.ga-line").first.wait_for(state="attached", timeout=20_000)
+    assert frame.locator("path.ga-line").count() >= 4  # walk, train, train, walk there; and home
+    assert "Carlisle" in frame.locator(".ga-title").inner_text()
+    page.wait_for_timeout(500)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "officer.png"), full_page=True)
+
+    page.fill("#label", "browser case BBR")
+    page.click("#ga-save")
+    page.wait_for_url(f"{base_url}/officer/checks")
+    assert "browser case BBR" in page.inner_text("#ga-saved")
+    assert "LA14" not in page.content()
+    with app.app_context(), session_scope() as db:
+        rows = db.query(SavedCheck).all()
+    assert len(rows) == 1 and "LA14" not in rows[0].summary_json
+
+    context.close()
+    assert not blocked, f"requests beyond this machine were attempted: {blocked}"
+    assert not failed, failed
+    assert not errors, errors

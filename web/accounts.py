@@ -1,0 +1,646 @@
+"""Accounts and roles: sign-in, sessions, API tokens, CSRF, throttling and the admin's user pages.
+
+Interfaces for the other parts of the app::
+
+    from geoaccess.web.accounts import login_required, api_auth, current_user
+
+    @bp.get("/officer")
+    @login_required("officer")            # anonymous -> /login?next=...; wrong role -> 403
+    def officer_page(): ...
+
+    @bp.post("/api/v1/journey")
+    @api_auth("officer", "manager")       # bearer token or signed-in session; else problem+json 401/403
+    def journey(): ...
+
+Roles are matched exactly (an admin is not implicitly an officer): list every
+role a view admits; no roles means any signed-in user.
+
+CSRF: every POST/PUT/PATCH/DELETE must carry Flask-WTF's token (a form field
+``csrf_token`` from ``{{ csrf_token() }}``, or the ``X-CSRFToken`` header for
+JSON sent by the page's scripts; ``base.html`` puts it in
+``<meta name="csrf-token">``), except requests carrying an ``Authorization``
+header: browsers never add one to a cross-site request, and such a request is
+authenticated by its bearer token alone (a bad token is 401, never a fallback
+to the session cookie).
+
+Sign-in throttling: 5 failed sign-ins to an account lock it for 15 minutes
+(``LOGIN_MAX_FAILURES``, ``LOGIN_LOCK_MINUTES``); 20 failures from one client
+address within 15 minutes refuse further sign-ins from it for the rest of that
+window with 429 (``LOGIN_IP_MAX_FAILURES``, ``LOGIN_IP_WINDOW_MINUTES``; kept
+in memory per process). The failure message never says whether the name exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import click
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from geoaccess.web.db import ROLES, ApiToken, User, init_db, session_scope, utcnow
+
+log = logging.getLogger(__name__)
+bp = Blueprint("accounts", __name__)
+csrf = CSRFProtect()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+MIN_PASSWORD_LENGTH = 12
+PASSWORD_METHOD = "scrypt"  # werkzeug's scrypt (n=2**15, r=8, p=1) with a random salt
+PROBLEM_JSON = "application/problem+json"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: Endpoints a user who must change their password may still reach.
+OPEN_WHILE_CHANGING = frozenset({"accounts.change_password", "accounts.logout", "accounts.login",
+                                 "static", "vendor.asset", "pages.healthz"})
+
+DEFAULTS: dict[str, Any] = {
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,          # a form stays valid as long as the session
+    "WTF_CSRF_CHECK_DEFAULT": False,           # checked in _check_csrf (bearer requests exempt)
+    # Flask-WTF's extra Referer check on HTTPS would refuse every form: pages send
+    # Referrer-Policy: no-referrer. The token plus SameSite=Lax cookies do the work.
+    "WTF_CSRF_SSL_STRICT": False,
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_LOCK_MINUTES": 15,
+    "LOGIN_IP_MAX_FAILURES": 20,
+    "LOGIN_IP_WINDOW_MINUTES": 15,
+}
+
+
+# --- passwords and tokens ---------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash of ``password``."""
+    return generate_password_hash(password, method=PASSWORD_METHOD)
+
+
+def check_password(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches ``password_hash``."""
+    return check_password_hash(password_hash, password)
+
+
+def generate_password() -> str:
+    """A random one-time password (about 96 bits), easy to type: no look-alike characters."""
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    groups = ["".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4)]
+    return "-".join(groups)
+
+
+def token_hash(token: str) -> str:
+    """The SHA-256 (hex) kept for an API token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def password_problem(password: str, name: str = "") -> str | None:
+    """Why ``password`` is not acceptable, or ``None``."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+    if len(password) > 1024:
+        return "Use at most 1024 characters."
+    if name and password.lower() == name.lower():
+        return "Do not use your name as your password."
+    return None
+
+
+def create_user(db: Session, name: str, role: str, password: str | None = None,
+                must_change_password: bool | None = None) -> tuple[User, str]:
+    """Add a user; returns it and its password (generated, one-time, when none is given).
+
+    A generated password must be changed at first sign-in. Raises ``ValueError``
+    for a bad name, role or password, or a name already taken.
+    """
+    if not NAME_RE.match(name):
+        raise ValueError("a user name is 1-80 letters, digits, '.', '_' or '-', starting with a letter or digit")
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    generated = password is None
+    if password is None:
+        password = generate_password()
+    elif problem := password_problem(password, name):
+        raise ValueError(problem)
+    if db.scalar(select(User.id).where(func.lower(User.name) == name.lower())) is not None:
+        raise ValueError(f"a user named {name!r} already exists")
+    user = User(name=name, role=role, password_hash=hash_password(password), created=utcnow(),
+                failed_logins=0, disabled=False,
+                must_change_password=generated if must_change_password is None else must_change_password)
+    db.add(user)
+    db.flush()
+    return user, password
+
+
+def reset_password(user: User) -> str:
+    """Give ``user`` a new one-time password (returned, to show once); unlocks the account."""
+    password = generate_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.failed_logins = 0
+    user.locked_until = None
+    return password
+
+
+def issue_token(db: Session, user: User) -> str:
+    """A new API token for ``user``: only its hash is stored, so show the returned token once."""
+    token = "ga_" + secrets.token_urlsafe(32)
+    db.add(ApiToken(user_id=user.id, token_hash=token_hash(token), created=utcnow()))
+    db.flush()
+    return token
+
+
+def find_user(db: Session, name: str) -> User | None:
+    """The user called ``name`` (case-insensitive), or ``None``."""
+    return db.scalar(select(User).where(func.lower(User.name) == name.lower()))
+
+
+# --- who is asking ----------------------------------------------------------------------
+
+
+def _fingerprint(user: User) -> str:
+    """Ties a session to the password it was opened with: a reset or change ends other sessions."""
+    return hashlib.sha256(user.password_hash.encode("utf-8")).hexdigest()[:16]
+
+
+def current_user() -> User | None:
+    """The signed-in user (session or, inside an :func:`api_auth` view, bearer token), or ``None``.
+
+    The returned object is detached: read its fields; change users inside a :func:`session_scope`.
+    """
+    if "ga_user" not in g:
+        g.ga_user = _session_user()
+    return g.ga_user
+
+
+def _session_user() -> User | None:
+    uid = session.get("uid")
+    if uid is None:
+        return None
+    with session_scope() as db:
+        user = db.get(User, uid)
+    if user is None or user.disabled or not hmac.compare_digest(session.get("pwh", ""), _fingerprint(user)):
+        session.clear()
+        return None
+    return user
+
+
+def _bearer_token() -> str | None:
+    """The bearer token of the ``Authorization`` header; ``""`` for a header of another form."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else ""
+
+
+def _token_user(token: str) -> User | None:
+    if not token:
+        return None
+    with session_scope() as db:
+        row = db.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
+        if row is None:
+            return None
+        user = db.get(User, row.user_id)
+        if user is None or user.disabled:
+            return None
+        now = utcnow()
+        if row.last_used is None or now - row.last_used > dt.timedelta(minutes=1):
+            row.last_used = now  # at most one write a minute per token
+    return user
+
+
+def problem(status: int, title: str, detail: str, type_: str = "about:blank", **extra: Any) -> Response:
+    """An RFC 9457 problem details response (``application/problem+json``)."""
+    body = {"type": type_, "title": title, "status": status, "detail": detail, **extra}
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM_JSON
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="geoaccess"'
+    return response
+
+
+def login_required(*roles: Any) -> Any:
+    """Page decorator: anonymous -> redirect to /login?next=...; a role not in ``roles`` -> 403.
+
+    ``@login_required("officer", "admin")``; ``@login_required()`` or a bare
+    ``@login_required`` admit any signed-in user.
+    """
+    if len(roles) == 1 and callable(roles[0]):  # used bare: @login_required
+        return login_required()(roles[0])
+    _check_roles(roles)
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None:
+                target = request.full_path if request.query_string else request.path
+                return redirect(url_for("accounts.login", next=target))
+            if roles and user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def api_auth(*roles: Any) -> Any:
+    """API decorator: a valid ``Authorization: Bearer TOKEN`` or a signed-in session.
+
+    A missing or bad token -> 401, a role not in ``roles`` (or a password that
+    must be changed first) -> 403, both as problem+json. Bare ``@api_auth``
+    admits any authenticated user.
+    """
+    if len(roles) == 1 and callable(roles[0]):
+        return api_auth()(roles[0])
+    _check_roles(roles)
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            token = _bearer_token()
+            if token is not None:
+                user = _token_user(token)
+                if user is None:
+                    return problem(401, "Unauthorized", "The bearer token is missing, malformed, revoked or unknown.")
+                g.ga_user = user
+            else:
+                user = current_user()
+                if user is None:
+                    return problem(401, "Unauthorized",
+                                   "Send 'Authorization: Bearer TOKEN' (geoaccess users token NAME) or sign in.")
+            if user.must_change_password:
+                return problem(403, "Forbidden", "This account must change its password before using the API.")
+            if roles and user.role not in roles:
+                return problem(403, "Forbidden",
+                               f"This needs the role {' or '.join(roles)}; this account is {user.role}.")
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def _check_roles(roles: tuple[str, ...]) -> None:
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise ValueError(f"unknown role(s) {unknown}; roles are {ROLES}")
+
+
+def _is_api_request() -> bool:
+    return (request.path.startswith("/api/") or request.is_json
+            or request.accept_mimetypes.best in ("application/json", PROBLEM_JSON))
+
+
+# --- app hooks --------------------------------------------------------------------------
+
+
+def init_app(app: Flask) -> None:
+    """Accounts for ``app``: database and migrations, CSRF, hooks, pages and the first-start admin."""
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    init_db(app)
+    csrf.init_app(app)
+    app.jinja_env.globals["current_user"] = current_user
+    app.extensions["geoaccess.login_ip"] = _IpFailures()
+    app.before_request(_check_csrf)
+    app.before_request(_force_password_change)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(403, _forbidden)
+    app.register_blueprint(bp)
+    if app.config.get("BOOTSTRAP_ADMIN", not app.testing):
+        bootstrap_admin(app)
+
+
+def _check_csrf() -> None:
+    if request.method in UNSAFE_METHODS and _bearer_token() is None:
+        csrf.protect()
+
+
+def _csrf_error(error: CSRFError) -> Any:
+    if _is_api_request():
+        return problem(400, "Bad Request", f"CSRF check failed: {error.description} "
+                       "Send the X-CSRFToken header, or use a bearer token.")
+    return render_template("account_error.html", title="Form expired or invalid",
+                           message="The form could not be accepted (its security token was missing, "
+                                   "wrong or expired). Go back, reload the page and try again."), 400
+
+
+def _forbidden(_error: Exception) -> Any:
+    if _is_api_request():
+        return problem(403, "Forbidden", "This account may not do this.")
+    return render_template("account_error.html", title="Not allowed",
+                           message="Your account's role does not give access to this page."), 403
+
+
+def _force_password_change() -> Any:
+    if request.endpoint in OPEN_WHILE_CHANGING or _bearer_token() is not None:
+        return None
+    user = current_user()
+    if user is None or not user.must_change_password:
+        return None
+    if request.path.startswith("/api/"):
+        return problem(403, "Forbidden", "This account must change its password first.")
+    return redirect(url_for("accounts.change_password"))
+
+
+def bootstrap_admin(app: Flask) -> str | None:
+    """On first start (no users), create ``admin`` with a one-time password printed once to stderr.
+
+    Returns the password (for tests), or ``None`` when users already exist.
+    """
+    with session_scope(app) as db:
+        users = db.scalar(select(func.count(User.id)))
+        pending = db.scalar(select(User).where(User.role == "admin", User.must_change_password.is_(True),
+                                               User.last_login.is_(None)))
+    if users:
+        if pending is not None and users == 1:
+            click.echo(f"geoaccess: the first-start admin '{pending.name}' has not signed in yet. If its one-time "
+                       f"password is lost, run: geoaccess users reset-password {pending.name}", err=True)
+        return None
+    try:
+        with session_scope(app) as db:
+            _, password = create_user(db, "admin", "admin", must_change_password=True)
+    except (IntegrityError, ValueError):  # another process created it first
+        return None
+    click.echo("\n".join([
+        "geoaccess: first start, no users: created the user 'admin' with this one-time password",
+        "",
+        f"    {password}",
+        "",
+        "It is shown only now. Sign in at /login; you will be asked to choose a new password.",
+    ]), err=True)
+    return password
+
+
+class _IpFailures:
+    """Failed sign-ins per client address in a sliding window (in memory, per process)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def _trim(self, ip: str, window: float) -> deque[float]:
+        times = self._failures[ip]
+        cutoff = time.monotonic() - window
+        while times and times[0] < cutoff:
+            times.popleft()
+        return times
+
+    def blocked(self, ip: str, limit: int, window: float) -> bool:
+        with self._lock:
+            blocked = len(self._trim(ip, window)) >= limit
+            if not self._failures[ip]:
+                del self._failures[ip]
+            return blocked
+
+    def record(self, ip: str, window: float) -> None:
+        with self._lock:
+            self._trim(ip, window).append(time.monotonic())
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def _dummy_check(password: str) -> None:
+    """Spend the time of a real check, so a reply does not reveal whether a name exists."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(hash_password(secrets.token_hex(16)))
+    check_password(_DUMMY_HASH[0], password)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (never another host, never a scheme-relative URL)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("pages.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return url_for("pages.home")
+    return target
+
+
+def _sign_in(user: User) -> None:
+    session.clear()
+    session["uid"] = user.id
+    session["pwh"] = _fingerprint(user)
+    session.permanent = True
+    g.ga_user = user
+
+
+# --- pages ------------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """The sign-in form; on success go to ``next`` (a path on this site) or the home page."""
+    next_url = request.values.get("next", "")
+    if request.method == "GET":
+        if current_user() is not None:
+            return redirect(_safe_next(next_url))
+        return render_template("login.html", next_url=next_url, error=None)
+
+    config = current_app.config
+    ip = request.remote_addr or "-"
+    window = config["LOGIN_IP_WINDOW_MINUTES"] * 60
+    failures: _IpFailures = current_app.extensions["geoaccess.login_ip"]
+    if failures.blocked(ip, config["LOGIN_IP_MAX_FAILURES"], window):
+        log.warning("sign-in refused: too many failures from one address")
+        return render_template("login.html", next_url=next_url,
+                               error="Too many failed sign-ins from this computer. Try again later."), 429
+
+    name = request.form.get("name", "").strip()
+    password = request.form.get("password", "")
+    now = utcnow()
+    ok = False
+    with session_scope() as db:
+        user = find_user(db, name) if name else None
+        if user is None or user.disabled:
+            _dummy_check(password)
+        elif user.locked_until is not None and user.locked_until > now:
+            _dummy_check(password)
+            log.warning("sign-in refused: account %s is locked", user.id)
+        elif check_password(user.password_hash, password):
+            ok = True
+            user.failed_logins = 0
+            user.locked_until = None
+            user.last_login = now
+        else:
+            user.failed_logins = (user.failed_logins or 0) + 1
+            if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
+                user.locked_until = now + dt.timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+                user.failed_logins = 0
+                log.warning("account %s locked after %d failed sign-ins", user.id, config["LOGIN_MAX_FAILURES"])
+    if not ok:
+        failures.record(ip, window)
+        return render_template(
+            "login.html", next_url=next_url,
+            error="Wrong name or password, or the account is locked after too many attempts "
+                  f"(it unlocks after {config['LOGIN_LOCK_MINUTES']} minutes).",
+        ), 401
+    _sign_in(user)
+    log.info("user %s signed in", user.id)
+    if user.must_change_password:
+        return redirect(url_for("accounts.change_password", next=next_url or None))
+    return redirect(_safe_next(next_url))
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    """Sign out (POST only, with the CSRF token)."""
+    session.clear()
+    g.pop("ga_user", None)
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required()
+def change_password() -> Any:
+    """Change one's own password (forced after a first-start or reset one-time password)."""
+    user = current_user()
+    assert user is not None
+    next_url = request.values.get("next", "")
+    if request.method == "GET":
+        return render_template("account_password.html", user=user, next_url=next_url, error=None)
+    current = request.form.get("current_password", "")
+    new = request.form.get("new_password", "")
+    confirm = request.form.get("confirm_password", "")
+    error = None
+    with session_scope() as db:
+        row = db.get(User, user.id)
+        assert row is not None
+        if not check_password(row.password_hash, current):
+            error = "Your current password is not right."
+        elif new != confirm:
+            error = "The two new passwords differ."
+        elif new == current:
+            error = "Choose a password different from the current one."
+        else:
+            error = password_problem(new, row.name)
+        if error is None:
+            row.password_hash = hash_password(new)
+            row.must_change_password = False
+            _sign_in(row)
+    if error is not None:
+        return render_template("account_password.html", user=user, next_url=next_url, error=error), 400
+    log.info("user %s changed their password", user.id)
+    return redirect(_safe_next(next_url))
+
+
+def _admin_page(status: int = 200, **context: Any) -> Any:
+    with session_scope() as db:
+        users = db.scalars(select(User).order_by(func.lower(User.name))).all()
+        tokens = dict(db.execute(select(ApiToken.user_id, func.count(ApiToken.id))
+                                 .group_by(ApiToken.user_id)).all())
+    context.setdefault("error", None)
+    context.setdefault("shown_password", None)
+    response = current_app.make_response(
+        (render_template("admin_users.html", users=users, tokens=tokens, roles=ROLES, now=utcnow(),
+                         me=current_user(), **context), status))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/admin/users")
+@login_required("admin")
+def admin_users() -> Any:
+    """Every user: role, state, last sign-in; forms to add, change role, reset, disable."""
+    return _admin_page()
+
+
+@bp.post("/admin/users")
+@login_required("admin")
+def admin_add_user() -> Any:
+    """Add a user with a generated one-time password, shown once on the page returned."""
+    name = request.form.get("name", "").strip()
+    role = request.form.get("role", "")
+    try:
+        with session_scope() as db:
+            user, password = create_user(db, name, role)
+    except ValueError as exc:
+        return _admin_page(400, error=str(exc))
+    log.info("admin %s added user %s", current_user().id, user.id)  # type: ignore[union-attr]
+    return _admin_page(201, shown_password=(user.name, password))
+
+
+def _other_user(db: Session, user_id: int) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _would_leave_no_admin(db: Session, user: User) -> bool:
+    if user.role != "admin" or user.disabled:
+        return False
+    admins = db.scalar(select(func.count(User.id)).where(User.role == "admin", User.disabled.is_(False)))
+    return admins <= 1
+
+
+@bp.post("/admin/users/<int:user_id>/role")
+@login_required("admin")
+def admin_set_role(user_id: int) -> Any:
+    """Change a user's role (never leaving no enabled admin)."""
+    role = request.form.get("role", "")
+    if role not in ROLES:
+        return _admin_page(400, error=f"Role must be one of {', '.join(ROLES)}.")
+    with session_scope() as db:
+        user = _other_user(db, user_id)
+        if role != "admin" and _would_leave_no_admin(db, user):
+            return _admin_page(400, error="That would leave no admin.")
+        user.role = role
+    return redirect(url_for("accounts.admin_users"), code=303)
+
+
+@bp.post("/admin/users/<int:user_id>/reset")
+@login_required("admin")
+def admin_reset_password(user_id: int) -> Any:
+    """A new one-time password (shown once); the user must change it; unlocks the account."""
+    with session_scope() as db:
+        user = _other_user(db, user_id)
+        password = reset_password(user)
+    return _admin_page(200, shown_password=(user.name, password))
+
+
+@bp.post("/admin/users/<int:user_id>/disable")
+@login_required("admin")
+def admin_disable(user_id: int) -> Any:
+    """Disable (``disabled=1``) or enable (``disabled=0``) an account; a disabled one cannot sign in or use tokens."""
+    disable = request.form.get("disabled", "1") != "0"
+    with session_scope() as db:
+        user = _other_user(db, user_id)
+        if disable and user.id == current_user().id:  # type: ignore[union-attr]
+            return _admin_page(400, error="You cannot disable your own account.")
+        if disable and _would_leave_no_admin(db, user):
+            return _admin_page(400, error="That would leave no admin.")
+        user.disabled = disable
+    return redirect(url_for("accounts.admin_users"), code=303)
