@@ -93,6 +93,7 @@ def shutdown(app: Flask, wait: bool = True) -> None:
 
 def submit(app: Flask, kind: str, params: dict, owner_id: int) -> int:
     """Record a queued job and hand it to the pool; returns its id at once."""
+    app = _real(app)
     if kind not in _RUNNERS:
         raise BadInput(f"unknown job kind {kind!r}: one of {', '.join(sorted(_RUNNERS))}")
     from geoaccess.web.db import Job, session_scope
@@ -105,6 +106,12 @@ def submit(app: Flask, kind: str, params: dict, owner_id: int) -> int:
         job_id = int(job.id)
     app.extensions["geoaccess_jobs"].submit(_run, app, job_id)
     return job_id
+
+
+def _real(app: Flask) -> Flask:
+    """The app itself, not the ``current_app`` proxy (which a pool thread cannot use)."""
+    getter = getattr(app, "_get_current_object", None)
+    return getter() if getter is not None else app
 
 
 def status(job_id: int, owner_id: int | None = None) -> dict | None:

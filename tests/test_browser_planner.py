@@ -1,0 +1,143 @@
+"""The manager's planner in headless Chromium: synthetic caseload, today's BBR against BBR in Barrow too.
+
+Needs Debian's Chromium (``apt-get install -y chromium``) and the ``playwright``
+Python package; Playwright's own browser download is not used. The app is
+served by waitress on loopback with a temporary SQLite database; any request
+beyond 127.0.0.1 is aborted and fails the test.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from geoaccess.web import create_app, jobs
+from geoaccess.web.accounts import create_user
+from geoaccess.web.db import session_scope
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory) -> Iterator[str]:
+    """The app served by waitress on a free loopback port, in a background thread."""
+    from waitress import wasyncore
+    from waitress.server import create_server
+
+    folder = tmp_path_factory.mktemp("planner-browser")
+    app = create_app({"SECRET_KEY": "browser-test", "BOOTSTRAP_ADMIN": False, "SESSION_COOKIE_SECURE": False,
+                      "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite'}", "PLANNER_FOLDER": str(folder / "planner")})
+    with app.app_context(), session_scope() as db:
+        create_user(db, "manager1", "manager", PASSWORD, must_change_password=False)
+    socket_map: dict = {}
+    server = create_server(app, map=socket_map, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.task_dispatcher.shutdown()
+    wasyncore.close_all(socket_map)
+    thread.join(timeout=5)
+    jobs.shutdown(app)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's Chromium: apt-get update && apt-get install -y chromium")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="needs Playwright for Python: pip install playwright"
+    )
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_planner_compare_today_with_barrow(base_url: str, browser: object) -> None:
+    blocked: list[str] = []
+    failed: list[str] = []
+    errors: list[str] = []
+    progress_seen: list[str] = []
+
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+
+    def only_loopback(route: object, request: object) -> None:
+        if urlsplit(request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            blocked.append(request.url)
+            route.abort()
+
+    context.route("**/*", only_loopback)
+    page = context.new_page()
+    page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    page.goto(f"{base_url}/planner")
+    assert "/login" in page.url
+    page.fill("#name", "manager1")
+    page.fill("#password", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/planner")
+    assert "SYNTHETIC" in page.inner_text("#caseloads")
+
+    # a scenario from today's BBR venues, with Barrow added on Thursday evenings
+    page.select_option("#new-programme", "BBR")
+    page.fill("#new-name", "BBR in Barrow too")
+    page.click("#new-scenario button[type=submit]")
+    card = page.locator(".ga-scenario[data-scenario-name='BBR in Barrow too']")
+    card.wait_for()
+    card.locator(".ga-add-venue select").select_option("barrow-crc-centre")
+    card.locator(".ga-add-venue input[name=sessions]").fill("Thu 18:00-20:30")
+    card.locator(".ga-add-venue button[type=submit]").click()
+    card = page.locator(".ga-scenario[data-scenario-name='BBR in Barrow too']")
+    card.locator("td", has_text="Barrow neighbourhood centre").first.wait_for()
+    assert "Thu 18:00-20:30" in card.inner_html()
+
+    # compare it with today's BBR venues, on the synthetic caseload
+    page.select_option("#compare-caseload", "synthetic")
+    page.select_option("#compare-baseline", "today:BBR")
+    page.locator("#run-compare label", has_text="BBR in Barrow too").click()
+    page.click("#run-compare button[type=submit]")
+    page.wait_for_url("**/planner/results/*")
+    bar = page.locator(".ga-progress")
+    if bar.is_visible():
+        progress_seen.append(bar.get_attribute("aria-valuenow"))
+        page.wait_for_function(
+            "() => { const b = document.querySelector('.ga-progress');"
+            " return !b || b.getAttribute('aria-valuenow') === '100'; }", timeout=120_000)
+        progress_seen.append("100")
+    page.locator("table.ga-overall").wait_for(timeout=120_000)
+
+    overall = page.inner_text("table.ga-overall")
+    gains = page.inner_text("table.ga-gains")
+    map_frame = page.frame_locator("iframe.ga-result-map").first
+    map_frame.locator("path.leaflet-interactive").first.wait_for(state="visible", timeout=20_000)
+    map_frame.locator(".ga-legend").wait_for(state="visible")
+    page.wait_for_load_state("networkidle")
+    header = page.inner_text("h1")
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "planner.png"), full_page=True)
+    context.close()
+
+    assert blocked == [], f"the page tried external requests: {blocked}"
+    assert failed == [], f"requests failed: {failed}"
+    assert errors == [], f"console errors: {errors}"
+    assert progress_seen and progress_seen[-1] == "100"
+    assert "SYNTHETIC" in header
+    assert "today (BBR)" in overall and "BBR in Barrow too" in overall and "Change" in overall
+    assert "Barrow-in-Furness" in gains
