@@ -389,14 +389,10 @@ def _venues_doc(_data: dict) -> Any:
 
 def _isochrones_doc(data: dict) -> Any:
     """Travel-time bands to a venue from every Cumbrian LSOA (car, or public transport 07:00-10:00 Wednesday)."""
-    import numpy as np
 
-    from geoaccess.analysis_commands import context, provenance
-    from geoaccess.maps.builders import travel_time_map
-    from geoaccess.maps.commands import CUMBRIA, describe
+    from geoaccess.analysis_commands import context
+    from geoaccess.maps.commands import isochrone_document
     from geoaccess.pack import load_pack
-    from geoaccess.transit.planner import parse_clock
-    from geoaccess.transit.profiles import window_matrix
     from geoaccess.venues import find_venue
 
     mode = text(data, "mode", required=False, default="transit")
@@ -408,24 +404,7 @@ def _isochrones_doc(data: dict) -> Any:
         raise BadInput("no venue has that id (GET /api/v1/venues lists them)") from exc
     settings, car, planner = context(text(data, "day", required=False, default="wed"),
                                      text(data, "window", required=False, default="07:00-10:00"), 5, (), (), None)
-    pack = load_pack()
-    lsoas = pack.lsoas[pack.lsoas["council"].isin(CUMBRIA)]
-    points = lsoas[["point_lon", "point_lat"]].to_numpy(dtype=float)
-    target = np.asarray([[venue.lon, venue.lat]])
-    if mode == "car":
-        minutes = car.many_to_many(points, target).seconds[:, 0] / 60.0
-        label, modelled = "car", bool(car.network.provenance.get("modelled"))
-    else:
-        when = planner.timetable.date_for(settings.weekday)
-        minutes = window_matrix(planner, points, target, when, parse_clock(settings.window[0]),
-                                parse_clock(settings.window[1]), step_s=settings.step_min * 60).median[:, 0]
-        label = f"public transport ({settings.weekday} {settings.window[0]}-{settings.window[1]}, median)"
-        modelled = bool(planner.timetable.provenance.get("modelled"))
-    if not np.isfinite(minutes).any():
-        raise NoRoute(f"no LSOA can reach {venue.id} by {mode}: the map would be empty")
-    info = provenance(None, car, planner)
-    return travel_time_map(pack, venue.name, (venue.lon, venue.lat), minutes, label, describe(info),
-                           modelled=modelled or info["modelled"], councils=CUMBRIA)
+    return isochrone_document(load_pack(), venue, mode, settings, car, planner)
 
 
 def _journey_doc(data: dict) -> Any:

@@ -87,18 +87,24 @@ def venues_command(out: Path, venues_file: Path | None) -> None:
 @reports_errors
 def isochrones(venue_id, mode, out, weekday, window, suppress, gtfs, cif, network_path, venues_file) -> None:
     """Travel-time bands (30/60/90/120 min) to a venue from every Cumbrian LSOA."""
+
+    from geoaccess.pack import load_pack
+    from geoaccess.venues import find_venue, load_venues
+
+    venue = find_venue(load_venues(extra=venues_file), venue_id)
+    settings, car, planner = context(weekday, window, suppress, gtfs, cif, network_path)
+    export(isochrone_document(load_pack(), venue, mode, settings, car, planner), out)
+
+
+def isochrone_document(pack, venue, mode: str, settings, car, planner):
+    """Travel-time bands to ``venue`` from every Cumbrian LSOA by car or public transport (a MapDocument)."""
     import numpy as np
 
     from geoaccess.analysis_commands import provenance
     from geoaccess.maps.builders import travel_time_map
-    from geoaccess.pack import load_pack
     from geoaccess.transit.planner import parse_clock
     from geoaccess.transit.profiles import window_matrix
-    from geoaccess.venues import find_venue, load_venues
 
-    pack = load_pack()
-    venue = find_venue(load_venues(extra=venues_file), venue_id)
-    settings, car, planner = context(weekday, window, suppress, gtfs, cif, network_path)
     lsoas = pack.lsoas[pack.lsoas["council"].isin(CUMBRIA)]
     points = lsoas[["point_lon", "point_lat"]].to_numpy(dtype=float)
     target = np.asarray([[venue.lon, venue.lat]])
@@ -114,9 +120,8 @@ def isochrones(venue_id, mode, out, weekday, window, suppress, gtfs, cif, networ
     if not np.isfinite(minutes).any():
         raise BadInput(f"no LSOA can reach {venue.id} by {mode}: the map would be empty")
     info = provenance(None, car, planner)
-    doc = travel_time_map(pack, venue.name, (venue.lon, venue.lat), minutes, label, describe(info),
-                          modelled=modelled or info["modelled"], councils=CUMBRIA)
-    export(doc, out)
+    return travel_time_map(pack, venue.name, (venue.lon, venue.lat), minutes, label, describe(info),
+                           modelled=modelled or info["modelled"], councils=CUMBRIA)
 
 
 @map_group.command("burden")
