@@ -12,8 +12,6 @@ shared; routing itself runs on the CSR arrays (:mod:`geoaccess.roads.router`).
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +22,7 @@ import pandas as pd
 from scipy import sparse
 
 from geoaccess.errors import BadInput, DataPackError
+from geoaccess.folders import replace_folder
 from geoaccess.geometry import BNG, WGS84, transformer
 
 MODES = ("drive", "walk")
@@ -140,22 +139,15 @@ class RoadNetwork:
 
     def save(self, folder: Path) -> None:
         """Write ``nodes.parquet``, ``edges.parquet`` and ``network.json``; all or nothing."""
-        folder = Path(folder)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-        try:
+
+        def fill(staging: Path) -> None:
             self.nodes.to_parquet(staging / "nodes.parquet", index=False, compression="zstd")
             self.edges.to_parquet(staging / "edges.parquet", index=False, compression="zstd")
             meta = {"format_version": FORMAT_VERSION, "mode": self.mode, "provenance": self.provenance,
                     "nodes": len(self.nodes), "edges": len(self.edges)}
             (staging / META_NAME).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
-            staging.chmod(0o755)
-            if folder.exists():
-                shutil.rmtree(folder)
-            staging.rename(folder)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+
+        replace_folder(folder, fill)
 
     @classmethod
     def load(cls, folder: Path) -> RoadNetwork:

@@ -9,8 +9,6 @@ pass 24:00, as in GTFS); dates are integers ``YYYYMMDD``.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from geoaccess.errors import BadInput, DataPackError
+from geoaccess.folders import replace_folder
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ROUTE_TYPES = {0: "tram", 1: "metro", 2: "train", 3: "bus", 4: "ferry", 5: "cable tram", 6: "aerial lift",
@@ -123,20 +122,13 @@ class Timetable:
 
     def save(self, folder: Path) -> None:
         """Write each table as Parquet plus ``provenance.json``; all or nothing."""
-        folder = Path(folder)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-        try:
+
+        def fill(staging: Path) -> None:
             for table in COLUMNS:
                 getattr(self, table).to_parquet(staging / f"{table}.parquet", index=False, compression="zstd")
             (staging / PROVENANCE).write_text(json.dumps(self.provenance, indent=1) + "\n", encoding="utf-8")
-            staging.chmod(0o755)
-            if folder.exists():
-                shutil.rmtree(folder)
-            staging.rename(folder)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+
+        replace_folder(folder, fill)
 
     @classmethod
     def load(cls, folder: Path) -> Timetable:
