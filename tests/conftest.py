@@ -53,3 +53,11 @@ def shared_source() -> Path:
         pytest.skip(f"raw sources not found at {SHARED} (set GEOACCESS_SHARED); "
                     "they are only needed to rebuild the pack")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium for the browser tests (skipped, saying why, where it is absent)."""
+    from browser_support import launch_chromium
+
+    yield from launch_chromium()

@@ -5,12 +5,12 @@ Needs Debian's Chromium (``apt-get install -y chromium``) and the ``playwright``
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from browser_support import ARTIFACTS
+from browser_support import served as serving
 
 from geoaccess.web import create_app
 from geoaccess.web.accounts import create_user
@@ -18,48 +18,22 @@ from geoaccess.web.db import SavedCheck, session_scope
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-ARTIFACTS = Path(__file__).parent / "artifacts"
 PASSWORD = "a long enough password 1"
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object]]:
-    """The app (temporary SQLite database, one officer) served by waitress on a free loopback port."""
-    from waitress import wasyncore
-    from waitress.server import create_server
-
+    """The app (temporary SQLite database, one officer) served on a free loopback port."""
     folder = tmp_path_factory.mktemp("browser-officer")
     app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'test.sqlite'}", "SECRET_KEY": "browser-test",
                       "SESSION_COOKIE_SECURE": False, "BOOTSTRAP_ADMIN": False})
     with app.app_context(), session_scope() as db:
         create_user(db, "olive", "officer", PASSWORD, must_change_password=False)
-    socket_map: dict = {}
-    server = create_server(app, map=socket_map, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}", app
-    server.task_dispatcher.shutdown()
-    wasyncore.close_all(socket_map)
-    thread.join(timeout=5)
+    with serving(app) as url:
+        yield url, app
     from geoaccess.web import jobs
 
     jobs.shutdown(app, wait=False)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's Chromium: apt-get update && apt-get install -y chromium")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="needs Playwright for Python: pip install playwright")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_officer_checks_a_journey_sees_the_map_and_saves_it(served: tuple[str, object], browser: object) -> None:

@@ -8,12 +8,11 @@ beyond 127.0.0.1 is aborted and fails the test.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from browser_support import ARTIFACTS, served
 
 from geoaccess.web import create_app, jobs
 from geoaccess.web.accounts import create_user
@@ -21,48 +20,20 @@ from geoaccess.web.db import session_scope
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-ARTIFACTS = Path(__file__).parent / "artifacts"
 PASSWORD = "a long enough password"
 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory) -> Iterator[str]:
-    """The app served by waitress on a free loopback port, in a background thread."""
-    from waitress import wasyncore
-    from waitress.server import create_server
-
+    """The app (temporary database, one manager) served on a free loopback port."""
     folder = tmp_path_factory.mktemp("planner-browser")
     app = create_app({"SECRET_KEY": "browser-test", "BOOTSTRAP_ADMIN": False, "SESSION_COOKIE_SECURE": False,
                       "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite'}", "PLANNER_FOLDER": str(folder / "planner")})
     with app.app_context(), session_scope() as db:
         create_user(db, "manager1", "manager", PASSWORD, must_change_password=False)
-    socket_map: dict = {}
-    server = create_server(app, map=socket_map, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.task_dispatcher.shutdown()
-    wasyncore.close_all(socket_map)
-    thread.join(timeout=5)
+    with served(app) as url:
+        yield url
     jobs.shutdown(app)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's Chromium: apt-get update && apt-get install -y chromium")
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="needs Playwright for Python: pip install playwright"
-    )
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_planner_compare_today_with_barrow(base_url: str, browser: object) -> None:

@@ -7,11 +7,11 @@ is kept in ``tests/artifacts/standalone.png``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from browser_support import ARTIFACTS
 from shapely.geometry import LineString, Point, box
 
 from geoaccess.maps.document import OKABE_ITO, SEQUENTIAL, Layer, LegendEntry, MapDocument
@@ -20,26 +20,7 @@ from geoaccess.pack import Pack
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-ARTIFACTS = Path(__file__).parent / "artifacts"
 HOSTILE = ["<script>alert(1)</script>", "${alert(2)}"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's Chromium at /usr/bin/chromium: apt-get update && apt-get install -y chromium")
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="needs Playwright for Python: pip install playwright"
-    )
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _document(pack: Pack) -> MapDocument:

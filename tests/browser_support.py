@@ -1,0 +1,46 @@
+"""What the browser tests share: Debian's Chromium under Playwright, and the app served on loopback."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [  # no background networking: this machine refuses every outside connection
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def launch_chromium() -> Iterator[object]:
+    """A headless Chromium (Debian's, never a downloaded build); skips saying how to install it."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's Chromium: apt-get update && apt-get install -y chromium")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs Playwright for Python: pip install playwright")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@contextmanager
+def served(app) -> Iterator[str]:
+    """``app`` served by waitress on a free loopback port, in a background thread; yields its base URL."""
+    from waitress import wasyncore
+    from waitress.server import create_server
+
+    socket_map: dict = {}
+    server = create_server(app, map=socket_map, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.task_dispatcher.shutdown()
+        wasyncore.close_all(socket_map)
+        thread.join(timeout=5)
