@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import Flask
 
 from geoaccess.venues import load_venues
-from geoaccess.web import accounts, api, officer, planner, security, vendor, views
+from geoaccess.web import accounts, admin_venues, api, officer, planner, security, vendor, views
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -36,6 +36,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         SQLAlchemy URL of the accounts/jobs database (default: the environment
         variable ``DATABASE_URL``, else ``instance/geoaccess.sqlite``);
         PostgreSQL as ``postgresql+psycopg://user:password@host/db``.
+    ``VENUES_FILE``
+        The user venue file admins' venue changes are written to, merged over
+        the loaded venues at start-up when it exists (default:
+        ``instance/venues.geojson``).
     ``BOOTSTRAP_ADMIN``
         Create the first-start ``admin`` when there are no users (default: on
         unless ``TESTING``).
@@ -72,7 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)  # first: its nonce and headers apply to every response
     app.register_blueprint(vendor.bp)
     app.register_blueprint(views.bp)
-    for part in (accounts, officer, api, planner):
+    for part in (accounts, admin_venues, officer, api, planner):
         part.init_app(app)
     return app
 
