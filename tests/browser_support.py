@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -44,3 +46,33 @@ def served(app) -> Iterator[str]:
         server.task_dispatcher.shutdown()
         wasyncore.close_all(socket_map)
         thread.join(timeout=5)
+
+
+@dataclass
+class Watch:
+    """What a page tried that it must not: requests beyond this machine, failed requests, console errors."""
+
+    blocked: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def watched_page(browser, viewport: dict) -> tuple[object, Watch]:
+    """A new page whose every request beyond 127.0.0.1 (or files and data: URLs) is aborted and recorded."""
+    watch = Watch()
+    context = browser.new_context(viewport=viewport)
+
+    def only_local(route: object, request: object) -> None:
+        url = request.url
+        if urlsplit(url).hostname == "127.0.0.1" or url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            watch.blocked.append(url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    page.on("requestfailed", lambda r: watch.failed.append(f"{r.url} ({r.failure})"))
+    page.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: watch.errors.append(str(e)))
+    return page, watch

@@ -7,10 +7,9 @@ Python package; Playwright's own browser download is not used.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import pytest
-from browser_support import ARTIFACTS, served
+from browser_support import ARTIFACTS, served, watched_page
 
 from geoaccess.venues import load_venues
 from geoaccess.web import create_app
@@ -28,24 +27,8 @@ def base_url(tmp_path_factory) -> Iterator[str]:
 
 
 def test_home_page_renders_the_venue_map_offline(base_url: str, browser: object) -> None:
-    blocked: list[str] = []
-    failed: list[str] = []
-    errors: list[str] = []
-
-    context = browser.new_context(viewport={"width": 1280, "height": 1100})
-
-    def only_loopback(route: object, request: object) -> None:
-        if urlsplit(request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            blocked.append(request.url)
-            route.abort()
-
-    context.route("**/*", only_loopback)
-    page = context.new_page()
-    page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page, watch = watched_page(browser, {"width": 1280, "height": 1100})
+    blocked, failed, errors = watch.blocked, watch.failed, watch.errors
 
     page.goto(f"{base_url}/", wait_until="networkidle")
     map_frame = page.frame_locator("iframe.ga-map")
@@ -63,7 +46,7 @@ def test_home_page_renders_the_venue_map_offline(base_url: str, browser: object)
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
-    context.close()
+    page.context.close()
 
     assert blocked == [], f"the page tried external requests: {blocked}"
     assert failed == [], f"requests failed: {failed}"

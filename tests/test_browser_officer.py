@@ -6,10 +6,9 @@ Needs Debian's Chromium (``apt-get install -y chromium``) and the ``playwright``
 from __future__ import annotations
 
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import pytest
-from browser_support import ARTIFACTS
+from browser_support import ARTIFACTS, watched_page
 from browser_support import served as serving
 
 from geoaccess.web import create_app
@@ -38,23 +37,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, obje
 
 def test_officer_checks_a_journey_sees_the_map_and_saves_it(served: tuple[str, object], browser: object) -> None:
     base_url, app = served
-    blocked: list[str] = []
-    failed: list[str] = []
-    errors: list[str] = []
-    context = browser.new_context(viewport={"width": 1280, "height": 1500})
-
-    def only_loopback(route: object, request: object) -> None:
-        if urlsplit(request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            blocked.append(request.url)
-            route.abort()
-
-    context.route("**/*", only_loopback)
-    page = context.new_page()
-    page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page, watch = watched_page(browser, {"width": 1280, "height": 1500})
+    blocked, failed, errors = watch.blocked, watch.failed, watch.errors
 
     page.goto(f"{base_url}/officer")  # anonymous: sent to sign in, then back
     page.fill("#name", "olive")
@@ -99,7 +83,7 @@ def test_officer_checks_a_journey_sees_the_map_and_saves_it(served: tuple[str, o
         rows = db.query(SavedCheck).all()
     assert len(rows) == 1 and "LA14" not in rows[0].summary_json
 
-    context.close()
+    page.context.close()
     assert not blocked, f"requests beyond this machine were attempted: {blocked}"
     assert not failed, failed
     assert not errors, errors

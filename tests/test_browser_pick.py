@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterator
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
+from browser_support import ARTIFACTS, watched_page
+from browser_support import served as serving
 
 from geoaccess.geocode import geocode
 from geoaccess.web import create_app
@@ -21,69 +20,30 @@ from geoaccess.web.db import session_scope
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-ARTIFACTS = Path(__file__).parent / "artifacts"
 PASSWORD = "a long enough password 1"
 LATLON = re.compile(r"^(-?\d+\.\d{5}),(-?\d+\.\d{5})$")
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app (temporary SQLite database and venue file, one officer) served by waitress on loopback."""
-    from waitress import wasyncore
-    from waitress.server import create_server
-
+    """The app (temporary SQLite database and venue file, one officer) served on loopback."""
     folder = tmp_path_factory.mktemp("browser-pick")
     app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'test.sqlite'}", "SECRET_KEY": "browser-test",
                       "SESSION_COOKIE_SECURE": False, "BOOTSTRAP_ADMIN": False,
                       "VENUES_FILE": str(folder / "venues.geojson")})
     with app.app_context(), session_scope() as db:
         create_user(db, "olive", "officer", PASSWORD, must_change_password=False)
-    socket_map: dict = {}
-    server = create_server(app, map=socket_map, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.task_dispatcher.shutdown()
-    wasyncore.close_all(socket_map)
-    thread.join(timeout=5)
+    with serving(app) as url:
+        yield url
     from geoaccess.web import jobs
 
     jobs.shutdown(app, wait=False)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's Chromium: apt-get update && apt-get install -y chromium")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="needs Playwright for Python: pip install playwright")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 def test_clicking_the_pick_map_fills_in_the_home_field(served: str, browser: object) -> None:
     base_url = served
-    blocked: list[str] = []
-    errors: list[str] = []
-    context = browser.new_context(viewport={"width": 1280, "height": 1200})
-
-    def only_loopback(route: object, request: object) -> None:
-        if urlsplit(request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            blocked.append(request.url)
-            route.abort()
-
-    context.route("**/*", only_loopback)
-    page = context.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page, watch = watched_page(browser, {"width": 1280, "height": 1200})
+    blocked, errors = watch.blocked, watch.errors
     try:
         page.goto(f"{base_url}/officer")  # anonymous: sent to sign in, then back
         page.fill("#name", "olive")
@@ -119,7 +79,7 @@ def test_clicking_the_pick_map_fills_in_the_home_field(served: str, browser: obj
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "officer_pick.png"), full_page=True)
     finally:
-        context.close()
+        page.context.close()
 
     assert not blocked, f"requests beyond loopback: {blocked}"
     assert not errors, errors

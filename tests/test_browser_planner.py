@@ -9,10 +9,9 @@ beyond 127.0.0.1 is aborted and fails the test.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import pytest
-from browser_support import ARTIFACTS, served
+from browser_support import ARTIFACTS, served, watched_page
 
 from geoaccess.web import create_app, jobs
 from geoaccess.web.accounts import create_user
@@ -37,25 +36,9 @@ def base_url(tmp_path_factory) -> Iterator[str]:
 
 
 def test_planner_compare_today_with_barrow(base_url: str, browser: object) -> None:
-    blocked: list[str] = []
-    failed: list[str] = []
-    errors: list[str] = []
+    page, watch = watched_page(browser, {"width": 1280, "height": 1000})
+    blocked, failed, errors = watch.blocked, watch.failed, watch.errors
     progress_seen: list[str] = []
-
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-
-    def only_loopback(route: object, request: object) -> None:
-        if urlsplit(request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            blocked.append(request.url)
-            route.abort()
-
-    context.route("**/*", only_loopback)
-    page = context.new_page()
-    page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
 
     page.goto(f"{base_url}/planner")
     assert "/login" in page.url
@@ -103,7 +86,7 @@ def test_planner_compare_today_with_barrow(base_url: str, browser: object) -> No
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "planner.png"), full_page=True)
-    context.close()
+    page.context.close()
 
     assert blocked == [], f"the page tried external requests: {blocked}"
     assert failed == [], f"requests failed: {failed}"
