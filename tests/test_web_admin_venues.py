@@ -9,15 +9,15 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+import web_support
 from flask import Flask
 from flask.testing import FlaskClient
+from web_support import CSRF, PASSWORD, signed_in
 
 from geoaccess.web import create_app
 from geoaccess.web.accounts import create_user
 from geoaccess.web.db import session_scope
 
-PASSWORD = "a long enough password 1"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 NEW = {"id": "barrow-test-hub", "name": "Barrow Test Hub", "kind": "hub", "town": "Barrow-in-Furness",
        "postcode": "LA14 1RP", "lon": "", "lat": "", "programmes": "BBR: Thu 18:00-20:30; TSP",
        "opening_days": "Mon Tue"}
@@ -46,16 +46,8 @@ def app(folder: Path) -> Iterator[Flask]:
     jobs.shutdown(app, wait=False)
 
 
-def signed_in(app: Flask, name: str) -> FlaskClient:
-    client = app.test_client()
-    token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
-    response = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return client
-
-
 def csrf_of(client: FlaskClient, url: str = "/admin/venues") -> str:
-    return CSRF.search(client.get(url).get_data(as_text=True)).group(1)
+    return web_support.csrf_of(client, url)
 
 
 @pytest.fixture(scope="module")
