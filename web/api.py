@@ -409,27 +409,17 @@ def _isochrones_doc(data: dict) -> Any:
 
 def _journey_doc(data: dict) -> Any:
     """One public transport journey; the home is shown only at its postcode sector."""
-    from geoaccess.maps.builders import journey_map
-    from geoaccess.maps.commands import describe, home_sector
+    from geoaccess.maps.commands import journey_document
     from geoaccess.pack import load_pack
-    from geoaccess.transit.planner import parse_clock
-    from geoaccess.transit.sources import planner_for, service_date, transit_provenance
+    from geoaccess.transit.sources import planner_for, service_date
 
     home, target = place(text(data, "from"), home=True), place(text(data, "to"))
     depart_at, arrive_by = text(data, "depart_at", required=False), text(data, "arrive_by", required=False)
     if (depart_at is None) == (arrive_by is None):
         raise InvalidBody("a journey map needs exactly one of 'depart_at' or 'arrive_by' (HH:MM)")
     planner = planner_for()
-    when = service_date(text(data, "day"), planner.timetable)
-    ends = ((home.lon, home.lat), (target.lon, target.lat))
-    trip = (planner.depart_at(*ends, when, parse_clock(depart_at), ("home", target.label)) if depart_at else
-            planner.arrive_by(*ends, when, parse_clock(arrive_by), ("home", target.label)))
-    if trip is None:
-        raise NoRoute(f"no public transport journey on {when}: nothing to map")
-    pack = load_pack()
-    info = transit_provenance(planner, when)
-    return journey_map(pack, list(trip.legs), home_sector(pack, home.lon, home.lat),
-                       f"Journey to {target.label}, {when:%A %d %B %Y}", describe(info), modelled=info["modelled"])
+    return journey_document(load_pack(), planner, home, target, service_date(text(data, "day"), planner.timetable),
+                            depart_at, arrive_by)
 
 
 @bp.get("/openapi.json")

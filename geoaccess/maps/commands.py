@@ -204,11 +204,9 @@ def scenario_command(scenarios, caseload_file, synthetic, hex_km, out, weekday, 
 def journey_command(origin, destination, day, depart_at, arrive_by, gtfs, cif, network_path, out,
                     venues_file) -> None:
     """One public transport journey; the home is shown only at its postcode sector."""
-    from geoaccess.maps.builders import journey_map
     from geoaccess.pack import load_pack
     from geoaccess.places import resolve_place
-    from geoaccess.transit.planner import parse_clock
-    from geoaccess.transit.sources import planner_for, service_date, transit_provenance
+    from geoaccess.transit.sources import planner_for, service_date
     from geoaccess.venues import load_venues
 
     if (depart_at is None) == (arrive_by is None):
@@ -216,19 +214,25 @@ def journey_command(origin, destination, day, depart_at, arrive_by, gtfs, cif, n
     registry = load_venues(extra=venues_file)
     home, place = resolve_place(origin, registry), resolve_place(destination, registry)
     planner = planner_for(gtfs, cif, network_path)
-    when = service_date(day, planner.timetable)
+    export(journey_document(load_pack(), planner, home, place, service_date(day, planner.timetable), depart_at,
+                            arrive_by), out)
+
+
+def journey_document(pack, planner, home, place, when, depart_at: str | None, arrive_by: str | None):
+    """One public transport journey as a MapDocument, the home at its postcode sector; NoRoute if none."""
+    from geoaccess.errors import NoRoute
+    from geoaccess.maps.builders import journey_map
+    from geoaccess.transit.planner import parse_clock
+    from geoaccess.transit.sources import transit_provenance
+
     ends = ((home.lon, home.lat), (place.lon, place.lat))
     trip = (planner.depart_at(*ends, when, parse_clock(depart_at), ("home", place.label)) if depart_at else
             planner.arrive_by(*ends, when, parse_clock(arrive_by), ("home", place.label)))
     if trip is None:
-        from geoaccess.errors import NoRoute
-
         raise NoRoute(f"no public transport journey on {when}: nothing to map")
-    pack = load_pack()
     info = transit_provenance(planner, when)
-    doc = journey_map(pack, list(trip.legs), home_sector(pack, home.lon, home.lat),
-                      f"Journey to {place.label}, {when:%A %d %B %Y}", describe(info), modelled=info["modelled"])
-    export(doc, out)
+    return journey_map(pack, list(trip.legs), home_sector(pack, home.lon, home.lat),
+                       f"Journey to {place.label}, {when:%A %d %B %Y}", describe(info), modelled=info["modelled"])
 
 
 def home_sector(pack, lon: float, lat: float) -> str:
