@@ -20,6 +20,13 @@ def compare_scenarios(scenarios: list[Scenario], people: pd.DataFrame, car: Rout
     programme = scenarios[0].programme
     group = people[people["requirement"] == programme]
     measured = [person_measures(group, scenario, car, planner, settings) for scenario in scenarios]
+    return compare_measured(scenarios, measured, settings)
+
+
+def compare_measured(scenarios: list[Scenario], measured: list[pd.DataFrame],
+                     settings: Settings = DEFAULT_SETTINGS) -> dict:
+    """Side-by-side measures and changes against the first, from each scenario's per-person measures."""
+    programme = scenarios[0].programme
     entries = [{"name": s.name, "scenario": s.to_dict(), "overall": summarise(m, settings),
                 "by_district": by_area(m, "district", settings)} for s, m in zip(scenarios, measured, strict=True)]
     baseline = entries[0]["overall"]
@@ -29,8 +36,8 @@ def compare_scenarios(scenarios: list[Scenario], people: pd.DataFrame, car: Rout
                  if isinstance(value, int | float) and isinstance(baseline.get(key), int | float)}
         changes.append({"name": entry["name"], "against": entries[0]["name"], "overall_change": delta,
                         "gains_and_losses_by_district": _gains(measured[0], measures, settings)})
-    return {"programme": programme, "people": len(group), "settings": settings.to_dict(), "scenarios": entries,
-            "changes": changes}
+    return {"programme": programme, "people": len(measured[0]), "settings": settings.to_dict(),
+            "scenarios": entries, "changes": changes}
 
 
 def _gains(before: pd.DataFrame, after: pd.DataFrame, settings: Settings) -> list[dict]:

@@ -61,7 +61,7 @@ class Scenario:
 
 def current_scenario(programme: str, venues: list[Venue]) -> Scenario:
     """Today's offer of ``programme``, from the venue registry."""
-    programme = _programme(programme)
+    programme = programme_code(programme)
     offers = tuple(_offer(venue, programme) for venue in venues if _offers(venue, programme))
     if not offers:
         raise BadInput(f"no venue in the registry offers {programme}")
@@ -77,22 +77,30 @@ def read_scenario(path: Path, venues: list[Venue], pack: Pack | None = None) -> 
         document = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadInput(f"{path.name}: not valid JSON ({exc})") from exc
+    return scenario_from_document(document, venues, pack, label=path.name, default_name=path.stem)
+
+
+def scenario_from_document(document: object, venues: list[Venue], pack: Pack | None = None, *,
+                           label: str = "scenario", default_name: str = "scenario") -> Scenario:
+    """A scenario from its JSON form (see the module docstring); problems are prefixed with ``label``."""
     if not isinstance(document, dict) or not isinstance(document.get("venues"), list) or not document["venues"]:
-        raise BadInput(f"{path.name}: needs 'programme' and a non-empty 'venues' list")
-    programme = _programme(str(document.get("programme", "")))
+        raise BadInput(f"{label}: needs 'programme' and a non-empty 'venues' list")
+    programme = programme_code(str(document.get("programme", "")))
     offers = []
     for number, item in enumerate(document["venues"], start=1):
         try:
             offers.append(_offer_from(item, programme, venues, pack or load_pack()))
         except BadInput as exc:
-            raise BadInput(f"{path.name}: venue {number}: {exc}") from exc
+            raise BadInput(f"{label}: venue {number}: {exc}") from exc
     ids = [offer.venue_id for offer in offers]
     if len(set(ids)) != len(ids):
-        raise BadInput(f"{path.name}: a venue is listed twice")
-    return Scenario(name=str(document.get("name") or path.stem), programme=programme, offers=tuple(offers))
+        raise BadInput(f"{label}: a venue is listed twice")
+    name = str(document.get("name") or default_name)[:80]
+    return Scenario(name=name, programme=programme, offers=tuple(offers))
 
 
-def _programme(text: str) -> str:
+def programme_code(text: str) -> str:
+    """A programme code (BBR, TSP, NSOGP, UPW, REPORTING) in any case; a BadInput otherwise."""
     code = text.strip().upper()
     if code not in (*PROGRAMMES, REPORTING):
         raise BadInput(f"programme {text!r} is not one of {', '.join((*PROGRAMMES, REPORTING))}")

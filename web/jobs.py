@@ -367,27 +367,14 @@ def remove_job_files(app: Flask, job_id: int) -> None:
 def scenario_from_dict(document: dict, venues: list):
     """A :class:`~geoaccess.scenarios.Scenario` from ``{"today": "BBR"}`` or the scenario JSON format
     (``geoaccess/scenarios.py``); every problem is a BadInput naming the venue."""
-    from geoaccess.pack import load_pack
-    from geoaccess.scenarios import Scenario, _offer_from, _programme, current_scenario
+    from geoaccess.scenarios import current_scenario, scenario_from_document
 
     if not isinstance(document, dict):
         raise BadInput("a scenario must be an object")
     if document.get("today"):
         return current_scenario(str(document["today"]), venues)
     name = str(document.get("name") or "scenario")[:80]
-    if not isinstance(document.get("venues"), list) or not document["venues"]:
-        raise BadInput(f"scenario {name!r} has no venues")
-    programme = _programme(str(document.get("programme", "")))
-    offers = []
-    for number, item in enumerate(document["venues"], start=1):
-        try:
-            offers.append(_offer_from(item, programme, venues, load_pack()))
-        except BadInput as exc:
-            raise BadInput(f"scenario {name!r}: venue {number}: {exc}") from exc
-    ids = [offer.venue_id for offer in offers]
-    if len(set(ids)) != len(ids):
-        raise BadInput(f"scenario {name!r}: a venue is listed twice")
-    return Scenario(name=name, programme=programme, offers=tuple(offers))
+    return scenario_from_document(document, venues, label=f"scenario {name!r}")
 
 
 # --- the job kinds -----------------------------------------------------------------------------
@@ -464,10 +451,10 @@ def run_measures(app: Flask, params: dict, owner_id: int, progress: Progress, fo
 def run_compare(app: Flask, params: dict, owner_id: int, progress: Progress, folder: Path) -> dict:
     """Two or more scenarios side by side, changes against the first, gains and losses by district, and a
     map of the change for each against the first (as :func:`geoaccess.comparison.compare_scenarios`)."""
-    from geoaccess.comparison import _gains
+    from geoaccess.comparison import compare_measured
     from geoaccess.maps.builders import scenario_map
     from geoaccess.maps.commands import describe
-    from geoaccess.measures import by_area, person_measures, summarise
+    from geoaccess.measures import person_measures
     from geoaccess.pack import load_pack
 
     progress(0.02, "loading the caseload and networks")
@@ -487,15 +474,9 @@ def run_compare(app: Flask, params: dict, owner_id: int, progress: Progress, fol
     for index, scenario in enumerate(scenarios):
         progress((index + 0.1) / steps, f"measuring {scenario.name} ({len(people)} people)")
         measured.append(person_measures(people, scenario, car, planner, settings))
-    entries = [{"name": s.name, "scenario": s.to_dict(), "overall": summarise(m, settings),
-                "by_district": by_area(m, "district", settings)} for s, m in zip(scenarios, measured, strict=True)]
-    baseline = entries[0]["overall"]
-    changes, maps = [], []
+    compared = compare_measured(scenarios, measured, settings)
+    entries, changes, maps = compared["scenarios"], compared["changes"], []
     for index, (entry, measures) in enumerate(zip(entries[1:], measured[1:], strict=True), start=1):
-        delta = {key: round(value - baseline[key], 3) for key, value in entry["overall"].items()
-                 if isinstance(value, int | float) and isinstance(baseline.get(key), int | float)}
-        changes.append({"name": entry["name"], "against": entries[0]["name"], "overall_change": delta,
-                        "gains_and_losses_by_district": _gains(measured[0], measures, settings)})
         progress((len(scenarios) + index - 1) / steps, f"drawing the map of {entry['name']}")
         doc = scenario_map(load_pack(), measured[0], measures, people, (entries[0]["name"], entry["name"]),
                            describe(info), modelled=info["modelled"], synthetic=caseload.synthetic,
