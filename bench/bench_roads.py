@@ -25,8 +25,14 @@ from __future__ import annotations
 
 import os
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-             "VECLIB_MAXIMUM_THREADS", "BLIS_NUM_THREADS"):
+for _var in (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "BLIS_NUM_THREADS",
+):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
@@ -64,6 +70,7 @@ TARGET_EQUAL_S = 1e-6
 
 
 # --- measuring ------------------------------------------------------------------------------
+
 
 def timed(fn: Callable[[], object], repeat: int) -> tuple[list[float], object]:
     """Wall-clock seconds of ``repeat`` calls and the last call's result."""
@@ -104,6 +111,7 @@ def best_median(times: list[float]) -> str:
 
 # --- the machine ----------------------------------------------------------------------------
 
+
 def cpu_model() -> str:
     """CPU model name from /proc/cpuinfo."""
     try:
@@ -126,10 +134,12 @@ def version(package: str) -> str:
 def git_revision() -> str:
     """Short commit of the working tree, marked ``+dirty`` when it has changes."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=HERE, capture_output=True,
-                               text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=HERE, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + ("+dirty" if dirty else "")
@@ -137,8 +147,10 @@ def git_revision() -> str:
 
 # --- the networkx side ----------------------------------------------------------------------
 
-def networkx_matrix(router: Router, reversed_graph: nx.MultiDiGraph, origins: np.ndarray,
-                    destinations: np.ndarray) -> np.ndarray:
+
+def networkx_matrix(
+    router: Router, reversed_graph: nx.MultiDiGraph, origins: np.ndarray, destinations: np.ndarray
+) -> np.ndarray:
     """Door-to-door seconds (origins, destinations) by one networkx search per destination.
 
     Same snapping and access legs as the router (``Router.snap``); the network
@@ -153,16 +165,16 @@ def networkx_matrix(router: Router, reversed_graph: nx.MultiDiGraph, origins: np
     for j, target in enumerate(node_ids[end.node]):
         target = int(target)
         if target not in found:
-            found[target] = nx.single_source_dijkstra_path_length(reversed_graph, target,
-                                                                  weight="travel_time")
+            found[target] = nx.single_source_dijkstra_path_length(reversed_graph, target, weight="travel_time")
         lengths = found[target]
         network_s = np.fromiter((lengths.get(int(o), np.inf) for o in origin_ids), float, len(origin_ids))
         seconds[:, j] = network_s + start.access_s + end.access_s[j]
     return seconds
 
 
-def networkx_matrix_metres(router: Router, reversed_graph: nx.MultiDiGraph, origins: np.ndarray,
-                           destinations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def networkx_matrix_metres(
+    router: Router, reversed_graph: nx.MultiDiGraph, origins: np.ndarray, destinations: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """As :func:`networkx_matrix` plus metres along each fastest path (``single_source_dijkstra``)."""
     start = router.snap(origins[:, 0], origins[:, 1])
     end = router.snap(destinations[:, 0], destinations[:, 1])
@@ -183,8 +195,10 @@ def networkx_matrix_metres(router: Router, reversed_graph: nx.MultiDiGraph, orig
                 if path is None:
                     continue
                 network_s[i] = lengths[int(o)]
-                along[i] = sum(min(adjacency[a][b].values(), key=lambda d: d["travel_time"])["length"]
-                               for a, b in zip(path[:-1], path[1:], strict=True))
+                along[i] = sum(
+                    min(adjacency[a][b].values(), key=lambda d: d["travel_time"])["length"]
+                    for a, b in zip(path[:-1], path[1:], strict=True)
+                )
             found[target] = network_s, along
         network_s, along = found[target]
         seconds[:, j] = network_s + start.access_s + end.access_s[j]
@@ -203,6 +217,7 @@ def compare(ours: np.ndarray, theirs: np.ndarray) -> tuple[float, int, bool]:
 
 # --- the run --------------------------------------------------------------------------------
 
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs of each fast query (default 5)")
@@ -210,10 +225,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20240603, help="sampling seed")
     parser.add_argument("--no-pin", action="store_true", help="do not pin the process to one CPU")
     parser.add_argument("--no-build", action="store_true", help="skip timing the proxy build")
-    parser.add_argument("--no-metres-nx", action="store_true",
-                        help="skip the (slow) networkx loop with paths for the metres comparison")
-    parser.add_argument("--square", type=int, default=500,
-                        help="also time an N x N postcode matrix (forward searches; 0 to skip; default 500)")
+    parser.add_argument(
+        "--no-metres-nx", action="store_true", help="skip the (slow) networkx loop with paths for the metres comparison"
+    )
+    parser.add_argument(
+        "--square",
+        type=int,
+        default=500,
+        help="also time an N x N postcode matrix (forward searches; 0 to skip; default 500)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"report file (default {RESULTS})")
     args = parser.parse_args(argv)
     repeat, nx_repeat = max(1, args.repeat), max(1, args.nx_repeat)
@@ -241,29 +261,31 @@ def main(argv: list[str] | None = None) -> int:
     origin_rows = rng.choice(len(postcodes), ORIGINS, replace=False)
     origins = postcodes[["lon", "lat"]].to_numpy()[origin_rows]
     venues = load_venues()
-    pad_rows = rng.choice(np.setdiff1d(np.arange(len(postcodes)), origin_rows),
-                          DESTINATIONS - len(venues), replace=False)
-    destinations = np.vstack([np.asarray([[v.lon, v.lat] for v in venues]),
-                              postcodes[["lon", "lat"]].to_numpy()[pad_rows]])
+    pad_rows = rng.choice(
+        np.setdiff1d(np.arange(len(postcodes)), origin_rows), DESTINATIONS - len(venues), replace=False
+    )
+    destinations = np.vstack(
+        [np.asarray([[v.lon, v.lat] for v in venues]), postcodes[["lon", "lat"]].to_numpy()[pad_rows]]
+    )
 
     # Ours ----------------------------------------------------------------------------------
     first_s, _ = timed(lambda: router.many_to_many(origins, destinations), 1)  # builds the k-d tree
     plain_times, plain = timed(lambda: router.many_to_many(origins, destinations), repeat)
-    metres_times, with_metres = timed(
-        lambda: router.many_to_many(origins, destinations, with_metres=True), repeat)
-    cutoff_times, cut = timed(
-        lambda: router.many_to_many(origins, destinations, cutoff_s=1800.0), repeat)
+    metres_times, with_metres = timed(lambda: router.many_to_many(origins, destinations, with_metres=True), repeat)
+    cutoff_times, cut = timed(lambda: router.many_to_many(origins, destinations, cutoff_s=1800.0), repeat)
     traced_plain = traced_peak_mib(lambda: router.many_to_many(origins, destinations))
     traced_metres = traced_peak_mib(lambda: router.many_to_many(origins, destinations, with_metres=True))
     rss_ours = maxrss_mib()
 
     # Where our time goes (public pieces of many_to_many, same inputs) ----------------------
-    snap_times, (start, end) = timed(lambda: (router.snap(origins[:, 0], origins[:, 1]),
-                                              router.snap(destinations[:, 0], destinations[:, 1])), repeat)
+    snap_times, (start, end) = timed(
+        lambda: (router.snap(origins[:, 0], origins[:, 1]), router.snap(destinations[:, 0], destinations[:, 1])), repeat
+    )
     sources = np.unique(end.node)
     search_times, _ = timed(lambda: dijkstra(router.times_reversed, indices=sources), repeat)
     search_pred_times, _ = timed(
-        lambda: dijkstra(router.times_reversed, indices=sources, return_predecessors=True), repeat)
+        lambda: dijkstra(router.times_reversed, indices=sources, return_predecessors=True), repeat
+    )
     profile = profile_text(lambda: router.many_to_many(origins, destinations, with_metres=True))
     off_origins, off_destinations = int((start.gap_m > 0).sum()), int((end.gap_m > 0).sum())
 
@@ -271,21 +293,22 @@ def main(argv: list[str] | None = None) -> int:
     graph_times, graph = timed(network.to_graph, 1)
     reversed_graph = graph.reverse(copy=False)
     rss_graph = maxrss_mib()
-    nx_times, nx_seconds = timed(lambda: networkx_matrix(router, reversed_graph, origins, destinations),
-                                 nx_repeat)
+    nx_times, nx_seconds = timed(lambda: networkx_matrix(router, reversed_graph, origins, destinations), nx_repeat)
     rss_nx = maxrss_mib()
     nx_metres_times: list[float] = []
     nx_metres = None
     if not args.no_metres_nx:
         nx_metres_times, (_, nx_metres) = timed(
-            lambda: networkx_matrix_metres(router, reversed_graph, origins, destinations), 1)
+            lambda: networkx_matrix_metres(router, reversed_graph, origins, destinations), 1
+        )
 
     # One to all ----------------------------------------------------------------------------
     node = int(rng.integers(n_nodes))
     node_id = int(network.nodes["node_id"].iloc[node])
     ota_times, ota = timed(lambda: dijkstra(router.times, indices=node), repeat)
     ota_nx_times, ota_nx = timed(
-        lambda: nx.single_source_dijkstra_path_length(graph, node_id, weight="travel_time"), nx_repeat)
+        lambda: nx.single_source_dijkstra_path_length(graph, node_id, weight="travel_time"), nx_repeat
+    )
     all_positions = network.nodes[["x", "y"]].to_numpy()
     origin_lonlat = (float(all_positions[node, 0]), float(all_positions[node, 1]))
     ota_api_times, ota_api = timed(lambda: router.one_to_many(origin_lonlat, all_positions), repeat)
@@ -296,12 +319,14 @@ def main(argv: list[str] | None = None) -> int:
     square_note = "not run (--square 0)"
     if args.square > 0:
         rows = rng.choice(len(postcodes), 2 * args.square, replace=False)
-        square_o = postcodes[["lon", "lat"]].to_numpy()[rows[:args.square]]
-        square_d = postcodes[["lon", "lat"]].to_numpy()[rows[args.square:]]
+        square_o = postcodes[["lon", "lat"]].to_numpy()[rows[: args.square]]
+        square_d = postcodes[["lon", "lat"]].to_numpy()[rows[args.square :]]
         square_s, _ = timed(lambda: router.many_to_many(square_o, square_d), 1)
         square_mib = traced_peak_mib(lambda: router.many_to_many(square_o, square_d))
-        square_note = (f"{fmt_s(square_s[0])} (one run), tracemalloc peak {square_mib:.0f} MiB for a "
-                       f"{args.square * args.square * 8 / 2**20:.1f} MiB result")
+        square_note = (
+            f"{fmt_s(square_s[0])} (one run), tracemalloc peak {square_mib:.0f} MiB for a "
+            f"{args.square * args.square * 8 / 2**20:.1f} MiB result"
+        )
 
     # Equality ------------------------------------------------------------------------------
     eq_plain = compare(plain.seconds, nx_seconds)
@@ -320,8 +345,13 @@ def main(argv: list[str] | None = None) -> int:
     reach = np.isfinite(plain.seconds)
     matrix_ok = min(plain_times) <= TARGET_MATRIX_S
     speed_ok = speed_best >= TARGET_SPEEDUP
-    equal_ok = (eq_plain[0] <= TARGET_EQUAL_S and eq_plain[2] and eq_metres_s[0] <= TARGET_EQUAL_S
-                and eq_ota[0] <= TARGET_EQUAL_S and eq_ota[2])
+    equal_ok = (
+        eq_plain[0] <= TARGET_EQUAL_S
+        and eq_plain[2]
+        and eq_metres_s[0] <= TARGET_EQUAL_S
+        and eq_ota[0] <= TARGET_EQUAL_S
+        and eq_ota[2]
+    )
 
     def verdict(ok: bool) -> str:
         return "**met**" if ok else "**missed**"
@@ -381,9 +411,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{eq_plain[0]:.2e} s | {'yes' if eq_plain[2] else 'NO'} |",
         f"| Seconds + metres (`with_metres=True`; networkx: `single_source_dijkstra` paths, lengths "
         f"summed) | {best_median(metres_times)} | "
-        + (f"{best_median(nx_metres_times)} | {speed_metres:.0f}x | {eq_metres_s[0]:.2e} s; metres "
-           f"{eq_m[0]:.2e} m ({eq_m[1]} pairs > 1e-6 m) | {'yes' if eq_m[2] else 'NO'} |"
-           if eq_m is not None else "not run | | | |"),
+        + (
+            f"{best_median(nx_metres_times)} | {speed_metres:.0f}x | {eq_metres_s[0]:.2e} s; metres "
+            f"{eq_m[0]:.2e} m ({eq_m[1]} pairs > 1e-6 m) | {'yes' if eq_m[2] else 'NO'} |"
+            if eq_m is not None
+            else "not run | | | |"
+        ),
         f"| Seconds, 30-minute cut-off (`cutoff_s=1800`) | {best_median(cutoff_times)} | (filtered "
         f"from the loop above) | | {eq_cut[0]:.2e} s | {'yes' if eq_cut[2] else 'NO'} |",
         f"| Seconds, {args.square:,} x {args.square:,} postcodes (as many destinations as origins: "
@@ -395,8 +428,7 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---|",
         f"| `Router.snap` of origins and destinations (pyproj + k-d tree) | {best_median(snap_times)} |",
         f"| scipy `dijkstra`, {n_sources} sources, reversed CSR | {best_median(search_times)} |",
-        f"| the same with `return_predecessors=True` (what `many_to_many` calls) | "
-        f"{best_median(search_pred_times)} |",
+        f"| the same with `return_predecessors=True` (what `many_to_many` calls) | {best_median(search_pred_times)} |",
         f"| everything else (gathering, access legs; metres by pointer jumping) | "
         f"~{fmt_s(max(0.0, min(plain_times) - min(snap_times) - min(search_pred_times)))} seconds only, "
         f"~{fmt_s(max(0.0, min(metres_times) - min(snap_times) - min(search_pred_times)))} with metres |",
@@ -426,8 +458,9 @@ def main(argv: list[str] | None = None) -> int:
         "scipy's `csgraph.dijkstra` is single-threaded anyway (one search after another) |",
         f"| OS | {platform.platform()} |",
         f"| Python | {platform.python_implementation()} {platform.python_version()} |",
-        "| Packages | " + ", ".join(f"{p} {version(p)}" for p in
-                                    ("numpy", "scipy", "networkx", "pandas", "pyproj", "geoaccess")) + " |",
+        "| Packages | "
+        + ", ".join(f"{p} {version(p)}" for p in ("numpy", "scipy", "networkx", "pandas", "pyproj", "geoaccess"))
+        + " |",
         "",
         "<details><summary>cProfile of one <code>many_to_many(..., with_metres=True)</code> call</summary>",
         "",
@@ -454,17 +487,23 @@ def time_proxy_build(pack: object, n_nodes: int, n_edges: int) -> str:
         from geoaccess.roads.proxy import proxy_links, proxy_network, proxy_points
 
         started = time.perf_counter()
-        links = proxy_links(proxy_points(pack.stops, pack.postcodes.reset_index(drop=True)),
-                            pack.land.to_crs(BNG).geometry.iloc[0])
+        links = proxy_links(
+            proxy_points(pack.stops, pack.postcodes.reset_index(drop=True)), pack.land.to_crs(BNG).geometry.iloc[0]
+        )
         params, _ = load_fitted()
         built = proxy_network(links, params, "drive", {})
         took = time.perf_counter() - started
     except Exception as exc:  # the build is optional context: say why it failed
         return f"not measured ({type(exc).__name__}: {exc})"
     same = (len(built.nodes), len(built.edges)) == (n_nodes, n_edges)
-    size = "same size as the shipped graph" if same else (
-        f"gives {len(built.nodes):,} nodes, {len(built.edges):,} edges vs the shipped graph's "
-        f"{n_nodes:,} / {n_edges:,}")
+    size = (
+        "same size as the shipped graph"
+        if same
+        else (
+            f"gives {len(built.nodes):,} nodes, {len(built.edges):,} edges vs the shipped graph's "
+            f"{n_nodes:,} / {n_edges:,}"
+        )
+    )
     return f"{took:.1f} s (one run; {size})"
 
 

@@ -22,8 +22,14 @@ from __future__ import annotations
 
 import os
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-             "VECLIB_MAXIMUM_THREADS", "BLIS_NUM_THREADS"):
+for _var in (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "BLIS_NUM_THREADS",
+):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
@@ -68,8 +74,12 @@ def instance() -> tuple[np.ndarray, np.ndarray, dict]:
     weights = rng.integers(1, 6, DEMAND).astype(float)
     started = time.perf_counter()
     minutes = router_for("car").many_to_many(origins, sites).seconds / 60.0
-    info = {"matrix_s": time.perf_counter() - started, "unreachable": int(np.isinf(minutes).sum()),
-            "max_min": float(minutes[np.isfinite(minutes)].max()), "median_min": float(np.median(minutes))}
+    info = {
+        "matrix_s": time.perf_counter() - started,
+        "unreachable": int(np.isinf(minutes).sum()),
+        "max_min": float(minutes[np.isfinite(minutes)].max()),
+        "median_min": float(np.median(minutes)),
+    }
     return minutes, weights, info
 
 
@@ -89,7 +99,7 @@ def plain_exhaustive(cost: np.ndarray, weights: np.ndarray) -> tuple[float, list
     best, best_sel = np.inf, None
     for i, j in combinations(range(n - 1), 2):
         pair = np.minimum(capped[:, i], capped[:, j])
-        values = weights @ np.minimum(pair[:, None], capped[:, j + 1:])
+        values = weights @ np.minimum(pair[:, None], capped[:, j + 1 :])
         k = int(np.argmin(values))
         if values[k] < best:
             best, best_sel = float(values[k]), [i, j, j + 1 + k]
@@ -101,8 +111,9 @@ def spopt_pmedian(cost: np.ndarray, weights: np.ndarray, solver_name: str, cap: 
     import pulp
     from spopt.locate import PMedian
 
-    solver = (pulp.HiGHS(msg=False, timeLimit=cap) if solver_name == "HiGHS"
-              else pulp.PULP_CBC_CMD(msg=False, timeLimit=cap))
+    solver = (
+        pulp.HiGHS(msg=False, timeLimit=cap) if solver_name == "HiGHS" else pulp.PULP_CBC_CMD(msg=False, timeLimit=cap)
+    )
     capped = np.minimum(cost, UNREACHABLE_PENALTY_MIN)  # spopt needs finite costs; ours caps the same way
     started = time.perf_counter()
     with warnings.catch_warnings():
@@ -154,10 +165,12 @@ def cpu_model() -> str:
 
 def commit() -> str:
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              cwd=HERE, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True, cwd=HERE,
-                               check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], capture_output=True, text=True, cwd=HERE, check=True
+        ).stdout.strip()
         return head + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -182,8 +195,17 @@ def main() -> None:
         auto_t, auto = timed(lambda c=cost: solve(c, weights, P, "pmedian"), args.repeat)
         plain_t, plain = timed(lambda c=cost: plain_exhaustive(c, weights), max(1, args.repeat // 2))
         combos = len(list(combinations(range(n), P)))
-        row = {"n": n, "combos": combos, "enum_t": enum_t, "enum": enum, "auto_t": auto_t, "auto": auto,
-               "plain_t": plain_t, "plain": plain, "spopt": {}}
+        row = {
+            "n": n,
+            "combos": combos,
+            "enum_t": enum_t,
+            "enum": enum,
+            "auto_t": auto_t,
+            "auto": auto,
+            "plain_t": plain_t,
+            "plain": plain,
+            "spopt": {},
+        }
         if not args.no_spopt:
             solvers = ["HiGHS"] + ([] if args.no_cbc or n == 100 else ["CBC"])
             for name in solvers:
@@ -203,7 +225,7 @@ def main() -> None:
         "",
         "Instance: 2,000 demand points = seeded random live postcodes of the pack (weights: seeded integers "
         "1-5), candidates = seeded random NaPTAN stops (the first 50 of the 100), cost = door-to-door car "
-        "minutes on the pack's offline proxy road network (`router_for(\"car\").many_to_many`, "
+        'minutes on the pack\'s offline proxy road network (`router_for("car").many_to_many`, '
         f"{info['matrix_s']:.2f} s for the 2,000 x 100 matrix; median {info['median_min']:.1f} min, "
         f"max {info['max_min']:.1f} min, {info['unreachable']} unreachable pairs). "
         "p-median, p = 3 new sites, nothing kept.",
@@ -228,46 +250,71 @@ def main() -> None:
                 return "no answer"
             ok = abs(value - ref) <= 1e-9 * ref
             return ("yes" if ok else f"**no** ({value - ref:+.3g})") + (
-                "" if selected == enum.selected else " (other tied sites)")
+                "" if selected == enum.selected else " (other tied sites)"
+            )
 
-        lines.append(f"| {n} | ours, exact enumeration with bounding ({enum.evaluated:,} of {row['combos']:,} "
-                     f"triples evaluated) | {fmt_s(row['enum_t'])} | {enum.objective:.6f} | {enum.selected} | "
-                     f"(reference) | {speedup(row['enum_t'])} |")
-        lines.append(f"| {n} | ours, `method=\"auto\"` (answered by: {auto.method}, optimal={auto.optimal}) | "
-                     f"{fmt_s(row['auto_t'])} | {auto.objective:.6f} | {auto.selected} | "
-                     f"{same(auto.objective, auto.selected)} | {speedup(row['auto_t'])} |")
+        lines.append(
+            f"| {n} | ours, exact enumeration with bounding ({enum.evaluated:,} of {row['combos']:,} "
+            f"triples evaluated) | {fmt_s(row['enum_t'])} | {enum.objective:.6f} | {enum.selected} | "
+            f"(reference) | {speedup(row['enum_t'])} |"
+        )
+        lines.append(
+            f'| {n} | ours, `method="auto"` (answered by: {auto.method}, optimal={auto.optimal}) | '
+            f"{fmt_s(row['auto_t'])} | {auto.objective:.6f} | {auto.selected} | "
+            f"{same(auto.objective, auto.selected)} | {speedup(row['auto_t'])} |"
+        )
         plain_value, plain_sel = row["plain"]
-        lines.append(f"| {n} | plain numpy exhaustive, all {row['combos']:,} triples, no bounding | "
-                     f"{fmt_s(row['plain_t'])} | {plain_value:.6f} | {plain_sel} | "
-                     f"{same(plain_value, plain_sel)} | {speedup(row['plain_t'])} |")
+        lines.append(
+            f"| {n} | plain numpy exhaustive, all {row['combos']:,} triples, no bounding | "
+            f"{fmt_s(row['plain_t'])} | {plain_value:.6f} | {plain_sel} | "
+            f"{same(plain_value, plain_sel)} | {speedup(row['plain_t'])} |"
+        )
         for name, (seconds, value, selected, status) in row["spopt"].items():
             shown = "n/a" if value is None else f"{value:.6f}"
-            lines.append(f"| {n} | spopt `PMedian.from_cost_matrix` + {name} ({status}) | "
-                         f"{seconds:.1f} s (1 run) | {shown} | {selected} | {same(value, selected)} | "
-                         f"1x (ours by enumeration: {seconds / min(row['enum_t']):,.0f}x faster) |")
+            lines.append(
+                f"| {n} | spopt `PMedian.from_cost_matrix` + {name} ({status}) | "
+                f"{seconds:.1f} s (1 run) | {shown} | {selected} | {same(value, selected)} | "
+                f"1x (ours by enumeration: {seconds / min(row['enum_t']):,.0f}x faster) |"
+            )
         if highs is not None:
             factor = highs[0] / min(row["enum_t"])
             bound = "" if highs[3].startswith("optimal") else " (spopt stopped at its cap: a lower bound)"
             equal = highs[1] is not None and abs(highs[1] - ref) <= 1e-9 * ref
-            verdicts.append(f"| {n} candidates: >= {TARGET_SPEEDUP:.0f}x faster than spopt+HiGHS, same optimum | "
-                            f"{factor:,.0f}x{bound}; optimum equal: {'yes' if equal else 'no/unknown'} | "
-                            f"**{'met' if factor >= TARGET_SPEEDUP and (equal or bound) else 'not met'}** |")
+            verdicts.append(
+                f"| {n} candidates: >= {TARGET_SPEEDUP:.0f}x faster than spopt+HiGHS, same optimum | "
+                f"{factor:,.0f}x{bound}; optimum equal: {'yes' if equal else 'no/unknown'} | "
+                f"**{'met' if factor >= TARGET_SPEEDUP and (equal or bound) else 'not met'}** |"
+            )
     if verdicts:
-        lines[6:6] = ["## Targets (issue 5, items 5 and 8)", "", "| Target | Measured | Verdict |", "|---|---|---|",
-                      *verdicts, "", "## Timings", ""]
-    lines += ["", "## Larger p, 2,000 x 100 (ours only; one run each)", "",
-              "| p | Method asked | Answered by | Time | Mean minutes | Optimal | Gap to bound |",
-              "|---|---|---|---|---|---|---|"]
+        lines[6:6] = [
+            "## Targets (issue 5, items 5 and 8)",
+            "",
+            "| Target | Measured | Verdict |",
+            "|---|---|---|",
+            *verdicts,
+            "",
+            "## Timings",
+            "",
+        ]
+    lines += [
+        "",
+        "## Larger p, 2,000 x 100 (ours only; one run each)",
+        "",
+        "| p | Method asked | Answered by | Time | Mean minutes | Optimal | Gap to bound |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for p, asked in [(4, "auto"), (5, "heuristic"), (5, "auto"), (8, "auto"), (12, "auto"), (20, "heuristic")]:
         started = time.perf_counter()
         result = solve(cost100, weights, p, "pmedian", method=asked)
-        lines.append(f"| {p} | {asked} | {result.method} | {time.perf_counter() - started:.3f} s | "
-                     f"{result.objective:.6f} | {result.optimal} | {result.gap:.2e} |")
+        lines.append(
+            f"| {p} | {asked} | {result.method} | {time.perf_counter() - started:.3f} s | "
+            f"{result.objective:.6f} | {result.optimal} | {result.gap:.2e} |"
+        )
     lines += [
         "",
         "Notes:",
         "",
-        "- Ours: `geoaccess.siting.solve(cost, weights, 3, \"pmedian\", method=...)`; the time includes input "
+        '- Ours: `geoaccess.siting.solve(cost, weights, 3, "pmedian", method=...)`; the time includes input '
         "checks, row reduction, the greedy + interchange incumbent and the measures of the answer. "
         "`auto` enumerates here (C(n, 3) x rows is within `ENUMERATION_BUDGET`); beyond the budget it runs the "
         "heuristic and its Lagrangian bound, which proves the optimum when it meets the answer, and only then "
@@ -277,8 +324,7 @@ def main() -> None:
         "figures.",
         "- spopt builds a PuLP model with 2,000 x n assignment variables and hands it to the solver; "
         "its time includes building the model (the user's wait), as in DESIGN.md's figures.",
-        "- Unreachable pairs (none here) are charged "
-        f"{UNREACHABLE_PENALTY_MIN:g} minutes on both sides.",
+        f"- Unreachable pairs (none here) are charged {UNREACHABLE_PENALTY_MIN:g} minutes on both sides.",
     ]
     report = "\n".join(lines) + "\n"
     print(report)

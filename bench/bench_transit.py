@@ -32,8 +32,14 @@ from __future__ import annotations
 
 import os
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-             "VECLIB_MAXIMUM_THREADS", "BLIS_NUM_THREADS"):
+for _var in (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "BLIS_NUM_THREADS",
+):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
@@ -83,6 +89,7 @@ NEG_INF = -(1 << 60)
 
 # --- timing helpers --------------------------------------------------------------------------
 
+
 def timed(function: Callable[[], object], repeat: int) -> tuple[list[float], object]:
     """Wall-clock seconds of ``repeat`` runs, and the last result."""
     times, result = [], None
@@ -118,6 +125,7 @@ def profile(function: Callable[[], object], lines: int = 14) -> str:
 
 
 # --- the networkx baseline: a time-expanded graph of a compiled day --------------------------
+
 
 class TimeExpanded:
     """Nodes: ("d", stop, t) ready to board at ``stop`` at ``t`` (one per departure time, chained by
@@ -227,6 +235,7 @@ class TimeExpanded:
 
 # --- the synthetic timetable (only when the pack has none) -----------------------------------
 
+
 def synthetic_timetable(pack, seed: int = SEED) -> Timetable:
     """Cumbria-like: 40 bus routes between random NaPTAN stops (20 stops each, 30 km/h, hourly
     06:00-23:00 each way) and 8 rail lines between random stations (45 km/h between calls,
@@ -241,8 +250,15 @@ def synthetic_timetable(pack, seed: int = SEED) -> Timetable:
     xy = np.column_stack([naptan["lon"].to_numpy() * 0.58, naptan["lat"].to_numpy()])  # rough degrees -> metric
 
     def add_route(route_id: str, kind: int, points: list[tuple[str, str, float, float]], kph: float) -> None:
-        routes.append({"route_id": route_id, "agency_name": "Synthetic", "route_short_name": route_id,
-                       "route_long_name": "", "route_type": kind})
+        routes.append(
+            {
+                "route_id": route_id,
+                "agency_name": "Synthetic",
+                "route_short_name": route_id,
+                "route_long_name": "",
+                "route_type": kind,
+            }
+        )
         for stop_id, name, lon, lat in points:
             stops[stop_id] = (stop_id, name, lon, lat)
         lon = np.array([p[2] for p in points]) * 0.58 * 111_000
@@ -256,9 +272,16 @@ def synthetic_timetable(pack, seed: int = SEED) -> Timetable:
                 start = hour * 3600 + int(rng.integers(0, 12)) * 300
                 trip_id = f"{route_id}{direction}{hour}"
                 trips.append({"trip_id": trip_id, "route_id": route_id, "service_id": "daily", "trip_headsign": ""})
-                calls.extend({"trip_id": trip_id, "stop_sequence": k + 1, "stop_id": p[0],
-                              "arrival_s": start + int(span[k]), "departure_s": start + int(span[k])}
-                             for k, p in enumerate(sequence))
+                calls.extend(
+                    {
+                        "trip_id": trip_id,
+                        "stop_sequence": k + 1,
+                        "stop_id": p[0],
+                        "arrival_s": start + int(span[k]),
+                        "departure_s": start + int(span[k]),
+                    }
+                    for k, p in enumerate(sequence)
+                )
 
     for number in range(40):
         a, b = rng.choice(len(naptan), size=2, replace=False)
@@ -271,16 +294,27 @@ def synthetic_timetable(pack, seed: int = SEED) -> Timetable:
         chosen = rng.choice(len(stations), size=int(rng.integers(4, 12)), replace=False)
         rows = stations.iloc[chosen].sort_values("lat")
         add_route(f"R{number}", 2, list(zip(rows["atco"], rows["name"], rows["lon"], rows["lat"], strict=True)), 45)
-    calendar = pd.DataFrame([{"service_id": "daily", **{d: 1 for d in WEEKDAYS}, "start_date": 20260101,
-                              "end_date": 20271231}])
-    return Timetable(stops=pd.DataFrame(list(stops.values()), columns=["stop_id", "stop_name", "lon", "lat"]),
-                     routes=pd.DataFrame(routes), trips=pd.DataFrame(trips), stop_times=pd.DataFrame(calls),
-                     calendar=calendar, provenance={"timetable": "synthetic", "source": "bench_transit.py",
-                                                    "valid_from": "2026-01-01", "valid_to": "2027-12-31",
-                                                    "modelled": True})
+    calendar = pd.DataFrame(
+        [{"service_id": "daily", **{d: 1 for d in WEEKDAYS}, "start_date": 20260101, "end_date": 20271231}]
+    )
+    return Timetable(
+        stops=pd.DataFrame(list(stops.values()), columns=["stop_id", "stop_name", "lon", "lat"]),
+        routes=pd.DataFrame(routes),
+        trips=pd.DataFrame(trips),
+        stop_times=pd.DataFrame(calls),
+        calendar=calendar,
+        provenance={
+            "timetable": "synthetic",
+            "source": "bench_transit.py",
+            "valid_from": "2026-01-01",
+            "valid_to": "2027-12-31",
+            "modelled": True,
+        },
+    )
 
 
 # --- the benchmark ----------------------------------------------------------------------------
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -325,8 +359,10 @@ def main() -> None:
     expanded = TimeExpanded(day)
     te_build = time.perf_counter() - start
     stop_index = day.stop_index
-    origin = next((stop_index[s] for s in ("9100CARLILE",) if s in stop_index),
-                  max(range(len(day.stop_ids)), key=lambda s: len(day.stop_patterns[s])))
+    origin = next(
+        (stop_index[s] for s in ("9100CARLILE",) if s in stop_index),
+        max(range(len(day.stop_ids)), key=lambda s: len(day.stop_patterns[s])),
+    )
     served = [s for s in range(len(day.stop_ids)) if day.stop_patterns[s]]
     raptor_times, labels = timed(lambda: earliest_arrival(day, {origin: 8 * 3600}), args.repeat * 4)
     raptor_big_times, big = timed(lambda: earliest_arrival(day, {origin: 8 * 3600}, max_transfers=10), args.repeat)
@@ -345,16 +381,26 @@ def main() -> None:
         mismatched_a += int((ours != theirs).any())
     reached = int((labels.best() < INF).sum())
     equal_a = bool((big.best() == nx_best).all())
-    verdicts.append(("(a) earliest arrival, one origin stop to every stop, <= 20 ms",
-                     f"{fmt(min(raptor_times))} best, {fmt(statistics.median(raptor_times))} median; 50 random "
-                     f"origins: median {fmt(statistics.median(raptor_sample))}, max {fmt(max(raptor_sample))}",
-                     "**met**" if statistics.median(raptor_times) <= TARGETS["a"] else "**missed**"))
+    verdicts.append(
+        (
+            "(a) earliest arrival, one origin stop to every stop, <= 20 ms",
+            f"{fmt(min(raptor_times))} best, {fmt(statistics.median(raptor_times))} median; 50 random "
+            f"origins: median {fmt(statistics.median(raptor_sample))}, max {fmt(max(raptor_sample))}",
+            "**met**" if statistics.median(raptor_times) <= TARGETS["a"] else "**missed**",
+        )
+    )
 
     unsorted = sum(bool((np.diff(p.departure, axis=0) < 0).any()) for p in day.mirrored().patterns)
-    notes.append(f"- Mirrored patterns whose departure columns are not sorted (the `CompiledDay.mirrored` tie bug, "
-                 f"see tests/test_raptor_bruteforce.py::test_mirror_tie_minimal): {unsorted} of {len(day.patterns)} "
-                 "on this day" + (", so latest departures here are not affected." if not unsorted else
-                                  ": latest departures through them may come out too early."))
+    notes.append(
+        f"- Mirrored patterns whose departure columns are not sorted (the `CompiledDay.mirrored` tie bug, "
+        f"see tests/test_raptor_bruteforce.py::test_mirror_tie_minimal): {unsorted} of {len(day.patterns)} "
+        "on this day"
+        + (
+            ", so latest departures here are not affected."
+            if not unsorted
+            else ": latest departures through them may come out too early."
+        )
+    )
 
     # ---- (b) round trips to every venue ----
     venues = load_venues(pack=pack)
@@ -379,14 +425,15 @@ def main() -> None:
             direct = planner.direct_walk(home, place)
             arrive_by = SESSION[0] - DEFAULT_MARGIN_MIN * 60
             latest_at = expanded.latest({s: arrive_by - math.ceil(w) for s, (w, _) in venue_walks.items()})
-            leave = max((int(latest_at[s]) - math.ceil(w) for s, (w, _) in home_walks.items()
-                         if latest_at[s] > NEG_INF), default=None)
+            leave = max(
+                (int(latest_at[s]) - math.ceil(w) for s, (w, _) in home_walks.items() if latest_at[s] > NEG_INF),
+                default=None,
+            )
             if direct is not None:
                 leave = max(leave if leave is not None else NEG_INF, arrive_by - math.ceil(direct[0]))
             starts = {s: SESSION[1] + math.ceil(w) for s, (w, _) in venue_walks.items()}
             best = expanded.earliest(starts) if starts else np.full(len(day.stop_ids), INF)
-            back = min((int(best[s]) + math.ceil(w) for s, (w, _) in home_walks.items() if best[s] < INF),
-                       default=None)
+            back = min((int(best[s]) + math.ceil(w) for s, (w, _) in home_walks.items() if best[s] < INF), default=None)
             if direct is not None:
                 back = min(back if back is not None else INF, SESSION[1] + math.ceil(direct[0]))
             out.append((leave, back))
@@ -419,13 +466,18 @@ def main() -> None:
         ours_back = None if result["return"] is None else result["return"]["arrive"]
         theirs_back = None if back is None else clock(back)
         if ours_leave != leave or ours_back != theirs_back:
-            rt_mismatch.append(f"{venue.id}: latest departure ours {ours_leave} / nx {leave}, "
-                               f"home ours {ours_back} / nx {theirs_back}")
+            rt_mismatch.append(
+                f"{venue.id}: latest departure ours {ours_leave} / nx {leave}, home ours {ours_back} / nx {theirs_back}"
+            )
     feasible = sum(r["feasible"] for r in results)
-    verdicts.append((f"(b) round trips from {ROUND_TRIP_HOME} to all {len(venues)} venues, Thu 18:00-20:30, <= 300 ms",
-                     f"{fmt(min(warm_times))} best, {fmt(statistics.median(warm_times))} median (warm); "
-                     f"{fmt(cold_s)} cold (compiling the day and its mirror)",
-                     "**met**" if statistics.median(warm_times) <= TARGETS["b"] else "**missed**"))
+    verdicts.append(
+        (
+            f"(b) round trips from {ROUND_TRIP_HOME} to all {len(venues)} venues, Thu 18:00-20:30, <= 300 ms",
+            f"{fmt(min(warm_times))} best, {fmt(statistics.median(warm_times))} median (warm); "
+            f"{fmt(cold_s)} cold (compiling the day and its mirror)",
+            "**met**" if statistics.median(warm_times) <= TARGETS["b"] else "**missed**",
+        )
+    )
     profile_b = None
     if statistics.median(warm_times) > TARGETS["b"]:
         profile_b = profile(lambda: all_round_trips(planner))
@@ -463,8 +515,9 @@ def main() -> None:
                 for column, egress in enumerate(dest_walks):
                     arrive = INF
                     if best is not None:
-                        arrive = min((int(best[s]) + math.ceil(w) for s, (w, _) in egress.items() if best[s] < INF),
-                                     default=INF)
+                        arrive = min(
+                            (int(best[s]) + math.ceil(w) for s, (w, _) in egress.items() if best[s] < INF), default=INF
+                        )
                     if direct[column] is not None:
                         arrive = min(arrive, leave + math.ceil(direct[column][0]))
                     if arrive < INF and arrive - leave <= DEFAULT_HORIZON_S:
@@ -478,58 +531,91 @@ def main() -> None:
         best_equal = np.array_equal(np.round(window.best[:k], 6), np.round(nx_bestm, 6))
         median_equal = np.array_equal(np.round(window.median[:k], 6), np.round(nx_median, 6))
         finite = ~np.isnan(window.median[:k])
-        median_equal_where_number = np.array_equal(np.round(window.median[:k][finite], 6),
-                                                   np.round(nx_median[finite], 6))
-        median_remark = ("" if median_equal else ", but it does in every cell where ours is not NaN"
-                         if median_equal_where_number else ", and not only where ours is NaN")
+        median_equal_where_number = np.array_equal(
+            np.round(window.median[:k][finite], 6), np.round(nx_median[finite], 6)
+        )
+        median_remark = (
+            ""
+            if median_equal
+            else ", but it does in every cell where ours is not NaN"
+            if median_equal_where_number
+            else ", and not only where ours is NaN"
+        )
         median_nan = int(np.isnan(window.median).sum())
         p90_nan = int(np.isnan(window.p90).sum())
         unreachable = int(np.isinf(window.best).sum())
         c_rows = [
-            ["window_matrix, 2,000 x 30, 181 departures (07:00-10:00 every minute)", fmt(matrix_s),
-             f"{fmt(nx_full_s)} (extrapolated from {k} origins: {fmt(nx_sub_s)})",
-             f"{nx_full_s / matrix_s:.0f}x"],
+            [
+                "window_matrix, 2,000 x 30, 181 departures (07:00-10:00 every minute)",
+                fmt(matrix_s),
+                f"{fmt(nx_full_s)} (extrapolated from {k} origins: {fmt(nx_sub_s)})",
+                f"{nx_full_s / matrix_s:.0f}x",
+            ],
         ]
-        c_detail = (f"Pairs never reachable within {DEFAULT_HORIZON_S // 3600} h (best = inf): {unreachable:,} of "
-                    f"{window.best.size:,}. For the {k} subsampled origins x 30 destinations, the best travel time "
-                    f"equals the baseline's: {'yes' if best_equal else 'NO'}; the median equals the baseline's "
-                    f"(the baseline takes the 91st of 181 sorted minutes): {'yes' if median_equal else 'NO'}"
-                    f"{median_remark}. "
-                    f"Median cells that are NaN: {median_nan:,}; p90 cells that are NaN: {p90_nan:,}"
-                    + (" (see the note on `np.percentile` below)." if median_nan or p90_nan else "."))
-        verdicts.append(("(c) 2,000 x 30 departure-window matrix, 07:00-10:00 every minute, aim < 2 min",
-                         fmt(matrix_s), "**met**" if matrix_s < TARGETS["c"] else "**missed**"))
+        c_detail = (
+            f"Pairs never reachable within {DEFAULT_HORIZON_S // 3600} h (best = inf): {unreachable:,} of "
+            f"{window.best.size:,}. For the {k} subsampled origins x 30 destinations, the best travel time "
+            f"equals the baseline's: {'yes' if best_equal else 'NO'}; the median equals the baseline's "
+            f"(the baseline takes the 91st of 181 sorted minutes): {'yes' if median_equal else 'NO'}"
+            f"{median_remark}. "
+            f"Median cells that are NaN: {median_nan:,}; p90 cells that are NaN: {p90_nan:,}"
+            + (" (see the note on `np.percentile` below)." if median_nan or p90_nan else ".")
+        )
+        verdicts.append(
+            (
+                "(c) 2,000 x 30 departure-window matrix, 07:00-10:00 every minute, aim < 2 min",
+                fmt(matrix_s),
+                "**met**" if matrix_s < TARGETS["c"] else "**missed**",
+            )
+        )
         if matrix_s > TARGETS["c"]:
             sub = origins[:50]
             profile_c = profile(lambda: window_matrix(fresh, sub, destinations, when, first_s, last_s, step_s))
 
     if c_rows and (median_nan or p90_nan):
-        notes.append("- **NaN medians**: `window_matrix` takes `np.percentile(minutes, 50)` and `(minutes, 90)` over "
-                     "181 departures with `inf` for unreachable minutes. With 181 values both percentiles fall "
-                     "exactly on a sorted index, and numpy's linear interpolation computes `a + (b - a) * 0`, which "
-                     "is NaN when the next value is `inf` (`inf * 0`), so a pair unreachable for 90 or more of the "
-                     "181 minutes (18 or more for p90), or never reachable, gets NaN instead of a number or `inf`. "
-                     "Reported to the router's owner with a fix (percentiles by sorted index, e.g. "
-                     "`np.percentile(..., method='lower')`, or replacing `inf` by a large finite sentinel first).")
+        notes.append(
+            "- **NaN medians**: `window_matrix` takes `np.percentile(minutes, 50)` and `(minutes, 90)` over "
+            "181 departures with `inf` for unreachable minutes. With 181 values both percentiles fall "
+            "exactly on a sorted index, and numpy's linear interpolation computes `a + (b - a) * 0`, which "
+            "is NaN when the next value is `inf` (`inf * 0`), so a pair unreachable for 90 or more of the "
+            "181 minutes (18 or more for p90), or never reachable, gets NaN instead of a number or `inf`. "
+            "Reported to the router's owner with a fix (percentiles by sorted index, e.g. "
+            "`np.percentile(..., method='lower')`, or replacing `inf` by a large finite sentinel first)."
+        )
     if statistics.median(warm_times) > TARGETS["b"] or (c_rows and matrix_s > TARGETS["c"]):
-        notes.append("- **Where the time goes**: in (b) and (c) nearly all the time is walking, not RAPTOR: "
-                     "`Planner.walks` and `Planner.direct_walk` each run `Router.many_to_many` (~10 ms a call, "
-                     "mostly its k-d tree and per-call set-up), and they are not cached, so one round trip makes "
-                     "8-9 such calls and the window matrix makes one `direct_walk` per origin x destination "
-                     "pair (60,000). The memoised row in (b) shows the routing alone. Fixes for the router's "
-                     "owner: cache walks per place within a Planner, compute the direct walk from the same "
-                     "many_to_many search as the access walks (one search per origin to all stops and "
-                     "destinations), and in `window_matrix` do one many-to-many for all origins x destinations "
-                     "before the loop.")
+        notes.append(
+            "- **Where the time goes**: in (b) and (c) nearly all the time is walking, not RAPTOR: "
+            "`Planner.walks` and `Planner.direct_walk` each run `Router.many_to_many` (~10 ms a call, "
+            "mostly its k-d tree and per-call set-up), and they are not cached, so one round trip makes "
+            "8-9 such calls and the window matrix makes one `direct_walk` per origin x destination "
+            "pair (60,000). The memoised row in (b) shows the routing alone. Fixes for the router's "
+            "owner: cache walks per place within a Planner, compute the direct walk from the same "
+            "many_to_many search as the access walks (one search per origin to all stops and "
+            "destinations), and in `window_matrix` do one many-to-many for all origins x destinations "
+            "before the loop."
+        )
 
     # ---- the report ----
-    commit = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True,
-                            text=True).stdout.strip() or "unknown"
+    commit = (
+        subprocess.run(
+            ["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True, text=True
+        ).stdout.strip()
+        or "unknown"
+    )
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     versions = ", ".join(f"{name} {metadata.version(name)}" for name in ("numpy", "pandas", "scipy", "networkx"))
-    cpu_model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                      if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() \
+    cpu_model = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
         else platform.processor()
+    )
     report += [
         "# Public transport benchmark: RAPTOR vs a networkx time-expanded graph",
         "",
@@ -587,8 +673,14 @@ def main() -> None:
         "",
     ]
     if profile_b:
-        report += ["Where the time goes (cProfile, one warm run of the 22 round trips):", "", "```", profile_b, "```",
-                   ""]
+        report += [
+            "Where the time goes (cProfile, one warm run of the 22 round trips):",
+            "",
+            "```",
+            profile_b,
+            "```",
+            "",
+        ]
     if c_rows:
         report += [
             "## (c) 2,000 x 30 departure-window matrix",
@@ -608,8 +700,14 @@ def main() -> None:
             "",
         ]
         if profile_c:
-            report += ["Where the time goes (cProfile of `window_matrix` for the first 50 origins x 30 "
-                       "destinations):", "", "```", profile_c, "```", ""]
+            report += [
+                "Where the time goes (cProfile of `window_matrix` for the first 50 origins x 30 destinations):",
+                "",
+                "```",
+                profile_c,
+                "```",
+                "",
+            ]
     report += ["## Notes", ""] + (notes or ["None."]) + [""]
     text = "\n".join(report)
     print(text)

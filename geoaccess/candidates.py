@@ -12,8 +12,9 @@ from geoaccess.venues import Session, Venue
 CANDIDATE_KINDS = ("probation_office", "hub", "crc_centre", "programme_venue", "womens_centre")
 
 
-def candidates(pack: Pack, venues: list[Venue], scenario: Scenario, session: Session,
-               councils: tuple[str, ...] | None = None) -> list[Offer]:
+def candidates(
+    pack: Pack, venues: list[Venue], scenario: Scenario, session: Session, councils: tuple[str, ...] | None = None
+) -> list[Offer]:
     """The scenario's venues, registry offices and centres, and each rail station in the area (as a
     stand-in for a venue in that town), each offering ``session`` unless it already has sessions."""
     offers = {offer.venue_id: offer for offer in scenario.offers}
@@ -24,8 +25,7 @@ def candidates(pack: Pack, venues: list[Venue], scenario: Scenario, session: Ses
     inside = _inside(pack, stations, councils)
     for row in stations[inside].itertuples(index=False):
         key = f"station-{row.crs.lower()}"
-        offers.setdefault(key, Offer(key, f"{row.name} (near the station)", float(row.lon), float(row.lat),
-                                     (session,)))
+        offers.setdefault(key, Offer(key, f"{row.name} (near the station)", float(row.lon), float(row.lat), (session,)))
     return list(offers.values())
 
 

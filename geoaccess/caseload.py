@@ -56,46 +56,115 @@ REQUIREMENTS = {
 }
 # Accepted spellings, compared after lower-casing and reducing punctuation to single spaces.
 REQUIREMENT_ALIASES = {
-    "bbr": "BBR", "building better relationships": "BBR",
-    "tsp": "TSP", "thinking skills": "TSP", "thinking skills programme": "TSP", "thinking skills program": "TSP",
-    "nsogp": "NSOGP", "sogp": "NSOGP", "northumbria": "NSOGP", "sex offender group": "NSOGP",
-    "sex offender group programme": "NSOGP", "northumbria sex offender group programme": "NSOGP",
-    "upw": "UPW", "unpaid work": "UPW", "community payback": "UPW",
-    "reporting": "REPORTING", "office reporting": "REPORTING", "supervision": "REPORTING",
+    "bbr": "BBR",
+    "building better relationships": "BBR",
+    "tsp": "TSP",
+    "thinking skills": "TSP",
+    "thinking skills programme": "TSP",
+    "thinking skills program": "TSP",
+    "nsogp": "NSOGP",
+    "sogp": "NSOGP",
+    "northumbria": "NSOGP",
+    "sex offender group": "NSOGP",
+    "sex offender group programme": "NSOGP",
+    "northumbria sex offender group programme": "NSOGP",
+    "upw": "UPW",
+    "unpaid work": "UPW",
+    "community payback": "UPW",
+    "reporting": "REPORTING",
+    "office reporting": "REPORTING",
+    "supervision": "REPORTING",
 }
 SEX_ALIASES = {"f": "F", "female": "F", "woman": "F", "m": "M", "male": "M", "man": "M"}
 # Recorded "not known" values: kept as an empty sex, not a problem (the person still counts).
-SEX_NOT_KNOWN = {"u", "x", "unknown", "not known", "not stated", "not recorded", "other",
-                 "prefer not to say", "n a", "na"}
+SEX_NOT_KNOWN = {
+    "u",
+    "x",
+    "unknown",
+    "not known",
+    "not stated",
+    "not recorded",
+    "other",
+    "prefer not to say",
+    "n a",
+    "na",
+}
 COLUMN_ALIASES = {
-    "postcode": ("postcode", "post code", "postal code", "pcode", "home postcode", "address postcode",
-                 "postcode of residence"),
+    "postcode": (
+        "postcode",
+        "post code",
+        "postal code",
+        "pcode",
+        "home postcode",
+        "address postcode",
+        "postcode of residence",
+    ),
     "id": ("id", "person id", "pseudonymous id", "pseudo id", "pseudonym", "anon id", "anonymised id"),
-    "requirement": ("requirement", "requirement type", "programme", "program", "programme name",
-                    "requirement name", "intervention"),
+    "requirement": (
+        "requirement",
+        "requirement type",
+        "programme",
+        "program",
+        "programme name",
+        "requirement name",
+        "intervention",
+    ),
     "sex": ("sex", "gender"),
 }
 # Headings refused outright. Words match whole words of the heading; fragments match anywhere in it
 # with spaces removed ("FirstName", "date_of_birth", "AddressLine1", "E-mail").
 REFUSED_WORDS = {
-    "name": "names", "names": "names", "initials": "names", "alias": "names",
-    "house": "street addresses", "road": "street addresses", "flat": "street addresses",
+    "name": "names",
+    "names": "names",
+    "initials": "names",
+    "alias": "names",
+    "house": "street addresses",
+    "road": "street addresses",
+    "flat": "street addresses",
     "born": "dates of birth",
-    "crn": "direct identifiers", "pnc": "direct identifiers", "nino": "direct identifiers",
-    "nhs": "direct identifiers", "mobile": "direct identifiers",
-    "tel": "direct identifiers", "cro": "direct identifiers", "passport": "direct identifiers",
+    "crn": "direct identifiers",
+    "pnc": "direct identifiers",
+    "nino": "direct identifiers",
+    "nhs": "direct identifiers",
+    "mobile": "direct identifiers",
+    "tel": "direct identifiers",
+    "cro": "direct identifiers",
+    "passport": "direct identifiers",
 }
 REFUSED_FRAGMENTS = {
-    "surname": "names", "forename": "names", "firstname": "names", "lastname": "names", "fullname": "names",
-    "givenname": "names", "familyname": "names", "middlename": "names",
-    "address": "street addresses", "street": "street addresses", "addrline": "street addresses",
+    "surname": "names",
+    "forename": "names",
+    "firstname": "names",
+    "lastname": "names",
+    "fullname": "names",
+    "givenname": "names",
+    "familyname": "names",
+    "middlename": "names",
+    "address": "street addresses",
+    "street": "street addresses",
+    "addrline": "street addresses",
     "housenumber": "street addresses",
-    "birth": "dates of birth", "dob": "dates of birth",
-    "nomis": "direct identifiers", "nationalinsurance": "direct identifiers", "phone": "direct identifiers",
-    "email": "direct identifiers", "prisonnumber": "direct identifiers", "nhsnumber": "direct identifiers",
+    "birth": "dates of birth",
+    "dob": "dates of birth",
+    "nomis": "direct identifiers",
+    "nationalinsurance": "direct identifiers",
+    "phone": "direct identifiers",
+    "email": "direct identifiers",
+    "prisonnumber": "direct identifiers",
+    "nhsnumber": "direct identifiers",
 }
-PEOPLE_COLUMNS = ("person_id", "lon", "lat", "lsoa21", "district", "council", "postcode_sector",
-                  "requirement", "sex", "synthetic")
+PEOPLE_COLUMNS = (
+    "person_id",
+    "lon",
+    "lat",
+    "lsoa21",
+    "district",
+    "council",
+    "postcode_sector",
+    "requirement",
+    "sex",
+    "synthetic",
+)
 PROBLEM_COLUMNS = ("row", "reason", "message")
 # Ids shaped like case reference, prison or police numbers (CRN "A123456", NOMIS "A1234BC", PNC "2001/123456A").
 _DIRECT_ID_SHAPES = re.compile(r"^(?:[A-Z]\d{6}|[A-Z]\d{4}[A-Z]{2}|\d{2,4}/\d{1,7}[A-Z])$")
@@ -310,8 +379,10 @@ def _match_columns(file_name: str, header: list[str]) -> tuple[dict[str, int], l
         name = alias_to_field.get(key)
         if name is not None:
             if name in columns:
-                raise CaseloadError(f"{file_name}: two columns give the {name} ('{header[columns[name]].strip()}' "
-                                    f"and '{label}'); keep one")
+                raise CaseloadError(
+                    f"{file_name}: two columns give the {name} ('{header[columns[name]].strip()}' "
+                    f"and '{label}'); keep one"
+                )
             columns[name] = index
             continue
         kind = _refusal(key)
@@ -340,8 +411,14 @@ def _match_columns(file_name: str, header: list[str]) -> tuple[dict[str, int], l
 # --- rows ----------------------------------------------------------------------------------------
 
 
-def _check_rows(file_name: str, columns: dict[str, int], headings: int, ignored: list[str],
-                rows: list[tuple[int, list[str]]], pack: Pack) -> Caseload:
+def _check_rows(
+    file_name: str,
+    columns: dict[str, int],
+    headings: int,
+    ignored: list[str],
+    rows: list[tuple[int, list[str]]],
+    pack: Pack,
+) -> Caseload:
     people: list[dict] = []
     problems: list[dict] = []
     first_row_of_id: dict[str, int] = {}
@@ -361,8 +438,13 @@ def _check_rows(file_name: str, columns: dict[str, int], headings: int, ignored:
             if _DIRECT_ID_SHAPES.match(given_id.upper()):
                 suspicious_ids += 1
             if given_id in first_row_of_id:
-                row_problems.append(("duplicate_id", f"the id is already used on row {first_row_of_id[given_id]}; "
-                                                     "ids must be unique (this row is left out)"))
+                row_problems.append(
+                    (
+                        "duplicate_id",
+                        f"the id is already used on row {first_row_of_id[given_id]}; "
+                        "ids must be unique (this row is left out)",
+                    )
+                )
             else:
                 first_row_of_id[given_id] = number
         location, postcode_problem = _locate(cell(cells, "postcode"), pack)
@@ -377,23 +459,38 @@ def _check_rows(file_name: str, columns: dict[str, int], headings: int, ignored:
         if row_problems or location is None or location.postcode is None:
             problems.extend({"row": number, "reason": r, "message": m} for r, m in row_problems)
             continue
-        people.append({
-            "person_id": given_id or f"row-{number}",
-            "lon": location.lon, "lat": location.lat, "lsoa21": location.lsoa21,
-            "district": location.district, "council": location.council,
-            "postcode_sector": location.postcode[:-2],
-            "requirement": requirement, "sex": sex, "synthetic": False,
-        })
+        people.append(
+            {
+                "person_id": given_id or f"row-{number}",
+                "lon": location.lon,
+                "lat": location.lat,
+                "lsoa21": location.lsoa21,
+                "district": location.district,
+                "council": location.council,
+                "postcode_sector": location.postcode[:-2],
+                "requirement": requirement,
+                "sex": sex,
+                "synthetic": False,
+            }
+        )
 
     warnings = []
     if suspicious_ids:
-        warnings.append(f"{suspicious_ids} id(s) look like case reference, prison or police numbers "
-                        "(CRN, NOMIS, PNC): use pseudonymous ids instead")
+        warnings.append(
+            f"{suspicious_ids} id(s) look like case reference, prison or police numbers "
+            "(CRN, NOMIS, PNC): use pseudonymous ids instead"
+        )
     if long_rows:
         warnings.append(f"{long_rows} row(s) have cells beyond the last column heading; those cells were ignored")
-    return Caseload(people=people_frame(people), problems=problems_frame(problems), rows_read=len(rows),
-                    source=file_name, ignored_columns=ignored, warnings=warnings,
-                    meta={"synthetic": False})
+    return Caseload(
+        people=people_frame(people),
+        problems=problems_frame(problems),
+        rows_read=len(rows),
+        source=file_name,
+        ignored_columns=ignored,
+        warnings=warnings,
+        meta={"synthetic": False},
+    )
 
 
 def _locate(text: str, pack: Pack) -> tuple[Location | None, tuple[str, str] | None]:
@@ -419,10 +516,12 @@ def _requirement(text: str) -> tuple[str | None, tuple[str, str] | None]:
         return None, None
     code = REQUIREMENT_ALIASES.get(_heading_key(text))
     if code is None:
-        return None, ("bad_requirement",
-                      "the requirement is not recognised: give one of BBR, TSP, NSOGP (or 'sex offender group', "
-                      "'SOGP', 'Northumbria'), UPW (or 'unpaid work', 'community payback'), REPORTING "
-                      "(or 'office reporting', 'supervision'), one per row, or leave it empty")
+        return None, (
+            "bad_requirement",
+            "the requirement is not recognised: give one of BBR, TSP, NSOGP (or 'sex offender group', "
+            "'SOGP', 'Northumbria'), UPW (or 'unpaid work', 'community payback'), REPORTING "
+            "(or 'office reporting', 'supervision'), one per row, or leave it empty",
+        )
     return code, None
 
 
@@ -432,8 +531,10 @@ def _sex(text: str) -> tuple[str | None, tuple[str, str] | None]:
         return None, None
     sex = SEX_ALIASES.get(key)
     if sex is None:
-        return None, ("bad_sex", "the sex is not recognised: give F or M (or female/male, woman/man), "
-                                 "or leave it empty if not known")
+        return None, (
+            "bad_sex",
+            "the sex is not recognised: give F or M (or female/male, woman/man), or leave it empty if not known",
+        )
     return sex, None
 
 

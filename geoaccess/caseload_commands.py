@@ -21,8 +21,12 @@ def caseload() -> None:
 
 @caseload.command("check")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="Also write the problems as CSV (row, reason, message).")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the problems as CSV (row, reason, message).",
+)
 @json_option
 @reports_errors
 def caseload_check(path: Path, report_path: Path | None, as_json: bool) -> None:
@@ -41,8 +45,13 @@ def caseload_check(path: Path, report_path: Path | None, as_json: bool) -> None:
         write_report(result, report_path)
     problems = result.problems.sort_values("row", kind="stable")
     if as_json:
-        emit_json({**summary, "report": str(report_path) if report_path else None,
-                   "problem_rows": problems.to_dict(orient="records")})
+        emit_json(
+            {
+                **summary,
+                "report": str(report_path) if report_path else None,
+                "problem_rows": problems.to_dict(orient="records"),
+            }
+        )
     else:
         click.echo(_summary_text(summary, str(path)))
         for row in problems.itertuples(index=False):
@@ -54,8 +63,12 @@ def caseload_check(path: Path, report_path: Path | None, as_json: bool) -> None:
 
 
 @caseload.command("synth")
-@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="CSV file to write (id, postcode, requirement, sex); FILE.meta.json is written beside it.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="CSV file to write (id, postcode, requirement, sex); FILE.meta.json is written beside it.",
+)
 @click.option("--seed", default=DEFAULT_SEED, show_default=True, type=int, help="Random seed.")
 @json_option
 @reports_errors
@@ -72,19 +85,32 @@ def caseload_synth(out: Path, seed: int, as_json: bool) -> None:
     meta_path = write_synthetic_csv(result, out)
     summary = result.summary()
     if as_json:
-        emit_json({"file": str(out), "meta": str(meta_path), "synthetic": True, "seed": seed,
-                   "people": summary["usable"], "by_district": summary["by_district"],
-                   "by_requirement": summary["by_requirement"], "women_share": summary["women_share"],
-                   "assumptions": result.meta["assumptions"]})
+        emit_json(
+            {
+                "file": str(out),
+                "meta": str(meta_path),
+                "synthetic": True,
+                "seed": seed,
+                "people": summary["usable"],
+                "by_district": summary["by_district"],
+                "by_requirement": summary["by_requirement"],
+                "women_share": summary["women_share"],
+                "assumptions": result.meta["assumptions"],
+            }
+        )
         return
     groups = result.meta["groups"]
-    click.echo(f"wrote {summary['usable']} SYNTHETIC people (CRC {groups['CRC']['cases']}, "
-               f"NPS {groups['NPS']['cases']}; seed {seed}) to {out}; assumptions in {meta_path.name}")
+    click.echo(
+        f"wrote {summary['usable']} SYNTHETIC people (CRC {groups['CRC']['cases']}, "
+        f"NPS {groups['NPS']['cases']}; seed {seed}) to {out}; assumptions in {meta_path.name}"
+    )
 
 
 def _summary_text(summary: dict, name: str) -> str:
-    lines = [f"{name}{' (SYNTHETIC)' if summary['synthetic'] else ''}: {summary['rows_read']} row(s) read, "
-             f"{summary['usable']} usable, {summary['rows_with_problems']} with problems"]
+    lines = [
+        f"{name}{' (SYNTHETIC)' if summary['synthetic'] else ''}: {summary['rows_read']} row(s) read, "
+        f"{summary['usable']} usable, {summary['rows_with_problems']} with problems"
+    ]
     problems = {k: v for k, v in summary["problems"].items() if v}
     if problems:
         lines.append("problems: " + ", ".join(f"{k} {v}" for k, v in problems.items()))
@@ -93,8 +119,9 @@ def _summary_text(summary: dict, name: str) -> str:
     if summary["by_requirement"]:
         lines.append("by requirement: " + ", ".join(f"{k} {v}" for k, v in summary["by_requirement"].items()))
     if summary["women_share"] is not None:
-        lines.append(f"women: {summary['women']} of {summary['sex_recorded']} with sex recorded "
-                     f"({summary['women_share']:.1%})")
+        lines.append(
+            f"women: {summary['women']} of {summary['sex_recorded']} with sex recorded ({summary['women_share']:.1%})"
+        )
     if summary["ignored_columns"]:
         lines.append("ignored columns (not read): " + ", ".join(summary["ignored_columns"]))
     lines.extend(f"warning: {w}" for w in summary["warnings"])

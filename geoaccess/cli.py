@@ -42,11 +42,19 @@ def data() -> None:
 
 
 @data.command("build")
-@click.option("--source", required=True, type=click.Path(path_type=Path),
-              help="Folder holding the raw open data (data/) and cited facts (facts/).")
+@click.option(
+    "--source",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder holding the raw open data (data/) and cited facts (facts/).",
+)
 @click.option("--pack", "pack_name", default="cumbria", show_default=True, help="Name of the pack.")
-@click.option("--out", "data_root", type=click.Path(path_type=Path),
-              help="Data folder to build into (default: the project's data/).")
+@click.option(
+    "--out",
+    "data_root",
+    type=click.Path(path_type=Path),
+    help="Data folder to build into (default: the project's data/).",
+)
 @reports_errors
 def data_build(source: Path, pack_name: str, data_root: Path | None) -> None:
     """Build a data pack from raw open data; the old pack is replaced only on success."""
@@ -99,8 +107,11 @@ def info(as_json: bool, verify: bool) -> None:
         for source in payload["sources"]:
             click.echo(f"  {source['title']} ({source['date']}; {source['licence']})")
         if verify:
-            click.echo("verified: all files match the manifest" if not problems
-                       else "verification FAILED: " + "; ".join(problems))
+            click.echo(
+                "verified: all files match the manifest"
+                if not problems
+                else "verification FAILED: " + "; ".join(problems)
+            )
     if problems:
         sys.exit(EXIT_DATA_PACK)
 
@@ -118,10 +129,13 @@ def geocode(query: str, as_json: bool) -> None:
         emit_json({**location.to_dict(), "modelled": False})
         return
     where = location.postcode or f"{location.lat:.5f},{location.lon:.5f}"
-    click.echo(f"{where}: {location.lat:.6f}, {location.lon:.6f} (E {location.easting:.0f}, "
-               f"N {location.northing:.0f}; {location.precision})")
-    click.echo(f"  LSOA {location.lsoa21} {location.lsoa21_name}; district {location.district}; "
-               f"council {location.council}")
+    click.echo(
+        f"{where}: {location.lat:.6f}, {location.lon:.6f} (E {location.easting:.0f}, "
+        f"N {location.northing:.0f}; {location.precision})"
+    )
+    click.echo(
+        f"  LSOA {location.lsoa21} {location.lsoa21_name}; district {location.district}; council {location.council}"
+    )
     click.echo(f"  source: {location.source}")
 
 
@@ -145,7 +159,8 @@ def venues_list(kind: str | None, programme: str | None, venues_file: Path | Non
     if programme and programme.upper() not in PROGRAMMES:
         raise BadInput(f"--programme {programme!r} is not one of {', '.join(PROGRAMMES)}")
     selected = [
-        v for v in load_venues(extra=venues_file)
+        v
+        for v in load_venues(extra=venues_file)
         if (not kind or v.kind == kind) and (not programme or v.offers(programme.upper()))
     ]
     if as_json:
@@ -155,8 +170,7 @@ def venues_list(kind: str | None, programme: str | None, venues_file: Path | Non
         programmes = "; ".join(
             f"{p.code} {', '.join(s.label() for s in p.sessions)} ({p.basis})" for p in venue.programmes
         )
-        click.echo(f"{venue.id:<34} {venue.kind_label:<18} {venue.town:<20} {venue.confidence:<12} "
-                   f"{programmes}")
+        click.echo(f"{venue.id:<34} {venue.kind_label:<18} {venue.town:<20} {venue.confidence:<12} {programmes}")
 
 
 @venues.command("validate")
@@ -175,8 +189,12 @@ def venues_validate(path: Path, as_json: bool) -> None:
 
 
 @venues.command("export")
-@click.option("--out", required=True, type=click.Path(path_type=Path),
-              help="File to write: .geojson or .csv (a starting point for your own venue file).")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="File to write: .geojson or .csv (a starting point for your own venue file).",
+)
 @venues_option
 @reports_errors
 def venues_export(out: Path, venues_file: Path | None) -> None:
@@ -193,18 +211,35 @@ def venues_export(out: Path, venues_file: Path | None) -> None:
 
 
 network_option = click.option(
-    "--network", "network_path", type=click.Path(path_type=Path),
+    "--network",
+    "network_path",
+    type=click.Path(path_type=Path),
     help="A road network built by `geoaccess network build` (default: the pack's offline proxy).",
 )
+
+
 def transit_options(command):
     """``--gtfs``, ``--cif``, ``--walk-limit`` and ``--max-transfers`` for public transport commands."""
     options = [
-        click.option("--gtfs", multiple=True, type=click.Path(path_type=Path),
-                     help="GTFS feed (.zip or folder) to use instead of the modelled timetable; repeatable."),
-        click.option("--cif", multiple=True, type=click.Path(path_type=Path),
-                     help="ATOC CIF rail timetable file to use (with any --gtfs); repeatable."),
-        click.option("--walk-limit", default=2000.0, show_default=True, type=float,
-                     help="Longest walk (metres) to the first stop or from the last."),
+        click.option(
+            "--gtfs",
+            multiple=True,
+            type=click.Path(path_type=Path),
+            help="GTFS feed (.zip or folder) to use instead of the modelled timetable; repeatable.",
+        ),
+        click.option(
+            "--cif",
+            multiple=True,
+            type=click.Path(path_type=Path),
+            help="ATOC CIF rail timetable file to use (with any --gtfs); repeatable.",
+        ),
+        click.option(
+            "--walk-limit",
+            default=2000.0,
+            show_default=True,
+            type=float,
+            help="Longest walk (metres) to the first stop or from the last.",
+        ),
         click.option("--max-transfers", default=4, show_default=True, type=int),
     ]
     for option in reversed(options):
@@ -224,9 +259,21 @@ def transit_options(command):
 @venues_option
 @json_option
 @reports_errors
-def journey(origin: str, destination: str, mode: str, day: str | None, depart_at: str | None,
-            arrive_by: str | None, network_path: Path | None, gtfs: tuple[Path, ...], cif: tuple[Path, ...],
-            walk_limit: float, max_transfers: int, venues_file: Path | None, as_json: bool) -> None:
+def journey(
+    origin: str,
+    destination: str,
+    mode: str,
+    day: str | None,
+    depart_at: str | None,
+    arrive_by: str | None,
+    network_path: Path | None,
+    gtfs: tuple[Path, ...],
+    cif: tuple[Path, ...],
+    walk_limit: float,
+    max_transfers: int,
+    venues_file: Path | None,
+    as_json: bool,
+) -> None:
     """Door-to-door time and route between two places by car, on foot or by public transport."""
     from geoaccess.places import resolve_place
     from geoaccess.venues import load_venues
@@ -236,8 +283,9 @@ def journey(origin: str, destination: str, mode: str, day: str | None, depart_at
     if mode == "transit":
         from geoaccess.transit.commands import transit_journey
 
-        result = transit_journey(start, end, day, depart_at, arrive_by, gtfs, cif, network_path, walk_limit,
-                                 max_transfers)
+        result = transit_journey(
+            start, end, day, depart_at, arrive_by, gtfs, cif, network_path, walk_limit, max_transfers
+        )
     else:
         from geoaccess.roads.journeys import road_journey
         from geoaccess.roads.networks import router_for
@@ -252,29 +300,55 @@ def journey(origin: str, destination: str, mode: str, day: str | None, depart_at
 
 
 @main.command()
-@click.option("--origins", required=True, type=click.Path(path_type=Path),
-              help="CSV with id and postcode, or id, lon and lat.")
-@click.option("--destinations", required=True,
-              help="CSV like --origins, or 'venues' for every venue in the registry.")
+@click.option(
+    "--origins", required=True, type=click.Path(path_type=Path), help="CSV with id and postcode, or id, lon and lat."
+)
+@click.option("--destinations", required=True, help="CSV like --origins, or 'venues' for every venue in the registry.")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="File to write: .csv or .parquet.")
 @click.option("--cutoff", type=float, help="car/walk: leave pairs longer than this many minutes empty.")
 @click.option("--mode", type=click.Choice(["car", "walk", "transit"]), default="car", show_default=True)
 @click.option("--day", default="wed", show_default=True, help="transit: weekday (mon..sun) or date YYYY-MM-DD.")
 @click.option("--window", default="07:00-10:00", show_default=True, help="transit: departure window HH:MM-HH:MM.")
-@click.option("--step", "step_min", default=5, show_default=True, type=click.IntRange(1, 60),
-              help="transit: minutes between departures.")
-@click.option("--chunk-size", type=click.IntRange(min=1),
-              help="Origins per chunk, run in parallel through Dask (default: one chunk, or 2000 with --scheduler).")
-@click.option("--scheduler", metavar="ADDRESS",
-              help="Dask scheduler (tcp://HOST:PORT) to run the chunks on; default: this machine.")
+@click.option(
+    "--step",
+    "step_min",
+    default=5,
+    show_default=True,
+    type=click.IntRange(1, 60),
+    help="transit: minutes between departures.",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    help="Origins per chunk, run in parallel through Dask (default: one chunk, or 2000 with --scheduler).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Dask scheduler (tcp://HOST:PORT) to run the chunks on; default: this machine.",
+)
 @network_option
 @transit_options
 @venues_option
 @reports_errors
-def matrix(origins: Path, destinations: str, out: Path, cutoff: float | None, mode: str, day: str, window: str,
-           step_min: int, chunk_size: int | None, scheduler: str | None, network_path: Path | None,
-           gtfs: tuple[Path, ...], cif: tuple[Path, ...], walk_limit: float, max_transfers: int,
-           venues_file: Path | None) -> None:
+def matrix(
+    origins: Path,
+    destinations: str,
+    out: Path,
+    cutoff: float | None,
+    mode: str,
+    day: str,
+    window: str,
+    step_min: int,
+    chunk_size: int | None,
+    scheduler: str | None,
+    network_path: Path | None,
+    gtfs: tuple[Path, ...],
+    cif: tuple[Path, ...],
+    walk_limit: float,
+    max_transfers: int,
+    venues_file: Path | None,
+) -> None:
     """Travel times between many places: origin_id, destination_id, minutes, then km (car, walk) or
     p90_minutes and best_minutes (transit)."""
     from geoaccess.endpoints import read_endpoints, venue_endpoints
@@ -285,8 +359,11 @@ def matrix(origins: Path, destinations: str, out: Path, cutoff: float | None, mo
     if mode == "transit" and cutoff is not None:
         raise BadInput("--cutoff applies to car and walk; transit pairs over five hours are left empty")
     starts = read_endpoints(origins)
-    ends = (venue_endpoints(load_venues(extra=venues_file)) if destinations == "venues"
-            else read_endpoints(Path(destinations)))
+    ends = (
+        venue_endpoints(load_venues(extra=venues_file))
+        if destinations == "venues"
+        else read_endpoints(Path(destinations))
+    )
     chunk = chunk_size or (2000 if scheduler else len(starts))
     run = {"chunk_size": chunk, "scheduler": scheduler, "progress": sys.stderr.isatty()}
     about = {"mode": mode, "origins": origins.name, "destinations": destinations}
@@ -295,11 +372,25 @@ def matrix(origins: Path, destinations: str, out: Path, cutoff: float | None, mo
 
         planner = planner_for(gtfs, cif, network_path, walk_limit, max_transfers)
         when = service_date(day, planner.timetable)
-        table = window_matrix_job(starts, ends, day=when.isoformat(), window=window, step_min=step_min, gtfs=gtfs,
-                                  cif=cif, network_path=network_path, walk_limit_m=walk_limit,
-                                  max_transfers=max_transfers, **run)
-        about.update(window=window, step_minutes=step_min, statistic="median over the window's departures",
-                     provenance=transit_provenance(planner, when))
+        table = window_matrix_job(
+            starts,
+            ends,
+            day=when.isoformat(),
+            window=window,
+            step_min=step_min,
+            gtfs=gtfs,
+            cif=cif,
+            network_path=network_path,
+            walk_limit_m=walk_limit,
+            max_transfers=max_transfers,
+            **run,
+        )
+        about.update(
+            window=window,
+            step_minutes=step_min,
+            statistic="median over the window's departures",
+            provenance=transit_provenance(planner, when),
+        )
         described = f"timetable {planner.timetable.provenance.get('timetable')} on {when}"
     else:
         from geoaccess.roads.journeys import network_provenance
@@ -309,13 +400,19 @@ def matrix(origins: Path, destinations: str, out: Path, cutoff: float | None, mo
         table = road_matrix_job(starts, ends, mode=mode, network_path=network_path, cutoff=cutoff, **run)
         about.update(cutoff_minutes=cutoff, provenance=network_provenance(router.network))
         described = f"network: {router.network.describe()}"
-    about.update(pairs=len(table), reachable=int(table["minutes"].notna().sum()), chunk_size=chunk,
-                 scheduler=scheduler or "this machine")
+    about.update(
+        pairs=len(table),
+        reachable=int(table["minutes"].notna().sum()),
+        chunk_size=chunk,
+        scheduler=scheduler or "this machine",
+    )
     write_table(table, out)
     sidecar = out.with_name(f"{out.name}.provenance.json")
     write_atomically(sidecar, lambda path: path.write_text(json.dumps(about, indent=1), encoding="utf-8"))
-    click.echo(f"wrote {about['pairs']} pairs ({about['reachable']} reachable) to {out}, provenance in "
-               f"{sidecar.name}; {described}")
+    click.echo(
+        f"wrote {about['pairs']} pairs ({about['reachable']} reachable) to {out}, provenance in "
+        f"{sidecar.name}; {described}"
+    )
 
 
 @main.command()

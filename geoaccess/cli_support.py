@@ -48,7 +48,9 @@ def emit_json(payload: Any) -> None:
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 venues_option = click.option(
-    "--venues", "venues_file", type=click.Path(path_type=Path),
+    "--venues",
+    "venues_file",
+    type=click.Path(path_type=Path),
     help="A venue file (GeoJSON or CSV) whose venues replace or add to the pack's.",
 )
 

@@ -59,8 +59,7 @@ def read_endpoints(path: Path, pack: Pack | None = None) -> pd.DataFrame:
 
 def venue_endpoints(venues: list[Venue]) -> pd.DataFrame:
     """Venues as endpoints (``id, lon, lat``)."""
-    return pd.DataFrame({"id": [v.id for v in venues], "lon": [v.lon for v in venues],
-                         "lat": [v.lat for v in venues]})
+    return pd.DataFrame({"id": [v.id for v in venues], "lon": [v.lon for v in venues], "lat": [v.lat for v in venues]})
 
 
 def _position(record: dict, pack: Pack) -> tuple[float, float]:

@@ -57,11 +57,12 @@ def normalise_postcode(text: str) -> str:
         raise PostcodeError(f"a UK postcode has 5 to 7 letters and digits; this has {len(compact)}")
     outward, inward = compact[:-3], compact[-3:]
     if not _INWARD.match(inward):
-        raise PostcodeError("the last three characters of a postcode must be a digit then two letters "
-                            "(as in '1RP')")
+        raise PostcodeError("the last three characters of a postcode must be a digit then two letters (as in '1RP')")
     if not _OUTWARD.match(outward):
-        raise PostcodeError("the first part of a postcode must be one or two letters, then a digit, "
-                            "then optionally a digit or letter (as in 'LA14' or 'CA3')")
+        raise PostcodeError(
+            "the first part of a postcode must be one or two letters, then a digit, "
+            "then optionally a digit or letter (as in 'LA14' or 'CA3')"
+        )
     return f"{outward} {inward}"
 
 
@@ -87,23 +88,35 @@ def geocode_postcode(text: str, pack: Pack | None = None) -> Location:
     if key in pack.postcodes.index:
         row = pack.postcodes.loc[key]
         return Location(
-            lon=float(row["lon"]), lat=float(row["lat"]),
-            easting=float(row["easting"]), northing=float(row["northing"]),
-            lsoa21=row["lsoa21"], lsoa21_name=row["lsoa21_name"],
-            council=row["council"], district=row["district"], postcode=postcode,
-            precision="postcode centroid", source=_source_label(pack, "codepoint"),
+            lon=float(row["lon"]),
+            lat=float(row["lat"]),
+            easting=float(row["easting"]),
+            northing=float(row["northing"]),
+            lsoa21=row["lsoa21"],
+            lsoa21_name=row["lsoa21_name"],
+            council=row["council"],
+            district=row["district"],
+            postcode=postcode,
+            precision="postcode centroid",
+            source=_source_label(pack, "codepoint"),
         )
     if key in pack.postcodes_terminated.index:
         row = pack.postcodes_terminated.loc[key]
-        raise PostcodeError(f"the postcode is no longer in use: terminated {row['terminated']} "
-                            f"(introduced {row['introduced']}; ONS postcode lookup, May 2022)")
+        raise PostcodeError(
+            f"the postcode is no longer in use: terminated {row['terminated']} "
+            f"(introduced {row['introduced']}; ONS postcode lookup, May 2022)"
+        )
     if key in pack.postcodes_outside.index:
         council = pack.postcodes_outside.loc[key, "council"]
-        raise OutsideArea(f"the postcode is outside the pack's area: it is in {council}, "
-                          f"and the pack covers {_area_description(pack)}")
+        raise OutsideArea(
+            f"the postcode is outside the pack's area: it is in {council}, "
+            f"and the pack covers {_area_description(pack)}"
+        )
     if postcode[:2].rstrip("0123456789") in FULLY_COVERED_AREAS:
-        raise PostcodeError("the postcode is not a current postcode: OS Code-Point Open (April 2025) "
-                            "does not list it; check it for typing errors")
+        raise PostcodeError(
+            "the postcode is not a current postcode: OS Code-Point Open (April 2025) "
+            "does not list it; check it for typing errors"
+        )
     raise OutsideArea(f"the postcode is outside the pack's area, which covers {_area_description(pack)}")
 
 
@@ -116,18 +129,29 @@ def locate_point(lon: float, lat: float, pack: Pack | None = None) -> Location:
     if not (west <= lon <= east and south <= lat <= north):
         if west <= lat <= east and south <= lon <= north:
             raise BadInput("the coordinates look reversed: give them as 'lat,lon' (latitude first)")
-        raise OutsideArea(f"the position is outside the pack's area (latitude {south:.2f} to {north:.2f}, "
-                          f"longitude {west:.2f} to {east:.2f}: {_area_description(pack)})")
+        raise OutsideArea(
+            f"the position is outside the pack's area (latitude {south:.2f} to {north:.2f}, "
+            f"longitude {west:.2f} to {east:.2f}: {_area_description(pack)})"
+        )
     easting, northing = to_bng(lon, lat)
     point = shapely.Point(easting, northing)
     lsoa = _containing_lsoa(pack, point)
     if lsoa is None:
-        raise OutsideArea(f"the position is not on land in the pack's area, {_area_description(pack)} "
-                          "(it may be in the sea or an estuary, or in a council the pack does not cover)")
+        raise OutsideArea(
+            f"the position is not on land in the pack's area, {_area_description(pack)} "
+            "(it may be in the sea or an estuary, or in a council the pack does not cover)"
+        )
     return Location(
-        lon=round(lon, 6), lat=round(lat, 6), easting=round(easting, 1), northing=round(northing, 1),
-        lsoa21=lsoa["lsoa21"], lsoa21_name=lsoa["lsoa21_name"], council=lsoa["council"],
-        district=_district_at(pack, point), postcode=None, precision="coordinates",
+        lon=round(lon, 6),
+        lat=round(lat, 6),
+        easting=round(easting, 1),
+        northing=round(northing, 1),
+        lsoa21=lsoa["lsoa21"],
+        lsoa21_name=lsoa["lsoa21_name"],
+        council=lsoa["council"],
+        district=_district_at(pack, point),
+        postcode=None,
+        precision="coordinates",
         source="coordinates given",
     )
 

@@ -78,9 +78,16 @@ class JobError(GeoaccessError):
 # -- running ---------------------------------------------------------------------------------------------------
 
 
-def run_chunked(function: Callable[[pd.DataFrame], pd.DataFrame], frame: pd.DataFrame, chunk_size: int, *,
-                scheduler: str | None = None, progress: bool = True, local: str = DEFAULT_LOCAL,
-                connect_timeout_s: float = CONNECT_TIMEOUT_S) -> pd.DataFrame:
+def run_chunked(
+    function: Callable[[pd.DataFrame], pd.DataFrame],
+    frame: pd.DataFrame,
+    chunk_size: int,
+    *,
+    scheduler: str | None = None,
+    progress: bool = True,
+    local: str = DEFAULT_LOCAL,
+    connect_timeout_s: float = CONNECT_TIMEOUT_S,
+) -> pd.DataFrame:
     """``function`` applied to ``frame`` in chunks of ``chunk_size`` rows through Dask, results
     concatenated in the original row order (with a fresh 0..n-1 index).
 
@@ -93,7 +100,7 @@ def run_chunked(function: Callable[[pd.DataFrame], pd.DataFrame], frame: pd.Data
         raise BadInput(f"chunk size must be a whole number of rows, 1 or more (got {chunk_size!r})")
     if local not in LOCAL_SCHEDULERS:
         raise BadInput(f"local scheduler {local!r} is not one of {', '.join(LOCAL_SCHEDULERS)}")
-    chunks = [frame.iloc[start:start + int(chunk_size)] for start in range(0, len(frame), int(chunk_size))]
+    chunks = [frame.iloc[start : start + int(chunk_size)] for start in range(0, len(frame), int(chunk_size))]
     if not chunks:
         return function(frame)  # no rows: the function's own empty result (its columns)
     import dask
@@ -144,8 +151,10 @@ def _on_cluster(parts: list, address: str, progress: bool, timeout_s: float) -> 
         try:
             return client.gather(futures)
         except ImportError as exc:
-            raise JobError(f"the Dask workers at {address} cannot run geoaccess ({_first_line(exc)}): "
-                           "install the same geoaccess on every worker") from exc
+            raise JobError(
+                f"the Dask workers at {address} cannot run geoaccess ({_first_line(exc)}): "
+                "install the same geoaccess on every worker"
+            ) from exc
     finally:
         client.close()
 
@@ -163,8 +172,13 @@ def _first_line(error: BaseException) -> str:
 # -- chunk functions (module-level: they run on workers) -------------------------------------------------------
 
 
-def road_matrix_chunk(origins_chunk: pd.DataFrame, destinations: pd.DataFrame, mode: str = "car",
-                      network_path: Path | str | None = None, cutoff: float | None = None) -> pd.DataFrame:
+def road_matrix_chunk(
+    origins_chunk: pd.DataFrame,
+    destinations: pd.DataFrame,
+    mode: str = "car",
+    network_path: Path | str | None = None,
+    cutoff: float | None = None,
+) -> pd.DataFrame:
     """:func:`~geoaccess.roads.journeys.road_matrix` for some origins (``id, lon, lat``):
     long ``origin_id, destination_id, minutes, km``. The router is loaded once per worker process."""
     from geoaccess.roads.journeys import road_matrix
@@ -174,11 +188,18 @@ def road_matrix_chunk(origins_chunk: pd.DataFrame, destinations: pd.DataFrame, m
     return road_matrix(origins_chunk, destinations, router, cutoff)
 
 
-def window_matrix_chunk(origins_chunk: pd.DataFrame, destinations: pd.DataFrame, weekday: str = "wednesday",
-                        window: str | tuple[str, str] = ("07:00", "10:00"), step_min: int = 5,
-                        gtfs: tuple[Path | str, ...] = (), cif: tuple[Path | str, ...] = (),
-                        network_path: Path | str | None = None, walk_limit_m: float = 2000.0,
-                        max_transfers: int = 4) -> pd.DataFrame:
+def window_matrix_chunk(
+    origins_chunk: pd.DataFrame,
+    destinations: pd.DataFrame,
+    weekday: str = "wednesday",
+    window: str | tuple[str, str] = ("07:00", "10:00"),
+    step_min: int = 5,
+    gtfs: tuple[Path | str, ...] = (),
+    cif: tuple[Path | str, ...] = (),
+    network_path: Path | str | None = None,
+    walk_limit_m: float = 2000.0,
+    max_transfers: int = 4,
+) -> pd.DataFrame:
     """Public transport over a departure window for some origins: long ``origin_id, destination_id,
     minutes`` (median over the window's departures, as r5 and the DfT report), ``p90_minutes`` and
     ``best_minutes``; empty (``NaN``) where unreachable within five hours.
@@ -192,22 +213,43 @@ def window_matrix_chunk(origins_chunk: pd.DataFrame, destinations: pd.DataFrame,
     from geoaccess.transit.sources import planner_for, service_date
 
     start, end = _window(window)
-    planner = planner_for(tuple(Path(p) for p in gtfs), tuple(Path(p) for p in cif),
-                          None if network_path is None else Path(network_path), walk_limit_m, max_transfers)
+    planner = planner_for(
+        tuple(Path(p) for p in gtfs),
+        tuple(Path(p) for p in cif),
+        None if network_path is None else Path(network_path),
+        walk_limit_m,
+        max_transfers,
+    )
     when = service_date(weekday, planner.timetable)
-    times = window_matrix(planner, origins_chunk[["lon", "lat"]].to_numpy(dtype=float),
-                          destinations[["lon", "lat"]].to_numpy(dtype=float), when, parse_clock(start),
-                          parse_clock(end), step_s=int(step_min) * 60)
+    times = window_matrix(
+        planner,
+        origins_chunk[["lon", "lat"]].to_numpy(dtype=float),
+        destinations[["lon", "lat"]].to_numpy(dtype=float),
+        when,
+        parse_clock(start),
+        parse_clock(end),
+        step_s=int(step_min) * 60,
+    )
     n_dest = len(destinations)
-    return pd.DataFrame({
-        "origin_id": np.repeat(origins_chunk["id"].to_numpy(), n_dest),
-        "destination_id": np.tile(destinations["id"].to_numpy(), len(origins_chunk)),
-        "minutes": _minutes(times.median), "p90_minutes": _minutes(times.p90), "best_minutes": _minutes(times.best),
-    })
+    return pd.DataFrame(
+        {
+            "origin_id": np.repeat(origins_chunk["id"].to_numpy(), n_dest),
+            "destination_id": np.tile(destinations["id"].to_numpy(), len(origins_chunk)),
+            "minutes": _minutes(times.median),
+            "p90_minutes": _minutes(times.p90),
+            "best_minutes": _minutes(times.best),
+        }
+    )
 
 
-def measures_chunk(people_chunk: pd.DataFrame, programme, settings=None, gtfs: tuple[Path | str, ...] = (),
-                   cif: tuple[Path | str, ...] = (), network_path: Path | str | None = None) -> pd.DataFrame:
+def measures_chunk(
+    people_chunk: pd.DataFrame,
+    programme,
+    settings=None,
+    gtfs: tuple[Path | str, ...] = (),
+    cif: tuple[Path | str, ...] = (),
+    network_path: Path | str | None = None,
+) -> pd.DataFrame:
     """:func:`~geoaccess.measures.person_measures` for some people, for ``programme``'s current
     scenario (today's venues offering it, from the registry; or a :class:`~geoaccess.scenarios.Scenario`
     given as it is). ``settings`` is a :class:`~geoaccess.measures.Settings`, its ``asdict`` form
@@ -219,9 +261,13 @@ def measures_chunk(people_chunk: pd.DataFrame, programme, settings=None, gtfs: t
 
     network = None if network_path is None else Path(network_path)
     scenario = programme if isinstance(programme, Scenario) else _current_scenario(str(programme))
-    return person_measures(people_chunk, scenario, router_for("car", network),
-                           planner_for(tuple(Path(p) for p in gtfs), tuple(Path(p) for p in cif), network),
-                           _settings(settings))
+    return person_measures(
+        people_chunk,
+        scenario,
+        router_for("car", network),
+        planner_for(tuple(Path(p) for p in gtfs), tuple(Path(p) for p in cif), network),
+        _settings(settings),
+    )
 
 
 def settings_dict(settings) -> dict:
@@ -268,20 +314,42 @@ def _minutes(values: np.ndarray) -> np.ndarray:
 # -- whole jobs (what the CLI calls) ---------------------------------------------------------------------------
 
 
-def road_matrix_job(origins: pd.DataFrame, destinations: pd.DataFrame, *, mode: str = "car",
-                    network_path: Path | None = None, cutoff: float | None = None, chunk_size: int = 5000,
-                    scheduler: str | None = None, progress: bool = True, **options) -> pd.DataFrame:
+def road_matrix_job(
+    origins: pd.DataFrame,
+    destinations: pd.DataFrame,
+    *,
+    mode: str = "car",
+    network_path: Path | None = None,
+    cutoff: float | None = None,
+    chunk_size: int = 5000,
+    scheduler: str | None = None,
+    progress: bool = True,
+    **options,
+) -> pd.DataFrame:
     """A whole road matrix, chunked by origin (see :func:`road_matrix_chunk` and :func:`run_chunked`)."""
-    job = partial(road_matrix_chunk, destinations=destinations, mode=mode,
-                  network_path=_absolute(network_path), cutoff=cutoff)
+    job = partial(
+        road_matrix_chunk, destinations=destinations, mode=mode, network_path=_absolute(network_path), cutoff=cutoff
+    )
     return run_chunked(job, origins, chunk_size, scheduler=scheduler, progress=progress, **options)
 
 
-def window_matrix_job(origins: pd.DataFrame, destinations: pd.DataFrame, *, day: str = "wednesday",
-                      window: str | tuple[str, str] = ("07:00", "10:00"), step_min: int = 5,
-                      gtfs: tuple[Path, ...] = (), cif: tuple[Path, ...] = (), network_path: Path | None = None,
-                      walk_limit_m: float = 2000.0, max_transfers: int = 4, chunk_size: int = 2000,
-                      scheduler: str | None = None, progress: bool = True, **options) -> pd.DataFrame:
+def window_matrix_job(
+    origins: pd.DataFrame,
+    destinations: pd.DataFrame,
+    *,
+    day: str = "wednesday",
+    window: str | tuple[str, str] = ("07:00", "10:00"),
+    step_min: int = 5,
+    gtfs: tuple[Path, ...] = (),
+    cif: tuple[Path, ...] = (),
+    network_path: Path | None = None,
+    walk_limit_m: float = 2000.0,
+    max_transfers: int = 4,
+    chunk_size: int = 2000,
+    scheduler: str | None = None,
+    progress: bool = True,
+    **options,
+) -> pd.DataFrame:
     """A whole public transport window matrix, chunked by origin.
 
     A weekday is turned into its date here, once, so every worker uses the same service day.
@@ -290,20 +358,43 @@ def window_matrix_job(origins: pd.DataFrame, destinations: pd.DataFrame, *, day:
 
     _window(window)  # a bad window fails here, not on every worker
     when = service_date(day, load_timetable(tuple(gtfs), tuple(cif))).isoformat()
-    job = partial(window_matrix_chunk, destinations=destinations, weekday=when, window=window, step_min=step_min,
-                  gtfs=_absolute_all(gtfs), cif=_absolute_all(cif),
-                  network_path=_absolute(network_path), walk_limit_m=walk_limit_m, max_transfers=max_transfers)
+    job = partial(
+        window_matrix_chunk,
+        destinations=destinations,
+        weekday=when,
+        window=window,
+        step_min=step_min,
+        gtfs=_absolute_all(gtfs),
+        cif=_absolute_all(cif),
+        network_path=_absolute(network_path),
+        walk_limit_m=walk_limit_m,
+        max_transfers=max_transfers,
+    )
     return run_chunked(job, origins, chunk_size, scheduler=scheduler, progress=progress, **options)
 
 
-def measures_job(people: pd.DataFrame, programme, settings=None, *, gtfs: tuple[Path, ...] = (),
-                 cif: tuple[Path, ...] = (), network_path: Path | None = None, chunk_size: int = 500,
-                 scheduler: str | None = None, progress: bool = True, **options) -> pd.DataFrame:
+def measures_job(
+    people: pd.DataFrame,
+    programme,
+    settings=None,
+    *,
+    gtfs: tuple[Path, ...] = (),
+    cif: tuple[Path, ...] = (),
+    network_path: Path | None = None,
+    chunk_size: int = 500,
+    scheduler: str | None = None,
+    progress: bool = True,
+    **options,
+) -> pd.DataFrame:
     """:func:`~geoaccess.measures.person_measures` for many people, chunked by person."""
-    job = partial(measures_chunk, programme=programme,
-                  settings=None if settings is None else settings_dict(_settings(settings)),
-                  gtfs=_absolute_all(gtfs), cif=_absolute_all(cif),
-                  network_path=_absolute(network_path))
+    job = partial(
+        measures_chunk,
+        programme=programme,
+        settings=None if settings is None else settings_dict(_settings(settings)),
+        gtfs=_absolute_all(gtfs),
+        cif=_absolute_all(cif),
+        network_path=_absolute(network_path),
+    )
     return run_chunked(job, people, chunk_size, scheduler=scheduler, progress=progress, **options)
 
 

@@ -44,17 +44,21 @@ class Settings:
 
     def to_dict(self) -> dict:
         """JSON form."""
-        return {"public_transport_window": f"{self.window[0]}-{self.window[1]} on a {self.weekday}, every "
-                                           f"{self.step_min} min (median)",
-                "arrive_early_minutes": self.margin_min, "suppress_counts_below": self.suppress_below,
-                "thresholds_minutes": list(self.thresholds)}
+        return {
+            "public_transport_window": f"{self.window[0]}-{self.window[1]} on a {self.weekday}, every "
+            f"{self.step_min} min (median)",
+            "arrive_early_minutes": self.margin_min,
+            "suppress_counts_below": self.suppress_below,
+            "thresholds_minutes": list(self.thresholds),
+        }
 
 
 DEFAULT_SETTINGS = Settings()
 
 
-def person_measures(people: pd.DataFrame, scenario: Scenario, car: Router, planner: Planner,
-                    settings: Settings = DEFAULT_SETTINGS) -> pd.DataFrame:
+def person_measures(
+    people: pd.DataFrame, scenario: Scenario, car: Router, planner: Planner, settings: Settings = DEFAULT_SETTINGS
+) -> pd.DataFrame:
     """One row per person (``person_id``, area, nearest car and public transport venue and minutes,
     best round trip, flags). ``people`` needs ``person_id``, ``lon``, ``lat``, ``lsoa21``, ``district``."""
     homes = people[["lon", "lat"]].to_numpy(dtype=float)
@@ -62,8 +66,15 @@ def person_measures(people: pd.DataFrame, scenario: Scenario, car: Router, plann
     ids = np.asarray([o.venue_id for o in scenario.offers])
     car_min = car.many_to_many(homes, places).seconds / 60.0
     when = planner.timetable.date_for(settings.weekday)
-    window = window_matrix(planner, homes, places, when, parse_clock(settings.window[0]),
-                           parse_clock(settings.window[1]), step_s=settings.step_min * 60)
+    window = window_matrix(
+        planner,
+        homes,
+        places,
+        when,
+        parse_clock(settings.window[0]),
+        parse_clock(settings.window[1]),
+        step_s=settings.step_min * 60,
+    )
     frame = people[["person_id", "lsoa21", "district"]].reset_index(drop=True).copy()
     frame["car_minutes"], frame["car_venue"] = _nearest(car_min, ids)
     frame["pt_minutes"], frame["pt_venue"] = _nearest(window.median, ids)
@@ -82,18 +93,34 @@ def _best_round_trips(planner: Planner, homes: np.ndarray, scenario: Scenario, s
     for offer in scenario.offers:
         for session in offer.sessions:
             when = planner.timetable.date_for(DAY_NAMES[session.day])
-            trips = round_trips(planner, homes, (offer.lon, offer.lat), when, parse_clock(session.start),
-                                parse_clock(session.end), settings.margin_min)
+            trips = round_trips(
+                planner,
+                homes,
+                (offer.lon, offer.lat),
+                when,
+                parse_clock(session.start),
+                parse_clock(session.end),
+                settings.margin_min,
+            )
             flags = trips.flags()
-            option = pd.DataFrame({
-                "rt_venue": offer.venue_id, "rt_session": f"{offer.venue_id} {session.label()}",
-                "rt_outbound_minutes": trips.outbound_minutes, "rt_return_minutes": trips.return_minutes,
-                "rt_flags": [" ".join(f) for f in flags],
-                "rt_feasible": [not ({"no_outbound", "no_return_same_day"} & set(f)) for f in flags],
-            })
-            option["_rank"] = list(zip(~option["rt_feasible"], [len(f) for f in flags],
-                                       (option["rt_outbound_minutes"] + option["rt_return_minutes"]).fillna(1e9),
-                                       strict=True))
+            option = pd.DataFrame(
+                {
+                    "rt_venue": offer.venue_id,
+                    "rt_session": f"{offer.venue_id} {session.label()}",
+                    "rt_outbound_minutes": trips.outbound_minutes,
+                    "rt_return_minutes": trips.return_minutes,
+                    "rt_flags": [" ".join(f) for f in flags],
+                    "rt_feasible": [not ({"no_outbound", "no_return_same_day"} & set(f)) for f in flags],
+                }
+            )
+            option["_rank"] = list(
+                zip(
+                    ~option["rt_feasible"],
+                    [len(f) for f in flags],
+                    (option["rt_outbound_minutes"] + option["rt_return_minutes"]).fillna(1e9),
+                    strict=True,
+                )
+            )
             best = option if best is None else best.where(best["_rank"] <= option["_rank"], option)
     return best.drop(columns="_rank")
 
@@ -118,8 +145,9 @@ def summarise(measures: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS) -> 
     for threshold in settings.thresholds:
         within = (measures["pt_minutes"] <= threshold).sum()
         summary[f"pt_within_{threshold}_share"] = _round(within / n if n else np.nan, 3)
-        summary[f"car_within_{threshold}_share"] = _round((measures["car_minutes"] <= threshold).sum() / n
-                                                          if n else np.nan, 3)
+        summary[f"car_within_{threshold}_share"] = _round(
+            (measures["car_minutes"] <= threshold).sum() / n if n else np.nan, 3
+        )
     return summary
 
 
@@ -134,19 +162,38 @@ def by_area(measures: pd.DataFrame, column: str, settings: Settings = DEFAULT_SE
     return rows
 
 
-def population_measures(pack: Pack, scenario: Scenario, car: Router, planner: Planner,
-                        settings: Settings = DEFAULT_SETTINGS, councils: tuple[str, ...] | None = None) -> dict:
+def population_measures(
+    pack: Pack,
+    scenario: Scenario,
+    car: Router,
+    planner: Planner,
+    settings: Settings = DEFAULT_SETTINGS,
+    councils: tuple[str, ...] | None = None,
+) -> dict:
     """Resident-weighted minimum travel times from every LSOA (optionally only some councils)."""
     lsoas = pack.lsoas if councils is None else pack.lsoas[pack.lsoas["council"].isin(councils)]
     points = lsoas[["point_lon", "point_lat"]].to_numpy(dtype=float)
     places = np.asarray([[o.lon, o.lat] for o in scenario.offers])
     when: date = planner.timetable.date_for(settings.weekday)
     car_min = (car.many_to_many(points, places).seconds / 60.0).min(axis=1)
-    window = window_matrix(planner, points, places, when, parse_clock(settings.window[0]),
-                           parse_clock(settings.window[1]), step_s=settings.step_min * 60)
-    frame = pd.DataFrame({"lsoa21": lsoas["lsoa21"].to_numpy(), "district": lsoas["district"].to_numpy(),
-                          "residents": lsoas["population"].to_numpy(), "car_minutes": car_min,
-                          "pt_minutes": window.median.min(axis=1)})
+    window = window_matrix(
+        planner,
+        points,
+        places,
+        when,
+        parse_clock(settings.window[0]),
+        parse_clock(settings.window[1]),
+        step_s=settings.step_min * 60,
+    )
+    frame = pd.DataFrame(
+        {
+            "lsoa21": lsoas["lsoa21"].to_numpy(),
+            "district": lsoas["district"].to_numpy(),
+            "residents": lsoas["population"].to_numpy(),
+            "car_minutes": car_min,
+            "pt_minutes": window.median.min(axis=1),
+        }
+    )
     result = {"overall": _weighted(frame, settings)}
     result["by_district"] = [{"district": d, **_weighted(g, settings)} for d, g in frame.groupby("district")]
     return result
@@ -158,11 +205,13 @@ def _weighted(frame: pd.DataFrame, settings: Settings) -> dict:
     for mode in ("car", "pt"):
         minutes = frame[f"{mode}_minutes"].to_numpy(dtype=float)
         finite = np.isfinite(minutes)
-        out[f"{mode}_average_minimum_minutes"] = _round(np.average(minutes[finite], weights=weights[finite])
-                                                       if finite.any() else np.nan)
+        out[f"{mode}_average_minimum_minutes"] = _round(
+            np.average(minutes[finite], weights=weights[finite]) if finite.any() else np.nan
+        )
         for threshold in settings.thresholds:
-            out[f"{mode}_within_{threshold}_share"] = _round(weights[finite & (minutes <= threshold)].sum()
-                                                             / weights.sum(), 3)
+            out[f"{mode}_within_{threshold}_share"] = _round(
+                weights[finite & (minutes <= threshold)].sum() / weights.sum(), 3
+            )
     return out
 
 

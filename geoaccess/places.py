@@ -36,5 +36,4 @@ def resolve_place(text: str, venues: list[Venue], pack: Pack | None = None) -> P
     location = geocode(wanted, pack or load_pack())
     if location.postcode:
         return Place(kind="postcode", label=location.postcode, lon=location.lon, lat=location.lat)
-    return Place(kind="coordinates", label=f"{location.lat:.5f},{location.lon:.5f}",
-                 lon=location.lon, lat=location.lat)
+    return Place(kind="coordinates", label=f"{location.lat:.5f},{location.lon:.5f}", lon=location.lon, lat=location.lat)

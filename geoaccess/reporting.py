@@ -9,14 +9,22 @@ def provenance_lines(provenance: dict) -> list[str]:
     network = provenance.get("walk_network") or provenance
     if "timetable" in provenance:
         table = provenance["timetable"]
-        lines.append(f"timetable: {table.get('timetable')} ({table.get('source')}, "
-                     f"{table.get('valid_from')} to {table.get('valid_to')})"
-                     + ("; MODELLED: see data/SOURCES.md" if table.get("modelled") else ""))
+        lines.append(
+            f"timetable: {table.get('timetable')} ({table.get('source')}, "
+            f"{table.get('valid_from')} to {table.get('valid_to')})"
+            + ("; MODELLED: see data/SOURCES.md" if table.get("modelled") else "")
+        )
     lines.append(f"network: {network.get('network')} ({network.get('source', '')}, {network.get('date', '')})")
     if network.get("modelled"):
         error = network.get("calibration") or {}
-        lines.append("MODELLED network: " + (f"median error {error['median_abs_pct_error']}% against "
-                                             f"{error['pairs']} reference car times" if error else "not calibrated"))
+        lines.append(
+            "MODELLED network: "
+            + (
+                f"median error {error['median_abs_pct_error']}% against {error['pairs']} reference car times"
+                if error
+                else "not calibrated"
+            )
+        )
     return lines
 
 
@@ -32,15 +40,19 @@ def legs_lines(itinerary: dict) -> list[str]:
 def journey_text(result: dict) -> str:
     """A journey for the terminal."""
     if "legs" in result:
-        lines = [f"{result['from']['label']} -> {result['to']['label']} by public transport on "
-                 f"{result['weekday']} {result['date']}: leave {result['depart']}, arrive {result['arrive']} "
-                 f"({result['minutes']:.0f} min, {result['changes']} change(s))"]
+        lines = [
+            f"{result['from']['label']} -> {result['to']['label']} by public transport on "
+            f"{result['weekday']} {result['date']}: leave {result['depart']}, arrive {result['arrive']} "
+            f"({result['minutes']:.0f} min, {result['changes']} change(s))"
+        ]
         lines += legs_lines(result)
     elif result.get("minutes") is None:
         lines = [f"{result['from']['label']} -> {result['to']['label']}: no journey found"]
     else:
-        lines = [f"{result['from']['label']} -> {result['to']['label']} by {result['mode']}: "
-                 f"{result['minutes']:.0f} min, {result['km']:.1f} km"]
+        lines = [
+            f"{result['from']['label']} -> {result['to']['label']} by {result['mode']}: "
+            f"{result['minutes']:.0f} min, {result['km']:.1f} km"
+        ]
         if result.get("path", {}).get("via"):
             lines.append(f"  via {', '.join(result['path']['via'][:12])}")
     return "\n".join(lines + ["  " + line for line in provenance_lines(result["provenance"])])
@@ -51,15 +63,18 @@ def roundtrip_text(result: dict) -> str:
     lines = []
     for day in result["days"]:
         verdict = "works" if day["feasible"] else "does NOT work"
-        lines.append(f"{day['weekday'].title()} {day['date']}, session {day['session']['start']}-"
-                     f"{day['session']['end']}: {verdict}"
-                     + (f" ({'; '.join(day['flag_text'])})" if day["flag_text"] else ""))
+        lines.append(
+            f"{day['weekday'].title()} {day['date']}, session {day['session']['start']}-"
+            f"{day['session']['end']}: {verdict}" + (f" ({'; '.join(day['flag_text'])})" if day["flag_text"] else "")
+        )
         for label, key in (("there", "outbound"), ("home", "return")):
             trip = day[key]
             if trip is None:
                 lines.append(f"  {label}: none")
                 continue
-            lines.append(f"  {label}: leave {trip['depart']}, arrive {trip['arrive']} ({trip['minutes']:.0f} min, "
-                         f"{trip['changes']} change(s))")
+            lines.append(
+                f"  {label}: leave {trip['depart']}, arrive {trip['arrive']} ({trip['minutes']:.0f} min, "
+                f"{trip['changes']} change(s))"
+            )
             lines += legs_lines(trip)
     return "\n".join(lines + provenance_lines(result["provenance"]))

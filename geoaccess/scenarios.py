@@ -54,9 +54,20 @@ class Scenario:
 
     def to_dict(self) -> dict:
         """JSON form (venue positions included: venues are not personal data)."""
-        return {"name": self.name, "programme": self.programme,
-                "venues": [{"id": o.venue_id, "name": o.name, "lon": o.lon, "lat": o.lat,
-                            "sessions": [s.label() for s in o.sessions]} for o in self.offers]}
+        return {
+            "name": self.name,
+            "programme": self.programme,
+            "venues": [
+                {
+                    "id": o.venue_id,
+                    "name": o.name,
+                    "lon": o.lon,
+                    "lat": o.lat,
+                    "sessions": [s.label() for s in o.sessions],
+                }
+                for o in self.offers
+            ],
+        }
 
 
 def current_scenario(programme: str, venues: list[Venue]) -> Scenario:
@@ -80,8 +91,14 @@ def read_scenario(path: Path, venues: list[Venue], pack: Pack | None = None) -> 
     return scenario_from_document(document, venues, pack, label=path.name, default_name=path.stem)
 
 
-def scenario_from_document(document: object, venues: list[Venue], pack: Pack | None = None, *,
-                           label: str = "scenario", default_name: str = "scenario") -> Scenario:
+def scenario_from_document(
+    document: object,
+    venues: list[Venue],
+    pack: Pack | None = None,
+    *,
+    label: str = "scenario",
+    default_name: str = "scenario",
+) -> Scenario:
     """A scenario from its JSON form (see the module docstring); problems are prefixed with ``label``."""
     if not isinstance(document, dict) or not isinstance(document.get("venues"), list) or not document["venues"]:
         raise BadInput(f"{label}: needs 'programme' and a non-empty 'venues' list")
@@ -148,4 +165,3 @@ def _offer_from(item: dict, programme: str, venues: list[Venue], pack: Pack) -> 
 
 def _slug(name: str) -> str:
     return "new-" + "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
-

@@ -29,8 +29,9 @@ def parse_session(text: str, programme: str) -> Session:
     return session_from(programme, {"day": day, "start": start.zfill(5), "end": end.zfill(5)})
 
 
-def cost_matrix(people: pd.DataFrame, offers: list[Offer], cost: str, car: Router, planner: Planner,
-                settings: Settings) -> np.ndarray:
+def cost_matrix(
+    people: pd.DataFrame, offers: list[Offer], cost: str, car: Router, planner: Planner, settings: Settings
+) -> np.ndarray:
     """(people x candidates) minutes; ``inf`` where there is no way."""
     homes = people[["lon", "lat"]].to_numpy(dtype=float)
     places = np.asarray([[o.lon, o.lat] for o in offers])
@@ -38,14 +39,28 @@ def cost_matrix(people: pd.DataFrame, offers: list[Offer], cost: str, car: Route
         return car.many_to_many(homes, places).seconds / 60.0
     if cost == "transit":
         when = planner.timetable.date_for(settings.weekday)
-        return window_matrix(planner, homes, places, when, parse_clock(settings.window[0]),
-                             parse_clock(settings.window[1]), step_s=settings.step_min * 60).median
+        return window_matrix(
+            planner,
+            homes,
+            places,
+            when,
+            parse_clock(settings.window[0]),
+            parse_clock(settings.window[1]),
+            step_s=settings.step_min * 60,
+        ).median
     minutes = np.full((len(homes), len(offers)), np.inf)
     for column, offer in enumerate(offers):
         for session in offer.sessions:
             when = planner.timetable.date_for(DAY_NAMES[session.day])
-            trips = round_trips(planner, homes, (offer.lon, offer.lat), when, parse_clock(session.start),
-                                parse_clock(session.end), settings.margin_min)
+            trips = round_trips(
+                planner,
+                homes,
+                (offer.lon, offer.lat),
+                when,
+                parse_clock(session.start),
+                parse_clock(session.end),
+                settings.margin_min,
+            )
             worst_way = np.fmax(trips.outbound_minutes, trips.return_minutes)
             worst_way[np.isnan(trips.outbound_minutes) | np.isnan(trips.return_minutes)] = np.inf
             minutes[:, column] = np.minimum(minutes[:, column], worst_way)

@@ -112,6 +112,7 @@ _REL_TOL = 1e-10
 
 # --- results --------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SitingResult:
     """The chosen sites and how good they are.
@@ -171,6 +172,7 @@ def _finite_or_none(value):
 
 # --- measures -------------------------------------------------------------------------------
 
+
 def best_cost(cost: np.ndarray, selected: Sequence[int]) -> np.ndarray:
     """Each demand point's minimum cost over ``selected`` (``inf`` when none reaches it)."""
     cost = np.asarray(cost, dtype=float)
@@ -191,8 +193,9 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     return float(values[order][min(at, len(values) - 1)])
 
 
-def measures(cost: np.ndarray, weights: np.ndarray, selected: Sequence[int],
-             threshold: float = 120.0) -> dict[str, float | None]:
+def measures(
+    cost: np.ndarray, weights: np.ndarray, selected: Sequence[int], threshold: float = 120.0
+) -> dict[str, float | None]:
     """Accessibility measures of a selection.
 
     ``mean_minutes`` is the weighted mean of the minimum cost over the people who
@@ -223,8 +226,9 @@ def measures(cost: np.ndarray, weights: np.ndarray, selected: Sequence[int],
     return out
 
 
-def objective_value(cost: np.ndarray, weights: np.ndarray, selected: Sequence[int], objective: str,
-                    threshold: float = 120.0) -> float:
+def objective_value(
+    cost: np.ndarray, weights: np.ndarray, selected: Sequence[int], objective: str, threshold: float = 120.0
+) -> float:
     """The value of ``objective`` for a selection, as :func:`solve` reports it."""
     weights = np.asarray(weights, dtype=float)
     best = best_cost(cost, selected)
@@ -240,19 +244,20 @@ def objective_value(cost: np.ndarray, weights: np.ndarray, selected: Sequence[in
 
 # --- the reduced problem --------------------------------------------------------------------
 
+
 @dataclass
 class _Problem:
     """Rows reduced for solving; columns are the free (non-kept) candidates."""
 
-    D: np.ndarray          # (m, n) capped cost, never above b
-    b: np.ndarray          # (m,) cost of the best kept site (capped at the penalty)
-    w: np.ndarray          # (m,) merged weights
-    const_sum: float       # p-median sum of the rows set aside
-    const_cov: float       # weight covered among the rows set aside
-    total: float           # total weight
+    D: np.ndarray  # (m, n) capped cost, never above b
+    b: np.ndarray  # (m,) cost of the best kept site (capped at the penalty)
+    w: np.ndarray  # (m,) merged weights
+    const_sum: float  # p-median sum of the rows set aside
+    const_cov: float  # weight covered among the rows set aside
+    total: float  # total weight
     threshold: float
     coverage: bool
-    integral: bool         # all weights whole numbers
+    integral: bool  # all weights whole numbers
 
     @property
     def tol_sum(self) -> float:
@@ -288,12 +293,12 @@ class _Problem:
 
     def value(self, v: np.ndarray) -> tuple[float, float]:
         """(p-median sum, covered weight) of a row-minimum vector, set-aside rows included."""
-        return (float(self.w @ v) + self.const_sum,
-                float(self.w[v <= self.threshold].sum()) + self.const_cov)
+        return (float(self.w @ v) + self.const_sum, float(self.w[v <= self.threshold].sum()) + self.const_cov)
 
 
-def _reduce(capped: np.ndarray, weights: np.ndarray, keep: list[int], free: np.ndarray,
-            threshold: float, coverage: bool) -> _Problem:
+def _reduce(
+    capped: np.ndarray, weights: np.ndarray, keep: list[int], free: np.ndarray, threshold: float, coverage: bool
+) -> _Problem:
     if keep:
         b = capped[:, keep].min(axis=1)
     else:
@@ -309,11 +314,21 @@ def _reduce(capped: np.ndarray, weights: np.ndarray, keep: list[int], free: np.n
         merged = np.bincount(inverse.ravel(), weights=w, minlength=len(rows))
         D, b, w = np.ascontiguousarray(rows[:, :-1]), rows[:, -1].copy(), merged
     integral = bool(np.all(weights == np.round(weights)))
-    return _Problem(D=D, b=b, w=w, const_sum=const_sum, const_cov=const_cov, total=float(weights.sum()),
-                    threshold=threshold, coverage=coverage, integral=integral)
+    return _Problem(
+        D=D,
+        b=b,
+        w=w,
+        const_sum=const_sum,
+        const_cov=const_cov,
+        total=float(weights.sum()),
+        threshold=threshold,
+        coverage=coverage,
+        integral=integral,
+    )
 
 
 # --- heuristic: greedy addition + vertex substitution ----------------------------------------
+
 
 def _greedy(prob: _Problem, p: int) -> list[int]:
     """Add, ``p`` times, the site that improves the objective most."""
@@ -339,7 +354,7 @@ def _interchange(prob: _Problem, chosen: list[int]) -> tuple[list[int], int]:
     while True:
         best_swap, best_key = None, current
         for position in range(len(chosen)):
-            others = chosen[:position] + chosen[position + 1:]
+            others = chosen[:position] + chosen[position + 1 :]
             rest = prob.D[:, others].min(axis=1) if others else prob.b
             prim, sec = prob.keys(np.minimum(rest[:, None], prob.D))
             prim[chosen] = np.inf
@@ -360,10 +375,11 @@ def _key_of(prob: _Problem, chosen: Sequence[int]) -> tuple[float, float]:
 
 # --- Lagrangian bounds (with a Lagrangian heuristic on the side) ----------------------------
 
+
 @dataclass
 class _Lagrangian:
-    bound: float               # on the reduced rows: lower p-median sum, or upper covered weight
-    chosen: list[int] | None   # the best selection met on the way (the relaxation's own choices)
+    bound: float  # on the reduced rows: lower p-median sum, or upper covered weight
+    chosen: list[int] | None  # the best selection met on the way (the relaxation's own choices)
 
 
 def _lagrangian_pmedian(prob: _Problem, p: int, upper_sum: float) -> _Lagrangian:
@@ -455,11 +471,12 @@ def _lagrangian_coverage(prob: _Problem, p: int, lower_cov: float) -> _Lagrangia
 
 # --- exact: enumeration with bounding -------------------------------------------------------
 
+
 def _top_after(values: np.ndarray, r: int) -> np.ndarray:
     """For each position j, the sum of the r largest ``values[k]`` with k > j (0 where fewer)."""
     k = len(values)
     order = np.argsort(-values, kind="stable")
-    after = order[None, :] > np.arange(k)[:, None]               # (j, t): sorted item t lies after j
+    after = order[None, :] > np.arange(k)[:, None]  # (j, t): sorted item t lies after j
     take = after & (np.cumsum(after, axis=1) <= r)
     return (take * values[order][None, :]).sum(axis=1)
 
@@ -519,7 +536,7 @@ def _enumerate(prob: _Problem, p: int, incumbent: list[int]) -> tuple[list[int],
             leaf(start, v, prefix)
             return
         V = np.minimum(v[:, None], D[:, start:])
-        sums = prob.w @ V                           # exact p-median sum of S + {k}, k = start ...
+        sums = prob.w @ V  # exact p-median sum of S + {k}, k = start ...
         lower_sum = sums - _top_after(f_sum - sums, left - 1)
         if prob.coverage:
             covs = prob.w @ (V <= prob.threshold)
@@ -545,11 +562,12 @@ def _enumerate(prob: _Problem, p: int, incumbent: list[int]) -> tuple[list[int],
 
 # --- exact: integer program (HiGHS) ---------------------------------------------------------
 
+
 @dataclass
 class _MilpOutcome:
     chosen: list[int] | None
     proven: bool
-    bound: float | None      # bound on the reduced p-median sum (pmedian) or covered weight (coverage)
+    bound: float | None  # bound on the reduced p-median sum (pmedian) or covered weight (coverage)
 
 
 def _milp(prob: _Problem, p: int, deadline: float) -> _MilpOutcome:
@@ -562,8 +580,7 @@ def _milp(prob: _Problem, p: int, deadline: float) -> _MilpOutcome:
     scale = max(prob.total, 1e-300)
 
     def options() -> dict:
-        return {"time_limit": max(deadline - time.perf_counter(), 0.01), "mip_rel_gap": MILP_REL_GAP,
-                "disp": False}
+        return {"time_limit": max(deadline - time.perf_counter(), 0.01), "mip_rel_gap": MILP_REL_GAP, "disp": False}
 
     cover_rows = np.flatnonzero(prob.b > prob.threshold) if prob.coverage else np.array([], dtype=int)
     empty = np.array([], dtype=int)
@@ -586,15 +603,22 @@ def _milp(prob: _Problem, p: int, deadline: float) -> _MilpOutcome:
         cost = np.concatenate([np.zeros(n), -prob.w[cover_rows] / scale])
         link, upper = coverage_block(n, n_vars)
         card = csr_array(np.concatenate([np.ones(n), np.zeros(k_cov)])[None, :])
-        res = milp(cost, integrality=np.concatenate([np.ones(n), np.zeros(k_cov)]), bounds=Bounds(0, 1),
-                   constraints=[LinearConstraint(link, -np.inf, upper), LinearConstraint(card, p, p)],
-                   options=options())
+        res = milp(
+            cost,
+            integrality=np.concatenate([np.ones(n), np.zeros(k_cov)]),
+            bounds=Bounds(0, 1),
+            constraints=[LinearConstraint(link, -np.inf, upper), LinearConstraint(card, p, p)],
+            options=options(),
+        )
         if res.x is None:
             return _MilpOutcome(None, False, None)
         stage1 = _chosen_from(res.x[:n], p)
         fixed_cov = float(prob.w[prob.b <= prob.threshold].sum())
-        best_cov = float(prob.w[cover_rows][(prob.D[cover_rows][:, stage1] <= prob.threshold).any(axis=1)].sum()) \
-            if stage1 else 0.0
+        best_cov = (
+            float(prob.w[cover_rows][(prob.D[cover_rows][:, stage1] <= prob.threshold).any(axis=1)].sum())
+            if stage1
+            else 0.0
+        )
         dual = getattr(res, "mip_dual_bound", None)
         bound = fixed_cov + (-dual * scale if dual is not None and np.isfinite(dual) else np.inf)
         if res.status != 0:
@@ -605,24 +629,37 @@ def _milp(prob: _Problem, p: int, deadline: float) -> _MilpOutcome:
     pair_i, pair_j = np.nonzero(prob.D < prob.b[:, None])
     k = len(pair_i)
     n_vars = n + k + m + k_cov
-    cost = np.concatenate([np.zeros(n), prob.w[pair_i] * prob.D[pair_i, pair_j] / scale, prob.w * prob.b / scale,
-                           np.zeros(k_cov)])
-    assign = coo_array((np.ones(k + m), (np.concatenate([pair_i, np.arange(m)]), n + np.arange(k + m))),
-                       shape=(m, n_vars))
-    link = coo_array((np.concatenate([np.ones(k), -np.ones(k)]),
-                      (np.concatenate([np.arange(k), np.arange(k)]), np.concatenate([n + np.arange(k), pair_j]))),
-                     shape=(k, n_vars))
+    cost = np.concatenate(
+        [np.zeros(n), prob.w[pair_i] * prob.D[pair_i, pair_j] / scale, prob.w * prob.b / scale, np.zeros(k_cov)]
+    )
+    assign = coo_array(
+        (np.ones(k + m), (np.concatenate([pair_i, np.arange(m)]), n + np.arange(k + m))), shape=(m, n_vars)
+    )
+    link = coo_array(
+        (
+            np.concatenate([np.ones(k), -np.ones(k)]),
+            (np.concatenate([np.arange(k), np.arange(k)]), np.concatenate([n + np.arange(k), pair_j])),
+        ),
+        shape=(k, n_vars),
+    )
     card = csr_array(np.concatenate([np.ones(n), np.zeros(n_vars - n)])[None, :])
-    constraints = [LinearConstraint(csr_array(assign), 1, 1), LinearConstraint(csr_array(link), -np.inf, 0),
-                   LinearConstraint(card, p, p)]
+    constraints = [
+        LinearConstraint(csr_array(assign), 1, 1),
+        LinearConstraint(csr_array(link), -np.inf, 0),
+        LinearConstraint(card, p, p),
+    ]
     if prob.coverage:
         block, upper = coverage_block(n + k + m, n_vars)
         weight_row = csr_array(np.concatenate([np.zeros(n + k + m), prob.w[cover_rows]])[None, :])
         slack = 0.5 if prob.integral else 1e-9 * prob.total  # whole-number weights: coverages differ by >= 1
-        constraints += [LinearConstraint(block, -np.inf, upper),
-                        LinearConstraint(weight_row, best_cov - slack, np.inf)]
-    res = milp(cost, integrality=np.concatenate([np.ones(n), np.zeros(n_vars - n)]), bounds=Bounds(0, 1),
-               constraints=constraints, options=options())
+        constraints += [LinearConstraint(block, -np.inf, upper), LinearConstraint(weight_row, best_cov - slack, np.inf)]
+    res = milp(
+        cost,
+        integrality=np.concatenate([np.ones(n), np.zeros(n_vars - n)]),
+        bounds=Bounds(0, 1),
+        constraints=constraints,
+        options=options(),
+    )
     if res.x is None:
         return _MilpOutcome(stage1 if prob.coverage else None, False, bound)
     chosen = _chosen_from(res.x[:n], p)
@@ -642,6 +679,7 @@ def _chosen_from(y: np.ndarray, p: int) -> list[int]:
 
 # --- the solver -----------------------------------------------------------------------------
 
+
 def _validate(cost, weights, p, objective, threshold, keep, method) -> tuple[np.ndarray, np.ndarray, list[int]]:
     if objective not in OBJECTIVES:
         raise BadInput(f"objective {objective!r} is not one of {', '.join(OBJECTIVES)}")
@@ -650,8 +688,9 @@ def _validate(cost, weights, p, objective, threshold, keep, method) -> tuple[np.
     cost = np.asarray(cost, dtype=float)
     weights = np.asarray(weights, dtype=float)
     if cost.ndim != 2 or cost.shape[0] == 0 or cost.shape[1] == 0:
-        raise BadInput(f"the cost matrix must be (demand points x candidates) with at least one of each, "
-                       f"not shape {cost.shape}")
+        raise BadInput(
+            f"the cost matrix must be (demand points x candidates) with at least one of each, not shape {cost.shape}"
+        )
     if weights.shape != (cost.shape[0],):
         raise BadInput(f"{len(np.atleast_1d(weights))} weights for {cost.shape[0]} demand points")
     if np.isnan(cost).any() or (cost < 0).any():
@@ -678,9 +717,17 @@ def _validate(cost, weights, p, objective, threshold, keep, method) -> tuple[np.
     return cost, weights, kept
 
 
-def solve(cost: np.ndarray, weights: np.ndarray, p: int, objective: str = "pmedian", *,
-          threshold: float = 120.0, keep: Sequence[int] = (), time_limit_s: float | None = None,
-          method: str = "auto") -> SitingResult:
+def solve(
+    cost: np.ndarray,
+    weights: np.ndarray,
+    p: int,
+    objective: str = "pmedian",
+    *,
+    threshold: float = 120.0,
+    keep: Sequence[int] = (),
+    time_limit_s: float | None = None,
+    method: str = "auto",
+) -> SitingResult:
     """Choose ``p`` sites to add to ``keep`` that optimise ``objective``.
 
     Parameters
@@ -753,14 +800,24 @@ def solve(cost: np.ndarray, weights: np.ndarray, p: int, objective: str = "pmedi
     bound, gap = value, 0.0
     if not proven:
         bound, gap = _bound_and_gap(prob, p, objective, chosen, value, milp_bound, lagrangian)
-    return SitingResult(selected=selected, objective=value, optimal=proven, gap=gap, method=used,
-                        seconds=time.perf_counter() - started,
-                        measures=measures(cost, weights, selected, threshold), objective_name=objective, p=p,
-                        kept=sorted(kept), threshold=float(threshold), bound=bound, evaluated=int(evaluated))
+    return SitingResult(
+        selected=selected,
+        objective=value,
+        optimal=proven,
+        gap=gap,
+        method=used,
+        seconds=time.perf_counter() - started,
+        measures=measures(cost, weights, selected, threshold),
+        objective_name=objective,
+        p=p,
+        kept=sorted(kept),
+        threshold=float(threshold),
+        bound=bound,
+        evaluated=int(evaluated),
+    )
 
 
-def _improve_from(prob: _Problem, chosen: list[int], start: list[int] | None, evaluated: int
-                  ) -> tuple[list[int], int]:
+def _improve_from(prob: _Problem, chosen: list[int], start: list[int] | None, evaluated: int) -> tuple[list[int], int]:
     """Run the interchange from the Lagrangian's own selection too; keep the better answer."""
     if start is None or sorted(start) == sorted(chosen):
         return chosen, evaluated
@@ -770,8 +827,15 @@ def _improve_from(prob: _Problem, chosen: list[int], start: list[int] | None, ev
     return chosen, evaluated + tried
 
 
-def _bound_and_gap(prob: _Problem, p: int, objective: str, chosen: list[int], value: float,
-                   milp_bound: float | None, lagrangian: _Lagrangian | None) -> tuple[float, float]:
+def _bound_and_gap(
+    prob: _Problem,
+    p: int,
+    objective: str,
+    chosen: list[int],
+    value: float,
+    milp_bound: float | None,
+    lagrangian: _Lagrangian | None,
+) -> tuple[float, float]:
     """The best proven bound (Lagrangian, or HiGHS's dual bound if better) and the relative gap to it."""
     v = prob.D[:, chosen].min(axis=1) if chosen else prob.b
     total_sum, covered = prob.value(v)
@@ -816,8 +880,7 @@ def read_matrix_file(path: str | Path) -> tuple[list[str], list[str], np.ndarray
         raise BadInput(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except csv.Error as exc:
         raise BadInput(f"{path.name}: not a readable CSV file ({exc})") from exc
-    numbered = [(number, row) for number, row in enumerate(rows, start=1)
-                if any(cell.strip() for cell in row)]
+    numbered = [(number, row) for number, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)]
     if not numbered:
         raise BadInput(f"{path.name}: the file is empty; expected a header origin_id,weight,<venue ids>")
     header_line, header = numbered[0]
@@ -831,16 +894,19 @@ def read_matrix_file(path: str | Path) -> tuple[list[str], list[str], np.ndarray
     origin_col, weight_col = header.index("origin_id"), header.index("weight")
     candidate_cols = [c for c in range(len(header)) if c not in (origin_col, weight_col)]
     if not candidate_cols:
-        raise BadInput(f"{path.name}: line {header_line}: no candidate columns: add one column of minutes "
-                       "per candidate venue id after origin_id and weight")
+        raise BadInput(
+            f"{path.name}: line {header_line}: no candidate columns: add one column of minutes "
+            "per candidate venue id after origin_id and weight"
+        )
     candidate_ids = [header[c] for c in candidate_cols]
     seen_columns: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
         if not name:
             problems.append(f"line {header_line}: column {position} has no name")
         elif name in seen_columns:
-            problems.append(f"line {header_line}: column {name!r} appears twice "
-                            f"(columns {seen_columns[name]} and {position})")
+            problems.append(
+                f"line {header_line}: column {name!r} appears twice (columns {seen_columns[name]} and {position})"
+            )
         else:
             seen_columns[name] = position
     data = numbered[1:]
@@ -876,8 +942,10 @@ def read_matrix_file(path: str | Path) -> tuple[list[str], list[str], np.ndarray
                 continue  # unreachable
             minutes = _number(cell)
             if minutes is None:
-                problems.append(f"line {line}: minutes {cell!r} for {candidate_ids[k]!r} is not a number "
-                                "(leave the cell empty when unreachable)")
+                problems.append(
+                    f"line {line}: minutes {cell!r} for {candidate_ids[k]!r} is not a number "
+                    "(leave the cell empty when unreachable)"
+                )
             elif minutes < 0:
                 problems.append(f"line {line}: minutes {minutes:g} for {candidate_ids[k]!r} is negative")
             else:
@@ -900,23 +968,42 @@ def _number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def site_matrix_file(path: str | Path, p: int, objective: str = "pmedian", *, threshold: float = 120.0,
-                     keep: Sequence[str] = (), time_limit_s: float | None = None) -> dict:
+def site_matrix_file(
+    path: str | Path,
+    p: int,
+    objective: str = "pmedian",
+    *,
+    threshold: float = 120.0,
+    keep: Sequence[str] = (),
+    time_limit_s: float | None = None,
+) -> dict:
     """The ``geoaccess site --matrix FILE`` answer as JSON-ready data (sites named by their ids)."""
     _, candidate_ids, cost, weights = read_matrix_file(path)
-    return site_result_dict(cost, weights, candidate_ids, p, objective, threshold=threshold, keep=keep,
-                            time_limit_s=time_limit_s)
+    return site_result_dict(
+        cost, weights, candidate_ids, p, objective, threshold=threshold, keep=keep, time_limit_s=time_limit_s
+    )
 
 
-def site_result_dict(cost: np.ndarray, weights: np.ndarray, candidate_ids: Sequence[str], p: int,
-                     objective: str = "pmedian", *, threshold: float = 120.0, keep: Sequence[str] = (),
-                     time_limit_s: float | None = None) -> dict:
+def site_result_dict(
+    cost: np.ndarray,
+    weights: np.ndarray,
+    candidate_ids: Sequence[str],
+    p: int,
+    objective: str = "pmedian",
+    *,
+    threshold: float = 120.0,
+    keep: Sequence[str] = (),
+    time_limit_s: float | None = None,
+) -> dict:
     """Solve with kept sites named by id; the result with ids (for the CLI and the API)."""
     index = {name: j for j, name in enumerate(candidate_ids)}
     unknown = [name for name in keep if name not in index]
     if unknown:
-        raise BadInput(f"kept site(s) {', '.join(map(repr, unknown))} are not candidates; "
-                       f"candidates: {', '.join(candidate_ids[:20])}{' ...' if len(candidate_ids) > 20 else ''}")
-    result = solve(cost, weights, p, objective, threshold=threshold, keep=[index[name] for name in keep],
-                   time_limit_s=time_limit_s)
+        raise BadInput(
+            f"kept site(s) {', '.join(map(repr, unknown))} are not candidates; "
+            f"candidates: {', '.join(candidate_ids[:20])}{' ...' if len(candidate_ids) > 20 else ''}"
+        )
+    result = solve(
+        cost, weights, p, objective, threshold=threshold, keep=[index[name] for name in keep], time_limit_s=time_limit_s
+    )
     return result.to_dict(list(candidate_ids))

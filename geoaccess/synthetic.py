@@ -21,10 +21,10 @@ from geoaccess.pack import Pack, load_pack
 
 CUMBRIAN_COUNCILS = ("Cumberland", "Westmorland and Furness")
 DEFAULT_SEED = 2017
-CRC_CASES = 1533          # HMI Probation (2017): CRC caseload for Cumbrian service users, incl. the hub
-CRC_WOMEN_SHARE = 0.158   # HMI Probation (2017): 15.8% of those are female
-NPS_CASES = 628           # HMI Probation (2017): MAPPA-eligible offenders managed by the NPS in Cumbria
-NPS_WOMEN_SHARE = 0.06    # ASSUMED: the report says only that the NPS had few women on its caseload
+CRC_CASES = 1533  # HMI Probation (2017): CRC caseload for Cumbrian service users, incl. the hub
+CRC_WOMEN_SHARE = 0.158  # HMI Probation (2017): 15.8% of those are female
+NPS_CASES = 628  # HMI Probation (2017): MAPPA-eligible offenders managed by the NPS in Cumbria
+NPS_WOMEN_SHARE = 0.06  # ASSUMED: the report says only that the NPS had few women on its caseload
 # ASSUMED requirement mixes (the report gives none): one requirement per person, exact shares.
 CRC_REQUIREMENT_SHARES = {"UPW": 0.45, "BBR": 0.15, "TSP": 0.10, "REPORTING": 0.30}
 NPS_REQUIREMENT_SHARES = {"NSOGP": 0.25, "BBR": 0.15, "TSP": 0.15, "REPORTING": 0.45}
@@ -44,8 +44,14 @@ ASSUMPTIONS = [
 ]
 
 
-def synthetic_caseload(pack: Pack | None = None, *, seed: int = DEFAULT_SEED, crc_cases: int = CRC_CASES,
-                       women_share: float = CRC_WOMEN_SHARE, nps_cases: int = NPS_CASES) -> Caseload:
+def synthetic_caseload(
+    pack: Pack | None = None,
+    *,
+    seed: int = DEFAULT_SEED,
+    crc_cases: int = CRC_CASES,
+    women_share: float = CRC_WOMEN_SHARE,
+    nps_cases: int = NPS_CASES,
+) -> Caseload:
     """A synthetic Cumbrian caseload at the inspection's scale, reproducible from ``seed``.
 
     ``crc_cases`` people (default 1,533, the CRC's Cumbrian caseload in HMI
@@ -92,50 +98,83 @@ def synthetic_caseload(pack: Pack | None = None, *, seed: int = DEFAULT_SEED, cr
     rows = starts[chosen_lsoa] + np.minimum((rng.random(total) * counts).astype(np.int64), counts - 1)
     placed = postcodes.iloc[rows].reset_index(drop=True)
 
-    requirement = np.concatenate([_exact_labels(rng, crc_cases, CRC_REQUIREMENT_SHARES),
-                                  _exact_labels(rng, nps_cases, NPS_REQUIREMENT_SHARES)])
-    sex = np.concatenate([_exact_labels(rng, crc_cases, {"F": women_share, "M": 1 - women_share}),
-                          _exact_labels(rng, nps_cases, {"F": NPS_WOMEN_SHARE, "M": 1 - NPS_WOMEN_SHARE})])
+    requirement = np.concatenate(
+        [_exact_labels(rng, crc_cases, CRC_REQUIREMENT_SHARES), _exact_labels(rng, nps_cases, NPS_REQUIREMENT_SHARES)]
+    )
+    sex = np.concatenate(
+        [
+            _exact_labels(rng, crc_cases, {"F": women_share, "M": 1 - women_share}),
+            _exact_labels(rng, nps_cases, {"F": NPS_WOMEN_SHARE, "M": 1 - NPS_WOMEN_SHARE}),
+        ]
+    )
     ids = [f"SYN-{i:05d}" for i in range(1, total + 1)]
-    people = people_frame({
-        "person_id": ids, "lon": placed["lon"].to_numpy(), "lat": placed["lat"].to_numpy(),
-        "lsoa21": placed["lsoa21"].to_numpy(), "district": placed["district"].to_numpy(),
-        "council": placed["council"].to_numpy(), "postcode_sector": placed["postcode"].str[:-2].to_numpy(),
-        "requirement": requirement.astype(str), "sex": sex.astype(str), "synthetic": np.ones(total, dtype=bool),
-    })
+    people = people_frame(
+        {
+            "person_id": ids,
+            "lon": placed["lon"].to_numpy(),
+            "lat": placed["lat"].to_numpy(),
+            "lsoa21": placed["lsoa21"].to_numpy(),
+            "district": placed["district"].to_numpy(),
+            "council": placed["council"].to_numpy(),
+            "postcode_sector": placed["postcode"].str[:-2].to_numpy(),
+            "requirement": requirement.astype(str),
+            "sex": sex.astype(str),
+            "synthetic": np.ones(total, dtype=bool),
+        }
+    )
     meta = {
         "synthetic": True,
         "seed": seed,
         "source": SOURCE,
         "assumptions": list(ASSUMPTIONS),
         "groups": {
-            "CRC": {"cases": crc_cases, "first_id": ids[0] if crc_cases else None,
-                    "last_id": ids[crc_cases - 1] if crc_cases else None, "women_share": women_share,
-                    "requirement_shares": dict(CRC_REQUIREMENT_SHARES),
-                    "basis": "HMI Probation (2017): CRC caseload for Cumbrian service users, 15.8% female"},
-            "NPS": {"cases": nps_cases, "first_id": ids[crc_cases] if nps_cases else None,
-                    "last_id": ids[-1] if nps_cases else None, "women_share": NPS_WOMEN_SHARE,
-                    "requirement_shares": dict(NPS_REQUIREMENT_SHARES),
-                    "basis": "HMI Probation (2017): 628 MAPPA-eligible people managed by the NPS in Cumbria "
-                             "(undercounts the NPS caseload); women share assumed"},
+            "CRC": {
+                "cases": crc_cases,
+                "first_id": ids[0] if crc_cases else None,
+                "last_id": ids[crc_cases - 1] if crc_cases else None,
+                "women_share": women_share,
+                "requirement_shares": dict(CRC_REQUIREMENT_SHARES),
+                "basis": "HMI Probation (2017): CRC caseload for Cumbrian service users, 15.8% female",
+            },
+            "NPS": {
+                "cases": nps_cases,
+                "first_id": ids[crc_cases] if nps_cases else None,
+                "last_id": ids[-1] if nps_cases else None,
+                "women_share": NPS_WOMEN_SHARE,
+                "requirement_shares": dict(NPS_REQUIREMENT_SHARES),
+                "basis": "HMI Probation (2017): 628 MAPPA-eligible people managed by the NPS in Cumbria "
+                "(undercounts the NPS caseload); women share assumed",
+            },
         },
         "requirement_shares": {"CRC": dict(CRC_REQUIREMENT_SHARES), "NPS": dict(NPS_REQUIREMENT_SHARES)},
         "women_share": {"CRC": women_share, "NPS": NPS_WOMEN_SHARE},
         "councils": list(CUMBRIAN_COUNCILS),
     }
-    return Caseload(people=people, problems=problems_frame([]), rows_read=total,
-                    source=f"synthetic caseload (seed {seed})", meta=meta,
-                    postcodes=placed["postcode"].astype("str").rename("postcode"))
+    return Caseload(
+        people=people,
+        problems=problems_frame([]),
+        rows_read=total,
+        source=f"synthetic caseload (seed {seed})",
+        meta=meta,
+        postcodes=placed["postcode"].astype("str").rename("postcode"),
+    )
 
 
 def synthetic_csv_frame(caseload: Caseload) -> pd.DataFrame:
     """The synthetic caseload as rows ``id, postcode, requirement, sex`` (readable by ``read_caseload``)."""
     if not caseload.meta.get("synthetic") or caseload.postcodes is None:
-        raise BadInput("only a synthetic caseload can be written with its postcodes; a real caseload's "
-                       "postcodes are never kept")
+        raise BadInput(
+            "only a synthetic caseload can be written with its postcodes; a real caseload's postcodes are never kept"
+        )
     people = caseload.people
-    return pd.DataFrame({"id": people["person_id"], "postcode": caseload.postcodes.to_numpy(),
-                         "requirement": people["requirement"], "sex": people["sex"]})
+    return pd.DataFrame(
+        {
+            "id": people["person_id"],
+            "postcode": caseload.postcodes.to_numpy(),
+            "requirement": people["requirement"],
+            "sex": people["sex"],
+        }
+    )
 
 
 def write_synthetic_csv(caseload: Caseload, path: Path) -> Path:
@@ -152,15 +191,16 @@ def write_synthetic_csv(caseload: Caseload, path: Path) -> Path:
     meta_path = path.with_name(f"{path.name}.meta.json")
     meta = {**caseload.meta, "file": path.name, "rows": len(frame), "columns": list(frame.columns)}
     write_atomically(path, lambda partial: frame.to_csv(partial, index=False, encoding="utf-8"))
-    write_atomically(meta_path, lambda partial: partial.write_text(json.dumps(meta, indent=1) + "\n",
-                                                                   encoding="utf-8"))
+    write_atomically(meta_path, lambda partial: partial.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8"))
     return meta_path
 
 
 def _candidate_postcodes(pack: Pack, lsoa_codes: pd.Series) -> pd.DataFrame:
     """Live postcodes in the given LSOAs, sorted by LSOA then postcode; within-building ones where an LSOA has any."""
-    frame = pack.postcodes.loc[pack.postcodes["lsoa21"].isin(lsoa_codes),
-                               ["postcode", "lon", "lat", "lsoa21", "district", "council", "quality"]]
+    frame = pack.postcodes.loc[
+        pack.postcodes["lsoa21"].isin(lsoa_codes),
+        ["postcode", "lon", "lat", "lsoa21", "district", "council", "quality"],
+    ]
     frame = frame.reset_index(drop=True)
     precise = frame["quality"] == 10  # Code-Point Open: positioned within a building of the postcode
     has_precise = precise.groupby(frame["lsoa21"]).transform("any")

@@ -40,8 +40,11 @@ def users() -> None:
 @users.command("add")
 @click.argument("name")
 @click.option("--role", type=ROLE_CHOICE, required=True, help="officer, manager or admin.")
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from the first line of stdin instead of generating a one-time one.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of stdin instead of generating a one-time one.",
+)
 def add(name: str, role: str, password_stdin: bool) -> None:
     """Add user NAME; prints a generated one-time password once (they must change it at first sign-in)."""
     from geoaccess.web.accounts import create_user
@@ -59,8 +62,10 @@ def add(name: str, role: str, password_stdin: bool) -> None:
     if password_stdin:
         click.echo(f"added {user.name} ({user.role})")
     else:
-        click.echo(f"added {user.name} ({user.role}) with the one-time password (shown only now; "
-                   f"it must be changed at first sign-in):\n{password}")
+        click.echo(
+            f"added {user.name} ({user.role}) with the one-time password (shown only now; "
+            f"it must be changed at first sign-in):\n{password}"
+        )
 
 
 @users.command("list")
@@ -74,13 +79,17 @@ def list_users(as_json: bool) -> None:
     with _app_context(), session_scope() as db:
         rows = db.scalars(select(User).order_by(func.lower(User.name))).all()
         now = utcnow()
-    records = [{
-        "name": u.name, "role": u.role,
-        "state": "disabled" if u.disabled else "locked" if u.locked_until and u.locked_until > now else "active",
-        "must_change_password": bool(u.must_change_password),
-        "created": u.created.isoformat(timespec="seconds"),
-        "last_login": u.last_login.isoformat(timespec="seconds") if u.last_login else None,
-    } for u in rows]
+    records = [
+        {
+            "name": u.name,
+            "role": u.role,
+            "state": "disabled" if u.disabled else "locked" if u.locked_until and u.locked_until > now else "active",
+            "must_change_password": bool(u.must_change_password),
+            "created": u.created.isoformat(timespec="seconds"),
+            "last_login": u.last_login.isoformat(timespec="seconds") if u.last_login else None,
+        }
+        for u in rows
+    ]
     if as_json:
         click.echo(json.dumps(records, indent=1))
         return
@@ -90,8 +99,9 @@ def list_users(as_json: bool) -> None:
     width = max(len(r["name"]) for r in records)
     for r in records:
         flags = " (must change password)" if r["must_change_password"] else ""
-        click.echo(f"{r['name']:<{width}}  {r['role']:<7}  {r['state']:<8}  last sign-in "
-                   f"{r['last_login'] or 'never'}{flags}")
+        click.echo(
+            f"{r['name']:<{width}}  {r['role']:<7}  {r['state']:<8}  last sign-in {r['last_login'] or 'never'}{flags}"
+        )
 
 
 @users.command("token")

@@ -43,9 +43,23 @@ SESSION_BASES = ("sourced", "assumed", "user")
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 REQUIRED = ("id", "name", "kind", "town")
 CSV_COLUMNS = (
-    "id", "name", "kind", "organisation", "address", "postcode", "town", "lon", "lat",
-    "position_basis", "confidence", "programmes", "opening_days", "opening_note",
-    "source", "source_date", "notes",
+    "id",
+    "name",
+    "kind",
+    "organisation",
+    "address",
+    "postcode",
+    "town",
+    "lon",
+    "lat",
+    "position_basis",
+    "confidence",
+    "programmes",
+    "opening_days",
+    "opening_note",
+    "source",
+    "source_date",
+    "notes",
 )
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
@@ -110,9 +124,7 @@ class Venue:
         return any(p.code == code for p in self.programmes)
 
 
-def load_venues(
-    path: Path | None = None, *, extra: Path | None = None, pack: Pack | None = None
-) -> list[Venue]:
+def load_venues(path: Path | None = None, *, extra: Path | None = None, pack: Pack | None = None) -> list[Venue]:
     """The registry: the pack's venues (or ``path``), with a user file's venues merged in.
 
     ``extra`` defaults to the file named by ``GEOACCESS_VENUES``, if set.
@@ -168,8 +180,7 @@ def write_venue_file(venues: list[Venue], path: Path) -> None:
             writer.writeheader()
             writer.writerows(_csv_row(v) for v in venues)
     else:
-        tmp.write_text(json.dumps(venues_geojson(venues), indent=1, ensure_ascii=False) + "\n",
-                       encoding="utf-8")
+        tmp.write_text(json.dumps(venues_geojson(venues), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(path)
 
 
@@ -178,20 +189,38 @@ def venues_geojson(venues: list[Venue]) -> dict:
     features = []
     for venue in venues:
         props = {
-            "id": venue.id, "name": venue.name, "kind": venue.kind,
-            "organisation": venue.organisation, "address": venue.address,
-            "postcode": venue.postcode, "town": venue.town,
-            "position_basis": venue.position_basis, "confidence": venue.confidence,
+            "id": venue.id,
+            "name": venue.name,
+            "kind": venue.kind,
+            "organisation": venue.organisation,
+            "address": venue.address,
+            "postcode": venue.postcode,
+            "town": venue.town,
+            "position_basis": venue.position_basis,
+            "confidence": venue.confidence,
             "programmes": [
-                {"code": p.code, "name": p.name, "basis": p.basis, "note": p.note,
-                 "sessions": [{"day": s.day, "start": s.start, "end": s.end} for s in p.sessions]}
+                {
+                    "code": p.code,
+                    "name": p.name,
+                    "basis": p.basis,
+                    "note": p.note,
+                    "sessions": [{"day": s.day, "start": s.start, "end": s.end} for s in p.sessions],
+                }
                 for p in venue.programmes
             ],
-            "opening_days": list(venue.opening_days), "opening_note": venue.opening_note,
-            "source": venue.source, "source_date": venue.source_date, "notes": venue.notes,
+            "opening_days": list(venue.opening_days),
+            "opening_note": venue.opening_note,
+            "source": venue.source,
+            "source_date": venue.source_date,
+            "notes": venue.notes,
         }
-        features.append({"type": "Feature", "properties": props,
-                         "geometry": {"type": "Point", "coordinates": [venue.lon, venue.lat]}})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": props,
+                "geometry": {"type": "Point", "coordinates": [venue.lon, venue.lat]},
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -201,16 +230,28 @@ def _csv_row(venue: Venue) -> dict:
         for p in venue.programmes
     )
     return {
-        "id": venue.id, "name": venue.name, "kind": venue.kind, "organisation": venue.organisation,
-        "address": venue.address or "", "postcode": venue.postcode or "", "town": venue.town,
-        "lon": venue.lon, "lat": venue.lat, "position_basis": venue.position_basis,
-        "confidence": venue.confidence, "programmes": programmes,
-        "opening_days": " ".join(venue.opening_days), "opening_note": venue.opening_note,
-        "source": venue.source, "source_date": venue.source_date, "notes": venue.notes,
+        "id": venue.id,
+        "name": venue.name,
+        "kind": venue.kind,
+        "organisation": venue.organisation,
+        "address": venue.address or "",
+        "postcode": venue.postcode or "",
+        "town": venue.town,
+        "lon": venue.lon,
+        "lat": venue.lat,
+        "position_basis": venue.position_basis,
+        "confidence": venue.confidence,
+        "programmes": programmes,
+        "opening_days": " ".join(venue.opening_days),
+        "opening_note": venue.opening_note,
+        "source": venue.source,
+        "source_date": venue.source_date,
+        "notes": venue.notes,
     }
 
 
 # --- reading -------------------------------------------------------------------------------
+
 
 def _records_from_geojson(path: Path) -> list[tuple[str, dict]]:
     try:
@@ -268,12 +309,12 @@ def _parse_programme_cell(cell: str) -> list[dict] | str:
             if not match:
                 return f"session {text!r} is not 'Day HH:MM-HH:MM' (as in 'Thu 18:00-20:30')"
             parsed.append(dict(zip(("day", "start", "end"), match.groups(), strict=True)))
-        programmes.append({"code": head_match["code"], "sessions": parsed,
-                           "basis": head_match["basis"] or "user"})
+        programmes.append({"code": head_match["code"], "sessions": parsed, "basis": head_match["basis"] or "user"})
     return programmes
 
 
 # --- validation ----------------------------------------------------------------------------
+
 
 def _validate_all(file_name: str, records: list[tuple[str, dict]], pack: Pack) -> list[Venue]:
     problems: list[str] = []
@@ -307,8 +348,9 @@ def _venue_from_record(record: dict, pack: Pack) -> Venue:
         raise VenueFileError(f"missing field(s) {', '.join(missing)}")
     venue_id = _text(record["id"])
     if not _SLUG.match(venue_id):
-        raise VenueFileError("id must be a lower-case slug of letters, digits and hyphens "
-                             "(as in 'carlisle-georgian-house')")
+        raise VenueFileError(
+            "id must be a lower-case slug of letters, digits and hyphens (as in 'carlisle-georgian-house')"
+        )
     kind = _text(record["kind"])
     if kind not in KINDS:
         raise VenueFileError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
@@ -318,15 +360,23 @@ def _venue_from_record(record: dict, pack: Pack) -> Venue:
     programmes = _programmes(record.get("programmes") or [])
     opening_days = tuple(_day(d) for d in record.get("opening_days") or [])
     venue = Venue(
-        id=venue_id, name=_text(record["name"]), kind=kind,
+        id=venue_id,
+        name=_text(record["name"]),
+        kind=kind,
         organisation=_text(record.get("organisation")),
         address=_text(record.get("address")) or None,
         postcode=_text(record.get("postcode")) or None,
-        town=_text(record["town"]), lon=0.0, lat=0.0,
-        position_basis=_text(record.get("position_basis")), confidence=confidence,
-        programmes=programmes, opening_days=opening_days,
-        opening_note=_text(record.get("opening_note")), source=_text(record.get("source")),
-        source_date=_text(record.get("source_date")), notes=_text(record.get("notes")),
+        town=_text(record["town"]),
+        lon=0.0,
+        lat=0.0,
+        position_basis=_text(record.get("position_basis")),
+        confidence=confidence,
+        programmes=programmes,
+        opening_days=opening_days,
+        opening_note=_text(record.get("opening_note")),
+        source=_text(record.get("source")),
+        source_date=_text(record.get("source_date")),
+        notes=_text(record.get("notes")),
     )
     return _place(venue, record.get("lon"), record.get("lat"), pack)
 
@@ -342,13 +392,19 @@ def _place(venue: Venue, lon: object, lat: object, pack: Pack) -> Venue:
         except (TypeError, ValueError) as exc:
             raise VenueFileError("lon and lat must be numbers") from exc
         locate_point(lon_f, lat_f, pack)
-        return replace(venue, lon=lon_f, lat=lat_f,
-                       position_basis=venue.position_basis or "coordinates given in the venue file")
+        return replace(
+            venue, lon=lon_f, lat=lat_f, position_basis=venue.position_basis or "coordinates given in the venue file"
+        )
     if not venue.postcode:
         raise VenueFileError("no position: give lon and lat, or a postcode")
     location = geocode_postcode(venue.postcode, pack)
-    return replace(venue, postcode=location.postcode, lon=location.lon, lat=location.lat,
-                   position_basis=venue.position_basis or f"postcode centroid ({location.source})")
+    return replace(
+        venue,
+        postcode=location.postcode,
+        lon=location.lon,
+        lat=location.lat,
+        position_basis=venue.position_basis or f"postcode centroid ({location.source})",
+    )
 
 
 def _programmes(raw: list[dict] | str) -> tuple[Programme, ...]:
@@ -363,8 +419,15 @@ def _programmes(raw: list[dict] | str) -> tuple[Programme, ...]:
         if basis not in SESSION_BASES:
             raise VenueFileError(f"programme {code} basis {basis!r} is not one of {', '.join(SESSION_BASES)}")
         sessions = tuple(session_from(code, s) for s in item.get("sessions") or [])
-        programmes.append(Programme(code=code, name=_text(item.get("name")) or PROGRAMMES[code],
-                                    sessions=sessions, basis=basis, note=_text(item.get("note"))))
+        programmes.append(
+            Programme(
+                code=code,
+                name=_text(item.get("name")) or PROGRAMMES[code],
+                sessions=sessions,
+                basis=basis,
+                note=_text(item.get("note")),
+            )
+        )
     return tuple(programmes)
 
 

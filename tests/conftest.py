@@ -50,8 +50,9 @@ def pack() -> Pack:
 def shared_source() -> Path:
     """The raw open data folder (../shared); skipped where it is absent, as on a user's machine."""
     if not (SHARED / "data").is_dir() or not (SHARED / "facts").is_dir():
-        pytest.skip(f"raw sources not found at {SHARED} (set GEOACCESS_SHARED); "
-                    "they are only needed to rebuild the pack")
+        pytest.skip(
+            f"raw sources not found at {SHARED} (set GEOACCESS_SHARED); they are only needed to rebuild the pack"
+        )
     return SHARED
 
 

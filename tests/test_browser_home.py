@@ -37,8 +37,7 @@ def test_home_page_renders_the_venue_map_offline(base_url: str, browser: object)
     map_frame.locator(".ga-legend").wait_for(state="visible")
     page.wait_for_load_state("networkidle")
     fonts_ok = map_frame.locator("body").evaluate(
-        "async () => { await document.fonts.ready;"
-        " return document.fonts.check('900 13px \"Font Awesome 6 Free\"'); }"
+        "async () => { await document.fonts.ready; return document.fonts.check('900 13px \"Font Awesome 6 Free\"'); }"
     )
     basemap_paths = map_frame.locator(".leaflet-overlay-pane path").count()
     marker_count = markers.count()

@@ -24,8 +24,14 @@ PASSWORD = "a long enough password 1"
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object]]:
     """The app (temporary SQLite database, one officer) served on a free loopback port."""
     folder = tmp_path_factory.mktemp("browser-officer")
-    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'test.sqlite'}", "SECRET_KEY": "browser-test",
-                      "SESSION_COOKIE_SECURE": False, "BOOTSTRAP_ADMIN": False})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{folder / 'test.sqlite'}",
+            "SECRET_KEY": "browser-test",
+            "SESSION_COOKIE_SECURE": False,
+            "BOOTSTRAP_ADMIN": False,
+        }
+    )
     with app.app_context(), session_scope() as db:
         create_user(db, "olive", "officer", PASSWORD, must_change_password=False)
     with serving(app) as url:

@@ -28,9 +28,15 @@ LATLON = re.compile(r"^(-?\d+\.\d{5}),(-?\d+\.\d{5})$")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app (temporary SQLite database and venue file, one officer) served on loopback."""
     folder = tmp_path_factory.mktemp("browser-pick")
-    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'test.sqlite'}", "SECRET_KEY": "browser-test",
-                      "SESSION_COOKIE_SECURE": False, "BOOTSTRAP_ADMIN": False,
-                      "VENUES_FILE": str(folder / "venues.geojson")})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{folder / 'test.sqlite'}",
+            "SECRET_KEY": "browser-test",
+            "SESSION_COOKIE_SECURE": False,
+            "BOOTSTRAP_ADMIN": False,
+            "VENUES_FILE": str(folder / "venues.geojson"),
+        }
+    )
     with app.app_context(), session_scope() as db:
         create_user(db, "olive", "officer", PASSWORD, must_change_password=False)
     with serving(app) as url:

@@ -26,8 +26,15 @@ PASSWORD = "a long enough password"
 def base_url(tmp_path_factory) -> Iterator[str]:
     """The app (temporary database, one manager) served on a free loopback port."""
     folder = tmp_path_factory.mktemp("planner-browser")
-    app = create_app({"SECRET_KEY": "browser-test", "BOOTSTRAP_ADMIN": False, "SESSION_COOKIE_SECURE": False,
-                      "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite'}", "PLANNER_FOLDER": str(folder / "planner")})
+    app = create_app(
+        {
+            "SECRET_KEY": "browser-test",
+            "BOOTSTRAP_ADMIN": False,
+            "SESSION_COOKIE_SECURE": False,
+            "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite'}",
+            "PLANNER_FOLDER": str(folder / "planner"),
+        }
+    )
     with app.app_context(), session_scope() as db:
         create_user(db, "manager1", "manager", PASSWORD, must_change_password=False)
     with served(app) as url:
@@ -72,7 +79,9 @@ def test_planner_compare_today_with_barrow(base_url: str, browser: object) -> No
         progress_seen.append(bar.get_attribute("aria-valuenow"))
         page.wait_for_function(
             "() => { const b = document.querySelector('.ga-progress');"
-            " return !b || b.getAttribute('aria-valuenow') === '100'; }", timeout=120_000)
+            " return !b || b.getAttribute('aria-valuenow') === '100'; }",
+            timeout=120_000,
+        )
         progress_seen.append("100")
     page.locator("table.ga-overall").wait_for(timeout=120_000)
 

@@ -25,20 +25,24 @@ HOSTILE = ["<script>alert(1)</script>", "${alert(2)}"]
 
 def _document(pack: Pack) -> MapDocument:
     bands = gpd.GeoDataFrame(
-        {"band": ["up to 30 min", "30 to 60 min", "60 to 90 min"],
-         "colour": [SEQUENTIAL[0], SEQUENTIAL[2], SEQUENTIAL[4]],
-         "tip": ["Carlisle: within 30 min", "Wigton: 30 to 60 min", "Penrith: 60 to 90 min"]},
-        geometry=[box(-3.00, 54.86, -2.86, 54.92), box(-3.20, 54.80, -3.12, 54.86),
-                  box(-2.80, 54.64, -2.70, 54.69)],
+        {
+            "band": ["up to 30 min", "30 to 60 min", "60 to 90 min"],
+            "colour": [SEQUENTIAL[0], SEQUENTIAL[2], SEQUENTIAL[4]],
+            "tip": ["Carlisle: within 30 min", "Wigton: 30 to 60 min", "Penrith: 60 to 90 min"],
+        },
+        geometry=[box(-3.00, 54.86, -2.86, 54.92), box(-3.20, 54.80, -3.12, 54.86), box(-2.80, 54.64, -2.70, 54.69)],
         crs=4326,
     )
     rail = gpd.GeoDataFrame(
         {"name": ["West Coast Main Line"]},
-        geometry=[LineString([(-2.933, 54.891), (-2.85, 54.80), (-2.758, 54.662)])], crs=4326,
+        geometry=[LineString([(-2.933, 54.891), (-2.85, 54.80), (-2.758, 54.662)])],
+        crs=4326,
     )
     venues = gpd.GeoDataFrame(
-        {"name": [*HOSTILE, "Penrith office", "Carlisle & Eden hub"],
-         "popup": [*HOSTILE, "Penrith office\nThursday 18:00", "Carlisle & Eden hub"]},
+        {
+            "name": [*HOSTILE, "Penrith office", "Carlisle & Eden hub"],
+            "popup": [*HOSTILE, "Penrith office\nThursday 18:00", "Carlisle & Eden hub"],
+        },
         geometry=[Point(-2.933, 54.891), Point(-2.95, 54.75), Point(-2.758, 54.662), Point(-2.91, 54.88)],
         crs=4326,
     )
@@ -47,23 +51,46 @@ def _document(pack: Pack) -> MapDocument:
         subtitle="Public transport, Thursday evening",
         layers=[
             Layer("Districts", pack.districts, "polygons", basemap=True, label="district"),
-            Layer("Travel time", bands, "polygons", colour_column="colour", tooltip="tip", popup="band",
-                  legend=[LegendEntry(b, c) for b, c in zip(bands["band"], bands["colour"], strict=True)]),
-            Layer("Rail", rail, "lines", colour="#000000", line_width=2.5, tooltip="name",
-                  legend=[LegendEntry("Rail line", "#000000", "line")]),
-            Layer("Venues", venues, "points", colour=OKABE_ITO[5], radius=7, popup="popup", tooltip="name",
-                  label="name", legend=[LegendEntry("Venue", OKABE_ITO[5], "circle")]),
+            Layer(
+                "Travel time",
+                bands,
+                "polygons",
+                colour_column="colour",
+                tooltip="tip",
+                popup="band",
+                legend=[LegendEntry(b, c) for b, c in zip(bands["band"], bands["colour"], strict=True)],
+            ),
+            Layer(
+                "Rail",
+                rail,
+                "lines",
+                colour="#000000",
+                line_width=2.5,
+                tooltip="name",
+                legend=[LegendEntry("Rail line", "#000000", "line")],
+            ),
+            Layer(
+                "Venues",
+                venues,
+                "points",
+                colour=OKABE_ITO[5],
+                radius=7,
+                popup="popup",
+                tooltip="name",
+                label="name",
+                legend=[LegendEntry("Venue", OKABE_ITO[5], "circle")],
+            ),
         ],
-        attribution=["Contains OS data © Crown copyright and database right 2024",
-                     "Contains ONS data licensed under the Open Government Licence v3.0"],
+        attribution=[
+            "Contains OS data © Crown copyright and database right 2024",
+            "Contains ONS data licensed under the Open Government Licence v3.0",
+        ],
         provenance="Network: proxy; timetable: modelled",
         modelled=True,
     )
 
 
-def test_standalone_map_renders_from_disk_with_networking_off(
-    browser: object, pack: Pack, tmp_path: Path
-) -> None:
+def test_standalone_map_renders_from_disk_with_networking_off(browser: object, pack: Pack, tmp_path: Path) -> None:
     doc = _document(pack)
     path = save_html(doc, tmp_path / "standalone.html")
     requests: list[str] = []
@@ -93,11 +120,17 @@ def test_standalone_map_renders_from_disk_with_networking_off(
     page.locator(".ga-title").wait_for(state="visible")
     page.wait_for_function("document.querySelector('.leaflet-zoom-anim') === null")  # view settled
 
-    counts = {name: page.locator(selector).count() for name, selector in {
-        "points": "path.ga-point.leaflet-interactive", "areas": "path.ga-area.leaflet-interactive",
-        "lines": "path.ga-line.leaflet-interactive", "basemap": "path.ga-basemap",
-        "interactive basemap": "path.ga-basemap.leaflet-interactive", "labels": ".ga-label",
-    }.items()}
+    counts = {
+        name: page.locator(selector).count()
+        for name, selector in {
+            "points": "path.ga-point.leaflet-interactive",
+            "areas": "path.ga-area.leaflet-interactive",
+            "lines": "path.ga-line.leaflet-interactive",
+            "basemap": "path.ga-basemap",
+            "interactive basemap": "path.ga-basemap.leaflet-interactive",
+            "labels": ".ga-label",
+        }.items()
+    }
     title = page.locator(".ga-title").inner_text()
     legend = page.locator(".ga-legend").inner_text()
     layer_names = page.locator(".leaflet-control-layers-overlays").inner_text()
@@ -124,8 +157,14 @@ def test_standalone_map_renders_from_disk_with_networking_off(
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
     assert errors == [], f"console errors: {errors}"
     assert dialogs == [], f"text from the data ran as script: {dialogs}"
-    assert counts == {"points": 4, "areas": 3, "lines": 1, "basemap": len(pack.districts),
-                      "interactive basemap": 0, "labels": 4 + len(pack.districts)}
+    assert counts == {
+        "points": 4,
+        "areas": 3,
+        "lines": 1,
+        "basemap": len(pack.districts),
+        "interactive basemap": 0,
+        "labels": 4 + len(pack.districts),
+    }
     assert "Travel time to BBR groups" in title and "MODELLED" in title
     for label in ("up to 30 min", "60 to 90 min", "Rail line", "Venue", "Travel time"):
         assert label in legend

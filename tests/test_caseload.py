@@ -15,11 +15,28 @@ from geoaccess.caseload_commands import caseload
 FIXTURES = Path(__file__).parent / "fixtures" / "caseload"
 MIXED = FIXTURES / "mixed.csv"
 # Every postcode in mixed.csv, in the forms given and normalised, and their outward codes alone.
-GIVEN_POSTCODES = ["CA1 1HZ", "la141rp", "CA1 1X!", "CA1 1AD", "BB1 1AE", "CA99 9ZZ", "LA10 5AH", "CA12 4AJ",
-                   "CA10 1AG", "CA14 4PR", "PR1 1HT"]
+GIVEN_POSTCODES = [
+    "CA1 1HZ",
+    "la141rp",
+    "CA1 1X!",
+    "CA1 1AD",
+    "BB1 1AE",
+    "CA99 9ZZ",
+    "LA10 5AH",
+    "CA12 4AJ",
+    "CA10 1AG",
+    "CA14 4PR",
+    "PR1 1HT",
+]
 EXPECTED_PROBLEMS = [
-    (4, "malformed"), (5, "terminated"), (6, "outside_area"), (7, "not_current"), (8, "missing"),
-    (9, "duplicate_id"), (10, "bad_requirement"), (11, "bad_sex"),
+    (4, "malformed"),
+    (5, "terminated"),
+    (6, "outside_area"),
+    (7, "not_current"),
+    (8, "missing"),
+    (9, "duplicate_id"),
+    (10, "bad_requirement"),
+    (11, "bad_sex"),
 ]
 
 
@@ -109,13 +126,25 @@ def test_utf8_bom_and_semicolons_are_read(tmp_path, pack):
 
 
 def test_requirement_and_sex_aliases(tmp_path, pack):
-    values = [("sex offender group", "NSOGP"), ("SOGP", "NSOGP"), ("Northumbria", "NSOGP"), ("nsogp", "NSOGP"),
-              ("Unpaid Work", "UPW"), ("community payback", "UPW"), ("office reporting", "REPORTING"),
-              ("supervision", "REPORTING"), ("bbr", "BBR"), ("TSP", "TSP")]
+    values = [
+        ("sex offender group", "NSOGP"),
+        ("SOGP", "NSOGP"),
+        ("Northumbria", "NSOGP"),
+        ("nsogp", "NSOGP"),
+        ("Unpaid Work", "UPW"),
+        ("community payback", "UPW"),
+        ("office reporting", "REPORTING"),
+        ("supervision", "REPORTING"),
+        ("bbr", "BBR"),
+        ("TSP", "TSP"),
+    ]
     rows = [["postcode", "requirement", "sex"]]
-    rows += [["CA1 1HZ", given, sex] for (given, _), sex in zip(values, ["F", "M", "female", "male", "woman",
-                                                                         "man", "", "Unknown", "f", "m"],
-                                                                strict=True)]
+    rows += [
+        ["CA1 1HZ", given, sex]
+        for (given, _), sex in zip(
+            values, ["F", "M", "female", "male", "woman", "man", "", "Unknown", "f", "m"], strict=True
+        )
+    ]
     result = read_caseload(write_rows(tmp_path / "aliases.csv", rows), pack)
     assert result.problems.empty
     assert list(result.people["requirement"]) == [code for _, code in values]
@@ -123,11 +152,36 @@ def test_requirement_and_sex_aliases(tmp_path, pack):
     assert result.people["sex"].isna().sum() == 2
 
 
-@pytest.mark.parametrize("heading", [
-    "Name", "First Name", "surname", "Forename", "Full name", "FirstName", "Address", "Street",
-    "Address Line 1", "house number", "Road", "DOB", "D.O.B.", "Date of Birth", "date_of_birth", "Birth date",
-    "NOMIS", "CRN", "PNC number", "NINO", "National Insurance", "Phone", "Telephone", "E-mail", "email address",
-])
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Name",
+        "First Name",
+        "surname",
+        "Forename",
+        "Full name",
+        "FirstName",
+        "Address",
+        "Street",
+        "Address Line 1",
+        "house number",
+        "Road",
+        "DOB",
+        "D.O.B.",
+        "Date of Birth",
+        "date_of_birth",
+        "Birth date",
+        "NOMIS",
+        "CRN",
+        "PNC number",
+        "NINO",
+        "National Insurance",
+        "Phone",
+        "Telephone",
+        "E-mail",
+        "email address",
+    ],
+)
 def test_identifying_columns_refuse_the_whole_file(tmp_path, pack, heading):
     path = write_rows(tmp_path / "people.csv", [["postcode", heading], ["CA1 1HZ", "x"]])
     with pytest.raises(CaseloadError) as caught:
@@ -139,8 +193,10 @@ def test_identifying_columns_refuse_the_whole_file(tmp_path, pack, heading):
 
 
 def test_refusal_names_every_offending_column_in_xlsx(tmp_path, pack):
-    path = write_rows(tmp_path / "people.xlsx", [["Surname", "postcode", "Address", "DOB", "sex"],
-                                                 ["Smith", "CA1 1HZ", "1 High St", "1990-01-01", "M"]])
+    path = write_rows(
+        tmp_path / "people.xlsx",
+        [["Surname", "postcode", "Address", "DOB", "sex"], ["Smith", "CA1 1HZ", "1 High St", "1990-01-01", "M"]],
+    )
     with pytest.raises(CaseloadError) as caught:
         read_caseload(path, pack)
     message = str(caught.value)
@@ -233,7 +289,6 @@ def test_cli_check_exits_2_when_refused_or_nothing_usable(tmp_path):
     assert result.exit_code == 2
     assert "no usable rows" in result.output
     assert_no_postcode(result.output)
-
 
 
 def test_cells_beyond_the_headings_are_ignored_with_a_warning(tmp_path, pack):

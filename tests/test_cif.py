@@ -14,13 +14,15 @@ from geoaccess.transit.cif import CifError, read_cif
 from geoaccess.transit.timetable import Timetable
 
 FIXTURE = Path(__file__).parent / "fixtures" / "cif" / "small.cif"
-STATIONS = pd.DataFrame({
-    "tiploc": ["CARLILE", "DLSTON", "WIGTON", "ASPATRI", "MRYPORT", "WRKNGTN"],
-    "crs": ["CAR", "DLS", "WGT", "ASP", "MYP", "WKG"],
-    "name": ["Carlisle", "Dalston", "Wigton", "Aspatria", "Maryport", "Workington"],
-    "lon": [-2.933, -3.017, -3.161, -3.329, -3.495, -3.558],
-    "lat": [54.891, 54.844, 54.823, 54.761, 54.711, 54.645],
-})
+STATIONS = pd.DataFrame(
+    {
+        "tiploc": ["CARLILE", "DLSTON", "WIGTON", "ASPATRI", "MRYPORT", "WRKNGTN"],
+        "crs": ["CAR", "DLS", "WGT", "ASP", "MYP", "WKG"],
+        "name": ["Carlisle", "Dalston", "Wigton", "Aspatria", "Maryport", "Workington"],
+        "lon": [-2.933, -3.017, -3.161, -3.329, -3.495, -3.558],
+        "lat": [54.891, 54.844, 54.823, 54.761, 54.711, 54.645],
+    }
+)
 """The fixture's stations; Newcastle (NWCSTLE) is left out on purpose: it has no position."""
 PERMANENT, OVERLAY, NEW, NIGHT = "C10001P20260105", "C10001O20260112", "C20002N20260111", "C30003P20260105"
 
@@ -98,7 +100,12 @@ def test_routes_name_operator_and_ends_of_the_train(small):
 def test_calendar_from_dates_and_days_run(small):
     calendar = small.calendar.set_index("service_id")
     assert calendar.loc[PERMANENT, ["monday", "friday", "saturday", "start_date", "end_date"]].tolist() == [
-        1, 1, 0, 20260105, 20260327]
+        1,
+        1,
+        0,
+        20260105,
+        20260327,
+    ]
     assert calendar.loc[OVERLAY, ["wednesday", "thursday", "friday"]].tolist() == [1, 0, 1]
 
 
@@ -109,21 +116,31 @@ def test_overlays_and_the_cancellation_remove_the_permanent_schedule_on_their_da
     assert sorted(removals["date"]) == [20260114, 20260116, 20260121, 20260123, 20260202]
 
 
-@pytest.mark.parametrize(("day", "running"), [
-    (date(2026, 1, 13), {PERMANENT, NIGHT}),  # Tuesday: the permanent schedule
-    (date(2026, 1, 14), {OVERLAY, NIGHT}),  # Wednesday in the overlay's range: the overlay instead
-    (date(2026, 1, 11), {NEW, NIGHT}),  # Sunday: the STP-only train runs as itself
-    (date(2026, 2, 2), {NIGHT}),      # Monday with the cancellation
-    (date(2026, 2, 9), {PERMANENT, NIGHT}),
-])
+@pytest.mark.parametrize(
+    ("day", "running"),
+    [
+        (date(2026, 1, 13), {PERMANENT, NIGHT}),  # Tuesday: the permanent schedule
+        (date(2026, 1, 14), {OVERLAY, NIGHT}),  # Wednesday in the overlay's range: the overlay instead
+        (date(2026, 1, 11), {NEW, NIGHT}),  # Sunday: the STP-only train runs as itself
+        (date(2026, 2, 2), {NIGHT}),  # Monday with the cancellation
+        (date(2026, 2, 9), {PERMANENT, NIGHT}),
+    ],
+)
 def test_services_on_respects_precedence(small, day, running):
     assert small.services_on(day) == running
 
 
 def test_provenance(small):
     assert small.provenance == {
-        "timetable": "cif", "source": "small.cif", "valid_from": "2026-01-05", "valid_to": "2026-03-29",
-        "modelled": False, "extract_date": "2026-01-02", "schedules": 5, "note": "hand-written fixture"}
+        "timetable": "cif",
+        "source": "small.cif",
+        "valid_from": "2026-01-05",
+        "valid_to": "2026-03-29",
+        "modelled": False,
+        "extract_date": "2026-01-02",
+        "schedules": 5,
+        "note": "hand-written fixture",
+    }
 
 
 def test_saves_and_loads(small, tmp_path):
@@ -157,20 +174,23 @@ def replaced(prefix: str, old: str, new: str) -> list[str]:
     return edited(number_of(prefix), line.replace(old, new, 1))
 
 
-@pytest.mark.parametrize(("lines", "line", "message"), [
-    (edited(number_of("ZZ"), "XX" + " " * 78), number_of("ZZ"), "unknown record type 'XX'"),
-    (replaced("BSNC10001", "260327", "261327"), number_of("BSNC10001"), "bad date '261327'"),
-    (replaced("LIWIGTON  1820", "1820 1821", "1860 1821"), number_of("LIWIGTON  1820"), "bad time '1860'"),
-    (replaced("LIWIGTON  1820", "18201821", "18201x21"), number_of("LIWIGTON  1820"), "bad time '1x21'"),
-    (replaced("BSNC10001", "1111100", "1111200"), number_of("BSNC10001"), "bad days run"),
-    (replaced("BSNC10001", "S            P", "S            X"), number_of("BSNC10001"), "STP indicator"),
-    (edited(1, None), 1, "no HD header"),
-    (edited(number_of("LTWRKNGTN 1900"), None), number_of("LTWRKNGTN 1900"), "C10001 (line 4) has no LT"),
-    (edited(len(LINES), None), len(LINES) - 1, "no ZZ trailer"),
-    (LINES[:1] + ["ZZ"], 2, "no schedules"),
-    (replaced("HD", "FA", "UA"), 1, "update extract"),
-    ([], 1, "empty file"),
-])
+@pytest.mark.parametrize(
+    ("lines", "line", "message"),
+    [
+        (edited(number_of("ZZ"), "XX" + " " * 78), number_of("ZZ"), "unknown record type 'XX'"),
+        (replaced("BSNC10001", "260327", "261327"), number_of("BSNC10001"), "bad date '261327'"),
+        (replaced("LIWIGTON  1820", "1820 1821", "1860 1821"), number_of("LIWIGTON  1820"), "bad time '1860'"),
+        (replaced("LIWIGTON  1820", "18201821", "18201x21"), number_of("LIWIGTON  1820"), "bad time '1x21'"),
+        (replaced("BSNC10001", "1111100", "1111200"), number_of("BSNC10001"), "bad days run"),
+        (replaced("BSNC10001", "S            P", "S            X"), number_of("BSNC10001"), "STP indicator"),
+        (edited(1, None), 1, "no HD header"),
+        (edited(number_of("LTWRKNGTN 1900"), None), number_of("LTWRKNGTN 1900"), "C10001 (line 4) has no LT"),
+        (edited(len(LINES), None), len(LINES) - 1, "no ZZ trailer"),
+        (LINES[:1] + ["ZZ"], 2, "no schedules"),
+        (replaced("HD", "FA", "UA"), 1, "update extract"),
+        ([], 1, "empty file"),
+    ],
+)
 def test_malformed_files_name_the_file_and_line(tmp_path, lines, line, message):
     path = tmp_path / "broken.cif"
     path.write_text("".join(text + "\n" for text in lines), encoding="ascii")
@@ -246,8 +266,20 @@ def test_sample_train_matches_its_timetable_and_the_run_times(sample, rail_folde
     """Y20467, Saturdays 21:46 Barrow-in-Furness to Preston."""
     timetable, _, stations = sample
     train = calls(timetable, "Y20467P20200222")
-    assert [call[0] for call in train] == ["BAROW", "ROOSE", "DALTON", "ULVRSTN", "CARK", "KTBK", "GOVS",
-                                           "ARNSIDE", "SDAL", "CRNF", "LANCSTR", "PRST"]
+    assert [call[0] for call in train] == [
+        "BAROW",
+        "ROOSE",
+        "DALTON",
+        "ULVRSTN",
+        "CARK",
+        "KTBK",
+        "GOVS",
+        "ARNSIDE",
+        "SDAL",
+        "CRNF",
+        "LANCSTR",
+        "PRST",
+    ]
     assert train[0][2] == hms("21:46") and train[3][1:] == (hms("22:04"), hms("22:04"))
     assert train[-1][1] == hms("23:09")
     run_times = pd.read_csv(rail_folder / "atoc_2020_sample_scheduled_run_times_bbox.csv")

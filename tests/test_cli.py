@@ -34,12 +34,15 @@ def test_geocode_text_output():
     assert "district Carlisle" in result.stdout
 
 
-@pytest.mark.parametrize(("query", "fragment"), [
-    ("", "empty"),
-    ("garbage!", "only letters, digits and spaces"),
-    ("CA1 1AD", "terminated"),
-    ("51.5,-0.12", "outside the pack's area"),
-])
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [
+        ("", "empty"),
+        ("garbage!", "only letters, digits and spaces"),
+        ("CA1 1AD", "terminated"),
+        ("51.5,-0.12", "outside the pack's area"),
+    ],
+)
 def test_bad_input_exits_2_with_one_line(query, fragment):
     result = run("geocode", query)
     assert result.exit_code == EXIT_BAD_INPUT
@@ -90,8 +93,7 @@ def test_venues_export_edit_and_use(tmp_path):
 
 def test_venues_validate_names_the_bad_row(tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text("id,name,kind,town,postcode\n"
-                    "ok-1,A,court,Carlisle,CA3 8DR\nok-1,B,court,Carlisle,CA3 8DR\n")
+    path.write_text("id,name,kind,town,postcode\nok-1,A,court,Carlisle,CA3 8DR\nok-1,B,court,Carlisle,CA3 8DR\n")
     result = run("venues", "validate", str(path))
     assert result.exit_code == EXIT_BAD_INPUT
     assert "row 3: duplicate id 'ok-1' (first at row 2)" in result.stderr
@@ -104,6 +106,7 @@ def test_export_to_a_missing_folder_is_refused(tmp_path):
 
 
 def test_installed_entry_point_runs():
-    result = subprocess.run([sys.executable, "-m", "geoaccess.cli", "--version"],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "geoaccess.cli", "--version"], capture_output=True, text=True, check=True
+    )
     assert "geoaccess" in result.stdout

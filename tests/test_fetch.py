@@ -26,7 +26,7 @@ class Site:
 
     url: str
     files: dict[str, bytes]
-    ranges: bool = True          # honour Range requests
+    ranges: bool = True  # honour Range requests
     cut_after: int | None = None  # close the connection after this many body bytes
     requests: list[tuple[str, str | None]] = field(default_factory=list)
 
@@ -52,7 +52,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
         self.send_header("Content-Length", str(len(body) - start))
         self.end_headers()
-        sent = body[start:] if site.cut_after is None else body[start:start + site.cut_after]
+        sent = body[start:] if site.cut_after is None else body[start : start + site.cut_after]
         self.wfile.write(sent)
 
     def log_message(self, *args: object) -> None:
@@ -151,10 +151,13 @@ def _closed_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.mark.parametrize("host", [
-    "192.0.2.1",  # beyond this machine: the test guard refuses it, as no network would
-    "127.0.0.1:{closed}",  # nothing listening
-])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "192.0.2.1",  # beyond this machine: the test guard refuses it, as no network would
+        "127.0.0.1:{closed}",  # nothing listening
+    ],
+)
 def test_offline_gives_one_clear_message(tmp_path, host):
     host = host.format(closed=_closed_port())
     with pytest.raises(DownloadError, match=f"cannot reach {host}: no internet connection"):
@@ -164,12 +167,16 @@ def test_offline_gives_one_clear_message(tmp_path, host):
 
 def test_fetch_command(site, tmp_path):
     runner = CliRunner()
-    result = runner.invoke(fetch, ["--region", "cumbria", "--dest", str(tmp_path), "--base-url", site.url,
-                                   "--json"])
+    result = runner.invoke(fetch, ["--region", "cumbria", "--dest", str(tmp_path), "--base-url", site.url, "--json"])
     assert result.exit_code == 0, result.output
     [entry] = json.loads(result.stdout)
-    assert entry == {"region": "cumbria", "path": str(tmp_path / NAME), "bytes": len(BODY),
-                     "md5": hashlib.md5(BODY).hexdigest(), "downloaded": True}
+    assert entry == {
+        "region": "cumbria",
+        "path": str(tmp_path / NAME),
+        "bytes": len(BODY),
+        "md5": hashlib.md5(BODY).hexdigest(),
+        "downloaded": True,
+    }
     again = runner.invoke(fetch, ["--region", "cumbria", "--dest", str(tmp_path), "--base-url", site.url])
     assert "cumbria: " in again.stdout and "already up to date" in again.stdout
 

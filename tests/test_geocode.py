@@ -22,18 +22,21 @@ def test_postcode_in_any_case_or_spacing(text, pack):
     assert "Code-Point Open" in location.source
 
 
-@pytest.mark.parametrize(("text", "fragment"), [
-    ("", "empty"),
-    ("   ", "empty"),
-    ("LA14-1RP", "only letters, digits and spaces"),
-    ("LA14 1RÉ", "only letters, digits and spaces"),
-    ("LA1", "5 to 7"),
-    ("LA14 1RPXX", "5 to 7"),
-    ("LA14 RP1", "digit then two letters"),
-    ("LA14 1CI", "digit then two letters"),
-    ("1A14 1RP", "first part"),
-    ("LAXX 1RP", "first part"),
-])
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("LA14-1RP", "only letters, digits and spaces"),
+        ("LA14 1RÉ", "only letters, digits and spaces"),
+        ("LA1", "5 to 7"),
+        ("LA14 1RPXX", "5 to 7"),
+        ("LA14 RP1", "digit then two letters"),
+        ("LA14 1CI", "digit then two letters"),
+        ("1A14 1RP", "first part"),
+        ("LAXX 1RP", "first part"),
+    ],
+)
 def test_malformed_postcodes_say_what_is_wrong(text, fragment, pack):
     with pytest.raises(PostcodeError, match=fragment):
         geocode(text, pack)
@@ -79,13 +82,16 @@ def test_coordinates_in_the_area(pack):
     assert location.precision == "coordinates"
 
 
-@pytest.mark.parametrize(("text", "error", "fragment"), [
-    ("95.0,-2.9", BadInput, "latitude -90..90"),
-    ("-2.93,54.89", BadInput, "reversed"),
-    ("51.5,-0.12", OutsideArea, "outside the pack's area"),
-    ("54.9,-3.3", OutsideArea, "not on land"),  # the Solway Firth
-    ("54.08,-2.93", OutsideArea, "not on land"),  # Morecambe Bay
-])
+@pytest.mark.parametrize(
+    ("text", "error", "fragment"),
+    [
+        ("95.0,-2.9", BadInput, "latitude -90..90"),
+        ("-2.93,54.89", BadInput, "reversed"),
+        ("51.5,-0.12", OutsideArea, "outside the pack's area"),
+        ("54.9,-3.3", OutsideArea, "not on land"),  # the Solway Firth
+        ("54.08,-2.93", OutsideArea, "not on land"),  # Morecambe Bay
+    ],
+)
 def test_bad_coordinates(text, error, fragment, pack):
     with pytest.raises(error, match=fragment):
         geocode(text, pack)

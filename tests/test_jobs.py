@@ -28,8 +28,9 @@ from geoaccess.venues import load_venues
 def origins(pack) -> pd.DataFrame:
     """60 postcodes spread over the pack (every 600th), as endpoints."""
     postcodes = pack.postcodes.iloc[::600].head(60)
-    return pd.DataFrame({"id": postcodes["postcode"].to_numpy(), "lon": postcodes["lon"].to_numpy(),
-                         "lat": postcodes["lat"].to_numpy()})
+    return pd.DataFrame(
+        {"id": postcodes["postcode"].to_numpy(), "lon": postcodes["lon"].to_numpy(), "lat": postcodes["lat"].to_numpy()}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +53,9 @@ def test_chunked_road_matrix_on_this_machine_equals_one_go(origins, venues, road
     chunked = jobs.road_matrix_job(origins, venues, chunk_size=16, progress=False)  # local processes
     assert len(chunked) == 60 * 22 and chunked["minutes"].notna().all()
     pd.testing.assert_frame_equal(chunked, road_whole, check_exact=True)
-    threads = run_chunked(partial(jobs.road_matrix_chunk, destinations=venues, mode="car"), origins, 25,
-                          local="threads", progress=False)
+    threads = run_chunked(
+        partial(jobs.road_matrix_chunk, destinations=venues, mode="car"), origins, 25, local="threads", progress=False
+    )
     pd.testing.assert_frame_equal(threads, road_whole, check_exact=True)
 
 
@@ -61,8 +63,14 @@ def test_chunked_jobs_on_a_local_dask_cluster_equal_one_go(origins, venues, road
     from distributed import Client, LocalCluster
 
     started = time.perf_counter()
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None, silence_logs=logging.CRITICAL) as cluster:
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.CRITICAL,
+    ) as cluster:
         with Client(cluster, set_as_default=False) as client:  # the workers run this venv's geoaccess
             where = client.run(lambda: __import__("geoaccess").__file__)
             assert len(where) == 2 and len(set(where.values())) == 1
@@ -82,10 +90,18 @@ def test_chunked_transit_window_matrix_equals_one_go(origins, venues):
     starts, ends = origins.head(10), venues.iloc[[0, 7, 14]]
     planner = planner_for()
     when = planner.timetable.date_for("wednesday")
-    whole = window_matrix(planner, starts[["lon", "lat"]].to_numpy(), ends[["lon", "lat"]].to_numpy(), when,
-                          parse_clock("07:00"), parse_clock("08:00"), step_s=600)
-    chunked = jobs.window_matrix_job(starts, ends, day="wed", window="07:00-08:00", step_min=10, chunk_size=3,
-                                     local="threads", progress=False)
+    whole = window_matrix(
+        planner,
+        starts[["lon", "lat"]].to_numpy(),
+        ends[["lon", "lat"]].to_numpy(),
+        when,
+        parse_clock("07:00"),
+        parse_clock("08:00"),
+        step_s=600,
+    )
+    chunked = jobs.window_matrix_job(
+        starts, ends, day="wed", window="07:00-08:00", step_min=10, chunk_size=3, local="threads", progress=False
+    )
     assert list(chunked.columns) == ["origin_id", "destination_id", "minutes", "p90_minutes", "best_minutes"]
     assert list(chunked["origin_id"]) == [o for o in starts["id"] for _ in range(3)]
     for column, values in (("minutes", whole.median), ("p90_minutes", whole.p90), ("best_minutes", whole.best)):
@@ -98,8 +114,9 @@ def test_chunked_measures_equal_one_go(pack):
     people = synthetic_caseload(pack).people
     people = people[people["requirement"] == "BBR"].head(40)
     settings = Settings(window=("07:00", "09:00"), step_min=10)
-    whole = person_measures(people, current_scenario("BBR", load_venues(pack=pack)), router_for("car"),
-                            planner_for(), settings)
+    whole = person_measures(
+        people, current_scenario("BBR", load_venues(pack=pack)), router_for("car"), planner_for(), settings
+    )
     chunked = jobs.measures_job(people, "BBR", settings, chunk_size=15, progress=False)  # local processes
     assert len(chunked) == 40 and list(chunked["person_id"]) == list(people["person_id"])
     pd.testing.assert_frame_equal(chunked, whole, check_exact=True)

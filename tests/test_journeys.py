@@ -55,12 +55,15 @@ def test_text_output_says_modelled():
     assert "MODELLED" in result.stdout and "median error" in result.stdout
 
 
-@pytest.mark.parametrize(("args", "fragment"), [
-    (("--from", "LA14 1RP", "--to", "carlisle-office"), "no venue has the id"),
-    (("--from", "ZZ99 9ZZ", "--to", "carlisle-georgian-house"), "outside the pack's area"),
-    (("--from", "54.5,-3.9", "--to", "carlisle-georgian-house"), "outside the pack's area"),
-    (("--from", "LA14 1RP", "--to", "carlisle-georgian-house", "--network", "/nonexistent"), "no drive network"),
-])
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("--from", "LA14 1RP", "--to", "carlisle-office"), "no venue has the id"),
+        (("--from", "ZZ99 9ZZ", "--to", "carlisle-georgian-house"), "outside the pack's area"),
+        (("--from", "54.5,-3.9", "--to", "carlisle-georgian-house"), "outside the pack's area"),
+        (("--from", "LA14 1RP", "--to", "carlisle-georgian-house", "--network", "/nonexistent"), "no drive network"),
+    ],
+)
 def test_bad_journey_input(args, fragment):
     result = run("journey", *args)
     assert result.exit_code == EXIT_BAD_INPUT
@@ -74,8 +77,9 @@ def _write(path, rows):
 
 
 def test_matrix_to_venues_is_long_format(tmp_path):
-    origins = _write(tmp_path / "o.csv", [["id", "postcode", "lon", "lat"], ["a", "LA14 1RP", "", ""],
-                                          ["b", "", "-2.93", "54.89"]])
+    origins = _write(
+        tmp_path / "o.csv", [["id", "postcode", "lon", "lat"], ["a", "LA14 1RP", "", ""], ["b", "", "-2.93", "54.89"]]
+    )
     out = tmp_path / "m.csv"
     result = run("matrix", "--origins", str(origins), "--destinations", "venues", "--out", str(out))
     assert result.exit_code == 0, result.output
@@ -93,8 +97,12 @@ def test_matrix_to_venues_is_long_format(tmp_path):
 def test_matrix_cutoff_leaves_far_pairs_empty(tmp_path):
     origins = _write(tmp_path / "o.csv", [["id", "postcode"], ["a", "CA3 8DR"]])
     out = tmp_path / "m.csv"
-    assert run("matrix", "--origins", str(origins), "--destinations", "venues", "--out", str(out),
-               "--cutoff", "30").exit_code == 0
+    assert (
+        run(
+            "matrix", "--origins", str(origins), "--destinations", "venues", "--out", str(out), "--cutoff", "30"
+        ).exit_code
+        == 0
+    )
     rows = {r["destination_id"]: r for r in csv.DictReader(out.open())}
     assert rows["carlisle-crc-lmc"]["minutes"] != ""
     assert rows["preston-avenham-street"]["minutes"] == rows["preston-avenham-street"]["km"] == ""
@@ -104,22 +112,29 @@ def test_matrix_between_files(tmp_path):
     origins = _write(tmp_path / "o.csv", [["id", "postcode"], ["a", "CA3 8DR"], ["b", "LA9 4RF"]])
     ends = _write(tmp_path / "d.csv", [["id", "lon", "lat"], ["x", "-3.2292", "54.1125"]])
     out = tmp_path / "m.csv"
-    assert run("matrix", "--origins", str(origins), "--destinations", str(ends), "--out", str(out),
-               "--mode", "walk").exit_code == 0
+    assert (
+        run(
+            "matrix", "--origins", str(origins), "--destinations", str(ends), "--out", str(out), "--mode", "walk"
+        ).exit_code
+        == 0
+    )
     rows = list(csv.DictReader(out.open()))
     assert [(r["origin_id"], r["destination_id"]) for r in rows] == [("a", "x"), ("b", "x")]
 
 
-@pytest.mark.parametrize(("rows", "fragment"), [
-    ([["id", "postcode"], ["a", "CA3 8DR"], ["a", "LA9 4RF"]], "line 3: duplicate id 'a' (first on line 2)"),
-    ([["id", "lon", "lat"], ["a", "nan", "54.9"]], "line 2: lon and lat must be numbers, not NaN"),
-    ([["id", "lon", "lat"], ["a", "x", "54.9"]], "line 2: lon and lat must be numbers"),
-    ([["id", "lon", "lat"], ["a", "-0.12", "51.5"]], "line 2: the position is outside the pack's area"),
-    ([["id", "postcode"], ["a", "CA1 1AD"]], "line 2: the postcode is no longer in use"),
-    ([["id", "postcode"], ["", "CA3 8DR"]], "line 2: empty id"),
-    ([["name", "postcode"], ["a", "CA3 8DR"]], "needs an 'id' column"),
-    ([["id", "postcode"]], "has no rows"),
-])
+@pytest.mark.parametrize(
+    ("rows", "fragment"),
+    [
+        ([["id", "postcode"], ["a", "CA3 8DR"], ["a", "LA9 4RF"]], "line 3: duplicate id 'a' (first on line 2)"),
+        ([["id", "lon", "lat"], ["a", "nan", "54.9"]], "line 2: lon and lat must be numbers, not NaN"),
+        ([["id", "lon", "lat"], ["a", "x", "54.9"]], "line 2: lon and lat must be numbers"),
+        ([["id", "lon", "lat"], ["a", "-0.12", "51.5"]], "line 2: the position is outside the pack's area"),
+        ([["id", "postcode"], ["a", "CA1 1AD"]], "line 2: the postcode is no longer in use"),
+        ([["id", "postcode"], ["", "CA3 8DR"]], "line 2: empty id"),
+        ([["name", "postcode"], ["a", "CA3 8DR"]], "needs an 'id' column"),
+        ([["id", "postcode"]], "has no rows"),
+    ],
+)
 def test_bad_endpoint_files_name_the_line(tmp_path, pack, rows, fragment):
     path = _write(tmp_path / "bad.csv", rows)
     with pytest.raises(BadInput) as caught:
@@ -134,8 +149,9 @@ def test_matrix_bad_input_writes_nothing(tmp_path):
     result = run("matrix", "--origins", str(origins), "--destinations", "venues", "--out", str(out))
     assert result.exit_code == EXIT_BAD_INPUT
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o.csv"]
-    missing = run("matrix", "--origins", str(origins), "--destinations", "venues",
-                  "--out", str(tmp_path / "no" / "m.csv"))
+    missing = run(
+        "matrix", "--origins", str(origins), "--destinations", "venues", "--out", str(tmp_path / "no" / "m.csv")
+    )
     assert missing.exit_code == EXIT_BAD_INPUT and "does not exist" in missing.stderr
 
 
@@ -165,8 +181,21 @@ def test_transit_matrix_in_chunks_to_parquet(tmp_path):
 
     origins = _write(tmp_path / "o.csv", [["id", "postcode"], ["a", "CA1 1QS"], ["b", "LA9 4RF"], ["c", "LA14 1RP"]])
     whole, chunked = tmp_path / "whole.parquet", tmp_path / "chunked.parquet"
-    base = ["matrix", "--origins", str(origins), "--destinations", "venues", "--mode", "transit", "--day", "thu",
-            "--window", "07:00-08:00", "--step", "15"]
+    base = [
+        "matrix",
+        "--origins",
+        str(origins),
+        "--destinations",
+        "venues",
+        "--mode",
+        "transit",
+        "--day",
+        "thu",
+        "--window",
+        "07:00-08:00",
+        "--step",
+        "15",
+    ]
     assert run(*base, "--out", str(whole)).exit_code == 0
     result = run(*base, "--out", str(chunked), "--chunk-size", "2")
     assert result.exit_code == 0, result.output

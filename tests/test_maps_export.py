@@ -59,8 +59,22 @@ def test_journey_map_shows_the_home_only_at_its_sector(tmp_path, pack):
     home = geocode("CA1 1QS", pack)
     for suffix in (".html", ".pdf"):
         out = tmp_path / f"journey{suffix}"
-        result = run("map", "journey", "--from", "CA1 1QS", "--to", "penrith-clint-mill", "--day", "thu",
-                     "--depart-at", "07:40", "--gtfs", FEED, "--out", str(out))
+        result = run(
+            "map",
+            "journey",
+            "--from",
+            "CA1 1QS",
+            "--to",
+            "penrith-clint-mill",
+            "--day",
+            "thu",
+            "--depart-at",
+            "07:40",
+            "--gtfs",
+            FEED,
+            "--out",
+            str(out),
+        )
         assert result.exit_code == 0, result.output
     html = (tmp_path / "journey.html").read_text()
     assert (round(home.lon, 4), round(home.lat, 4)) not in positions_in(html)
@@ -68,11 +82,14 @@ def test_journey_map_shows_the_home_only_at_its_sector(tmp_path, pack):
     assert "postcode sector" in html
 
 
-@pytest.mark.parametrize(("args", "fragment"), [
-    (("map", "isochrones", "--venue", "nowhere-office"), "no venue has the id"),
-    (("map", "venues", "--out", "/nonexistent/folder/v.html"), "does not exist"),
-    (("map", "venues", "--out", "venues.svg"), "use a .html, .png or .pdf"),
-])
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("map", "isochrones", "--venue", "nowhere-office"), "no venue has the id"),
+        (("map", "venues", "--out", "/nonexistent/folder/v.html"), "does not exist"),
+        (("map", "venues", "--out", "venues.svg"), "use a .html, .png or .pdf"),
+    ],
+)
 def test_bad_map_input(tmp_path, args, fragment):
     arguments = list(args)
     if "--out" not in arguments:
@@ -87,8 +104,20 @@ def test_an_isochrone_that_reaches_nothing_is_refused(tmp_path):
     fell = tmp_path / "fell.csv"  # a venue high on Scafell, no LSOA within walking distance, no Sunday trains
     fell.write_text("id,name,kind,town,lon,lat\nscafell-hut,Scafell hut,programme_venue,Wasdale,-3.2116,54.4545\n")
     out = tmp_path / "iso.html"
-    result = run("map", "isochrones", "--venue", "scafell-hut", "--venues", str(fell), "--day", "sun",
-                 "--gtfs", FEED, "--out", str(out))
+    result = run(
+        "map",
+        "isochrones",
+        "--venue",
+        "scafell-hut",
+        "--venues",
+        str(fell),
+        "--day",
+        "sun",
+        "--gtfs",
+        FEED,
+        "--out",
+        str(out),
+    )
     assert result.exit_code == EXIT_BAD_INPUT, result.output
     assert "the map would be empty" in result.stderr and not out.exists()
 

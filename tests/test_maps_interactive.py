@@ -59,30 +59,60 @@ def _parse(html: str) -> _Tags:
 
 def _document(districts: gpd.GeoDataFrame | None = None, **overrides: object) -> MapDocument:
     bands = gpd.GeoDataFrame(
-        {"band": ["up to 30 min", "30 to 60 min"], "colour": [SEQUENTIAL[0], SEQUENTIAL[2]],
-         "tip": ["Carlisle & district", None]},
-        geometry=[box(-3.0, 54.86, -2.88, 54.92), box(-2.80, 54.64, -2.70, 54.70)], crs=4326,
+        {
+            "band": ["up to 30 min", "30 to 60 min"],
+            "colour": [SEQUENTIAL[0], SEQUENTIAL[2]],
+            "tip": ["Carlisle & district", None],
+        },
+        geometry=[box(-3.0, 54.86, -2.88, 54.92), box(-2.80, 54.64, -2.70, 54.70)],
+        crs=4326,
     )
-    rail = gpd.GeoDataFrame({"name": ["West Coast Main Line"]},
-                            geometry=[LineString([(-2.933, 54.891), (-2.758, 54.662)])], crs=4326)
+    rail = gpd.GeoDataFrame(
+        {"name": ["West Coast Main Line"]}, geometry=[LineString([(-2.933, 54.891), (-2.758, 54.662)])], crs=4326
+    )
     venues = gpd.GeoDataFrame(
         {"name": [*HOSTILE, "Penrith office"], "popup": [*HOSTILE, "Penrith office\nThursday 18:00"]},
-        geometry=[Point(-2.933, 54.891), Point(-2.9, 54.75), Point(-2.758, 54.662)], crs=4326,
+        geometry=[Point(-2.933, 54.891), Point(-2.9, 54.75), Point(-2.758, 54.662)],
+        crs=4326,
     )
     layers = [
-        Layer("Travel time", bands, "polygons", colour_column="colour", tooltip="tip",
-              legend=[LegendEntry("up to 30 min", SEQUENTIAL[0]), LegendEntry("30 to 60 min", SEQUENTIAL[2])]),
-        Layer("Rail", rail, "lines", colour="#000000", line_width=2, popup="name",
-              legend=[LegendEntry("Rail line", "#000000", "line")]),
-        Layer("Venues <&>", venues, "points", colour=OKABE_ITO[5], popup="popup", tooltip="name", label="name",
-              legend=[LegendEntry("Venue", OKABE_ITO[5], "circle")]),
+        Layer(
+            "Travel time",
+            bands,
+            "polygons",
+            colour_column="colour",
+            tooltip="tip",
+            legend=[LegendEntry("up to 30 min", SEQUENTIAL[0]), LegendEntry("30 to 60 min", SEQUENTIAL[2])],
+        ),
+        Layer(
+            "Rail",
+            rail,
+            "lines",
+            colour="#000000",
+            line_width=2,
+            popup="name",
+            legend=[LegendEntry("Rail line", "#000000", "line")],
+        ),
+        Layer(
+            "Venues <&>",
+            venues,
+            "points",
+            colour=OKABE_ITO[5],
+            popup="popup",
+            tooltip="name",
+            label="name",
+            legend=[LegendEntry("Venue", OKABE_ITO[5], "circle")],
+        ),
     ]
     if districts is not None:
         layers.insert(0, Layer("Districts", districts, "polygons", basemap=True, label="district"))
     fields: dict[str, object] = {
-        "title": "Travel time <to> BBR", "subtitle": "Thursday & evening", "layers": layers,
+        "title": "Travel time <to> BBR",
+        "subtitle": "Thursday & evening",
+        "layers": layers,
         "attribution": ["Contains OS data © Crown copyright and database right 2024", "Contains ONS data"],
-        "provenance": "Network: proxy; timetable: modelled", "modelled": True,
+        "provenance": "Network: proxy; timetable: modelled",
+        "modelled": True,
     }
     fields.update(overrides)
     return MapDocument(**fields)  # type: ignore[arg-type]
@@ -134,7 +164,8 @@ def test_legend_title_and_attribution(doc: MapDocument, page: str) -> None:
     assert f"<title>{escape(doc.title)}</title>" in page
     assert _json_strings(page, r"\.attributionControl\.setPrefix\((\"[^\"]*\")\)") == ["Leaflet"]
     assert _json_strings(page, r"\.attributionControl\.addAttribution\((\"(?:[^\"\\]|\\.)*\")\)") == [
-        escape(doc.footer)]
+        escape(doc.footer)
+    ]
     assert "MODELLED figures" in doc.footer and "L.control.scale(" in page
 
 
@@ -156,8 +187,8 @@ def test_basemap_is_light_inert_and_first(pack: Pack, page: str) -> None:
     assert len(features) == len(pack.districts) + 2 + 1 + 3
     assert all(not f["properties"] for f in features[: len(pack.districts)]), "basemap has no popups"
     first_geojson = page.index("L.geoJson(")
-    assert '"className": "ga-area ga-basemap"' in page[first_geojson:first_geojson + 400]
-    assert '"interactive": false' in page[first_geojson:first_geojson + 400]
+    assert '"className": "ga-area ga-basemap"' in page[first_geojson : first_geojson + 400]
+    assert '"interactive": false' in page[first_geojson : first_geojson + 400]
     assert page.count('"interactive": false') == 1
 
 
@@ -198,7 +229,7 @@ def test_standalone_fonts_are_woff2_once_each(standalone: str) -> None:
     fonts = re.findall(r"url\(\"data:(font/[a-z0-9]+);base64,([A-Za-z0-9+/=]{40})", standalone)
     assert fonts and {mime for mime, _ in fonts} == {"font/woff2"}
     assert len({head for _, head in fonts}) == len(fonts), "each font file embedded once"
-    assert "format(\"truetype\")" not in standalone
+    assert 'format("truetype")' not in standalone
 
 
 def test_standalone_size(standalone: str, record_property: pytest.RecordProperty) -> None:
@@ -254,8 +285,7 @@ def test_bad_documents_are_bad_input() -> None:
         "holds Point": [Layer("X", doc.layers[2].frame, "polygons")],
         "column it does not have": [Layer("X", doc.layers[2].frame, "points", popup="nope")],
         "not a colour": [Layer("X", doc.layers[2].frame, "points", colour="red;background:url(x)")],
-        "coordinate reference system": [Layer("X", doc.layers[2].frame.set_crs(None, allow_override=True),
-                                              "points")],
+        "coordinate reference system": [Layer("X", doc.layers[2].frame.set_crs(None, allow_override=True), "points")],
         "nothing to draw": [Layer("X", empty, "points")],
     }
     for message, layers in cases.items():
@@ -263,11 +293,14 @@ def test_bad_documents_are_bad_input() -> None:
             render_interactive(_document(layers=layers), asset_prefix="/vendor/")
     bad_colours = doc.layers[0].frame.assign(colour=["#fde725", "javascript:x"])
     with pytest.raises(BadInput, match="not a colour"):
-        render_interactive(_document(layers=[Layer("X", bad_colours, "polygons", colour_column="colour")]),
-                           asset_prefix="/vendor/")
+        render_interactive(
+            _document(layers=[Layer("X", bad_colours, "polygons", colour_column="colour")]), asset_prefix="/vendor/"
+        )
     with pytest.raises(BadInput, match="not a colour"):
-        render_interactive(_document(layers=[Layer("X", doc.layers[0].frame, "polygons",
-                                                   legend=[LegendEntry("a", "#zzz")])]), asset_prefix="/vendor/")
+        render_interactive(
+            _document(layers=[Layer("X", doc.layers[0].frame, "polygons", legend=[LegendEntry("a", "#zzz")])]),
+            asset_prefix="/vendor/",
+        )
 
 
 def test_frames_in_british_national_grid_are_reprojected() -> None:
@@ -293,11 +326,13 @@ def test_missing_colours_fall_back_and_hidden_layers_start_hidden() -> None:
 def test_missing_and_empty_geometries_are_skipped() -> None:
     doc = _document()
     venues = doc.layers[2].frame
-    holes = gpd.GeoDataFrame({"name": ["nowhere", "empty"], "popup": ["a", "b"]},
-                             geometry=[None, Point()], crs=4326)
-    layers = [Layer("Venues", gpd.GeoDataFrame(gpd.pd.concat([venues, holes]), crs=4326), "points",
-                    popup="popup", label="name"),
-              Layer("Nothing", holes, "points")]
+    holes = gpd.GeoDataFrame({"name": ["nowhere", "empty"], "popup": ["a", "b"]}, geometry=[None, Point()], crs=4326)
+    layers = [
+        Layer(
+            "Venues", gpd.GeoDataFrame(gpd.pd.concat([venues, holes]), crs=4326), "points", popup="popup", label="name"
+        ),
+        Layer("Nothing", holes, "points"),
+    ]
     page = render_interactive(_document(layers=layers), asset_prefix="/vendor/").get_root().render()
     assert len(_features(page)) == 3 and "nowhere" not in page
     assert "NaN" not in page.split("fitBounds(")[1][:80]

@@ -30,8 +30,7 @@ def _frame(geometries: list, **columns: list) -> gpd.GeoDataFrame:
 def carlisle_penrith(*, modelled: bool = True) -> MapDocument:
     """Bands, a railway and two venues between Carlisle and Penrith, over a grey land basemap."""
     land = _frame([box(-3.1, 54.5, -2.6, 55.0)])
-    bands = _frame([Point(-2.93, 54.89).buffer(0.08), Point(-2.75, 54.66).buffer(0.06)],
-                   colour=[BAND_60, BAND_120])
+    bands = _frame([Point(-2.93, 54.89).buffer(0.08), Point(-2.75, 54.66).buffer(0.06)], colour=[BAND_60, BAND_120])
     rail = _frame([LineString([(-2.93, 54.89), (-2.82, 54.76), (-2.75, 54.66)])])
     venues = _frame([Point(-2.93, 54.89), Point(-2.75, 54.66)], name=["Carlisle office", "Penrith office"])
     return MapDocument(
@@ -39,11 +38,25 @@ def carlisle_penrith(*, modelled: bool = True) -> MapDocument:
         subtitle="Thursday, arriving by 17:50",
         layers=[
             Layer("Land", land, "polygons", basemap=True),
-            Layer("Travel time", bands, "polygons", colour_column="colour", fill_opacity=1.0,
-                  legend=[LegendEntry("up to 60 min", BAND_60), LegendEntry("60 to 120 min", BAND_120)]),
+            Layer(
+                "Travel time",
+                bands,
+                "polygons",
+                colour_column="colour",
+                fill_opacity=1.0,
+                legend=[LegendEntry("up to 60 min", BAND_60), LegendEntry("60 to 120 min", BAND_120)],
+            ),
             Layer("Rail", rail, "lines", colour=RAIL, line_width=3, legend=[LegendEntry("Rail line", RAIL, "line")]),
-            Layer("Venues", venues, "points", colour=VENUE, fill_opacity=1.0, radius=7, label="name",
-                  legend=[LegendEntry("Probation office", VENUE, "circle")]),
+            Layer(
+                "Venues",
+                venues,
+                "points",
+                colour=VENUE,
+                fill_opacity=1.0,
+                radius=7,
+                label="name",
+                legend=[LegendEntry("Probation office", VENUE, "circle")],
+            ),
         ],
         attribution=[OS_NOTICE, ONS_NOTICE],
         provenance="Network: modelled proxy; timetable: modelled",
@@ -55,8 +68,16 @@ def districts_document() -> MapDocument:
     districts = load_pack().districts
     return MapDocument(
         title="Local authority districts of Cumbria and north Lancashire",
-        layers=[Layer("Districts", districts, "polygons", colour=OKABE_ITO[4], fill_opacity=0.3,
-                      legend=[LegendEntry("District", OKABE_ITO[4])])],
+        layers=[
+            Layer(
+                "Districts",
+                districts,
+                "polygons",
+                colour=OKABE_ITO[4],
+                fill_opacity=0.3,
+                legend=[LegendEntry("District", OKABE_ITO[4])],
+            )
+        ],
         attribution=[ONS_NOTICE],
         provenance="ONS boundaries",
     )
@@ -90,14 +111,14 @@ def _one_a4_page(path: Path) -> str:
 def _pixels_near(pixels: np.ndarray, colour: str, tolerance: int = 12) -> int:
     near = np.ones(pixels.shape[:2], dtype=bool)
     for channel, start in enumerate((1, 3, 5)):
-        near &= np.abs(pixels[..., channel].astype(np.int16) - int(colour[start:start + 2], 16)) <= tolerance
+        near &= np.abs(pixels[..., channel].astype(np.int16) - int(colour[start : start + 2], 16)) <= tolerance
     return int(near.sum())
 
 
 def _map_area(pixels: np.ndarray) -> np.ndarray:
     """The map's part of the page: below the title, above the footer, left of the legend panel."""
     height, width, _ = pixels.shape
-    return pixels[int(0.18 * height):int(0.88 * height), int(0.04 * width):int(0.70 * width)]
+    return pixels[int(0.18 * height) : int(0.88 * height), int(0.04 * width) : int(0.70 * width)]
 
 
 def test_png_is_a4_landscape_and_not_blank(png: np.ndarray) -> None:
@@ -115,7 +136,7 @@ def test_png_shows_every_layer_in_the_map_area(png: np.ndarray) -> None:
 
 def test_png_legend_sits_beside_the_map(png: np.ndarray) -> None:
     height, width, _ = png.shape
-    panel = png[int(0.15 * height):int(0.5 * height), int(0.73 * width):]
+    panel = png[int(0.15 * height) : int(0.5 * height), int(0.73 * width) :]
     for colour in (BAND_60, BAND_120, RAIL, VENUE):
         assert _pixels_near(panel, colour) > 20, colour
 
@@ -180,8 +201,15 @@ def _empty_document() -> MapDocument:
     [
         (MapDocument(title="No layers", layers=[], attribution=[], provenance=""), "has no layers"),
         (_empty_document(), "nothing to frame"),
-        (MapDocument(title="Bad kind", layers=[Layer("Odd", _frame([Point(-2.9, 54.9)]), "hexagons")],
-                     attribution=[], provenance=""), "kind 'hexagons' is not one of"),
+        (
+            MapDocument(
+                title="Bad kind",
+                layers=[Layer("Odd", _frame([Point(-2.9, 54.9)]), "hexagons")],
+                attribution=[],
+                provenance="",
+            ),
+            "kind 'hexagons' is not one of",
+        ),
     ],
 )
 def test_bad_documents_are_refused(tmp_path: Path, document: MapDocument, message: str) -> None:
@@ -205,8 +233,9 @@ def test_an_error_while_drawing_leaves_nothing(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("suffix", [".png", ".pdf"])
-def test_an_error_while_writing_leaves_the_old_file_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                              suffix: str) -> None:
+def test_an_error_while_writing_leaves_the_old_file_untouched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
     target = tmp_path / f"map{suffix}"
     target.write_bytes(b"the previous export")
 

@@ -19,10 +19,16 @@ from geoaccess.transit.roundtrip import round_trip
 from geoaccess.transit.sources import planner_for
 from geoaccess.venues import load_venues
 
-WIDER = {"name": "BBR also in Workington and Barrow", "programme": "BBR", "venues": [
-    {"id": "carlisle-crc-lmc"}, {"id": "preston-avenham-street"},
-    {"id": "workington-progress-house", "sessions": [{"day": "Thu", "start": "18:00", "end": "20:30"}]},
-    {"id": "barrow-probation-office", "sessions": [{"day": "Thu", "start": "18:00", "end": "20:30"}]}]}
+WIDER = {
+    "name": "BBR also in Workington and Barrow",
+    "programme": "BBR",
+    "venues": [
+        {"id": "carlisle-crc-lmc"},
+        {"id": "preston-avenham-street"},
+        {"id": "workington-progress-house", "sessions": [{"day": "Thu", "start": "18:00", "end": "20:30"}]},
+        {"id": "barrow-probation-office", "sessions": [{"day": "Thu", "start": "18:00", "end": "20:30"}]},
+    ],
+}
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +46,9 @@ def test_person_measures_agree_with_single_round_trips(bbr):
     when = planner.timetable.date_for("thursday")
     for row in range(0, 60, 12):
         person = people.iloc[row]
-        single = round_trip(planner, (person["lon"], person["lat"]), (carlisle.lon, carlisle.lat), when,
-                            18 * 3600, 20 * 3600 + 1800)
+        single = round_trip(
+            planner, (person["lon"], person["lat"]), (carlisle.lon, carlisle.lat), when, 18 * 3600, 20 * 3600 + 1800
+        )
         best = measures.iloc[row]
         if best["rt_venue"] == "carlisle-crc-lmc":
             assert best["rt_flags"].split() == single["flags"]
@@ -90,8 +97,9 @@ def test_access_and_compare_commands(tmp_path):
     for row in change["gains_and_losses_by_district"]:
         assert all(v == 0 or v == "<5" or v >= 5 for k, v in row.items() if k != "district")
     per_person = tmp_path / "people.csv"
-    result = runner.invoke(main, ["access", "--synthetic", "--programme", "TSP", "--per-person", str(per_person),
-                                  "--json"])
+    result = runner.invoke(
+        main, ["access", "--synthetic", "--programme", "TSP", "--per-person", str(per_person), "--json"]
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(per_person)
     assert {"person_id", "pt_minutes", "rt_flags"} <= set(table.columns)
@@ -105,9 +113,24 @@ def test_access_needs_a_caseload():
 
 def test_site_command_on_a_caseload_and_on_a_matrix(tmp_path):
     runner = CliRunner()
-    result = runner.invoke(main, ["site", "--synthetic", "--programme", "BBR", "--cost", "car", "--p", "1",
-                                  "--keep", "carlisle-crc-lmc,preston-avenham-street", "--objective", "pmedian",
-                                  "--json"])
+    result = runner.invoke(
+        main,
+        [
+            "site",
+            "--synthetic",
+            "--programme",
+            "BBR",
+            "--cost",
+            "car",
+            "--p",
+            "1",
+            "--keep",
+            "carlisle-crc-lmc,preston-avenham-street",
+            "--objective",
+            "pmedian",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     chosen = json.loads(result.stdout)
     assert chosen["optimal"] is True and len(chosen["selected"]) == 3

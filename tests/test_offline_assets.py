@@ -54,7 +54,7 @@ def test_offline_map_links_only_local_files() -> None:
     assert links, "no script or stylesheet links rendered"
     for url in links:
         assert "://" not in url and not url.startswith("//"), url
-        assert url.startswith(PREFIX) and url[len(PREFIX):] in served_files(), url
+        assert url.startswith(PREFIX) and url[len(PREFIX) :] in served_files(), url
     assert not re.search(r"https?://", html.replace("http-equiv", ""))
 
 

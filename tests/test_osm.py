@@ -68,13 +68,13 @@ def test_one_way_street_is_one_way_for_cars_only(town):
 
 def test_each_mode_keeps_only_its_ways(town):
     drive, walk = node_ids(town["drive"]), node_ids(town["walk"])
-    assert 22 in walk and 22 not in drive        # footway
-    assert 51 in walk and 51 not in drive        # access=private, foot=yes
-    assert 15 in drive and 15 not in walk        # trunk with foot=no
+    assert 22 in walk and 22 not in drive  # footway
+    assert 51 in walk and 51 not in drive  # access=private, foot=yes
+    assert 15 in drive and 15 not in walk  # trunk with foot=no
     for nodes in (drive, walk):
-        assert 30 not in nodes                   # railway
-        assert 50 not in nodes                   # access=private
-        assert not nodes & {40, 41, 42}          # island: not strongly connected
+        assert 30 not in nodes  # railway
+        assert 50 not in nodes  # access=private
+        assert not nodes & {40, 41, 42}  # island: not strongly connected
     assert not has_edge(town["drive"], 4, 6) and not has_edge(town["walk"], 4, 6)
 
 
@@ -86,10 +86,10 @@ def test_every_node_reaches_every_other(town):
 
 def test_speeds_follow_class_defaults_and_lower_limits(town):
     speeds = town["drive"].edges.groupby("label")["speed_kph"].unique()
-    assert speeds["A595"].tolist() == [43.2]             # primary, 30 mph limit above its average
-    assert speeds["Fell Road"].tolist() == [41.9]        # secondary, national limit
+    assert speeds["A595"].tolist() == [43.2]  # primary, 30 mph limit above its average
+    assert speeds["Fell Road"].tolist() == [41.9]  # secondary, national limit
     assert speeds["School Lane"].tolist() == [20 * MPH]  # tertiary, 20 mph limit below 36.3
-    assert speeds["Mill Street"].tolist() == [18.3]      # residential, no limit
+    assert speeds["Mill Street"].tolist() == [18.3]  # residential, no limit
     assert (town["walk"].edges["speed_kph"] == 4.8).all()
 
 
@@ -102,12 +102,17 @@ def test_travel_time_is_length_over_speed(town):
 
 def test_each_segment_keeps_its_own_speed(tmp_path):
     # a street whose two halves have different limits: the graph is not simplified, so each keeps its own
-    text = TOWN.read_text(encoding="utf-8").replace(
-        '<nd ref="3"/><nd ref="10"/><nd ref="11"/>', '<nd ref="3"/><nd ref="10"/>',
-    ).replace(
-        '<way id="202">',
-        '<way id="205"><nd ref="10"/><nd ref="11"/><tag k="highway" v="primary"/>'
-        '<tag k="ref" v="A595"/><tag k="maxspeed" v="10 mph"/></way>\n  <way id="202">',
+    text = (
+        TOWN.read_text(encoding="utf-8")
+        .replace(
+            '<nd ref="3"/><nd ref="10"/><nd ref="11"/>',
+            '<nd ref="3"/><nd ref="10"/>',
+        )
+        .replace(
+            '<way id="202">',
+            '<way id="205"><nd ref="10"/><nd ref="11"/><tag k="highway" v="primary"/>'
+            '<tag k="ref" v="A595"/><tag k="maxspeed" v="10 mph"/></way>\n  <way id="202">',
+        )
     )
     assert text.count('k="maxspeed" v="10 mph"') == 1
     source = tmp_path / "split.osm"
@@ -156,11 +161,13 @@ def test_pbf_date_comes_from_its_header(formats):
 
 def test_date_falls_back_to_the_newest_road_then_the_file_time(tmp_path):
     source = tmp_path / "plain.osm"
-    source.write_text(TOWN.read_text(encoding="utf-8").replace(' timestamp="2026-10-01T12:00:00Z"', ""),
-                      encoding="utf-8")
+    source.write_text(
+        TOWN.read_text(encoding="utf-8").replace(' timestamp="2026-10-01T12:00:00Z"', ""), encoding="utf-8"
+    )
     assert read_osm(source, ["drive"])["drive"].provenance["date"] == "2026-09-30T08:00:00Z"
-    source.write_text(source.read_text(encoding="utf-8").replace(' timestamp="2026-09-30T08:00:00Z"', ""),
-                      encoding="utf-8")
+    source.write_text(
+        source.read_text(encoding="utf-8").replace(' timestamp="2026-09-30T08:00:00Z"', ""), encoding="utf-8"
+    )
     provenance = read_osm(source, ["drive"])["drive"].provenance
     assert provenance["date_basis"] == "file modification time"
 
@@ -171,8 +178,9 @@ def test_missing_nodes_split_a_way_instead_of_joining_across_the_gap(tmp_path):
     nodes = "".join(f'<node id="{i}" lat="{lat}" lon="{lon}"/>' for i, (lat, lon) in spots.items())
     refs = "".join(f'<nd ref="{i}"/>' for i in (1, 2, 3, 4, 5, 6, 1))
     source = tmp_path / "cut.osm"
-    source.write_text(f'<osm version="0.6">{nodes}<way id="7">{refs}<tag k="highway" v="residential"/>'
-                      "</way></osm>", encoding="utf-8")
+    source.write_text(
+        f'<osm version="0.6">{nodes}<way id="7">{refs}<tag k="highway" v="residential"/></way></osm>', encoding="utf-8"
+    )
     drive = read_osm(source, ["drive"])["drive"]
     assert node_ids(drive) == {1, 2, 3, 5, 6}
     pairs = {(u, v) for u, v in zip(drive.edges["u"], drive.edges["v"], strict=True)}
@@ -196,12 +204,29 @@ def test_motorways_are_one_way_unless_tagged_and_not_walkable():
 # --- speeds ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("tag", "kph"), [
-    ("30 mph", 48.28032), ("30mph", 48.28032), ("50", 50.0), ("50 km/h", 50.0), ("national", 96.56064),
-    ("GB:nsl_single", 96.56064), ("GB:nsl_dual", 112.65408), ("GB:motorway", 112.65408),
-    ("UK:nsl_single", 96.56064), ("GB:zone20", 32.18688), ("walk", 4.8), ("30 mph;40 mph", 48.28032),
-    ("none", None), ("signals", None), ("variable", None), ("0", None), ("fast", None), (None, None),
-])
+@pytest.mark.parametrize(
+    ("tag", "kph"),
+    [
+        ("30 mph", 48.28032),
+        ("30mph", 48.28032),
+        ("50", 50.0),
+        ("50 km/h", 50.0),
+        ("national", 96.56064),
+        ("GB:nsl_single", 96.56064),
+        ("GB:nsl_dual", 112.65408),
+        ("GB:motorway", 112.65408),
+        ("UK:nsl_single", 96.56064),
+        ("GB:zone20", 32.18688),
+        ("walk", 4.8),
+        ("30 mph;40 mph", 48.28032),
+        ("none", None),
+        ("signals", None),
+        ("variable", None),
+        ("0", None),
+        ("fast", None),
+        (None, None),
+    ],
+)
 def test_parse_maxspeed(tag, kph):
     result = parse_maxspeed(tag)
     assert result == (None if kph is None else pytest.approx(kph))
@@ -262,9 +287,12 @@ def _bad_files(folder: Path) -> dict[str, tuple[Path, str]]:
         "empty.osm": (b"", "cannot read empty.osm"),
         "noroads.osm": (no_roads, "noroads.osm has no roads or paths"),
         "nonodes.osm": (no_nodes, "nonodes.osm has no drive roads with their nodes"),
-        "oneway.osm": (b'<osm version="0.6"><node id="1" lat="54" lon="-3"/><node id="2" lat="54.001"'
-                       b' lon="-3"/><way id="1"><nd ref="1"/><nd ref="2"/><tag k="highway" v="primary"/>'
-                       b'<tag k="oneway" v="yes"/></way></osm>', "oneway.osm has no connected drive network"),
+        "oneway.osm": (
+            b'<osm version="0.6"><node id="1" lat="54" lon="-3"/><node id="2" lat="54.001"'
+            b' lon="-3"/><way id="1"><nd ref="1"/><nd ref="2"/><tag k="highway" v="primary"/>'
+            b'<tag k="oneway" v="yes"/></way></osm>',
+            "oneway.osm has no connected drive network",
+        ),
         "cumbria.txt": (text, "not an OpenStreetMap file name"),
     }
     for name, (content, _) in files.items():
@@ -357,13 +385,16 @@ def test_neighbouring_extracts_join_into_one_network(tmp_path):
         '<node id="13" lat="54.8900" lon="-2.9150"/><node id="60" lat="54.8900" lon="-2.9120"/>'
         '<node id="61" lat="54.8900" lon="-2.9090"/>'
         '<way id="900"><nd ref="13"/><nd ref="60"/><nd ref="61"/><tag k="highway" v="residential"/></way>'
-        "</osm>", encoding="utf-8")
+        "</osm>",
+        encoding="utf-8",
+    )
     drive = read_osm([TOWN, east], ["drive"])["drive"]
     assert {60, 61} <= node_ids(drive) and 1 in node_ids(drive)
     assert drive.provenance["source"] == "town.osm + east.osm"
     assert drive.provenance["date"] == "2026-09-01T00:00:00Z"  # the older of the two
     assert "east.osm" in drive.provenance["date_basis"]
-    result = CliRunner().invoke(network, ["build", "--osm", str(TOWN), "--osm", str(east),
-                                          "--out", str(tmp_path / "both"), "--mode", "drive"])
+    result = CliRunner().invoke(
+        network, ["build", "--osm", str(TOWN), "--osm", str(east), "--out", str(tmp_path / "both"), "--mode", "drive"]
+    )
     assert result.exit_code == 0, result.output
     assert "town.osm + east.osm" in result.stdout

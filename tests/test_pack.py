@@ -56,8 +56,15 @@ def test_sources_md_carries_every_attribution(pack):
 
 def test_pack_tables_hold_what_the_app_needs(pack):
     assert pack.lsoas["population"].sum() == 1_297_546  # Census 2021, the nine councils
-    assert set(pack.districts["district"]) >= {"Allerdale", "Barrow-in-Furness", "Carlisle", "Copeland",
-                                               "Eden", "South Lakeland", "Preston"}
+    assert set(pack.districts["district"]) >= {
+        "Allerdale",
+        "Barrow-in-Furness",
+        "Carlisle",
+        "Copeland",
+        "Eden",
+        "South Lakeland",
+        "Preston",
+    }
     assert pack.districts["in_cumbria"].sum() == 6
     assert len(pack.land) == 1 and pack.land.geometry.iloc[0].is_valid
     assert {"CAR", "PNR", "BIF", "KEN", "PRE", "WKG"} <= set(pack.stations["crs"])
@@ -75,8 +82,7 @@ def test_damaged_file_is_reported(tmp_path, pack):
     shutil.copytree(pack.path, copy)
     (copy / "stops.parquet").write_bytes(b"damaged")
     (copy / "land.parquet").unlink()
-    assert sorted(Pack(copy).verify()) == ["land.parquet: missing",
-                                           "stops.parquet: sha256 differs from the manifest"]
+    assert sorted(Pack(copy).verify()) == ["land.parquet: missing", "stops.parquet: sha256 differs from the manifest"]
 
 
 def test_source_folder_without_data_is_refused(tmp_path):

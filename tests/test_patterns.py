@@ -18,8 +18,14 @@ CARLISLE = "9100CARLILE"
 
 
 def build(shared, pack) -> tuple[Timetable, list[str]]:
-    return modelled_timetable(shared / "facts", shared / "data/rail/atoc_2020_sample_scheduled_run_times_bbox.csv",
-                              pack.stations, pack.stops, valid_from=VALID_FROM, valid_to=VALID_TO)
+    return modelled_timetable(
+        shared / "facts",
+        shared / "data/rail/atoc_2020_sample_scheduled_run_times_bbox.csv",
+        pack.stations,
+        pack.stops,
+        valid_from=VALID_FROM,
+        valid_to=VALID_TO,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +40,9 @@ def timetable(model) -> Timetable:
 
 def departures(timetable: Timetable, route_id: str, stop_id: str, day: date) -> list[int]:
     """Departure seconds from ``stop_id`` on ``day`` of trips of ``route_id`` that go on from there."""
-    trips = timetable.trips[(timetable.trips["route_id"] == route_id)
-                            & timetable.trips["service_id"].isin(timetable.services_on(day))]
+    trips = timetable.trips[
+        (timetable.trips["route_id"] == route_id) & timetable.trips["service_id"].isin(timetable.services_on(day))
+    ]
     times = timetable.stop_times[timetable.stop_times["trip_id"].isin(trips["trip_id"])]
     last = times.groupby("trip_id")["stop_sequence"].transform("max")
     return sorted(times.loc[(times["stop_id"] == stop_id) & (times["stop_sequence"] < last), "departure_s"])
@@ -60,10 +67,16 @@ def test_every_stop_used_exists_and_is_naptan(timetable, pack):
     assert rail_stops.str.startswith("9100").all()
 
 
-RAIL_ROUTES = {"Cumbrian Coast": "cumbrian-coast", "Furness": "furness-line", "Lakes": "lakes-line",
-               "West Coast Main Line - Avanti": "avanti-west-coast",
-               "West Coast Main Line - TransPennine": "transpennine-express", "Settle": "settle-carlisle",
-               "Tyne Valley": "tyne-valley", "Glasgow South Western": "glasgow-south-western"}
+RAIL_ROUTES = {
+    "Cumbrian Coast": "cumbrian-coast",
+    "Furness": "furness-line",
+    "Lakes": "lakes-line",
+    "West Coast Main Line - Avanti": "avanti-west-coast",
+    "West Coast Main Line - TransPennine": "transpennine-express",
+    "Settle": "settle-carlisle",
+    "Tyne Valley": "tyne-valley",
+    "Glasgow South Western": "glasgow-south-western",
+}
 
 
 def test_every_positioned_station_of_each_calling_pattern_is_served(timetable, shared_source, pack):
@@ -92,8 +105,9 @@ def test_times_increase_along_every_trip(timetable):
 def test_carlisle_to_barrow_on_the_coast_takes_about_150_minutes(timetable):
     trips = timetable.trips[timetable.trips["route_id"] == "rail:cumbrian-coast"]["trip_id"]
     times = timetable.stop_times[timetable.stop_times["trip_id"].isin(trips)]
-    ends = times.groupby("trip_id").agg(first=("stop_id", "first"), last=("stop_id", "last"),
-                                        start=("departure_s", "min"), end=("arrival_s", "max"))
+    ends = times.groupby("trip_id").agg(
+        first=("stop_id", "first"), last=("stop_id", "last"), start=("departure_s", "min"), end=("arrival_s", "max")
+    )
     through = ends[(ends["first"] == CARLISLE) & (ends["last"] == "9100BAROW")]
     assert not through.empty
     assert ((through["end"] - through["start"]) / 60).between(140, 165).all()
@@ -114,13 +128,15 @@ def test_sunday_services_differ_where_the_facts_say_so(timetable):
     assert min(sunday_coast) > min(weekday_coast) and len(sunday_coast) < len(weekday_coast)
     lancaster = departures_stop(timetable, "bus:555")
     assert len(departures(timetable, "bus:555", lancaster, SUNDAY)) < len(
-        departures(timetable, "bus:555", lancaster, WEDNESDAY))
+        departures(timetable, "bus:555", lancaster, WEDNESDAY)
+    )
 
 
 def departures_stop(timetable: Timetable, route_id: str) -> str:
     """The first stop of the route's first forward trip."""
-    trip = timetable.trips[(timetable.trips["route_id"] == route_id)
-                           & timetable.trips["trip_id"].str.contains(":forward:")]["trip_id"].iloc[0]
+    trip = timetable.trips[
+        (timetable.trips["route_id"] == route_id) & timetable.trips["trip_id"].str.contains(":forward:")
+    ]["trip_id"].iloc[0]
     times = timetable.stop_times[timetable.stop_times["trip_id"] == trip]
     return times.sort_values("stop_sequence")["stop_id"].iloc[0]
 
@@ -157,10 +173,16 @@ def test_departure_times_parse():
 
 
 def test_a_town_stop_is_its_bus_station_else_the_stop_nearest_the_centre():
-    stops = pd.DataFrame({
-        "atco": ["a", "b", "c", "d"], "name": ["A", "B", "C", "D"], "locality": ["Town"] * 3 + ["Village"],
-        "stop_type": ["BCT", "BCS", "BCT", "BCT"], "lon": [-3.0, -3.1, -3.02, -2.0], "lat": [54.0, 54.1, 54.0, 54.0],
-    })
+    stops = pd.DataFrame(
+        {
+            "atco": ["a", "b", "c", "d"],
+            "name": ["A", "B", "C", "D"],
+            "locality": ["Town"] * 3 + ["Village"],
+            "stop_type": ["BCT", "BCS", "BCT", "BCT"],
+            "lon": [-3.0, -3.1, -3.02, -2.0],
+            "lat": [54.0, 54.1, 54.0, 54.0],
+        }
+    )
     assert town_stop("Town", stops)["atco"] == "b"
     assert town_stop("Town", stops[stops["atco"] != "b"])["atco"] in {"a", "c"}
     assert town_stop("Village", stops)["atco"] == "d"

@@ -26,25 +26,57 @@ def hm(text: str) -> int:
 
 def timetable(last_back: str = "21:40", extra_trips: list[tuple[str, str, str, str]] = ()) -> Timetable:
     """Hourly trains Carlisle -> Penrith (18 min) from 07:00 to 21:00, and back from 07:40 to ``last_back``."""
-    stops = pd.DataFrame([CARLISLE[:2] + CARLISLE[2:], PENRITH[:2] + PENRITH[2:]],
-                         columns=["stop_id", "stop_name", "lon", "lat"])
-    routes = pd.DataFrame({"route_id": ["wcml"], "agency_name": ["Avanti West Coast"], "route_short_name": [""],
-                           "route_long_name": ["Carlisle - Penrith"], "route_type": [2]})
+    stops = pd.DataFrame(
+        [CARLISLE[:2] + CARLISLE[2:], PENRITH[:2] + PENRITH[2:]], columns=["stop_id", "stop_name", "lon", "lat"]
+    )
+    routes = pd.DataFrame(
+        {
+            "route_id": ["wcml"],
+            "agency_name": ["Avanti West Coast"],
+            "route_short_name": [""],
+            "route_long_name": ["Carlisle - Penrith"],
+            "route_type": [2],
+        }
+    )
     trips, calls = [], []
     runs = [(f"s{h}", CARLISLE[0], PENRITH[0], f"{h:02d}:00") for h in range(7, 22)]
     back = [(f"n{h}", PENRITH[0], CARLISLE[0], f"{h:02d}:40") for h in range(7, 24) if f"{h:02d}:40" <= last_back]
     for trip, start, end, leave in [*runs, *back, *extra_trips]:
         trips.append({"trip_id": trip, "route_id": "wcml", "service_id": "weekdays", "trip_headsign": ""})
-        calls.append({"trip_id": trip, "stop_sequence": 1, "stop_id": start, "arrival_s": hm(leave),
-                      "departure_s": hm(leave)})
-        calls.append({"trip_id": trip, "stop_sequence": 2, "stop_id": end, "arrival_s": hm(leave) + 18 * 60,
-                      "departure_s": hm(leave) + 18 * 60})
-    calendar = pd.DataFrame({"service_id": ["weekdays"], "monday": [1], "tuesday": [1], "wednesday": [1],
-                             "thursday": [1], "friday": [1], "saturday": [0], "sunday": [0],
-                             "start_date": [20260101], "end_date": [20271231]})
-    return Timetable(stops=stops, routes=routes, trips=pd.DataFrame(trips), stop_times=pd.DataFrame(calls),
-                     calendar=calendar, provenance={"timetable": "test", "valid_from": "2026-01-01",
-                                                    "valid_to": "2027-12-31", "modelled": False})
+        calls.append(
+            {"trip_id": trip, "stop_sequence": 1, "stop_id": start, "arrival_s": hm(leave), "departure_s": hm(leave)}
+        )
+        calls.append(
+            {
+                "trip_id": trip,
+                "stop_sequence": 2,
+                "stop_id": end,
+                "arrival_s": hm(leave) + 18 * 60,
+                "departure_s": hm(leave) + 18 * 60,
+            }
+        )
+    calendar = pd.DataFrame(
+        {
+            "service_id": ["weekdays"],
+            "monday": [1],
+            "tuesday": [1],
+            "wednesday": [1],
+            "thursday": [1],
+            "friday": [1],
+            "saturday": [0],
+            "sunday": [0],
+            "start_date": [20260101],
+            "end_date": [20271231],
+        }
+    )
+    return Timetable(
+        stops=stops,
+        routes=routes,
+        trips=pd.DataFrame(trips),
+        stop_times=pd.DataFrame(calls),
+        calendar=calendar,
+        provenance={"timetable": "test", "valid_from": "2026-01-01", "valid_to": "2027-12-31", "modelled": False},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +120,9 @@ def test_round_trip_flags(walker, pack):
     works = round_trip(Planner(timetable(), walker), home, venue, THURSDAY, hm("18:00"), hm("20:30"))
     assert works["feasible"] and works["flags"] == []
     assert works["return"]["legs"][1]["depart"] == "20:40"
-    stranded = round_trip(Planner(timetable(last_back="20:00"), walker), home, venue, THURSDAY,
-                          hm("18:00"), hm("20:30"))
+    stranded = round_trip(
+        Planner(timetable(last_back="20:00"), walker), home, venue, THURSDAY, hm("18:00"), hm("20:30")
+    )
     assert not stranded["feasible"] and stranded["flags"] == ["no_return_same_day"]
     assert stranded["outbound"] is not None
     too_early = round_trip(Planner(timetable(), walker), home, venue, THURSDAY, hm("06:30"), hm("08:00"))
@@ -98,8 +131,9 @@ def test_round_trip_flags(walker, pack):
 
 def test_late_train_home_is_flagged(walker, pack):
     late = timetable(last_back="19:00", extra_trips=[("late", PENRITH[0], CARLISLE[0], "23:10")])
-    result = round_trip(Planner(late, walker), place("CA1 1QS", pack), place("CA11 7HW", pack), THURSDAY,
-                        hm("20:00"), hm("22:30"))
+    result = round_trip(
+        Planner(late, walker), place("CA1 1QS", pack), place("CA11 7HW", pack), THURSDAY, hm("20:00"), hm("22:30")
+    )
     assert result["feasible"] and "home_after_2300" in result["flags"]
 
 
@@ -125,8 +159,9 @@ def test_departure_window_profile_matches_minute_by_minute_searches(walker, pack
     planner = Planner(timetable(), walker)
     origins = [place("CA1 1QS", pack), place("CA3 8DR", pack)]
     destination = [place("CA11 7HW", pack)]
-    window = window_matrix(planner, np.asarray(origins), np.asarray(destination),
-                           THURSDAY, hm("07:00"), hm("09:00"), step_s=300)
+    window = window_matrix(
+        planner, np.asarray(origins), np.asarray(destination), THURSDAY, hm("07:00"), hm("09:00"), step_s=300
+    )
     for row, origin in enumerate(origins):
         minutes = []
         for leave in window.departures:

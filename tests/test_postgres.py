@@ -23,8 +23,10 @@ from geoaccess.web.migrations import LATEST, current_version, upgrade
 URL = os.environ.get("GEOACCESS_TEST_POSTGRES_URL", "")
 
 pytestmark = pytest.mark.skipif(
-    not URL, reason="set GEOACCESS_TEST_POSTGRES_URL=postgresql+psycopg://USER:PASS@127.0.0.1/DB "
-                    "to run against a real PostgreSQL server (.ci/run does)")
+    not URL,
+    reason="set GEOACCESS_TEST_POSTGRES_URL=postgresql+psycopg://USER:PASS@127.0.0.1/DB "
+    "to run against a real PostgreSQL server (.ci/run does)",
+)
 
 
 @pytest.fixture()
@@ -40,8 +42,15 @@ def engine() -> Iterator[Engine]:
 
 
 def _app():
-    return create_app({"TESTING": True, "DATABASE_URL": URL, "VENUE_LOADER": list,
-                       "BASEMAP_LOADER": lambda: None, "SECRET_KEY": "test"})
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": URL,
+            "VENUE_LOADER": list,
+            "BASEMAP_LOADER": lambda: None,
+            "SECRET_KEY": "test",
+        }
+    )
 
 
 def test_models_round_trip_on_postgres(engine: Engine) -> None:
@@ -70,8 +79,12 @@ def test_users_tokens_and_sign_in_on_postgres(engine: Engine) -> None:
 def test_migrations_on_postgres(engine: Engine) -> None:
     assert upgrade(engine, target=1) == [1]
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO users (name, role, password_hash, created, failed_logins) "
-                          "VALUES ('old', 'officer', 'h', now(), 0)"))
+        conn.execute(
+            text(
+                "INSERT INTO users (name, role, password_hash, created, failed_logins) "
+                "VALUES ('old', 'officer', 'h', now(), 0)"
+            )
+        )
     assert upgrade(engine) == list(range(2, LATEST + 1))
     assert upgrade(engine) == []
     with engine.connect() as conn:

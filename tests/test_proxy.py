@@ -46,9 +46,12 @@ def test_walk_proxy_says_it_is_not_calibrated(pack):
 
 
 def test_proxy_follows_osmnx_conventions(drive):
-    graph = RoadNetwork(mode="drive", nodes=drive.nodes.head(200),
-                        edges=drive.edges[drive.edges["u"].isin(range(200)) & drive.edges["v"].isin(range(200))],
-                        provenance=drive.provenance).to_graph()
+    graph = RoadNetwork(
+        mode="drive",
+        nodes=drive.nodes.head(200),
+        edges=drive.edges[drive.edges["u"].isin(range(200)) & drive.edges["v"].isin(range(200))],
+        provenance=drive.provenance,
+    ).to_graph()
     u, v, data = next(iter(graph.edges(data=True)))
     assert {"length", "speed_kph", "travel_time"} <= set(data)
     assert data["travel_time"] == pytest.approx(data["length"] / (data["speed_kph"] / 3.6))
@@ -84,17 +87,16 @@ def test_links_stay_on_land_except_short_bridges(drive, pack):
 
 # --- the construction rules on a small made-up coast ---------------------------------------
 
+
 def _points(xy_m: list[tuple[float, float]]) -> pd.DataFrame:
     from geoaccess.geometry import to_wgs84
 
     lonlat = [to_wgs84(330000 + x, 540000 + y) for x, y in xy_m]
-    return pd.DataFrame({"x": [p[0] for p in lonlat], "y": [p[1] for p in lonlat],
-                         "kind": "stop", "label": None})
+    return pd.DataFrame({"x": [p[0] for p in lonlat], "y": [p[1] for p in lonlat], "kind": "stop", "label": None})
 
 
 def _land(*boxes: tuple[float, float, float, float]) -> shapely.Geometry:
-    return shapely.union_all([shapely.box(330000 + a, 540000 + b, 330000 + c, 540000 + d)
-                              for a, b, c, d in boxes])
+    return shapely.union_all([shapely.box(330000 + a, 540000 + b, 330000 + c, 540000 + d) for a, b, c, d in boxes])
 
 
 def _row_pairs(links) -> set[tuple[int, int]]:

@@ -52,6 +52,7 @@ NEG_INF = -(1 << 60)
 
 # --- random timetables --------------------------------------------------------------------
 
+
 def random_timetable(seed: int, catch_up: bool = True) -> Timetable:
     """A small random feed exercising every feature the compiler handles (see the module docstring).
 
@@ -77,8 +78,15 @@ def random_timetable(seed: int, catch_up: bool = True) -> Timetable:
     services = ["daily", "weekdays", "wed_only", "added", "removed", "sundays"]
     for r in range(int(rng.integers(3, 7))):
         route_id = f"R{r}"
-        routes.append({"route_id": route_id, "agency_name": "Op", "route_short_name": route_id,
-                       "route_long_name": "", "route_type": int(rng.choice([2, 3]))})
+        routes.append(
+            {
+                "route_id": route_id,
+                "agency_name": "Op",
+                "route_short_name": route_id,
+                "route_long_name": "",
+                "route_type": int(rng.choice([2, 3])),
+            }
+        )
         sequence = [stop_ids[i] for i in rng.choice(len(stops), size=int(rng.integers(3, 8)), replace=False)]
         base_hops = rng.integers(3, 13, size=len(sequence) - 1) * 60
         n_trips = int(rng.integers(5, 21))
@@ -98,57 +106,90 @@ def random_timetable(seed: int, catch_up: bool = True) -> Timetable:
                 times.append((arrive, depart))
                 if position < len(sequence) - 1:
                     clock_s = depart + int(hops[position])
-            trips.append({"trip_id": trip_id, "route_id": route_id, "service_id": str(rng.choice(services)),
-                          "trip_headsign": ""})
-            calls += [{"trip_id": trip_id, "stop_sequence": 10 * (p + 1), "stop_id": s, "arrival_s": a,
-                       "departure_s": d} for p, (s, (a, d)) in enumerate(zip(sequence, times, strict=True))]
+            trips.append(
+                {"trip_id": trip_id, "route_id": route_id, "service_id": str(rng.choice(services)), "trip_headsign": ""}
+            )
+            calls += [
+                {"trip_id": trip_id, "stop_sequence": 10 * (p + 1), "stop_id": s, "arrival_s": a, "departure_s": d}
+                for p, (s, (a, d)) in enumerate(zip(sequence, times, strict=True))
+            ]
             if t == 0 and catch_up:  # a trip that catches up with this one: leaves later, same arrival at the end
                 catch_id = f"{route_id}c"
-                trips.append({"trip_id": catch_id, "route_id": route_id, "service_id": "daily",
-                              "trip_headsign": ""})
+                trips.append({"trip_id": catch_id, "route_id": route_id, "service_id": "daily", "trip_headsign": ""})
                 late = [(a + 120, d + 120) for a, d in times[:-1]] + [(times[-1][0], times[-1][0])]
-                calls += [{"trip_id": catch_id, "stop_sequence": p + 1, "stop_id": s, "arrival_s": a,
-                           "departure_s": d} for p, (s, (a, d)) in enumerate(zip(sequence, late, strict=True))]
+                calls += [
+                    {"trip_id": catch_id, "stop_sequence": p + 1, "stop_id": s, "arrival_s": a, "departure_s": d}
+                    for p, (s, (a, d)) in enumerate(zip(sequence, late, strict=True))
+                ]
             if t == 1 and rng.random() < 0.6:  # a frequency-based trip: the template times are offsets
                 window_start = int(rng.integers(6 * 60, 24 * 60)) * 60
                 headway = int(rng.choice([600, 900, 1200]))  # the window a whole number of headways:
-                frequencies.append({"trip_id": trip_id, "start_s": window_start,  # no run at end_s itself
-                                    "end_s": window_start + headway * int(rng.integers(2, 10)),
-                                    "headway_s": headway, "exact_times": 0})
+                frequencies.append(
+                    {
+                        "trip_id": trip_id,
+                        "start_s": window_start,  # no run at end_s itself
+                        "end_s": window_start + headway * int(rng.integers(2, 10)),
+                        "headway_s": headway,
+                        "exact_times": 0,
+                    }
+                )
     week = {day: 1 for day in WEEKDAYS}
     no_days = {day: 0 for day in WEEKDAYS}
-    calendar = pd.DataFrame([
-        {"service_id": "daily", **week, "start_date": 20260101, "end_date": 20271231},
-        {"service_id": "weekdays", **week, "saturday": 0, "sunday": 0, "start_date": 20260101, "end_date": 20271231},
-        {"service_id": "wed_only", **no_days, "wednesday": 1, "start_date": 20260101, "end_date": 20271231},
-        {"service_id": "removed", **week, "start_date": 20260101, "end_date": 20271231},
-        {"service_id": "sundays", **no_days, "sunday": 1, "start_date": 20260101, "end_date": 20271231},
-    ])
-    calendar_dates = pd.DataFrame([
-        {"service_id": "added", "date": yyyymmdd(DAY), "exception_type": 1},
-        {"service_id": "removed", "date": yyyymmdd(DAY), "exception_type": 2},
-        {"service_id": "sundays", "date": yyyymmdd(PREVIOUS), "exception_type": 1},  # runs after midnight
-    ])
+    calendar = pd.DataFrame(
+        [
+            {"service_id": "daily", **week, "start_date": 20260101, "end_date": 20271231},
+            {
+                "service_id": "weekdays",
+                **week,
+                "saturday": 0,
+                "sunday": 0,
+                "start_date": 20260101,
+                "end_date": 20271231,
+            },
+            {"service_id": "wed_only", **no_days, "wednesday": 1, "start_date": 20260101, "end_date": 20271231},
+            {"service_id": "removed", **week, "start_date": 20260101, "end_date": 20271231},
+            {"service_id": "sundays", **no_days, "sunday": 1, "start_date": 20260101, "end_date": 20271231},
+        ]
+    )
+    calendar_dates = pd.DataFrame(
+        [
+            {"service_id": "added", "date": yyyymmdd(DAY), "exception_type": 1},
+            {"service_id": "removed", "date": yyyymmdd(DAY), "exception_type": 2},
+            {"service_id": "sundays", "date": yyyymmdd(PREVIOUS), "exception_type": 1},  # runs after midnight
+        ]
+    )
     transfers = []
     for stop in rng.choice(n_grid, size=3, replace=False):  # longer (or shorter) changes at some stops
-        transfers.append({"from_stop_id": stop_ids[stop], "to_stop_id": stop_ids[stop], "transfer_type": 2,
-                          "min_transfer_time": float(rng.choice([0, 60, 300, 600]))})
+        transfers.append(
+            {
+                "from_stop_id": stop_ids[stop],
+                "to_stop_id": stop_ids[stop],
+                "transfer_type": 2,
+                "min_transfer_time": float(rng.choice([0, 60, 300, 600])),
+            }
+        )
     first_twin = f"T{0}"
     base = stop_ids[twins[0]]
-    transfers.append({"from_stop_id": base, "to_stop_id": first_twin, "transfer_type": 2,
-                      "min_transfer_time": 420.0})
+    transfers.append({"from_stop_id": base, "to_stop_id": first_twin, "transfer_type": 2, "min_transfer_time": 420.0})
     if len(twins) > 1:  # one direction of a twin pair is not allowed
-        transfers.append({"from_stop_id": "T1", "to_stop_id": stop_ids[twins[1]], "transfer_type": 3,
-                          "min_transfer_time": np.nan})
+        transfers.append(
+            {"from_stop_id": "T1", "to_stop_id": stop_ids[twins[1]], "transfer_type": 3, "min_transfer_time": np.nan}
+        )
     return Timetable(
         stops=pd.DataFrame(stops, columns=["stop_id", "stop_name", "lon", "lat"]),
-        routes=pd.DataFrame(routes), trips=pd.DataFrame(trips), stop_times=pd.DataFrame(calls),
-        calendar=calendar, calendar_dates=calendar_dates,
+        routes=pd.DataFrame(routes),
+        trips=pd.DataFrame(trips),
+        stop_times=pd.DataFrame(calls),
+        calendar=calendar,
+        calendar_dates=calendar_dates,
         frequencies=pd.DataFrame(frequencies, columns=["trip_id", "start_s", "end_s", "headway_s", "exact_times"]),
-        transfers=pd.DataFrame(transfers), provenance={"timetable": "test"})
+        transfers=pd.DataFrame(transfers),
+        provenance={"timetable": "test"},
+    )
 
 
 # --- the brute force -------------------------------------------------------------------------
+
 
 def running(timetable: Timetable, when: date) -> set[str]:
     """Service ids running on ``when``, written out independently of Timetable.services_on."""
@@ -285,8 +326,9 @@ def brute_latest(expanded: Expanded, destination: int, deadline: int) -> np.ndar
     """The latest time one can be on foot at each stop and still reach ``destination`` by ``deadline``."""
     graph = expanded.graph
     sink = ("sink",)
-    graph.add_edges_from((n, sink) for n in list(graph.nodes)
-                         if n[0] in ("arr", "walk") and n[1] == destination and n[2] <= deadline)
+    graph.add_edges_from(
+        (n, sink) for n in list(graph.nodes) if n[0] in ("arr", "walk") and n[1] == destination and n[2] <= deadline
+    )
     useful = nx.ancestors(graph, sink) if sink in graph else set()
     graph.remove_nodes_from([sink])
     board = np.full(len(expanded.departures), NEG_INF, dtype=np.int64)  # latest useful boarding per stop
@@ -304,6 +346,7 @@ def brute_latest(expanded: Expanded, destination: int, deadline: int) -> np.ndar
 
 # --- tests ------------------------------------------------------------------------------------
 
+
 def queries(seed: int, stops: int, count: int) -> list[tuple[int, int]]:
     rng = np.random.default_rng(1000 + seed)
     return [(int(rng.integers(stops)), int(rng.integers(4 * 3600, 26 * 3600))) for _ in range(count)]
@@ -320,7 +363,8 @@ def test_earliest_arrival_matches_the_time_expanded_graph(seed):
         differ = np.flatnonzero(raptor != brute)
         assert differ.size == 0, (
             f"seed {seed}, from stop {source} at {time} s: stops {differ.tolist()} "
-            f"raptor {raptor[differ].tolist()} brute force {brute[differ].tolist()}")
+            f"raptor {raptor[differ].tolist()} brute force {brute[differ].tolist()}"
+        )
 
 
 @pytest.mark.parametrize("seed", SEEDS[:12])
@@ -335,7 +379,8 @@ def test_max_transfers_caps_the_vehicles(seed):
             differ = np.flatnonzero(raptor != brute)
             assert differ.size == 0, (
                 f"seed {seed}, {transfers} transfers, from stop {source} at {time} s: stops {differ.tolist()} "
-                f"raptor {raptor[differ].tolist()} brute force {brute[differ].tolist()}")
+                f"raptor {raptor[differ].tolist()} brute force {brute[differ].tolist()}"
+            )
 
 
 def mirror_mismatches(timetable: Timetable, seed: int) -> list[str]:
@@ -349,8 +394,10 @@ def mirror_mismatches(timetable: Timetable, seed: int) -> list[str]:
         brute = brute_latest(expanded, destination, deadline)
         differ = np.flatnonzero(raptor != brute)
         if differ.size:
-            problems.append(f"seed {seed}, to stop {destination} by {deadline} s: stops {differ.tolist()} "
-                            f"raptor {raptor[differ].tolist()} brute force {brute[differ].tolist()}")
+            problems.append(
+                f"seed {seed}, to stop {destination} by {deadline} s: stops {differ.tolist()} "
+                f"raptor {raptor[differ].tolist()} brute force {brute[differ].tolist()}"
+            )
     return problems
 
 
@@ -367,27 +414,45 @@ def test_the_mirror_with_trips_that_catch_up():
 
 def tiny(calls: dict[str, list[tuple[str, str]]], stops: list[tuple[str, float, float]]) -> Timetable:
     """A daily timetable from {trip: [(stop, HH:MM[:SS])]}; each trip is its own route."""
+
     def seconds(text: str) -> int:
         parts = [int(p) for p in text.split(":")]
         return parts[0] * 3600 + parts[1] * 60 + (parts[2] if len(parts) > 2 else 0)
-    rows = [{"trip_id": trip, "stop_sequence": i, "stop_id": stop, "arrival_s": seconds(t), "departure_s": seconds(t)}
-            for trip, sequence in calls.items() for i, (stop, t) in enumerate(sequence)]
+
+    rows = [
+        {"trip_id": trip, "stop_sequence": i, "stop_id": stop, "arrival_s": seconds(t), "departure_s": seconds(t)}
+        for trip, sequence in calls.items()
+        for i, (stop, t) in enumerate(sequence)
+    ]
     routes = [trip.rstrip("0123456789") or trip for trip in calls]
     return Timetable(
         stops=pd.DataFrame([(s, s, lon, lat) for s, lon, lat in stops], columns=["stop_id", "stop_name", "lon", "lat"]),
-        routes=pd.DataFrame({"route_id": sorted(set(routes)), "agency_name": "Op",
-                             "route_short_name": sorted(set(routes)), "route_long_name": "", "route_type": 3}),
+        routes=pd.DataFrame(
+            {
+                "route_id": sorted(set(routes)),
+                "agency_name": "Op",
+                "route_short_name": sorted(set(routes)),
+                "route_long_name": "",
+                "route_type": 3,
+            }
+        ),
         trips=pd.DataFrame({"trip_id": list(calls), "route_id": routes, "service_id": "daily", "trip_headsign": ""}),
         stop_times=pd.DataFrame(rows),
-        calendar=pd.DataFrame([{"service_id": "daily", **{d: 1 for d in WEEKDAYS}, "start_date": 20260101,
-                                "end_date": 20271231}]))
+        calendar=pd.DataFrame(
+            [{"service_id": "daily", **{d: 1 for d in WEEKDAYS}, "start_date": 20260101, "end_date": 20271231}]
+        ),
+    )
 
 
 def test_mirror_tie_minimal():
     # X: A 10:00, B 10:10, C 10:30; Y: A 10:05, B 10:15, C 10:30 (Y catches X up at C)
-    timetable = tiny({"bus1": [("A", "10:00"), ("B", "10:10"), ("C", "10:30")],
-                      "bus2": [("A", "10:05"), ("B", "10:15"), ("C", "10:30")]},
-                     [("A", -3.0, 54.6), ("B", -2.95, 54.6), ("C", -2.9, 54.6)])
+    timetable = tiny(
+        {
+            "bus1": [("A", "10:00"), ("B", "10:10"), ("C", "10:30")],
+            "bus2": [("A", "10:05"), ("B", "10:15"), ("C", "10:30")],
+        },
+        [("A", -3.0, 54.6), ("B", -2.95, 54.6), ("C", -2.9, 54.6)],
+    )
     day = compile_day(timetable, DAY)
     assert len(day.patterns) == 1  # one pattern, neither trip overtakes
     reached = earliest_arrival(day.mirrored(), {2: -(10 * 3600 + 30 * 60)}).best()
@@ -398,9 +463,14 @@ def test_walk_arriving_within_the_change_time_of_a_vehicle_arrival():
     # A and B are ~150 m apart (a 196 s walking transfer); change time at B is 120 s.
     # From O: bus r1 to A at 09:57, walk to B at 10:00:16; bus r2 to B at 10:00 (ready 10:02).
     # The 10:01:30 from B to D can be caught only by the walker.
-    timetable = tiny({"r1": [("O", "09:40"), ("A", "09:57")], "r2": [("O", "09:41"), ("B", "10:00")],
-                      "r3": [("B", "10:01:30"), ("D", "10:20")]},
-                     [("O", -3.0, 54.6), ("A", -2.98, 54.61), ("B", -2.98, 54.6118), ("D", -2.95, 54.63)])
+    timetable = tiny(
+        {
+            "r1": [("O", "09:40"), ("A", "09:57")],
+            "r2": [("O", "09:41"), ("B", "10:00")],
+            "r3": [("B", "10:01:30"), ("D", "10:20")],
+        },
+        [("O", -3.0, 54.6), ("A", -2.98, 54.61), ("B", -2.98, 54.6118), ("D", -2.95, 54.63)],
+    )
     day = compile_day(timetable, DAY)
     start = 9 * 3600 + 30 * 60
     brute = brute_earliest(expand(timetable, DAY), 0, start)
@@ -429,8 +499,10 @@ def test_the_random_feeds_exercise_what_they_should():
 def test_a_vehicle_arrival_pruned_by_a_walk_can_still_walk_on():
     # P - B - C in a line ~300 m apart: walking links P-B and B-C, none P-C (~600 m).
     # From P at 09:50: on foot to B by ~09:55; bus P 10:00 -> B 10:05, walk B -> C by ~10:10, bus C 10:20 -> D.
-    timetable = tiny({"r1": [("P", "10:00"), ("B", "10:05")], "r2": [("C", "10:20"), ("D", "10:40")]},
-                     [("P", -3.0, 54.6), ("B", -3.0, 54.6027), ("C", -3.0, 54.6054), ("D", -2.9, 54.65)])
+    timetable = tiny(
+        {"r1": [("P", "10:00"), ("B", "10:05")], "r2": [("C", "10:20"), ("D", "10:40")]},
+        [("P", -3.0, 54.6), ("B", -3.0, 54.6027), ("C", -3.0, 54.6054), ("D", -2.9, 54.65)],
+    )
     day = compile_day(timetable, DAY)
     # the walking links are closed through the chain: P reaches C directly (about 600 m)
     assert [sorted(int(t) for t, _ in links) for links in day.walk_from] == [[1, 2], [0, 2], [0, 1], []]

@@ -28,6 +28,7 @@ SEED = 20240603
 
 # --- the default proxy graph against networkx -----------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def proxy(pack: Pack) -> tuple[RoadNetwork, Router, nx.MultiDiGraph]:
     network = RoadNetwork.load(pack.path / "roads" / "proxy-drive")
@@ -47,11 +48,17 @@ def sample(proxy) -> dict:
     origins, destinations = rows[:40], rows[40:]
     ids = network.nodes["node_id"].to_numpy()
     reversed_graph = graph.reverse(copy=False)
-    searches = {int(d): nx.dijkstra_predecessor_and_distance(reversed_graph, int(ids[d]),
-                                                             weight="travel_time")
-                for d in destinations}
-    return {"origins": origins, "destinations": destinations, "ids": ids, "searches": searches,
-            "lonlat": network.nodes[["x", "y"]].to_numpy()}
+    searches = {
+        int(d): nx.dijkstra_predecessor_and_distance(reversed_graph, int(ids[d]), weight="travel_time")
+        for d in destinations
+    }
+    return {
+        "origins": origins,
+        "destinations": destinations,
+        "ids": ids,
+        "searches": searches,
+        "lonlat": network.nodes[["x", "y"]].to_numpy(),
+    }
 
 
 def path_metres(graph: nx.MultiDiGraph, path: list[int]) -> float:
@@ -89,8 +96,7 @@ def networkx_expected(sample: dict, graph: nx.MultiDiGraph, origin_rows: np.ndar
 
 def assert_equal_matrix(ours: np.ndarray, theirs: np.ndarray, tol: float, what: str) -> None:
     assert ours.shape == theirs.shape
-    np.testing.assert_array_equal(np.isfinite(ours), np.isfinite(theirs),
-                                  err_msg=f"{what}: unreachable pairs differ")
+    np.testing.assert_array_equal(np.isfinite(ours), np.isfinite(theirs), err_msg=f"{what}: unreachable pairs differ")
     both = np.isfinite(ours)
     worst = float(np.abs(ours[both] - theirs[both]).max()) if both.any() else 0.0
     assert worst <= tol, f"{what}: max difference {worst:g} over {tol:g}"
@@ -124,8 +130,7 @@ def test_forward_search_equals_networkx(proxy, sample) -> None:
     seconds = np.full(matrix.seconds.shape, np.inf)
     metres = seconds.copy()
     for i, o in enumerate(origins):
-        predecessors, lengths = nx.dijkstra_predecessor_and_distance(graph, int(ids[o]),
-                                                                     weight="travel_time")
+        predecessors, lengths = nx.dijkstra_predecessor_and_distance(graph, int(ids[o]), weight="travel_time")
         for j, d in enumerate(destinations):
             node = int(ids[d])
             if node not in lengths:
@@ -174,8 +179,10 @@ def test_route_agrees_with_the_matrix(proxy, sample) -> None:
             assert abs(route.metres - matrix.metres[i, j]) <= TOL_M
             assert abs(route.minutes * 60 - route.seconds) <= TOL_S
             path_ids = [int(ids[n]) for n in route.node_path]
-            along = sum(next(iter(graph[a][b].values()))["travel_time"]
-                        for a, b in zip(path_ids[:-1], path_ids[1:], strict=True))
+            along = sum(
+                next(iter(graph[a][b].values()))["travel_time"]
+                for a, b in zip(path_ids[:-1], path_ids[1:], strict=True)
+            )
             assert abs(along - route.seconds) <= TOL_S
 
 
@@ -198,48 +205,57 @@ def test_cutoff_on_the_proxy(proxy, sample, pack: Pack) -> None:
 
 # Node ids are not row numbers on purpose. 10 -> 11 is one-way (60 s), 11 <-> 12 two-way (120 s),
 # 12 -> 14 one-way and free (0 s: csgraph would read an explicit 0 as "no edge"), 13 has no links.
-NODES = pd.DataFrame({
-    "node_id": np.array([10, 11, 12, 13, 14], dtype=np.int64),
-    "x": [-2.760, -2.745, -2.730, -2.700, -2.730],
-    "y": [54.660, 54.660, 54.660, 54.700, 54.665],
-})
-EDGES = pd.DataFrame({
-    "u": np.array([10, 11, 12, 12], dtype=np.int64),
-    "v": np.array([11, 12, 11, 14], dtype=np.int64),
-    "length": [1000.0, 2000.0, 2000.0, 0.0],
-    "speed_kph": [60.0, 60.0, 60.0, 60.0],
-    "travel_time": [60.0, 120.0, 120.0, 0.0],
-})
+NODES = pd.DataFrame(
+    {
+        "node_id": np.array([10, 11, 12, 13, 14], dtype=np.int64),
+        "x": [-2.760, -2.745, -2.730, -2.700, -2.730],
+        "y": [54.660, 54.660, 54.660, 54.700, 54.665],
+    }
+)
+EDGES = pd.DataFrame(
+    {
+        "u": np.array([10, 11, 12, 12], dtype=np.int64),
+        "v": np.array([11, 12, 11, 14], dtype=np.int64),
+        "length": [1000.0, 2000.0, 2000.0, 0.0],
+        "speed_kph": [60.0, 60.0, 60.0, 60.0],
+        "travel_time": [60.0, 120.0, 120.0, 0.0],
+    }
+)
 INF = np.inf
 # Door-to-door seconds between the node positions, rows and columns in NODES order.
-EXPECTED_S = np.array([
-    [0.0, 60.0, 180.0, INF, 180.0],
-    [INF, 0.0, 120.0, INF, 120.0],
-    [INF, 120.0, 0.0, INF, 0.0],
-    [INF, INF, INF, 0.0, INF],
-    [INF, INF, INF, INF, 0.0],
-])
-EXPECTED_M = np.array([
-    [0.0, 1000.0, 3000.0, INF, 3000.0],
-    [INF, 0.0, 2000.0, INF, 2000.0],
-    [INF, 2000.0, 0.0, INF, 0.0],
-    [INF, INF, INF, 0.0, INF],
-    [INF, INF, INF, INF, 0.0],
-])
+EXPECTED_S = np.array(
+    [
+        [0.0, 60.0, 180.0, INF, 180.0],
+        [INF, 0.0, 120.0, INF, 120.0],
+        [INF, 120.0, 0.0, INF, 0.0],
+        [INF, INF, INF, 0.0, INF],
+        [INF, INF, INF, INF, 0.0],
+    ]
+)
+EXPECTED_M = np.array(
+    [
+        [0.0, 1000.0, 3000.0, INF, 3000.0],
+        [INF, 0.0, 2000.0, INF, 2000.0],
+        [INF, 2000.0, 0.0, INF, 0.0],
+        [INF, INF, INF, 0.0, INF],
+        [INF, INF, INF, INF, 0.0],
+    ]
+)
 
 
 @pytest.fixture(scope="module")
 def toy() -> tuple[Router, np.ndarray]:
-    network = RoadNetwork(mode="drive", nodes=NODES.copy(), edges=EDGES.copy(),
-                          provenance={"network": "test"})
+    network = RoadNetwork(mode="drive", nodes=NODES.copy(), edges=EDGES.copy(), provenance={"network": "test"})
     return Router(network), NODES[["x", "y"]].to_numpy()
 
 
 def test_unreachable_pairs_are_inf_never_zero(toy) -> None:
     router, places = toy
-    for rows, cols in ((slice(None), slice(None)),  # 5 x 5: forward searches
-                       (slice(None), slice(0, 3)),  # 5 x 3: reverse searches
-                       (slice(3, 4), slice(None))):  # one origin, the cut-off node
+    for rows, cols in (
+        (slice(None), slice(None)),  # 5 x 5: forward searches
+        (slice(None), slice(0, 3)),  # 5 x 3: reverse searches
+        (slice(3, 4), slice(None)),
+    ):  # one origin, the cut-off node
         matrix = router.many_to_many(places[rows], places[cols], with_metres=True)
         expected_s, expected_m = EXPECTED_S[rows, cols], EXPECTED_M[rows, cols]
         assert_equal_matrix(matrix.seconds, expected_s, TOL_S, "seconds")

@@ -26,6 +26,7 @@ OBJECTIVES = ("pmedian", "mclp", "over120")
 
 # --- helpers --------------------------------------------------------------------------------
 
+
 def lexicographic_key(cost, weights, selected, objective, threshold):
     """(primary to minimise, p-median tie-break) of a selection, straight from the definitions."""
     value = objective_value(cost, weights, selected, objective, threshold)
@@ -38,8 +39,10 @@ def lexicographic_key(cost, weights, selected, objective, threshold):
 def brute_force(cost, weights, p, objective, threshold, keep):
     """Every combination, one at a time: the best key."""
     free = [j for j in range(cost.shape[1]) if j not in keep]
-    return min(lexicographic_key(cost, weights, list(keep) + list(combo), objective, threshold)
-               for combo in itertools.combinations(free, p))
+    return min(
+        lexicographic_key(cost, weights, list(keep) + list(combo), objective, threshold)
+        for combo in itertools.combinations(free, p)
+    )
 
 
 def random_instance(rng, m, n, unreachable=0.2, integer=True):
@@ -59,6 +62,7 @@ def assert_same_key(a, b):
 
 # --- exact methods against brute force ------------------------------------------------------
 
+
 @pytest.mark.parametrize("objective", OBJECTIVES)
 @pytest.mark.parametrize("with_keep", [False, True])
 @pytest.mark.parametrize("method", ["enumeration", "milp", "auto"])
@@ -76,8 +80,7 @@ def test_exact_methods_match_brute_force(objective, with_keep, method):
         assert result.selected == sorted(result.selected)
         got = lexicographic_key(cost, weights, result.selected, objective, threshold)
         assert_same_key(got, brute_force(cost, weights, p, objective, threshold, keep))
-        assert result.objective == pytest.approx(objective_value(cost, weights, result.selected, objective,
-                                                                 threshold))
+        assert result.objective == pytest.approx(objective_value(cost, weights, result.selected, objective, threshold))
 
 
 def test_milp_equals_enumeration_on_a_larger_instance():
@@ -89,11 +92,14 @@ def test_milp_equals_enumeration_on_a_larger_instance():
         via_milp = solve(cost, weights, 3, objective, threshold=threshold, keep=keep, method="milp")
         assert exact.method == "enumeration" and via_milp.method == "milp"
         assert via_milp.optimal
-        assert_same_key(lexicographic_key(cost, weights, via_milp.selected, objective, threshold),
-                        lexicographic_key(cost, weights, exact.selected, objective, threshold))
+        assert_same_key(
+            lexicographic_key(cost, weights, via_milp.selected, objective, threshold),
+            lexicographic_key(cost, weights, exact.selected, objective, threshold),
+        )
 
 
 # --- the heuristic and its bound ------------------------------------------------------------
+
 
 @pytest.mark.parametrize("objective", OBJECTIVES)
 def test_heuristic_is_within_its_gap_and_the_bound_is_valid(objective):
@@ -142,12 +148,17 @@ def test_heuristic_at_larger_p_reports_a_gap_against_enumeration():
 
 # --- semantics ------------------------------------------------------------------------------
 
+
 def test_unreachable_people_and_the_three_objectives():
     inf = np.inf
-    cost = np.array([[10.0, 200.0, inf],
-                     [150.0, 20.0, inf],
-                     [inf, inf, inf],      # nobody reaches this point
-                     [130.0, 125.0, 5.0]])
+    cost = np.array(
+        [
+            [10.0, 200.0, inf],
+            [150.0, 20.0, inf],
+            [inf, inf, inf],  # nobody reaches this point
+            [130.0, 125.0, 5.0],
+        ]
+    )
     weights = np.array([1.0, 2.0, 3.0, 4.0])
     result = solve(cost, weights, 1, "pmedian", keep=[0])
     assert result.selected == [0, 2]
@@ -197,8 +208,10 @@ def test_rows_no_candidate_improves_are_set_aside_correctly():
     for objective in OBJECTIVES:
         result = solve(cost, weights, 2, objective, keep=[0])
         assert result.optimal
-        assert_same_key(lexicographic_key(cost, weights, result.selected, objective, 120.0),
-                        brute_force(cost, weights, 2, objective, 120.0, [0]))
+        assert_same_key(
+            lexicographic_key(cost, weights, result.selected, objective, 120.0),
+            brute_force(cost, weights, 2, objective, 120.0, [0]),
+        )
 
 
 def test_a_tiny_time_limit_never_claims_an_unproven_optimum():
@@ -213,15 +226,18 @@ def test_a_tiny_time_limit_never_claims_an_unproven_optimum():
     assert len(result.selected) == 6
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"objective": "fastest"}, "objective"),
-    ({"p": 9}, "cannot add 9"),
-    ({"p": -1}, "p must be"),
-    ({"p": 0}, "nothing to choose"),
-    ({"keep": [7]}, "not a candidate index"),
-    ({"threshold": 600.0}, "threshold"),
-    ({"method": "guess"}, "method"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"objective": "fastest"}, "objective"),
+        ({"p": 9}, "cannot add 9"),
+        ({"p": -1}, "p must be"),
+        ({"p": 0}, "nothing to choose"),
+        ({"keep": [7]}, "not a candidate index"),
+        ({"threshold": 600.0}, "threshold"),
+        ({"method": "guess"}, "method"),
+    ],
+)
 def test_bad_arguments_are_refused(kwargs, message):
     cost = np.ones((3, 4))
     args = {"p": 1, "objective": "pmedian", **kwargs}
@@ -240,6 +256,7 @@ def test_bad_matrices_are_refused():
 
 # --- the matrix file ------------------------------------------------------------------------
 
+
 def write(tmp_path, text, name="matrix.csv"):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -247,28 +264,28 @@ def write(tmp_path, text, name="matrix.csv"):
 
 
 def test_read_matrix_file(tmp_path):
-    path = write(tmp_path, "origin_id,weight,carlisle,barrow,kendal\n"
-                           "a1,2,30.5,,45\n"
-                           "\n"
-                           "a2,1,90,20,35\n")
+    path = write(tmp_path, "origin_id,weight,carlisle,barrow,kendal\na1,2,30.5,,45\n\na2,1,90,20,35\n")
     ids, candidates, cost, weights = read_matrix_file(path)
     assert ids == ["a1", "a2"] and candidates == ["carlisle", "barrow", "kendal"]
     assert cost[0, 1] == math.inf and cost[1, 0] == 90.0
     assert weights.tolist() == [2.0, 1.0]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("origin_id,weight,a\nX9 1AA,1,5\nX9 1AA,2,6\n", "line 3: origin_id repeats the one on line 2"),
-    ("origin_id,weight,a\np1,1,soon\n", "line 2: minutes 'soon'"),
-    ("origin_id,weight,a\np1,-1,5\n", "line 2: weight -1 is negative"),
-    ("origin_id,weight\np1,1\n", "no candidate columns"),
-    ("origin_id,weight,a\np1,1,5,6\n", "line 2: 4 fields"),
-    ("origin_id,a\np1,5\n", "no weight column"),
-    ("origin_id,weight,a\np1,1,-3\n", "minutes -3 for 'a' is negative"),
-    ("origin_id,weight,a,a\np1,1,3,4\n", "column 'a' appears twice"),
-    ("origin_id,weight,a\n", "no demand rows"),
-    ("", "empty"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("origin_id,weight,a\nX9 1AA,1,5\nX9 1AA,2,6\n", "line 3: origin_id repeats the one on line 2"),
+        ("origin_id,weight,a\np1,1,soon\n", "line 2: minutes 'soon'"),
+        ("origin_id,weight,a\np1,-1,5\n", "line 2: weight -1 is negative"),
+        ("origin_id,weight\np1,1\n", "no candidate columns"),
+        ("origin_id,weight,a\np1,1,5,6\n", "line 2: 4 fields"),
+        ("origin_id,a\np1,5\n", "no weight column"),
+        ("origin_id,weight,a\np1,1,-3\n", "minutes -3 for 'a' is negative"),
+        ("origin_id,weight,a,a\np1,1,3,4\n", "column 'a' appears twice"),
+        ("origin_id,weight,a\n", "no demand rows"),
+        ("", "empty"),
+    ],
+)
 def test_bad_matrix_files_name_the_line(tmp_path, text, message):
     with pytest.raises(BadInput, match=message) as caught:
         read_matrix_file(write(tmp_path, text))
@@ -276,15 +293,21 @@ def test_bad_matrix_files_name_the_line(tmp_path, text, message):
 
 
 def test_site_matrix_file_gives_ids_and_json(tmp_path):
-    path = write(tmp_path, "origin_id,weight,carlisle,preston,barrow,workington\n"
-                           "p1,3,20,,95,40\n"
-                           "p2,2,140,30,80,150\n"
-                           "p3,5,150,110,15,70\n"
-                           "p4,1,,,,\n")
+    path = write(
+        tmp_path,
+        "origin_id,weight,carlisle,preston,barrow,workington\n"
+        "p1,3,20,,95,40\n"
+        "p2,2,140,30,80,150\n"
+        "p3,5,150,110,15,70\n"
+        "p4,1,,,,\n",
+    )
     answer = site_matrix_file(path, 1, "over120", keep=["carlisle", "preston"])
     json.dumps(answer, allow_nan=False)
     assert answer["selected"] == ["barrow", "carlisle", "preston"] or answer["selected"] == [
-        "carlisle", "preston", "barrow"]
+        "carlisle",
+        "preston",
+        "barrow",
+    ]
     assert set(answer["kept"]) == {"carlisle", "preston"} and answer["added"] == ["barrow"]
     assert answer["objective"] == 1.0 and answer["optimal"] is True
     assert answer["measures"]["weight_unreachable"] == 1.0
@@ -293,6 +316,7 @@ def test_site_matrix_file_gives_ids_and_json(tmp_path):
 
 
 # --- equality with spopt --------------------------------------------------------------------
+
 
 def euclidean_instance(seed, m, n):
     rng = np.random.default_rng(seed)
@@ -323,8 +347,9 @@ def test_pmedian_optimum_equals_spopt(keep):
         predefined = np.zeros(20, dtype=int)
         predefined[keep] = 1
     # spopt's p counts every open site, kept ones included
-    model = PMedian.from_cost_matrix(cost, weights, p_facilities=3 + len(keep),
-                                     predefined_facilities_arr=predefined).solve(solver)
+    model = PMedian.from_cost_matrix(
+        cost, weights, p_facilities=3 + len(keep), predefined_facilities_arr=predefined
+    ).solve(solver)
     theirs = sorted(j for j, var in enumerate(model.fac_vars) if var.value() > 0.5)
     assert model.problem.objective.value() == pytest.approx(ours.objective * weights.sum(), rel=1e-9)
     assert ours.selected == theirs  # the optimum is unique on this instance

@@ -39,8 +39,9 @@ def test_scale_ids_and_labels(synth):
     assert synth.problems.empty
     meta = synth.meta
     assert meta["synthetic"] is True and meta["seed"] == 2017
-    assert meta["source"] == ("Census 2021 adults by LSOA; Code-Point Open postcodes; "
-                              "HMI Probation 2017 caseload figures")
+    assert meta["source"] == (
+        "Census 2021 adults by LSOA; Code-Point Open postcodes; HMI Probation 2017 caseload figures"
+    )
     assert meta["assumptions"] == ASSUMPTIONS
     assert any("MAPPA" in a and "undercount" in a for a in meta["assumptions"])
     assert meta["requirement_shares"] == {"CRC": CRC_REQUIREMENT_SHARES, "NPS": NPS_REQUIREMENT_SHARES}

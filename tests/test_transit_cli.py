@@ -19,8 +19,22 @@ def run(*args: str):
 
 
 def test_transit_journey_json():
-    result = run("journey", "--from", "CA1 1QS", "--to", "penrith-clint-mill", "--mode", "transit", "--day", "thu",
-                 "--depart-at", "07:40", "--gtfs", FEED, "--json")
+    result = run(
+        "journey",
+        "--from",
+        "CA1 1QS",
+        "--to",
+        "penrith-clint-mill",
+        "--mode",
+        "transit",
+        "--day",
+        "thu",
+        "--depart-at",
+        "07:40",
+        "--gtfs",
+        FEED,
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     journey = json.loads(result.stdout)
     assert {"depart", "arrive", "minutes", "changes", "legs", "provenance"} <= set(journey)
@@ -32,8 +46,22 @@ def test_transit_journey_json():
 
 
 def test_roundtrip_json_and_flags():
-    result = run("roundtrip", "--from", "CA1 1QS", "--venue", "penrith-clint-mill", "--day", "2026-11-26",
-                 "--start", "09:00", "--end", "11:00", "--gtfs", FEED, "--json")
+    result = run(
+        "roundtrip",
+        "--from",
+        "CA1 1QS",
+        "--venue",
+        "penrith-clint-mill",
+        "--day",
+        "2026-11-26",
+        "--start",
+        "09:00",
+        "--end",
+        "11:00",
+        "--gtfs",
+        FEED,
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     trip = json.loads(result.stdout)
     assert {"outbound", "return", "feasible", "flags", "provenance"} <= set(trip)
@@ -43,35 +71,172 @@ def test_roundtrip_json_and_flags():
 
 
 def test_roundtrip_week_view():
-    result = run("roundtrip", "--from", "CA1 1QS", "--venue", "penrith-clint-mill", "--day", "week",
-                 "--start", "09:00", "--end", "11:00", "--gtfs", FEED, "--json")
+    result = run(
+        "roundtrip",
+        "--from",
+        "CA1 1QS",
+        "--venue",
+        "penrith-clint-mill",
+        "--day",
+        "week",
+        "--start",
+        "09:00",
+        "--end",
+        "11:00",
+        "--gtfs",
+        FEED,
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     week = json.loads(result.stdout)
-    assert [d["weekday"] for d in week["days"]] == ["monday", "tuesday", "wednesday", "thursday", "friday",
-                                                     "saturday", "sunday"]
+    assert [d["weekday"] for d in week["days"]] == [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
     assert week["works_on"] == []
 
 
-@pytest.mark.parametrize(("args", "code", "fragment"), [
-    (("journey", "--from", "CA1 1QS", "--to", "CA11 7HW", "--mode", "transit", "--depart-at", "08:00"),
-     EXIT_BAD_INPUT, "needs --day"),
-    (("journey", "--from", "CA1 1QS", "--to", "CA11 7HW", "--mode", "transit", "--day", "thu",
-      "--depart-at", "08:00", "--arrive-by", "09:00"), EXIT_BAD_INPUT, "exactly one of"),
-    (("journey", "--from", "CA1 1QS", "--to", "CA11 7HW", "--mode", "transit", "--day", "thu",
-      "--depart-at", "8 o'clock"), EXIT_BAD_INPUT, "is not HH:MM"),
-    (("journey", "--from", "CA1 1QS", "--to", "CA11 7HW", "--mode", "transit", "--day", "funday",
-      "--depart-at", "08:00"), EXIT_BAD_INPUT, "is not a weekday"),
-    (("journey", "--from", "CA1 1QS", "--to", "CA11 7HW", "--mode", "transit", "--day", "2031-01-01",
-      "--depart-at", "08:00"), EXIT_BAD_INPUT, "outside the timetable"),
-    (("journey", "--from", "CA1 1QS", "--to", "CA11 7HW", "--mode", "transit", "--day", "sun",
-      "--depart-at", "08:00"), EXIT_NO_ROUTE, "no public transport journey"),
-    (("roundtrip", "--from", "CA1 1QS", "--venue", "penrith-clint-mill", "--day", "thu", "--start", "11:00",
-      "--end", "09:00"), EXIT_BAD_INPUT, "ends (09:00) before it starts"),
-    (("roundtrip", "--from", "CA1 1QS", "--venue", "CA11 7HW", "--day", "thu", "--start", "09:00",
-      "--end", "11:00"), EXIT_BAD_INPUT, "not a venue id"),
-    (("roundtrip", "--from", "CA1 1QS", "--day", "thu", "--start", "09:00", "--end", "11:00"),
-     EXIT_BAD_INPUT, "exactly one of --venue"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "fragment"),
+    [
+        (
+            ("journey", "--from", "CA1 1QS", "--to", "CA11 7HW", "--mode", "transit", "--depart-at", "08:00"),
+            EXIT_BAD_INPUT,
+            "needs --day",
+        ),
+        (
+            (
+                "journey",
+                "--from",
+                "CA1 1QS",
+                "--to",
+                "CA11 7HW",
+                "--mode",
+                "transit",
+                "--day",
+                "thu",
+                "--depart-at",
+                "08:00",
+                "--arrive-by",
+                "09:00",
+            ),
+            EXIT_BAD_INPUT,
+            "exactly one of",
+        ),
+        (
+            (
+                "journey",
+                "--from",
+                "CA1 1QS",
+                "--to",
+                "CA11 7HW",
+                "--mode",
+                "transit",
+                "--day",
+                "thu",
+                "--depart-at",
+                "8 o'clock",
+            ),
+            EXIT_BAD_INPUT,
+            "is not HH:MM",
+        ),
+        (
+            (
+                "journey",
+                "--from",
+                "CA1 1QS",
+                "--to",
+                "CA11 7HW",
+                "--mode",
+                "transit",
+                "--day",
+                "funday",
+                "--depart-at",
+                "08:00",
+            ),
+            EXIT_BAD_INPUT,
+            "is not a weekday",
+        ),
+        (
+            (
+                "journey",
+                "--from",
+                "CA1 1QS",
+                "--to",
+                "CA11 7HW",
+                "--mode",
+                "transit",
+                "--day",
+                "2031-01-01",
+                "--depart-at",
+                "08:00",
+            ),
+            EXIT_BAD_INPUT,
+            "outside the timetable",
+        ),
+        (
+            (
+                "journey",
+                "--from",
+                "CA1 1QS",
+                "--to",
+                "CA11 7HW",
+                "--mode",
+                "transit",
+                "--day",
+                "sun",
+                "--depart-at",
+                "08:00",
+            ),
+            EXIT_NO_ROUTE,
+            "no public transport journey",
+        ),
+        (
+            (
+                "roundtrip",
+                "--from",
+                "CA1 1QS",
+                "--venue",
+                "penrith-clint-mill",
+                "--day",
+                "thu",
+                "--start",
+                "11:00",
+                "--end",
+                "09:00",
+            ),
+            EXIT_BAD_INPUT,
+            "ends (09:00) before it starts",
+        ),
+        (
+            (
+                "roundtrip",
+                "--from",
+                "CA1 1QS",
+                "--venue",
+                "CA11 7HW",
+                "--day",
+                "thu",
+                "--start",
+                "09:00",
+                "--end",
+                "11:00",
+            ),
+            EXIT_BAD_INPUT,
+            "not a venue id",
+        ),
+        (
+            ("roundtrip", "--from", "CA1 1QS", "--day", "thu", "--start", "09:00", "--end", "11:00"),
+            EXIT_BAD_INPUT,
+            "exactly one of --venue",
+        ),
+    ],
+)
 def test_bad_transit_input(args, code, fragment):
     result = run(*args, "--gtfs", FEED)
     assert result.exit_code == code, result.output

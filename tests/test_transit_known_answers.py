@@ -57,37 +57,77 @@ def hm(text: str) -> int:
     return parse_clock(text)
 
 
-def feed(trips: list[tuple[str, str, str, list[tuple[str, str, str]]]], *, services: dict[str, dict],
-         stops: tuple[str, ...] = tuple(STATIONS),
-         calendar_dates: list[tuple[str, int, int]] = (), transfers: list[tuple[str, str, int, float]] = (),
-         frequencies: list[tuple[str, str, str, int]] = ()) -> Timetable:
+def feed(
+    trips: list[tuple[str, str, str, list[tuple[str, str, str]]]],
+    *,
+    services: dict[str, dict],
+    stops: tuple[str, ...] = tuple(STATIONS),
+    calendar_dates: list[tuple[str, int, int]] = (),
+    transfers: list[tuple[str, str, int, float]] = (),
+    frequencies: list[tuple[str, str, str, int]] = (),
+) -> Timetable:
     """A timetable from [(trip, route, service, [(stop key, arrive, depart)])] calling at ``stops``."""
     places = {key: value for key, value in {**STATIONS, **BUS_STOPS}.items() if key in stops}
-    routes = pd.DataFrame([
-        {"route_id": "wcml", "agency_name": "Avanti West Coast", "route_short_name": "", "route_long_name":
-         "West Coast Main Line", "route_type": 2},
-        {"route_id": "lakes", "agency_name": "Northern", "route_short_name": "", "route_long_name":
-         "Penrith - Oxenholme", "route_type": 2},
-        {"route_id": "685", "agency_name": "Stagecoach", "route_short_name": "685", "route_long_name":
-         "Carlisle - Brampton", "route_type": 3},
-    ])
+    routes = pd.DataFrame(
+        [
+            {
+                "route_id": "wcml",
+                "agency_name": "Avanti West Coast",
+                "route_short_name": "",
+                "route_long_name": "West Coast Main Line",
+                "route_type": 2,
+            },
+            {
+                "route_id": "lakes",
+                "agency_name": "Northern",
+                "route_short_name": "",
+                "route_long_name": "Penrith - Oxenholme",
+                "route_type": 2,
+            },
+            {
+                "route_id": "685",
+                "agency_name": "Stagecoach",
+                "route_short_name": "685",
+                "route_long_name": "Carlisle - Brampton",
+                "route_type": 3,
+            },
+        ]
+    )
     trip_rows, calls = [], []
     for trip_id, route_id, service_id, sequence in trips:
         trip_rows.append({"trip_id": trip_id, "route_id": route_id, "service_id": service_id, "trip_headsign": ""})
-        calls += [{"trip_id": trip_id, "stop_sequence": number, "stop_id": places[key][0],
-                   "arrival_s": hm(arrive), "departure_s": hm(depart)}
-                  for number, (key, arrive, depart) in enumerate(sequence, start=1)]
+        calls += [
+            {
+                "trip_id": trip_id,
+                "stop_sequence": number,
+                "stop_id": places[key][0],
+                "arrival_s": hm(arrive),
+                "departure_s": hm(depart),
+            }
+            for number, (key, arrive, depart) in enumerate(sequence, start=1)
+        ]
     return Timetable(
         stops=pd.DataFrame([value for value in places.values()], columns=["stop_id", "stop_name", "lon", "lat"]),
-        routes=routes, trips=pd.DataFrame(trip_rows), stop_times=pd.DataFrame(calls),
-        calendar=pd.DataFrame([{"service_id": name, **days, "start_date": 20260101, "end_date": 20271231}
-                               for name, days in services.items()]),
+        routes=routes,
+        trips=pd.DataFrame(trip_rows),
+        stop_times=pd.DataFrame(calls),
+        calendar=pd.DataFrame(
+            [
+                {"service_id": name, **days, "start_date": 20260101, "end_date": 20271231}
+                for name, days in services.items()
+            ]
+        ),
         calendar_dates=pd.DataFrame(list(calendar_dates), columns=["service_id", "date", "exception_type"]),
-        transfers=pd.DataFrame([(places[a][0], places[b][0], kind, seconds) for a, b, kind, seconds in transfers],
-                               columns=["from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time"]),
-        frequencies=pd.DataFrame([(trip, hm(start), hm(end), headway, 1) for trip, start, end, headway in frequencies],
-                                 columns=["trip_id", "start_s", "end_s", "headway_s", "exact_times"]),
-        provenance={"timetable": "test", "valid_from": "2026-01-01", "valid_to": "2027-12-31", "modelled": False})
+        transfers=pd.DataFrame(
+            [(places[a][0], places[b][0], kind, seconds) for a, b, kind, seconds in transfers],
+            columns=["from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time"],
+        ),
+        frequencies=pd.DataFrame(
+            [(trip, hm(start), hm(end), headway, 1) for trip, start, end, headway in frequencies],
+            columns=["trip_id", "start_s", "end_s", "headway_s", "exact_times"],
+        ),
+        provenance={"timetable": "test", "valid_from": "2026-01-01", "valid_to": "2027-12-31", "modelled": False},
+    )
 
 
 def at(stop: str, time: str) -> tuple[str, str, str]:
@@ -110,8 +150,11 @@ def places(pack) -> dict[str, tuple[float, float]]:
 
 def rides(journey) -> list[tuple[str, str, str, str, str]]:
     """(mode, from, to, depart, arrive) of each vehicle leg."""
-    return [(leg.kind, leg.start, leg.end, clock(leg.depart), clock(leg.arrive))
-            for leg in journey.legs if leg.kind != "walk"]
+    return [
+        (leg.kind, leg.start, leg.end, clock(leg.depart), clock(leg.arrive))
+        for leg in journey.legs
+        if leg.kind != "walk"
+    ]
 
 
 def check_walks(journey) -> None:
@@ -126,11 +169,14 @@ def check_walks(journey) -> None:
 
 # --- a change with a minimum transfer time ---------------------------------------------------
 
+
 def change_feed(penrith_change_s: float | None = 300.0) -> Timetable:
     """Carlisle 09:00 -> Penrith 09:18; Penrith -> Oxenholme at 09:22 (arr 09:50) and 09:40 (arr 10:08)."""
-    trips = [("a1", "wcml", "daily", [at("CAR", "09:00"), at("PNR", "09:18")]),
-             ("b1", "lakes", "daily", [at("PNR", "09:22"), at("OXN", "09:50")]),
-             ("b2", "lakes", "daily", [at("PNR", "09:40"), at("OXN", "10:08")])]
+    trips = [
+        ("a1", "wcml", "daily", [at("CAR", "09:00"), at("PNR", "09:18")]),
+        ("b1", "lakes", "daily", [at("PNR", "09:22"), at("OXN", "09:50")]),
+        ("b2", "lakes", "daily", [at("PNR", "09:40"), at("OXN", "10:08")]),
+    ]
     transfers = [] if penrith_change_s is None else [("PNR", "PNR", 2, penrith_change_s)]
     return feed(trips, services={"daily": ALL_WEEK}, transfers=transfers)
 
@@ -140,8 +186,10 @@ def test_a_minimum_transfer_time_makes_the_first_connection_missable(walker, pla
     journey = planner.depart_at(places[HOME_CARLISLE], places[OXENHOLME], THURSDAY, hm("08:40"))
     check_walks(journey)
     assert [leg.kind for leg in journey.legs] == ["walk", "train", "train", "walk"]
-    assert rides(journey) == [("train", "Carlisle", "Penrith", "09:00", "09:18"),
-                              ("train", "Penrith", "Oxenholme Lake District", "09:40", "10:08")]
+    assert rides(journey) == [
+        ("train", "Carlisle", "Penrith", "09:00", "09:18"),
+        ("train", "Penrith", "Oxenholme Lake District", "09:40", "10:08"),
+    ]
     assert [leg.trip_id for leg in journey.legs[1:3]] == ["a1", "b2"]
     assert [leg.operator for leg in journey.legs[1:3]] == ["Avanti West Coast", "Northern"]
     assert journey.changes == 1
@@ -151,12 +199,15 @@ def test_a_minimum_transfer_time_makes_the_first_connection_missable(walker, pla
     assert journey.arrive == egress.arrive
 
 
-@pytest.mark.parametrize(("minimum", "connection", "waiting"), [
-    (None, "b1", 4.0),  # default change time, 2 min: 09:18 + 2 <= 09:22
-    (240.0, "b1", 4.0),  # exactly 4 minutes: made
-    (241.0, "b2", 22.0),  # a second too many: missed
-    (0.0, "b1", 4.0),
-])
+@pytest.mark.parametrize(
+    ("minimum", "connection", "waiting"),
+    [
+        (None, "b1", 4.0),  # default change time, 2 min: 09:18 + 2 <= 09:22
+        (240.0, "b1", 4.0),  # exactly 4 minutes: made
+        (241.0, "b2", 22.0),  # a second too many: missed
+        (0.0, "b1", 4.0),
+    ],
+)
 def test_the_minimum_transfer_time_boundary(walker, places, minimum, connection, waiting):
     planner = Planner(change_feed(minimum), walker)
     journey = planner.depart_at(places[HOME_CARLISLE], places[OXENHOLME], THURSDAY, hm("08:40"))
@@ -175,6 +226,7 @@ def test_arrive_by_with_a_missable_connection(walker, places):
 
 
 # --- an overtaking fast train -----------------------------------------------------------------
+
 
 def overtaking_feed() -> Timetable:
     slow = [at("CAR", "10:00"), ("PNR", "10:20", "10:22"), ("OXN", "11:00", "11:01"), at("LAN", "11:30")]
@@ -204,13 +256,15 @@ def test_the_fast_train_is_taken_though_it_leaves_later(walker, places):
 
 # --- past midnight ------------------------------------------------------------------------------
 
+
 def night_feed() -> Timetable:
     owl = [at("CAR", "23:50"), ("PNR", "24:08", "24:09"), at("OXN", "24:40")]
     owl_back = [at("OXN", "23:30"), ("PNR", "23:58", "23:59"), at("CAR", "24:20")]
     evening = [at("CAR", "19:00"), ("PNR", "19:18", "19:19"), at("OXN", "19:50")]
-    return feed([("owl", "wcml", "wed", owl), ("owl_back", "wcml", "wed", owl_back),
-                 ("evening", "wcml", "daily", evening)],
-                services={"wed": {**NO_DAYS, "wednesday": 1}, "daily": ALL_WEEK})
+    return feed(
+        [("owl", "wcml", "wed", owl), ("owl_back", "wcml", "wed", owl_back), ("evening", "wcml", "daily", evening)],
+        services={"wed": {**NO_DAYS, "wednesday": 1}, "daily": ALL_WEEK},
+    )
 
 
 def test_a_train_past_midnight(walker, places):
@@ -246,20 +300,27 @@ def test_round_trip_home_after_midnight(walker, places):
 
 # --- calendar exceptions ----------------------------------------------------------------------
 
+
 def calendar_feed() -> Timetable:
     hourly = [(f"h{h}", "wcml", "weekdays", [at("CAR", f"{h:02d}:00"), at("PNR", f"{h:02d}:18")]) for h in range(7, 22)]
     special = [(f"x{h}", "wcml", "special", [at("CAR", f"{h:02d}:30"), at("PNR", f"{h:02d}:48")]) for h in (10, 14)]
-    return feed(hourly + special, services={"weekdays": WEEKDAYS_ONLY},
-                calendar_dates=[("weekdays", 20261126, 2), ("special", 20261126, 1), ("special", 20261129, 1)])
+    return feed(
+        hourly + special,
+        services={"weekdays": WEEKDAYS_ONLY},
+        calendar_dates=[("weekdays", 20261126, 2), ("special", 20261126, 1), ("special", 20261129, 1)],
+    )
 
 
-@pytest.mark.parametrize(("when", "train"), [
-    (WEDNESDAY, ("09:00", "h10", "10:00", "10:18")),  # the calendar as written
-    (THURSDAY, ("09:00", "x10", "10:30", "10:48")),  # weekday service removed, special added
-    (NEXT_THURSDAY, ("09:00", "h10", "10:00", "10:18")),
-    (SUNDAY, ("11:00", "x14", "14:30", "14:48")),  # added on a day the calendar does not run
-    (NEXT_SUNDAY, ("09:00", None, None, None)),
-])
+@pytest.mark.parametrize(
+    ("when", "train"),
+    [
+        (WEDNESDAY, ("09:00", "h10", "10:00", "10:18")),  # the calendar as written
+        (THURSDAY, ("09:00", "x10", "10:30", "10:48")),  # weekday service removed, special added
+        (NEXT_THURSDAY, ("09:00", "h10", "10:00", "10:18")),
+        (SUNDAY, ("11:00", "x14", "14:30", "14:48")),  # added on a day the calendar does not run
+        (NEXT_SUNDAY, ("09:00", None, None, None)),
+    ],
+)
 def test_calendar_exceptions(walker, places, when, train):
     leave, trip, depart, arrive = train
     planner = Planner(calendar_feed(), walker)
@@ -273,17 +334,29 @@ def test_calendar_exceptions(walker, places, when, train):
 
 # --- a frequency-based bus ----------------------------------------------------------------------
 
+
 def bus_feed() -> Timetable:
     # the template's own times (12:34) are only offsets: 35 minutes from Carlisle to Brampton
     template = [at("CBS", "12:34"), at("BRM", "13:09")]
-    return feed([("685t", "685", "daily", template)], services={"daily": ALL_WEEK}, stops=tuple(BUS_STOPS),
-                frequencies=[("685t", "07:00", "10:00", 900)])
+    return feed(
+        [("685t", "685", "daily", template)],
+        services={"daily": ALL_WEEK},
+        stops=tuple(BUS_STOPS),
+        frequencies=[("685t", "07:00", "10:00", 900)],
+    )
 
 
-@pytest.mark.parametrize(("leave", "bus"), [
-    ("06:30", "07:00"), ("08:03", "08:15"), ("09:20", "09:30"), ("09:35", "09:45"), ("09:50", None),
-    ("12:30", None),  # not at the template's own time
-])
+@pytest.mark.parametrize(
+    ("leave", "bus"),
+    [
+        ("06:30", "07:00"),
+        ("08:03", "08:15"),
+        ("09:20", "09:30"),
+        ("09:35", "09:45"),
+        ("09:50", None),
+        ("12:30", None),  # not at the template's own time
+    ],
+)
 def test_a_bus_every_15_minutes(walker, places, leave, bus):
     planner = Planner(bus_feed(), walker)
     access = planner.walks(*places[HOME_CARLISLE])
@@ -317,8 +390,10 @@ AV,Avanti West Coast,https://example.invalid/,Europe/London
 NT,Northern,https://example.invalid/,Europe/London
 SC,Stagecoach,https://example.invalid/,Europe/London
 """,
-    "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\n" + "".join(
-        f"{stop_id},\"{name}\",{lat},{lon}\n" for stop_id, name, lon, lat in [*STATIONS.values(), *BUS_STOPS.values()]),
+    "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\n"
+    + "".join(
+        f'{stop_id},"{name}",{lat},{lon}\n' for stop_id, name, lon, lat in [*STATIONS.values(), *BUS_STOPS.values()]
+    ),
     "routes.txt": """route_id,agency_id,route_short_name,route_long_name,route_type
 wcml,AV,,West Coast Main Line,2
 lakes,NT,,Penrith - Oxenholme,2
@@ -370,8 +445,10 @@ def test_the_same_feeds_read_from_gtfs(walker, places, tmp_path: Path):
         (tmp_path / name).write_text(text, encoding="utf-8")
     planner = Planner(gtfs.read_gtfs(tmp_path), walker)
     journey = planner.depart_at(places[HOME_CARLISLE], places[OXENHOLME], THURSDAY, hm("08:40"))
-    assert rides(journey) == [("train", "Carlisle", "Penrith", "09:00", "09:18"),
-                              ("train", "Penrith", "Oxenholme Lake District", "09:40", "10:08")]
+    assert rides(journey) == [
+        ("train", "Carlisle", "Penrith", "09:00", "09:18"),
+        ("train", "Penrith", "Oxenholme Lake District", "09:40", "10:08"),
+    ]
     assert journey.changes == 1 and journey.waiting_minutes == pytest.approx(22.0)
     assert planner.arrive_by(places[HOME_CARLISLE], places[OXENHOLME], THURSDAY, hm("10:00")) is None
     bus = planner.depart_at(places[HOME_CARLISLE], places[BRAMPTON], THURSDAY, hm("08:03"))
@@ -384,11 +461,15 @@ def test_the_same_feeds_read_from_gtfs(walker, places, tmp_path: Path):
 
 # --- a bug found on the way ---------------------------------------------------------------------
 
+
 def test_a_walking_transfer_at_the_start_keeps_the_legs_in_order(walker, places):
     # Court Square is 160 m from CA1 1QS and 60 m from Carlisle station: walking home -> Court
     # Square (121 s on the walk network) -> station (51 s walking transfer) beats the direct walk (190 s).
-    timetable = feed([("a1", "wcml", "daily", [at("CAR", "09:00"), at("PNR", "09:18")])],
-                     services={"daily": ALL_WEEK}, stops=("CAR", "PNR", "CBS"))
+    timetable = feed(
+        [("a1", "wcml", "daily", [at("CAR", "09:00"), at("PNR", "09:18")])],
+        services={"daily": ALL_WEEK},
+        stops=("CAR", "PNR", "CBS"),
+    )
     planner = Planner(timetable, walker)
     home, penrith = places[HOME_CARLISLE], places[HOME_PENRITH]
     journey = planner.depart_at(home, penrith, THURSDAY, hm("08:40"))

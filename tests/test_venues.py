@@ -80,11 +80,14 @@ def test_unknown_venue_id_suggests_close_ids(registry):
 
 
 def test_user_csv_adds_and_edits_venues(tmp_path, pack):
-    path = write(tmp_path, "mine.csv", CSV_HEADER
-                 + "workington-hub,Workington group room,programme_venue,CRC,,CA14 4EW,Workington,,,"
-                   "BBR: Mon 18:00-20:30; TSP: Wed 10:00-12:30,Mon Wed\n"
-                 + "penrith-clint-mill,Penrith Probation Office,probation_office,HMPPS,,CA11 7HW,Penrith,,,,"
-                   "Mon Thu\n")
+    path = write(
+        tmp_path,
+        "mine.csv",
+        CSV_HEADER + "workington-hub,Workington group room,programme_venue,CRC,,CA14 4EW,Workington,,,"
+        "BBR: Mon 18:00-20:30; TSP: Wed 10:00-12:30,Mon Wed\n"
+        + "penrith-clint-mill,Penrith Probation Office,probation_office,HMPPS,,CA11 7HW,Penrith,,,,"
+        "Mon Thu\n",
+    )
     merged = load_venues(extra=path, pack=pack)
     hub = find_venue(merged, "workington-hub")
     assert (hub.lon, hub.lat) == (-3.543042, 54.640807)  # CA14 4EW centroid
@@ -101,28 +104,42 @@ def test_geojson_and_csv_round_trip(tmp_path, registry, pack):
         write_venue_file(registry, path)
         again = read_venue_file(path, pack)
         assert [v.id for v in again] == [v.id for v in registry]
+
         def kept(venues, keep_notes):
-            return [(v.lon, v.lat, v.opening_days, v.opening_note, v.confidence, v.position_basis,
-                     [(p.code, p.sessions, p.basis, p.note if keep_notes else "") for p in v.programmes])
-                    for v in venues]
+            return [
+                (
+                    v.lon,
+                    v.lat,
+                    v.opening_days,
+                    v.opening_note,
+                    v.confidence,
+                    v.position_basis,
+                    [(p.code, p.sessions, p.basis, p.note if keep_notes else "") for p in v.programmes],
+                )
+                for v in venues
+            ]
+
         keep_notes = name.endswith(".geojson")
         assert kept(again, keep_notes) == kept(registry, keep_notes)
 
 
-@pytest.mark.parametrize(("row", "fragment"), [
-    ("x-1,Name,,Org,,CA3 8DR,Carlisle,,,,", r"row 2 \(id 'x-1'\): missing field\(s\) kind"),
-    ("Bad Id,Name,court,Org,,CA3 8DR,Carlisle,,,,", "row 2.*lower-case slug"),
-    ("x-1,Name,castle,Org,,CA3 8DR,Carlisle,,,,", "row 2.*kind 'castle' is not one of"),
-    ("x-1,Name,court,Org,,,Carlisle,,,,", "row 2.*no position"),
-    ("x-1,Name,court,Org,,,Carlisle,-2.9,,,", "row 2.*both lon and lat"),
-    ("x-1,Name,court,Org,,,Carlisle,-0.12,51.5,,", "row 2.*outside the pack's area"),
-    ("x-1,Name,court,Org,,CA1 1AD,Carlisle,,,,", "row 2.*no longer in use"),
-    ("x-1,Name,court,Org,,,Carlisle,-2.9,54.9,XYZ: Mon 10:00-11:00,", "row 2.*programme 'XYZ'"),
-    ("x-1,Name,court,Org,,,Carlisle,-2.9,54.9,BBR: Mon 10:00,", "row 2.*not 'Day HH:MM-HH:MM'"),
-    ("x-1,Name,court,Org,,,Carlisle,-2.9,54.9,BBR: Mon 21:00-20:00,", "row 2.*ends \\(20:00\\) before"),
-    ("x-1,Name,court,Org,,,Carlisle,-2.9,54.9,BBR: Mon 25:00-26:00,", "row 2.*not HH:MM"),
-    ("x-1,Name,court,Org,,,Carlisle,-2.9,54.9,,Funday", "row 2.*day 'Funday'"),
-])
+@pytest.mark.parametrize(
+    ("row", "fragment"),
+    [
+        ("x-1,Name,,Org,,CA3 8DR,Carlisle,,,,", r"row 2 \(id 'x-1'\): missing field\(s\) kind"),
+        ("Bad Id,Name,court,Org,,CA3 8DR,Carlisle,,,,", "row 2.*lower-case slug"),
+        ("x-1,Name,castle,Org,,CA3 8DR,Carlisle,,,,", "row 2.*kind 'castle' is not one of"),
+        ("x-1,Name,court,Org,,,Carlisle,,,,", "row 2.*no position"),
+        ("x-1,Name,court,Org,,,Carlisle,-2.9,,,", "row 2.*both lon and lat"),
+        ("x-1,Name,court,Org,,,Carlisle,-0.12,51.5,,", "row 2.*outside the pack's area"),
+        ("x-1,Name,court,Org,,CA1 1AD,Carlisle,,,,", "row 2.*no longer in use"),
+        ("x-1,Name,court,Org,,,Carlisle,-2.9,54.9,XYZ: Mon 10:00-11:00,", "row 2.*programme 'XYZ'"),
+        ("x-1,Name,court,Org,,,Carlisle,-2.9,54.9,BBR: Mon 10:00,", "row 2.*not 'Day HH:MM-HH:MM'"),
+        ("x-1,Name,court,Org,,,Carlisle,-2.9,54.9,BBR: Mon 21:00-20:00,", "row 2.*ends \\(20:00\\) before"),
+        ("x-1,Name,court,Org,,,Carlisle,-2.9,54.9,BBR: Mon 25:00-26:00,", "row 2.*not HH:MM"),
+        ("x-1,Name,court,Org,,,Carlisle,-2.9,54.9,,Funday", "row 2.*day 'Funday'"),
+    ],
+)
 def test_bad_csv_rows_are_named(tmp_path, pack, row, fragment):
     path = write(tmp_path, "bad.csv", CSV_HEADER + row + "\n")
     with pytest.raises(VenueFileError, match=fragment):
@@ -140,8 +157,11 @@ def test_duplicate_ids_name_both_rows_and_nothing_loads(tmp_path, pack):
 
 
 def test_every_problem_in_a_file_is_reported(tmp_path, pack):
-    path = write(tmp_path, "bad.csv", CSV_HEADER + "a-1,Name,,Org,,CA3 8DR,Carlisle,,,,\n"
-                 + "b-2,Name,court,Org,,,Carlisle,,,,\n")
+    path = write(
+        tmp_path,
+        "bad.csv",
+        CSV_HEADER + "a-1,Name,,Org,,CA3 8DR,Carlisle,,,,\n" + "b-2,Name,court,Org,,,Carlisle,,,,\n",
+    )
     with pytest.raises(VenueFileError, match=r"2 problem\(s\).*row 2.*row 3"):
         read_venue_file(path, pack)
 
@@ -152,12 +172,15 @@ def test_missing_csv_column_is_named(tmp_path, pack):
         read_venue_file(path, pack)
 
 
-@pytest.mark.parametrize(("name", "text", "fragment"), [
-    ("bad.geojson", "{not json", "not valid JSON"),
-    ("bad.geojson", '{"type": "Feature"}', "FeatureCollection"),
-    ("empty.geojson", '{"type": "FeatureCollection", "features": []}', "no venues"),
-    ("bad.txt", "hello", "must be .geojson, .json or .csv"),
-])
+@pytest.mark.parametrize(
+    ("name", "text", "fragment"),
+    [
+        ("bad.geojson", "{not json", "not valid JSON"),
+        ("bad.geojson", '{"type": "Feature"}', "FeatureCollection"),
+        ("empty.geojson", '{"type": "FeatureCollection", "features": []}', "no venues"),
+        ("bad.txt", "hello", "must be .geojson, .json or .csv"),
+    ],
+)
 def test_unreadable_files(tmp_path, pack, name, text, fragment):
     with pytest.raises(VenueFileError, match=fragment):
         read_venue_file(write(tmp_path, name, text), pack)

@@ -57,9 +57,14 @@ def _test_routes() -> Blueprint:
 
 
 def make_app(tmp_path: Path, **config: object) -> Flask:
-    settings = {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
-                "VENUE_LOADER": list, "BASEMAP_LOADER": lambda: None, "SESSION_COOKIE_SECURE": False,
-                "SECRET_KEY": "test-secret"}
+    settings = {
+        "TESTING": True,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
+        "VENUE_LOADER": list,
+        "BASEMAP_LOADER": lambda: None,
+        "SESSION_COOKIE_SECURE": False,
+        "SECRET_KEY": "test-secret",
+    }
     settings.update(config)
     app = create_app(settings)
     app.register_blueprint(_test_routes())
@@ -89,8 +94,7 @@ def csrf_token(client: FlaskClient) -> str:
 
 
 def login(client: FlaskClient, name: str, password: str = PASSWORD, **extra: str):
-    return client.post("/login", data={"name": name, "password": password, "csrf_token": csrf_token(client),
-                                       **extra})
+    return client.post("/login", data={"name": name, "password": password, "csrf_token": csrf_token(client), **extra})
 
 
 def post(client: FlaskClient, url: str, **data: str):
@@ -123,8 +127,9 @@ def test_login_failure_says_nothing_about_the_name(app: Flask, client: FlaskClie
     unknown = login(client, "nobody", PASSWORD)
     assert wrong.status_code == unknown.status_code == 401
     message = re.compile(r'<div class="alert alert-danger" role="alert">(.*?)</div>', re.S)
-    assert message.search(wrong.get_data(as_text=True)).group(1) == \
-        message.search(unknown.get_data(as_text=True)).group(1)
+    assert message.search(wrong.get_data(as_text=True)).group(1) == message.search(
+        unknown.get_data(as_text=True)
+    ).group(1)
     assert client.get("/t/any").status_code == 302
     assert user_row(app, "olive").failed_logins == 1
 
@@ -159,9 +164,11 @@ def test_too_many_failures_from_one_address_get_429(tmp_path: Path) -> None:
         assert login(client, name, "guess guess guess").status_code == 401
     assert login(client, "olive").status_code == 429
     other = app.test_client()  # another address is not affected
-    response = other.post("/login", data={"name": "olive", "password": PASSWORD,
-                                          "csrf_token": csrf_token(other)},
-                          environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    response = other.post(
+        "/login",
+        data={"name": "olive", "password": PASSWORD, "csrf_token": csrf_token(other)},
+        environ_base={"REMOTE_ADDR": "10.0.0.9"},
+    )
     assert response.status_code == 302
 
 
@@ -230,8 +237,9 @@ def test_forms_work_over_https_without_a_referer(app: Flask) -> None:
     client = app.test_client()
     page = client.get("/login", base_url="https://ga.example").get_data(as_text=True)
     token = TOKEN_META.search(page).group(1)
-    response = client.post("/login", base_url="https://ga.example",
-                           data={"name": "olive", "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login", base_url="https://ga.example", data={"name": "olive", "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
 
 
@@ -336,7 +344,8 @@ def test_api_refuses_accounts_that_must_change_their_password(app: Flask, client
 
 
 def test_first_start_creates_admin_prints_password_once_and_forces_a_change(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     app = make_app(tmp_path, BOOTSTRAP_ADMIN=True)
     printed = capsys.readouterr().err
     passwords = re.findall(r"^    (\S+)$", printed, re.M)
@@ -354,8 +363,7 @@ def test_first_start_creates_admin_prints_password_once_and_forces_a_change(
     assert response.status_code == 302 and response.headers["Location"].startswith("/account/password")
     for url in ("/", "/admin/users", "/t/any"):
         assert client.get(url).headers.get("Location", "").startswith("/account/password"), url
-    short = post(client, "/account/password", current_password=password, new_password="short",
-                 confirm_password="short")
+    short = post(client, "/account/password", current_password=password, new_password="short", confirm_password="short")
     assert short.status_code == 400
     new = "my own long passphrase"
     done = post(client, "/account/password", current_password=password, new_password=new, confirm_password=new)
@@ -364,8 +372,9 @@ def test_first_start_creates_admin_prints_password_once_and_forces_a_change(
     assert user_row(app, "admin").must_change_password is False
 
 
-def test_first_start_passwords_differ_and_no_admin_when_testing(tmp_path: Path,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_first_start_passwords_differ_and_no_admin_when_testing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     for name in "abc":
         (tmp_path / name).mkdir()
     make_app(tmp_path / "a", BOOTSTRAP_ADMIN=True)
@@ -420,8 +429,9 @@ def test_users_cli_uses_the_apps_database_url(tmp_path: Path, monkeypatch: pytes
     url = f"sqlite:///{tmp_path / 'env.sqlite'}"
     monkeypatch.setenv("DATABASE_URL", url)
     app = make_app(tmp_path, DATABASE_URL=url)
-    result = CliRunner().invoke(users, ["add", "erin", "--role", "officer"],
-                                obj={"app_factory": lambda: make_app(tmp_path, DATABASE_URL=url)})
+    result = CliRunner().invoke(
+        users, ["add", "erin", "--role", "officer"], obj={"app_factory": lambda: make_app(tmp_path, DATABASE_URL=url)}
+    )
     assert result.exit_code == 0
     assert user_row(app, "erin").role == "officer"
 
@@ -466,8 +476,12 @@ def test_admin_pages_refuse_other_roles(app: Flask) -> None:
     target = add_user(app, "olive", "officer")
     client = app.test_client()
     login(client, "mo")
-    for url in ("/admin/users", f"/admin/users/{target}/role", f"/admin/users/{target}/reset",
-                f"/admin/users/{target}/disable"):
+    for url in (
+        "/admin/users",
+        f"/admin/users/{target}/role",
+        f"/admin/users/{target}/reset",
+        f"/admin/users/{target}/disable",
+    ):
         response = client.get(url) if url == "/admin/users" else post(client, url, role="admin")
         assert response.status_code == 403, url
     assert user_row(app, "olive").role == "officer"

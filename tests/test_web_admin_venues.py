@@ -18,15 +18,29 @@ from geoaccess.web import create_app
 from geoaccess.web.accounts import create_user
 from geoaccess.web.db import session_scope
 
-NEW = {"id": "barrow-test-hub", "name": "Barrow Test Hub", "kind": "hub", "town": "Barrow-in-Furness",
-       "postcode": "LA14 1RP", "lon": "", "lat": "", "programmes": "BBR: Thu 18:00-20:30; TSP",
-       "opening_days": "Mon Tue"}
+NEW = {
+    "id": "barrow-test-hub",
+    "name": "Barrow Test Hub",
+    "kind": "hub",
+    "town": "Barrow-in-Furness",
+    "postcode": "LA14 1RP",
+    "lon": "",
+    "lat": "",
+    "programmes": "BBR: Thu 18:00-20:30; TSP",
+    "opening_days": "Mon Tue",
+}
 
 
 def _config(folder: Path) -> dict:
-    return {"TESTING": True, "DATABASE_URL": f"sqlite:///{folder / 'test.sqlite'}",
-            "BASEMAP_LOADER": lambda: None, "SESSION_COOKIE_SECURE": False, "SECRET_KEY": "test",
-            "BOOTSTRAP_ADMIN": False, "VENUES_FILE": str(folder / "venues.geojson")}
+    return {
+        "TESTING": True,
+        "DATABASE_URL": f"sqlite:///{folder / 'test.sqlite'}",
+        "BASEMAP_LOADER": lambda: None,
+        "SESSION_COOKIE_SECURE": False,
+        "SECRET_KEY": "test",
+        "BOOTSTRAP_ADMIN": False,
+        "VENUES_FILE": str(folder / "venues.geojson"),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +81,10 @@ def api_ids(client: FlaskClient) -> set[str]:
 
 # --- auth ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("method,url", [("get", "/admin/venues"), ("post", "/admin/venues"),
-                                        ("post", "/admin/venues/x/remove")])
+
+@pytest.mark.parametrize(
+    "method,url", [("get", "/admin/venues"), ("post", "/admin/venues"), ("post", "/admin/venues/x/remove")]
+)
 def test_anonymous_is_sent_to_sign_in(app: Flask, method: str, url: str) -> None:
     client = app.test_client()
     if method == "post":
@@ -109,18 +125,22 @@ def test_missing_csrf_is_400_and_saves_nothing(app: Flask, ada: FlaskClient, fol
     assert ada.post("/admin/venues/barrow-test-hub/remove").status_code == 400
 
 
-@pytest.mark.parametrize("change,problem", [
-    ({"programmes": "BBR: Thursday 6pm"}, "session 'Thursday 6pm' is not 'Day HH:MM-HH:MM'"),
-    ({"programmes": "XYZ"}, "programme 'XYZ' is not one of"),
-    ({"kind": "castle"}, "kind 'castle' is not one of"),
-    ({"id": "Not A Slug"}, "id must be a lower-case slug"),
-    ({"opening_days": "Mon Funday"}, "day 'Funday' is not one of"),
-    ({"postcode": ""}, "no position: give lon and lat, or a postcode"),
-    ({"lon": "-3.2"}, "give both lon and lat"),
-    ({"programmes": "BBR: Thu 20:30-18:00"}, "ends (18:00) before it starts (20:30)"),
-])
-def test_a_bad_row_shows_the_problem_and_saves_nothing(app: Flask, ada: FlaskClient, folder: Path,
-                                                        change: dict, problem: str) -> None:
+@pytest.mark.parametrize(
+    "change,problem",
+    [
+        ({"programmes": "BBR: Thursday 6pm"}, "session 'Thursday 6pm' is not 'Day HH:MM-HH:MM'"),
+        ({"programmes": "XYZ"}, "programme 'XYZ' is not one of"),
+        ({"kind": "castle"}, "kind 'castle' is not one of"),
+        ({"id": "Not A Slug"}, "id must be a lower-case slug"),
+        ({"opening_days": "Mon Funday"}, "day 'Funday' is not one of"),
+        ({"postcode": ""}, "no position: give lon and lat, or a postcode"),
+        ({"lon": "-3.2"}, "give both lon and lat"),
+        ({"programmes": "BBR: Thu 20:30-18:00"}, "ends (18:00) before it starts (20:30)"),
+    ],
+)
+def test_a_bad_row_shows_the_problem_and_saves_nothing(
+    app: Flask, ada: FlaskClient, folder: Path, change: dict, problem: str
+) -> None:
     before = list(app.extensions["geoaccess"]["venues"])
     response = ada.post("/admin/venues", data={**NEW, **change, "csrf_token": csrf_of(ada)})
     assert response.status_code == 422
@@ -140,7 +160,9 @@ def test_admin_adds_a_venue_by_postcode_then_removes_it(app: Flask, ada: FlaskCl
     venue = next(v for v in app.extensions["geoaccess"]["venues"] if v.id == "barrow-test-hub")
     assert venue.postcode == "LA14 1RP" and 54.0 < venue.lat < 54.2 and -3.3 < venue.lon < -3.1
     assert [(p.code, [s.label() for s in p.sessions]) for p in venue.programmes] == [
-        ("BBR", ["Thu 18:00-20:30"]), ("TSP", [])]
+        ("BBR", ["Thu 18:00-20:30"]),
+        ("TSP", []),
+    ]
     assert venue.opening_days == ("Mon", "Tue")
     document = json.loads((folder / "venues.geojson").read_text(encoding="utf-8"))
     assert [f["properties"]["id"] for f in document["features"]] == ["barrow-test-hub"]  # only the changes
@@ -157,8 +179,7 @@ def test_admin_adds_a_venue_by_postcode_then_removes_it(app: Flask, ada: FlaskCl
     assert not (folder / "venues.geojson").exists()
 
 
-def test_a_pack_venue_cannot_be_removed_but_an_edit_can_be_undone(app: Flask, ada: FlaskClient,
-                                                                  folder: Path) -> None:
+def test_a_pack_venue_cannot_be_removed_but_an_edit_can_be_undone(app: Flask, ada: FlaskClient, folder: Path) -> None:
     token = csrf_of(ada)
     response = ada.post("/admin/venues/carlisle-crc-lmc/remove", data={"csrf_token": token})
     assert response.status_code == 409
@@ -168,23 +189,30 @@ def test_a_pack_venue_cannot_be_removed_but_an_edit_can_be_undone(app: Flask, ad
     form = ada.get("/admin/venues?edit=carlisle-crc-lmc").get_data(as_text=True)
     assert 'value="carlisle-crc-lmc"' in form
     original = next(v for v in app.extensions["geoaccess"]["venues"] if v.id == "carlisle-crc-lmc")
-    fields = {name: re.search(rf'name="{name}"[^>]*value="([^"]*)"', form).group(1)
-              for name in ("id", "name", "town", "postcode", "lon", "lat", "programmes", "opening_days")}
+    fields = {
+        name: re.search(rf'name="{name}"[^>]*value="([^"]*)"', form).group(1)
+        for name in ("id", "name", "town", "postcode", "lon", "lat", "programmes", "opening_days")
+    }
     fields = {k: unescape(v) for k, v in fields.items()}
     fields["name"] = "Carlisle CRC (renamed)"
     response = ada.post("/admin/venues", data={**fields, "kind": original.kind, "csrf_token": token})
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     edited = next(v for v in app.extensions["geoaccess"]["venues"] if v.id == "carlisle-crc-lmc")
     assert edited.name == "Carlisle CRC (renamed)"
-    assert (edited.lon, edited.lat, edited.position_basis) == (pytest.approx(original.lon), pytest.approx(original.lat),
-                                                               original.position_basis)
+    assert (edited.lon, edited.lat, edited.position_basis) == (
+        pytest.approx(original.lon),
+        pytest.approx(original.lat),
+        original.position_basis,
+    )
     assert [p.code for p in edited.programmes] == [p.code for p in original.programmes]
     assert len(app.extensions["geoaccess"]["venues"]) == len(app.extensions["geoaccess.admin_venues"]["base"])
 
     # a fresh app merges the user venue file at start-up
     restarted = create_app(_config(folder))
-    assert next(v for v in restarted.extensions["geoaccess"]["venues"] if v.id == "carlisle-crc-lmc").name == \
-        "Carlisle CRC (renamed)"
+    assert (
+        next(v for v in restarted.extensions["geoaccess"]["venues"] if v.id == "carlisle-crc-lmc").name
+        == "Carlisle CRC (renamed)"
+    )
     from geoaccess.web import jobs
 
     jobs.shutdown(restarted, wait=False)

@@ -17,8 +17,14 @@ from geoaccess.web.db import session_scope
 
 PASSWORD = "a long enough password 1"
 PROBLEM = "application/problem+json"
-ROUNDTRIP = {"from": "LA14 1RP", "venue": "carlisle-crc-lmc", "day": "thu", "start": "18:00", "end": "20:30",
-             "margin": 10}
+ROUNDTRIP = {
+    "from": "LA14 1RP",
+    "venue": "carlisle-crc-lmc",
+    "day": "thu",
+    "start": "18:00",
+    "end": "20:30",
+    "margin": 10,
+}
 JOURNEY = {"from": "LA14 1RP", "to": "carlisle-crc-lmc", "mode": "transit", "day": "thu", "arrive_by": "17:50"}
 ENDPOINTS = [  # method, path, body, roles allowed
     ("get", "/api/v1/geocode?q=LA14%201RP", None, {"officer", "manager", "admin"}),
@@ -27,8 +33,12 @@ ENDPOINTS = [  # method, path, body, roles allowed
     ("post", "/api/v1/journey", JOURNEY, {"officer", "manager", "admin"}),
     ("post", "/api/v1/roundtrip", ROUNDTRIP, {"officer", "manager", "admin"}),
     ("post", "/api/v1/access", {"programme": "BBR", "synthetic": True}, {"manager", "admin"}),
-    ("post", "/api/v1/scenario/compare", {"scenarios": ["today:BBR", "today:BBR"], "synthetic": True},
-     {"manager", "admin"}),
+    (
+        "post",
+        "/api/v1/scenario/compare",
+        {"scenarios": ["today:BBR", "today:BBR"], "synthetic": True},
+        {"manager", "admin"},
+    ),
     ("post", "/api/v1/site", {"programme": "BBR", "p": 1, "synthetic": True}, {"manager", "admin"}),
     ("post", "/api/v1/map", {"kind": "venues", "format": "html"}, {"officer", "manager", "admin"}),
     ("get", "/api/v1/jobs/999999", None, {"officer", "manager", "admin"}),
@@ -38,9 +48,16 @@ ENDPOINTS = [  # method, path, body, roles allowed
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     folder: Path = tmp_path_factory.mktemp("api")
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{folder / 'test.sqlite'}",
-                      "BASEMAP_LOADER": lambda: None, "SESSION_COOKIE_SECURE": False, "SECRET_KEY": "test",
-                      "BOOTSTRAP_ADMIN": False})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{folder / 'test.sqlite'}",
+            "BASEMAP_LOADER": lambda: None,
+            "SESSION_COOKIE_SECURE": False,
+            "SECRET_KEY": "test",
+            "BOOTSTRAP_ADMIN": False,
+        }
+    )
     tokens = {}
     with app.app_context(), session_scope() as db:
         for name, role in (("olive", "officer"), ("mary", "manager"), ("ada", "admin"), ("mike", "manager")):
@@ -78,6 +95,7 @@ def assert_problem(response, status: int) -> dict:
 
 # --- auth failures ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("method,path,body,roles", ENDPOINTS)
 def test_anonymous_is_401(client: FlaskClient, method: str, path: str, body: dict | None, roles: set) -> None:
     response = call(client, method, path, body)
@@ -94,8 +112,9 @@ def test_bad_token_is_401(client: FlaskClient, method: str, path: str, body: dic
 
 
 @pytest.mark.parametrize("method,path,body,roles", ENDPOINTS)
-def test_wrong_role_is_403(app: Flask, client: FlaskClient, method: str, path: str, body: dict | None,
-                           roles: set) -> None:
+def test_wrong_role_is_403(
+    app: Flask, client: FlaskClient, method: str, path: str, body: dict | None, roles: set
+) -> None:
     for role in {"officer", "manager", "admin"} - roles:
         assert_problem(call(client, method, path, body, auth(app, role)), 403)
 
@@ -116,6 +135,7 @@ def test_session_posts_need_the_csrf_header(app: Flask) -> None:
 
 # --- unknown routes, methods, bodies -----------------------------------------------------------
 
+
 def test_unknown_route_and_method_are_problem_json(app: Flask, client: FlaskClient) -> None:
     assert_problem(client.get("/api/v1/nothing-here", headers=auth(app, "officer")), 404)
     assert_problem(client.get("/api/v1/nothing-here"), 404)
@@ -126,20 +146,24 @@ def test_unknown_route_and_method_are_problem_json(app: Flask, client: FlaskClie
     assert client.get("/no-such-page").mimetype != PROBLEM  # pages keep their HTML errors
 
 
-@pytest.mark.parametrize("body,status,words", [
-    (None, 400, "JSON object"),
-    ({**ROUNDTRIP, "from": None}, 400, "'from' is required"),
-    ({**ROUNDTRIP, "margin": "ten"}, 400, "'margin' must be a whole number"),
-    ({**ROUNDTRIP, "to": "CA3 8DR"}, 400, "exactly one of"),
-    ({**ROUNDTRIP, "from": "ZZ99 9ZZ"}, 422, "outside"),
-    ({**ROUNDTRIP, "from": "LA14 1XX"}, 422, "postcode"),
-    ({**ROUNDTRIP, "venue": "no-such-venue"}, 422, "no venue has that id"),
-    ({**ROUNDTRIP, "start": "6pm"}, 422, "HH:MM"),
-    ({**ROUNDTRIP, "end": "17:00"}, 422, "before it starts"),
-    ({**ROUNDTRIP, "day": "someday"}, 422, "weekday"),
-])
-def test_bad_roundtrip_requests_name_the_problem_never_the_postcode(app: Flask, client: FlaskClient, body: dict,
-                                                                    status: int, words: str) -> None:
+@pytest.mark.parametrize(
+    "body,status,words",
+    [
+        (None, 400, "JSON object"),
+        ({**ROUNDTRIP, "from": None}, 400, "'from' is required"),
+        ({**ROUNDTRIP, "margin": "ten"}, 400, "'margin' must be a whole number"),
+        ({**ROUNDTRIP, "to": "CA3 8DR"}, 400, "exactly one of"),
+        ({**ROUNDTRIP, "from": "ZZ99 9ZZ"}, 422, "outside"),
+        ({**ROUNDTRIP, "from": "LA14 1XX"}, 422, "postcode"),
+        ({**ROUNDTRIP, "venue": "no-such-venue"}, 422, "no venue has that id"),
+        ({**ROUNDTRIP, "start": "6pm"}, 422, "HH:MM"),
+        ({**ROUNDTRIP, "end": "17:00"}, 422, "before it starts"),
+        ({**ROUNDTRIP, "day": "someday"}, 422, "weekday"),
+    ],
+)
+def test_bad_roundtrip_requests_name_the_problem_never_the_postcode(
+    app: Flask, client: FlaskClient, body: dict, status: int, words: str
+) -> None:
     if body is None:
         response = client.post("/api/v1/roundtrip", data="not json", headers=auth(app, "officer"))
     else:
@@ -157,6 +181,7 @@ def test_no_route_is_422_no_route(app: Flask, client: FlaskClient) -> None:
 
 
 # --- good requests ------------------------------------------------------------------------------
+
 
 def test_roundtrip_known_answer(app: Flask, client: FlaskClient) -> None:
     data = client.post("/api/v1/roundtrip", json=ROUNDTRIP, headers=auth(app, "officer")).get_json()
@@ -181,8 +206,9 @@ def test_geocode_venues_and_journeys(app: Flask, client: FlaskClient) -> None:
     venues = client.get("/api/v1/venues?programme=BBR", headers=h).get_json()
     assert {f["properties"]["id"] for f in venues["features"]} == {"carlisle-crc-lmc", "preston-avenham-street"}
     assert_problem(client.get("/api/v1/venues?programme=XYZ", headers=h), 422)
-    car = client.post("/api/v1/journey", json={"from": "LA14 1RP", "to": "carlisle-crc-lmc", "mode": "car"},
-                      headers=h).get_json()
+    car = client.post(
+        "/api/v1/journey", json={"from": "LA14 1RP", "to": "carlisle-crc-lmc", "mode": "car"}, headers=h
+    ).get_json()
     assert car["mode"] == "car" and car["minutes"] > 60 and car["provenance"]["modelled"] is True
     transit = client.post("/api/v1/journey", json=JOURNEY, headers=h).get_json()
     assert transit["mode"] == "transit" and transit["arrive"] <= "17:50"
@@ -193,13 +219,19 @@ def test_geocode_venues_and_journeys(app: Flask, client: FlaskClient) -> None:
 @pytest.mark.parametrize("fmt,magic", [("html", b"<!DOCTYPE html>"), ("png", b"\x89PNG"), ("pdf", b"%PDF")])
 def test_venue_map_export(app: Flask, client: FlaskClient, fmt: str, magic: bytes) -> None:
     response = client.post("/api/v1/map", json={"kind": "venues", "format": fmt}, headers=auth(app, "officer"))
-    assert response.status_code == 200 and response.data.lstrip()[:len(magic)].upper() == magic.upper()
+    assert response.status_code == 200 and response.data.lstrip()[: len(magic)].upper() == magic.upper()
     assert "attachment" in response.headers["Content-Disposition"]
 
 
 def test_journey_map_export_coarsens_the_home(app: Flask, client: FlaskClient) -> None:
-    body = {"kind": "journey", "format": "html", "from": "LA14 1RP", "to": "carlisle-crc-lmc", "day": "thu",
-            "arrive_by": "17:50"}
+    body = {
+        "kind": "journey",
+        "format": "html",
+        "from": "LA14 1RP",
+        "to": "carlisle-crc-lmc",
+        "day": "thu",
+        "arrive_by": "17:50",
+    }
     response = client.post("/api/v1/map", json=body, headers=auth(app, "officer"))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -216,13 +248,20 @@ def test_isochrone_map_export(app: Flask, client: FlaskClient) -> None:
 
 def test_analysis_needs_the_synthetic_caseload_and_good_values(app: Flask, client: FlaskClient) -> None:
     h = auth(app, "manager")
-    assert "synthetic" in assert_problem(client.post("/api/v1/access", json={"programme": "BBR"}, headers=h),
-                                         400)["detail"]
+    assert (
+        "synthetic"
+        in assert_problem(client.post("/api/v1/access", json={"programme": "BBR"}, headers=h), 400)["detail"]
+    )
     assert_problem(client.post("/api/v1/access", json={"programme": "XYZ", "synthetic": True}, headers=h), 422)
-    assert_problem(client.post("/api/v1/scenario/compare", json={"scenarios": ["today:BBR"], "synthetic": True},
-                               headers=h), 400)
-    assert_problem(client.post("/api/v1/scenario/compare", json={"scenarios": ["today:BBR", "today:TSP"],
-                                                                 "synthetic": True}, headers=h), 422)
+    assert_problem(
+        client.post("/api/v1/scenario/compare", json={"scenarios": ["today:BBR"], "synthetic": True}, headers=h), 400
+    )
+    assert_problem(
+        client.post(
+            "/api/v1/scenario/compare", json={"scenarios": ["today:BBR", "today:TSP"], "synthetic": True}, headers=h
+        ),
+        422,
+    )
     assert_problem(client.post("/api/v1/site", json={"p": 9, "synthetic": True}, headers=h), 422)
     assert_problem(client.post("/api/v1/site", json={"keep": ["nowhere-at-all"], "synthetic": True}, headers=h), 422)
     assert_problem(client.post("/api/v1/site", json={"objective": "best", "synthetic": True}, headers=h), 422)
@@ -253,8 +292,9 @@ def test_long_work_runs_in_the_request_without_the_pool(app: Flask, client: Flas
     app.config["API_JOBS"] = False
     try:
         started = time.monotonic()
-        response = client.post("/api/v1/access", json={"programme": "BBR", "synthetic": True},
-                               headers=auth(app, "manager"))
+        response = client.post(
+            "/api/v1/access", json={"programme": "BBR", "synthetic": True}, headers=auth(app, "manager")
+        )
     finally:
         app.config["API_JOBS"] = True
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
@@ -265,6 +305,7 @@ def test_long_work_runs_in_the_request_without_the_pool(app: Flask, client: Flas
 
 # --- OpenAPI ------------------------------------------------------------------------------------
 
+
 def test_openapi_describes_every_api_route(app: Flask, client: FlaskClient) -> None:
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.1")
@@ -273,7 +314,7 @@ def test_openapi_describes_every_api_route(app: Flask, client: FlaskClient) -> N
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/"):
             continue
-        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule[len("/api/v1"):])
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule[len("/api/v1") :])
         assert path in doc["paths"], path
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert method.lower() in doc["paths"][path], (path, method)

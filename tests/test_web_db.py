@@ -17,8 +17,15 @@ from geoaccess.web.migrations import LATEST, current_version, upgrade
 
 
 def _app(url: str) -> Flask:
-    return create_app({"TESTING": True, "DATABASE_URL": url, "VENUE_LOADER": list,
-                       "BASEMAP_LOADER": lambda: None, "SECRET_KEY": "test"})
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": url,
+            "VENUE_LOADER": list,
+            "BASEMAP_LOADER": lambda: None,
+            "SECRET_KEY": "test",
+        }
+    )
 
 
 @pytest.fixture()
@@ -105,14 +112,23 @@ def test_an_old_schema_upgrades_keeping_its_rows(url: str) -> None:
         assert current_version(conn) == 0  # version 0: nothing there
     assert upgrade(engine, target=1) == [1]  # a database made by the first release
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO users (name, role, password_hash, created, failed_logins) "
-                          "VALUES ('old', 'manager', 'h', '2025-01-02 03:04:05', 2)"))
+        conn.execute(
+            text(
+                "INSERT INTO users (name, role, password_hash, created, failed_logins) "
+                "VALUES ('old', 'manager', 'h', '2025-01-02 03:04:05', 2)"
+            )
+        )
     assert upgrade(engine) == list(range(2, LATEST + 1))
     app = _app(url)  # starting the app on it is fine and changes nothing
     with session_scope(app) as db:
         old = db.scalar(select(User).where(User.name == "old"))
-        assert (old.role, old.failed_logins, old.must_change_password, old.disabled, old.last_login) == \
-            ("manager", 2, False, False, None)
+        assert (old.role, old.failed_logins, old.must_change_password, old.disabled, old.last_login) == (
+            "manager",
+            2,
+            False,
+            False,
+            None,
+        )
         assert old.created == dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
 
 

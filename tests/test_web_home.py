@@ -20,37 +20,69 @@ from geoaccess.web import create_app
 
 EVIL = "<script>alert(1)</script>"
 CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)""")
-CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png",
-                 ".woff2": "font/woff2", ".ttf": "font/ttf"}
+CONTENT_TYPES = {
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".png": "image/png",
+    ".woff2": "font/woff2",
+    ".ttf": "font/ttf",
+}
 
 
 def _venue(**changes: object) -> Venue:
-    bbr = Programme(code="BBR", name="Building Better Relationships",
-                    sessions=(Session("Thu", "18:00", "20:30"),), basis="sourced")
+    bbr = Programme(
+        code="BBR", name="Building Better Relationships", sessions=(Session("Thu", "18:00", "20:30"),), basis="sourced"
+    )
     venue = Venue(
-        id="carlisle-test-office", name="Carlisle Test Office", kind="probation_office",
-        organisation="Probation Service", address="1 Lowther Street", postcode="CA3 8DR",
-        town="Carlisle", lon=-2.93, lat=54.89, position_basis="postcode centroid",
-        confidence="high", programmes=(bbr,), opening_days=("Mon", "Tue"),
-        source="test", source_date="2025-01-01",
+        id="carlisle-test-office",
+        name="Carlisle Test Office",
+        kind="probation_office",
+        organisation="Probation Service",
+        address="1 Lowther Street",
+        postcode="CA3 8DR",
+        town="Carlisle",
+        lon=-2.93,
+        lat=54.89,
+        position_basis="postcode centroid",
+        confidence="high",
+        programmes=(bbr,),
+        opening_days=("Mon", "Tue"),
+        source="test",
+        source_date="2025-01-01",
     )
     return dataclasses.replace(venue, **changes)
 
 
 SAMPLE = [
     _venue(),
-    _venue(id="workington-hub", name="Workington Hub", kind="hub", town="Workington",
-           lon=-3.55, lat=54.64, confidence="approximate",
-           position_basis="town centre of Workington", programmes=()),
-    _venue(id="evil", name=EVIL, kind="court", organisation="${alert(2)}`", town="Kendal",
-           lon=-2.75, lat=54.33, address="</script><b>x</b>", source_date="2024-06-30"),
+    _venue(
+        id="workington-hub",
+        name="Workington Hub",
+        kind="hub",
+        town="Workington",
+        lon=-3.55,
+        lat=54.64,
+        confidence="approximate",
+        position_basis="town centre of Workington",
+        programmes=(),
+    ),
+    _venue(
+        id="evil",
+        name=EVIL,
+        kind="court",
+        organisation="${alert(2)}`",
+        town="Kendal",
+        lon=-2.75,
+        lat=54.33,
+        address="</script><b>x</b>",
+        source_date="2024-06-30",
+    ),
 ]
 
 
 @pytest.fixture()
 def app() -> Flask:
-    return create_app({"TESTING": True, "VENUE_LOADER": lambda: SAMPLE,
-                       "BASEMAP_LOADER": lambda: None})
+    return create_app({"TESTING": True, "VENUE_LOADER": lambda: SAMPLE, "BASEMAP_LOADER": lambda: None})
 
 
 @pytest.fixture()
@@ -72,7 +104,7 @@ def _call_args(html: str, method: str) -> list[str]:
 def test_home_page_shows_title_map_and_every_venue(client: FlaskClient) -> None:
     html = _text(client, "/")
     assert "geoaccess — Cumbria probation venues" in html
-    assert '<iframe' in html and 'src="/map/venues"' in html
+    assert "<iframe" in html and 'src="/map/venues"' in html
     for venue in SAMPLE[:2]:
         assert venue.name in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and EVIL not in html
@@ -107,8 +139,11 @@ def test_every_vendor_url_in_the_pages_is_served(client: FlaskClient) -> None:
     for url in sorted(urls):  # plus what their stylesheets load by url()
         if url.endswith(".css"):
             css = _text(client, url)
-            urls |= {posixpath.normpath(posixpath.join(posixpath.dirname(url), ref))
-                     for ref in CSS_URL.findall(css) if not ref.startswith(("data:", "#"))}
+            urls |= {
+                posixpath.normpath(posixpath.join(posixpath.dirname(url), ref))
+                for ref in CSS_URL.findall(css)
+                if not ref.startswith(("data:", "#"))
+            }
     assert any("/webfonts/" in u for u in urls)
     for url in sorted(urls):
         response = client.get(url)
@@ -116,13 +151,16 @@ def test_every_vendor_url_in_the_pages_is_served(client: FlaskClient) -> None:
         assert response.mimetype == CONTENT_TYPES[posixpath.splitext(url)[1]], url
 
 
-@pytest.mark.parametrize("url", [
-    "/vendor/../pyproject.toml",
-    "/vendor/leaflet/../../pyproject.toml",
-    "/vendor/%2e%2e/pyproject.toml",
-    "/vendor/leaflet/leaflet-src.js",  # on disk beside leaflet.js, but not listed
-    "/vendor/nothing.js",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/vendor/../pyproject.toml",
+        "/vendor/leaflet/../../pyproject.toml",
+        "/vendor/%2e%2e/pyproject.toml",
+        "/vendor/leaflet/leaflet-src.js",  # on disk beside leaflet.js, but not listed
+        "/vendor/nothing.js",
+    ],
+)
 def test_vendor_serves_only_listed_files(client: FlaskClient, url: str) -> None:
     assert client.get(url).status_code == 404
 
@@ -147,9 +185,16 @@ def test_popups_escape_registry_text(client: FlaskClient) -> None:
 def test_popup_content(client: FlaskClient) -> None:
     popups = _call_args(_text(client, "/map/venues"), "bindPopup")
     office = next(p for p in popups if "Carlisle Test Office" in p)
-    for text in ("Probation office", "Probation Service", "1 Lowther Street, CA3 8DR",
-                 "BBR", "Building Better Relationships", "Thu 18:00–20:30 (sessions sourced)",
-                 "Opening days: Mon, Tue", "Position confidence: high"):
+    for text in (
+        "Probation office",
+        "Probation Service",
+        "1 Lowther Street, CA3 8DR",
+        "BBR",
+        "Building Better Relationships",
+        "Thu 18:00–20:30 (sessions sourced)",
+        "Opening days: Mon, Tue",
+        "Position confidence: high",
+    ):
         assert text in office, text
     assert "Approximate position" not in office
     hub = next(p for p in popups if "Workington Hub" in p)
@@ -167,10 +212,8 @@ def test_map_draws_the_basemap_when_given() -> None:
     geopandas = pytest.importorskip("geopandas")
     from shapely.geometry import box
 
-    districts = geopandas.GeoDataFrame({"district": ["Test"]},
-                                       geometry=[box(-3.6, 54.2, -2.6, 55.0)], crs=4326)
-    app = create_app({"TESTING": True, "VENUE_LOADER": lambda: SAMPLE,
-                      "BASEMAP_LOADER": lambda: districts})
+    districts = geopandas.GeoDataFrame({"district": ["Test"]}, geometry=[box(-3.6, 54.2, -2.6, 55.0)], crs=4326)
+    app = create_app({"TESTING": True, "VENUE_LOADER": lambda: SAMPLE, "BASEMAP_LOADER": lambda: districts})
     html = _text(app.test_client(), "/map/venues")
     assert "L.geoJson(" in html and '"interactive": false' in html
 

@@ -38,9 +38,14 @@ jobs.register("test-crash", _crash)
 
 
 def make_app(folder: Path, **extra):
-    config = {"TESTING": True, "SECRET_KEY": "test", "BOOTSTRAP_ADMIN": False,
-              "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite'}", "PLANNER_FOLDER": str(folder / "planner"),
-              **extra}
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "BOOTSTRAP_ADMIN": False,
+        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite'}",
+        "PLANNER_FOLDER": str(folder / "planner"),
+        **extra,
+    }
     return create_app(config)
 
 
@@ -118,12 +123,13 @@ def test_jobs_persist_across_a_new_app_on_the_same_database(app, tmp_path) -> No
 def test_restart_marks_unfinished_jobs_failed(app, tmp_path) -> None:
     owner = app.config["TEST_OWNER"]
     with app.app_context(), session_scope() as db:
-        running = Job(owner_id=owner, kind="measures", status="running", progress=0.4, message="measuring",
-                      params_json="{}")
-        queued = Job(owner_id=owner, kind="compare", status="queued", progress=0.0, message="queued",
-                     params_json="{}")
-        finished = Job(owner_id=owner, kind="site", status="done", progress=1.0, message="done",
-                       params_json="{}", result_json="{}")
+        running = Job(
+            owner_id=owner, kind="measures", status="running", progress=0.4, message="measuring", params_json="{}"
+        )
+        queued = Job(owner_id=owner, kind="compare", status="queued", progress=0.0, message="queued", params_json="{}")
+        finished = Job(
+            owner_id=owner, kind="site", status="done", progress=1.0, message="done", params_json="{}", result_json="{}"
+        )
         db.add_all([running, queued, finished])
         db.flush()
         ids = running.id, queued.id, finished.id

@@ -17,16 +17,31 @@ from geoaccess.web import create_app
 from geoaccess.web.accounts import create_user
 from geoaccess.web.db import SavedCheck, session_scope
 
-CHECK = {"home": "LA14 1RP", "venue": "carlisle-crc-lmc", "programme": "BBR", "day": "thu", "start": "18:00",
-         "end": "20:30", "margin": "10", "every_venue": "1"}
+CHECK = {
+    "home": "LA14 1RP",
+    "venue": "carlisle-crc-lmc",
+    "programme": "BBR",
+    "day": "thu",
+    "start": "18:00",
+    "end": "20:30",
+    "margin": "10",
+    "every_venue": "1",
+}
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     folder: Path = tmp_path_factory.mktemp("officer")
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{folder / 'test.sqlite'}",
-                      "BASEMAP_LOADER": lambda: None, "SESSION_COOKIE_SECURE": False, "SECRET_KEY": "test",
-                      "BOOTSTRAP_ADMIN": False})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{folder / 'test.sqlite'}",
+            "BASEMAP_LOADER": lambda: None,
+            "SESSION_COOKIE_SECURE": False,
+            "SECRET_KEY": "test",
+            "BOOTSTRAP_ADMIN": False,
+        }
+    )
     with app.app_context(), session_scope() as db:
         for name, role in (("olive", "officer"), ("owen", "officer"), ("mary", "manager"), ("ada", "admin")):
             create_user(db, name, role, PASSWORD, must_change_password=False)
@@ -59,9 +74,19 @@ def key_of(html: str) -> str:
 
 # --- auth ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("method,url", [("get", "/officer"), ("post", "/officer"), ("get", "/officer/checks"),
-                                        ("get", "/officer/map/abc"), ("get", "/officer/map/abc.pdf"),
-                                        ("post", "/officer/save"), ("post", "/officer/checks/1/delete")])
+
+@pytest.mark.parametrize(
+    "method,url",
+    [
+        ("get", "/officer"),
+        ("post", "/officer"),
+        ("get", "/officer/checks"),
+        ("get", "/officer/map/abc"),
+        ("get", "/officer/map/abc.pdf"),
+        ("post", "/officer/save"),
+        ("post", "/officer/checks/1/delete"),
+    ],
+)
 def test_anonymous_is_sent_to_sign_in(app: Flask, method: str, url: str) -> None:
     client = app.test_client()
     if method == "post":  # CSRF is checked first for a form post; with a token, sign-in is required
@@ -92,6 +117,7 @@ def test_the_home_is_never_in_a_url(checked: str) -> None:
 
 # --- the check ----------------------------------------------------------------------------------
 
+
 def test_check_shows_itineraries_flags_in_words_and_provenance(checked: str) -> None:
     assert "Works, with problems" in checked
     assert "the journey there on Thursday takes more than two hours" in checked
@@ -110,8 +136,7 @@ def test_every_venue_and_day_table_is_sorted_by_burden(checked: str) -> None:
     infeasible = [i for i, row in enumerate(rows) if "table-danger" in row[0]]
     feasible = [i for i, row in enumerate(rows) if "table-danger" not in row[0]]
     assert not infeasible or not feasible or max(feasible) < min(infeasible)
-    assert {row[2] for row in rows} == {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
-                                        "Sunday"}
+    assert {row[2] for row in rows} == {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 
 
 def test_nearest_venue_offering_the_programme(olive: FlaskClient) -> None:
@@ -131,8 +156,7 @@ def test_bad_input_is_named_without_the_postcode(olive: FlaskClient) -> None:
     assert response.status_code == 422 and "choose a venue" in response.get_data(as_text=True)
 
 
-def test_map_and_pdf_come_from_the_cache_and_only_for_their_owner(app: Flask, olive: FlaskClient,
-                                                                  checked: str) -> None:
+def test_map_and_pdf_come_from_the_cache_and_only_for_their_owner(app: Flask, olive: FlaskClient, checked: str) -> None:
     key = key_of(checked)
     page = olive.get(f"/officer/map/{key}")
     assert page.status_code == 200 and page.mimetype == "text/html"
@@ -157,6 +181,7 @@ def test_pdf_shows_the_home_only_at_its_sector(app: Flask, olive: FlaskClient, c
             from sqlalchemy import select
 
             from geoaccess.web.db import User
+
             g.ga_user = db.scalar(select(User).where(User.name == "olive"))
         item = cache().get(key_of(checked), g.ga_user.id)
         doc = journey_doc(item["check"], coarsen=True)
@@ -168,13 +193,15 @@ def test_pdf_shows_the_home_only_at_its_sector(app: Flask, olive: FlaskClient, c
 
 # --- saving -------------------------------------------------------------------------------------
 
+
 def test_nothing_is_stored_until_saved_then_no_postcode(app: Flask, checked: str) -> None:
     client = signed_in(app, "olive")
     html = client.post("/officer", data={**CHECK, "csrf_token": csrf_of(client)}).get_data(as_text=True)
     with app.app_context(), session_scope() as db:
         before = db.query(SavedCheck).count()
-    response = client.post("/officer/save", data={"key": key_of(html), "label": "case 17 BBR",
-                                                  "csrf_token": csrf_of(client)})
+    response = client.post(
+        "/officer/save", data={"key": key_of(html), "label": "case 17 BBR", "csrf_token": csrf_of(client)}
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/officer/checks")
     with app.app_context(), session_scope() as db:
         rows = db.query(SavedCheck).order_by(SavedCheck.id).all()
@@ -194,28 +221,34 @@ def test_nothing_is_stored_until_saved_then_no_postcode(app: Flask, checked: str
 
 def test_officers_see_and_delete_only_their_own_checks(app: Flask) -> None:
     olive, owen = signed_in(app, "olive"), signed_in(app, "owen")
-    html = owen.post("/officer", data={**CHECK, "every_venue": "", "csrf_token": csrf_of(owen)}).get_data(
-        as_text=True)
+    html = owen.post("/officer", data={**CHECK, "every_venue": "", "csrf_token": csrf_of(owen)}).get_data(as_text=True)
     owen.post("/officer/save", data={"key": key_of(html), "label": "owen's own", "csrf_token": csrf_of(owen)})
     assert "owen&#39;s own" in owen.get("/officer/checks").get_data(as_text=True)
     assert "owen&#39;s own" not in olive.get("/officer/checks").get_data(as_text=True)
     with app.app_context(), session_scope() as db:
         owens = db.query(SavedCheck).filter(SavedCheck.label == "owen's own").one().id
-    assert olive.post(f"/officer/checks/{owens}/delete",
-                      data={"csrf_token": csrf_of(olive, "/officer/checks")}).status_code == 404
+    assert (
+        olive.post(
+            f"/officer/checks/{owens}/delete", data={"csrf_token": csrf_of(olive, "/officer/checks")}
+        ).status_code
+        == 404
+    )
     # nor may one officer save another's cached check
     olive.post("/officer/save", data={"key": key_of(html), "label": "stolen", "csrf_token": csrf_of(olive)})
     with app.app_context(), session_scope() as db:
         assert db.query(SavedCheck).filter(SavedCheck.label == "stolen").count() == 0
-    assert owen.post(f"/officer/checks/{owens}/delete",
-                     data={"csrf_token": csrf_of(owen, "/officer/checks")}).status_code == 302
+    assert (
+        owen.post(f"/officer/checks/{owens}/delete", data={"csrf_token": csrf_of(owen, "/officer/checks")}).status_code
+        == 302
+    )
     with app.app_context(), session_scope() as db:
         assert db.get(SavedCheck, owens) is None
 
 
 def test_saving_an_expired_check_says_so(olive: FlaskClient) -> None:
-    response = olive.post("/officer/save", data={"key": "gone", "label": "x", "csrf_token": csrf_of(olive)},
-                          follow_redirects=True)
+    response = olive.post(
+        "/officer/save", data={"key": "gone", "label": "x", "csrf_token": csrf_of(olive)}, follow_redirects=True
+    )
     assert "expired" in response.get_data(as_text=True)
 
 
@@ -233,6 +266,6 @@ def test_cache_expires_entries() -> None:
 def test_print_stylesheet_hides_navigation_and_forms(olive: FlaskClient, checked: str) -> None:
     assert "officer.css" in checked and 'class="ga-noprint ga-check-form' in checked
     css = olive.get("/static/officer.css").get_data(as_text=True)
-    hidden = css[css.index("@media print"):].split("{", 2)[1]
+    hidden = css[css.index("@media print") :].split("{", 2)[1]
     for selector in ("nav", "form", ".ga-noprint"):
         assert selector in hidden

@@ -20,8 +20,19 @@ from geoaccess.web.db import session_scope
 pytestmark = pytest.mark.xdist_group("web_planner")  # the last test checks every response the others got
 FIXTURES = Path(__file__).parent / "fixtures" / "caseload"
 MIXED = FIXTURES / "mixed.csv"
-MIXED_POSTCODES = ["CA1 1HZ", "la141rp", "CA1 1X!", "CA1 1AD", "BB1 1AE", "CA99 9ZZ", "LA10 5AH", "CA12 4AJ",
-                   "CA10 1AG", "CA14 4PR", "PR1 1HT"]
+MIXED_POSTCODES = [
+    "CA1 1HZ",
+    "la141rp",
+    "CA1 1X!",
+    "CA1 1AD",
+    "BB1 1AE",
+    "CA99 9ZZ",
+    "LA10 5AH",
+    "CA12 4AJ",
+    "CA10 1AG",
+    "CA14 4PR",
+    "PR1 1HT",
+]
 PASSWORD = "a long enough password"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 FAKE_UPLOAD = "0" * 32
@@ -30,11 +41,22 @@ FAKE_UPLOAD = "0" * 32
 @pytest.fixture(scope="module")
 def app(tmp_path_factory) -> Iterator:
     folder = tmp_path_factory.mktemp("planner")
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "BOOTSTRAP_ADMIN": False,
-                      "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite'}", "PLANNER_FOLDER": str(folder / "planner")})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "BOOTSTRAP_ADMIN": False,
+            "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite'}",
+            "PLANNER_FOLDER": str(folder / "planner"),
+        }
+    )
     with app.app_context(), session_scope() as db:
-        for name, role in (("officer1", "officer"), ("manager1", "manager"), ("admin1", "admin"),
-                           ("manager2", "manager")):
+        for name, role in (
+            ("officer1", "officer"),
+            ("manager1", "manager"),
+            ("admin1", "admin"),
+            ("manager2", "manager"),
+        ):
             create_user(db, name, role, PASSWORD, must_change_password=False)
     app.config["SEEN"] = []  # every response body a signed-in manager received, checked at the end
     yield app
@@ -80,13 +102,28 @@ def manager(app) -> Recorder:
 
 # --- roles -----------------------------------------------------------------------------------
 
-GET_ROUTES = ["/planner", f"/planner/caseloads/{FAKE_UPLOAD}", f"/planner/caseloads/{FAKE_UPLOAD}/problems.csv",
-              "/planner/jobs/1", "/planner/results/1", "/planner/results/1/maps/change-1",
-              "/planner/results/1/maps/change-1.png", "/planner/results/1/overall.csv"]
-POST_ROUTES = ["/planner/caseloads", f"/planner/caseloads/{FAKE_UPLOAD}/delete", "/planner/scenarios",
-               "/planner/scenarios/abc/delete", "/planner/scenarios/abc/rename", "/planner/scenarios/abc/venues",
-               "/planner/scenarios/abc/new-venue", "/planner/scenarios/abc/venues/0/remove",
-               "/planner/scenarios/abc/venues/0/sessions", "/planner/run"]
+GET_ROUTES = [
+    "/planner",
+    f"/planner/caseloads/{FAKE_UPLOAD}",
+    f"/planner/caseloads/{FAKE_UPLOAD}/problems.csv",
+    "/planner/jobs/1",
+    "/planner/results/1",
+    "/planner/results/1/maps/change-1",
+    "/planner/results/1/maps/change-1.png",
+    "/planner/results/1/overall.csv",
+]
+POST_ROUTES = [
+    "/planner/caseloads",
+    f"/planner/caseloads/{FAKE_UPLOAD}/delete",
+    "/planner/scenarios",
+    "/planner/scenarios/abc/delete",
+    "/planner/scenarios/abc/rename",
+    "/planner/scenarios/abc/venues",
+    "/planner/scenarios/abc/new-venue",
+    "/planner/scenarios/abc/venues/0/remove",
+    "/planner/scenarios/abc/venues/0/sessions",
+    "/planner/run",
+]
 
 
 def test_every_route_is_in_the_url_map(app) -> None:
@@ -134,6 +171,7 @@ def test_managers_and_admins_see_the_planner(app, name) -> None:
 
 # --- uploads ---------------------------------------------------------------------------------
 
+
 def assert_no_postcode(body: bytes | str) -> None:
     text = body if isinstance(body, str) else body.decode("utf-8", "replace")
     for postcode in MIXED_POSTCODES:
@@ -143,15 +181,25 @@ def assert_no_postcode(body: bytes | str) -> None:
 
 
 def test_upload_good_caseload_shows_the_report_and_keeps_no_postcode(app, manager) -> None:
-    response = manager.post("/planner/caseloads", {"caseload": (io.BytesIO(MIXED.read_bytes()), "mixed.csv")},
-                            content_type="multipart/form-data")
+    response = manager.post(
+        "/planner/caseloads",
+        {"caseload": (io.BytesIO(MIXED.read_bytes()), "mixed.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     upload_id = response.location.rsplit("/", 1)[1]
     page = manager.get(response.location)
     text = page.get_data(as_text=True)
     assert page.status_code == 200
-    for row, reason in ((4, "malformed"), (5, "terminated"), (6, "outside area"), (8, "missing"),
-                        (9, "duplicate id"), (10, "bad requirement"), (11, "bad sex")):
+    for row, reason in (
+        (4, "malformed"),
+        (5, "terminated"),
+        (6, "outside area"),
+        (8, "missing"),
+        (9, "duplicate id"),
+        (10, "bad requirement"),
+        (11, "bad sex"),
+    ):
         assert re.search(rf"<td>{row}</td><td>{reason}</td>", text), (row, reason)
     report = manager.get(f"/planner/caseloads/{upload_id}/problems.csv")
     rows = list(csv.DictReader(io.StringIO(report.get_data(as_text=True))))
@@ -165,8 +213,11 @@ def test_upload_good_caseload_shows_the_report_and_keeps_no_postcode(app, manage
 
 
 def test_upload_measures_job_on_a_real_upload(app, manager) -> None:
-    response = manager.post("/planner/caseloads", {"caseload": (io.BytesIO(MIXED.read_bytes()), "mixed.csv")},
-                            content_type="multipart/form-data")
+    response = manager.post(
+        "/planner/caseloads",
+        {"caseload": (io.BytesIO(MIXED.read_bytes()), "mixed.csv")},
+        content_type="multipart/form-data",
+    )
     upload_id = response.location.rsplit("/", 1)[1]
     job_id = run_job(manager, {"kind": "measures", "caseload": upload_id, "scenario": "today:UPW"})
     page = manager.get(f"/planner/results/{job_id}").get_data(as_text=True)
@@ -185,8 +236,9 @@ def test_upload_xlsx(manager) -> None:
     data = io.BytesIO()
     book.save(data)
     data.seek(0)
-    response = manager.post("/planner/caseloads", {"caseload": (data, "people.xlsx")},
-                            content_type="multipart/form-data")
+    response = manager.post(
+        "/planner/caseloads", {"caseload": (data, "people.xlsx")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 302
     assert "outside area" in manager.get(response.location).get_data(as_text=True)
 
@@ -194,8 +246,9 @@ def test_upload_xlsx(manager) -> None:
 def test_upload_with_identifying_columns_is_refused(app, manager) -> None:
     before = set(jobs.uploads_root(app).iterdir())
     body = b"Surname,postcode,Date of birth\nSmith,CA1 1HZ,1980-01-01\n"
-    response = manager.post("/planner/caseloads", {"caseload": (io.BytesIO(body), "names.csv")},
-                            content_type="multipart/form-data")
+    response = manager.post(
+        "/planner/caseloads", {"caseload": (io.BytesIO(body), "names.csv")}, content_type="multipart/form-data"
+    )
     text = response.get_data(as_text=True)
     assert response.status_code == 400 and "ga-refused" in text and "Surname" in text
     assert "Smith" not in text and "1980" not in text
@@ -205,15 +258,19 @@ def test_upload_with_identifying_columns_is_refused(app, manager) -> None:
 
 def test_upload_with_no_usable_row_keeps_nothing(app, manager) -> None:
     before = set(jobs.uploads_root(app).iterdir())
-    response = manager.post("/planner/caseloads", {"caseload": (io.BytesIO(b"postcode\nCA99 9ZZ\nnope\n"), "bad.csv")},
-                            content_type="multipart/form-data")
+    response = manager.post(
+        "/planner/caseloads",
+        {"caseload": (io.BytesIO(b"postcode\nCA99 9ZZ\nnope\n"), "bad.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400 and "nothing was kept" in response.get_data(as_text=True)
     assert set(jobs.uploads_root(app).iterdir()) == before
 
 
 def test_upload_wrong_type_or_missing_file(manager) -> None:
-    response = manager.post("/planner/caseloads", {"caseload": (io.BytesIO(b"x"), "people.txt")},
-                            content_type="multipart/form-data")
+    response = manager.post(
+        "/planner/caseloads", {"caseload": (io.BytesIO(b"x"), "people.txt")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 302
     assert ".csv or .xlsx" in manager.get("/planner").get_data(as_text=True)
     assert manager.post("/planner/caseloads", {}, content_type="multipart/form-data").status_code == 302
@@ -224,16 +281,20 @@ def test_upload_too_large_is_refused(app, manager) -> None:
     app.config["MAX_CONTENT_LENGTH"] = 2000
     try:
         body = b"postcode\n" + b"CA1 1HZ\n" * 400
-        response = manager.post("/planner/caseloads", {"caseload": (io.BytesIO(body), "big.csv")},
-                                content_type="multipart/form-data")
+        response = manager.post(
+            "/planner/caseloads", {"caseload": (io.BytesIO(body), "big.csv")}, content_type="multipart/form-data"
+        )
         assert response.status_code == 413
     finally:
         app.config["MAX_CONTENT_LENGTH"] = limit
 
 
 def test_delete_upload(app, manager) -> None:
-    response = manager.post("/planner/caseloads", {"caseload": (io.BytesIO(MIXED.read_bytes()), "gone.csv")},
-                            content_type="multipart/form-data")
+    response = manager.post(
+        "/planner/caseloads",
+        {"caseload": (io.BytesIO(MIXED.read_bytes()), "gone.csv")},
+        content_type="multipart/form-data",
+    )
     upload_id = response.location.rsplit("/", 1)[1]
     assert manager.post(f"/planner/caseloads/{upload_id}/delete").status_code == 302
     assert manager.get(f"/planner/caseloads/{upload_id}").status_code == 404
@@ -241,6 +302,7 @@ def test_delete_upload(app, manager) -> None:
 
 
 # --- scenarios -------------------------------------------------------------------------------
+
 
 def _scenario_ids(manager) -> list[str]:
     return re.findall(r'id="scenario-([0-9a-f]{8})"', manager.get("/planner").get_data(as_text=True))
@@ -260,8 +322,10 @@ def test_scenario_editor(manager) -> None:
     assert "Not changed" in _flashes(manager)[0]  # no BBR there today and no sessions given
     manager.post(f"{base}/venues", {"venue_id": "workington-progress-house", "sessions": "Thursday 6pm"})
     assert "Not changed" in _flashes(manager)[0]
-    manager.post(f"{base}/new-venue", {"name": "Whitehaven hall", "lon": "-3.5886", "lat": "54.5489",
-                                       "sessions": "Tue 10:00-12:30"})
+    manager.post(
+        f"{base}/new-venue",
+        {"name": "Whitehaven hall", "lon": "-3.5886", "lat": "54.5489", "sessions": "Tue 10:00-12:30"},
+    )
     manager.post(f"{base}/new-venue", {"name": "At sea", "lon": "-5.5", "lat": "54.5", "sessions": "Tue 10:00-12:30"})
     assert "Not changed" in _flashes(manager)[-1]  # outside the pack's area
     page = manager.get("/planner").get_data(as_text=True)
@@ -280,6 +344,7 @@ def test_scenario_editor(manager) -> None:
 
 
 # --- jobs, results and exports ---------------------------------------------------------------
+
 
 def _user_id(app, name: str) -> int:
     from sqlalchemy import select
@@ -321,8 +386,9 @@ def barrow(manager) -> str:
 
 
 def test_compare_job_tables_maps_and_exports(app, manager, barrow) -> None:
-    job_id = run_job(manager, {"kind": "compare", "caseload": "synthetic", "baseline": "today:BBR",
-                               "others": f"saved:{barrow}"})
+    job_id = run_job(
+        manager, {"kind": "compare", "caseload": "synthetic", "baseline": "today:BBR", "others": f"saved:{barrow}"}
+    )
     page = manager.get(f"/planner/results/{job_id}").get_data(as_text=True)
     for marker in ("ga-overall", "ga-gains", "ga-districts", "SYNTHETIC", "BBR in Barrow too", "Barrow-in-Furness"):
         assert marker in page
@@ -333,7 +399,7 @@ def test_compare_job_tables_maps_and_exports(app, manager, barrow) -> None:
     assert f'<script nonce="{nonce}"' in frame.get_data(as_text=True)
     for fmt, magic in (("png", b"\x89PNG"), ("pdf", b"%PDF-"), ("html", b"<!DOCTYPE html>")):
         exported = manager.get(f"/planner/results/{job_id}/maps/change-1.{fmt}")
-        assert exported.status_code == 200 and exported.data.lstrip()[:len(magic)] == magic
+        assert exported.status_code == 200 and exported.data.lstrip()[: len(magic)] == magic
         assert "attachment" in exported.headers["Content-Disposition"]
     for table, first in (("overall", "scenario"), ("districts", "scenario"), ("changes", "scenario")):
         exported = manager.get(f"/planner/results/{job_id}/{table}.csv")
@@ -359,9 +425,18 @@ def test_measures_job(manager, barrow) -> None:
 
 
 def test_site_job(manager) -> None:
-    job_id = run_job(manager, {"kind": "site", "caseload": "synthetic", "programme": "BBR", "p": "1",
-                               "objective": "over120", "cost": "roundtrip",
-                               "keep": "carlisle-crc-lmc, preston-avenham-street"})
+    job_id = run_job(
+        manager,
+        {
+            "kind": "site",
+            "caseload": "synthetic",
+            "programme": "BBR",
+            "p": "1",
+            "objective": "over120",
+            "cost": "roundtrip",
+            "keep": "carlisle-crc-lmc, preston-avenham-street",
+        },
+    )
     page = manager.get(f"/planner/results/{job_id}").get_data(as_text=True)
     assert "ga-sites" in page and "added" in page and "carlisle-crc-lmc" in page
     sites = manager.get(f"/planner/results/{job_id}/sites.csv")
@@ -369,11 +444,13 @@ def test_site_job(manager) -> None:
 
 
 def test_bad_run_requests_are_refused_before_starting(manager, barrow) -> None:
-    for form in ({"kind": "compare", "caseload": "synthetic", "baseline": "today:BBR"},
-                 {"kind": "compare", "caseload": "synthetic", "baseline": "today:BBR", "others": "today:BBR"},
-                 {"kind": "measures", "caseload": FAKE_UPLOAD, "scenario": "today:BBR"},
-                 {"kind": "measures", "caseload": "synthetic", "scenario": "saved:nothere"},
-                 {"kind": "format-disk", "caseload": "synthetic"}):
+    for form in (
+        {"kind": "compare", "caseload": "synthetic", "baseline": "today:BBR"},
+        {"kind": "compare", "caseload": "synthetic", "baseline": "today:BBR", "others": "today:BBR"},
+        {"kind": "measures", "caseload": FAKE_UPLOAD, "scenario": "today:BBR"},
+        {"kind": "measures", "caseload": "synthetic", "scenario": "saved:nothere"},
+        {"kind": "format-disk", "caseload": "synthetic"},
+    ):
         response = manager.post("/planner/run", form)
         assert response.status_code == 302 and response.location.endswith("#analyses")
         assert any("Not started" in flash for flash in _flashes(manager))  # earlier flashes may be waiting
@@ -381,8 +458,9 @@ def test_bad_run_requests_are_refused_before_starting(manager, barrow) -> None:
 
 def test_failed_job_shows_its_message(manager) -> None:
     # a comparison across programmes starts (the scenarios are valid) and fails in the job
-    response = manager.post("/planner/run", {"kind": "compare", "caseload": "synthetic", "baseline": "today:BBR",
-                                             "others": "today:TSP"})
+    response = manager.post(
+        "/planner/run", {"kind": "compare", "caseload": "synthetic", "baseline": "today:BBR", "others": "today:TSP"}
+    )
     job_id = int(response.location.rsplit("/", 1)[1])
     for _ in range(200):
         job = manager.get(f"/planner/jobs/{job_id}").get_json()
@@ -394,8 +472,11 @@ def test_failed_job_shows_its_message(manager) -> None:
 
 
 def test_json_run_returns_the_status_url(manager) -> None:
-    response = manager.post("/planner/run", {"kind": "site", "caseload": "synthetic", "programme": "BBR", "p": "9"},
-                            headers={"Accept": "application/json"})
+    response = manager.post(
+        "/planner/run",
+        {"kind": "site", "caseload": "synthetic", "programme": "BBR", "p": "9"},
+        headers={"Accept": "application/json"},
+    )
     assert response.status_code == 202
     status_url = response.get_json()["status_url"]
     for _ in range(200):
@@ -411,15 +492,20 @@ def test_no_person_position_or_postcode_in_any_response(app) -> None:
     from geoaccess.synthetic import synthetic_caseload
 
     if os.environ.get("PYTEST_XDIST_WORKER") and len(app.config["SEEN"]) <= 40:
-        pytest.skip("checks the responses of this module's other tests: run it in one process, or with "
-                    "pytest -n N --dist loadgroup (make test runs it in one process)")
+        pytest.skip(
+            "checks the responses of this module's other tests: run it in one process, or with "
+            "pytest -n N --dist loadgroup (make test runs it in one process)"
+        )
     seen = b"\n".join(app.config["SEEN"]).decode("utf-8", "replace")
     assert len(app.config["SEEN"]) > 40
     people = synthetic_caseload().people
     numbers = [float(n) for n in re.findall(r"-?\d+\.\d+", seen)]
     pairs = set(zip(numbers, numbers[1:], strict=False))  # neighbouring numbers: "lon, lat" or "lat, lon"
-    leaked = [(lon, lat) for lon, lat in zip(people["lon"], people["lat"], strict=True)
-              if (lon, lat) in pairs or (lat, lon) in pairs]
+    leaked = [
+        (lon, lat)
+        for lon, lat in zip(people["lon"], people["lat"], strict=True)
+        if (lon, lat) in pairs or (lat, lon) in pairs
+    ]
     assert leaked == []
     assert "SYN-0" not in seen and "person_id" not in seen
     assert_no_postcode(seen)

@@ -27,9 +27,10 @@ def _extra() -> Blueprint:
 
     @bp.get("/sec/template")
     def template_page() -> str:  # markup that reached a template unescaped must not gain the nonce
-        return render_template_string("<!doctype html><p>{{ x|safe }}</p>"
-                                      "<script nonce=\"{{ csp_nonce() }}\">ok()</script>",
-                                      x="<script>evil()</script>")
+        return render_template_string(
+            '<!doctype html><p>{{ x|safe }}</p><script nonce="{{ csp_nonce() }}">ok()</script>',
+            x="<script>evil()</script>",
+        )
 
     @bp.get("/sec/folium")
     def folium_page() -> Response:
@@ -50,14 +51,22 @@ def _extra() -> Blueprint:
 def client(tmp_path: Path) -> FlaskClient:
     from test_web_home import SAMPLE  # venues with hostile text (tests/ is on sys.path under pytest)
 
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 's.sqlite'}",
-                      "VENUE_LOADER": lambda: SAMPLE, "BASEMAP_LOADER": lambda: None, "SECRET_KEY": "t"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 's.sqlite'}",
+            "VENUE_LOADER": lambda: SAMPLE,
+            "BASEMAP_LOADER": lambda: None,
+            "SECRET_KEY": "t",
+        }
+    )
     app.register_blueprint(_extra())
     return app.test_client()
 
 
-@pytest.mark.parametrize("url", ["/", "/login", "/map/venues", "/healthz", "/nowhere", "/sec/json",
-                                 "/vendor/leaflet/leaflet.js"])
+@pytest.mark.parametrize(
+    "url", ["/", "/login", "/map/venues", "/healthz", "/nowhere", "/sec/json", "/vendor/leaflet/leaflet.js"]
+)
 def test_every_response_has_the_security_headers(client: FlaskClient, url: str) -> None:
     headers = client.get(url).headers
     policy = headers["Content-Security-Policy"]
@@ -92,8 +101,11 @@ def test_any_folium_document_and_trusted_pages_get_nonces(client: FlaskClient) -
     for url, count in (("/sec/folium", 3), ("/sec/trusted", 1)):
         response = client.get(url)
         nonce = NONCE.search(response.headers["Content-Security-Policy"]).group(1)
-        assert response.get_data(as_text=True).count(f'<script nonce="{nonce}"') + \
-            response.get_data(as_text=True).count(f'<SCRIPT nonce="{nonce}"') == count, url
+        assert (
+            response.get_data(as_text=True).count(f'<script nonce="{nonce}"')
+            + response.get_data(as_text=True).count(f'<SCRIPT nonce="{nonce}"')
+            == count
+        ), url
 
 
 def test_template_pages_are_never_rewritten(client: FlaskClient) -> None:
@@ -107,8 +119,10 @@ def test_template_pages_are_never_rewritten(client: FlaskClient) -> None:
 def test_add_nonce_to_scripts_keeps_existing_nonces() -> None:
     html = '<script>a</script><script nonce="x">b</script><scripts><script\nsrc="/a.js"></script>'
     out = add_nonce_to_scripts(html, "N")
-    assert out == '<script nonce="N">a</script><script nonce="x">b</script><scripts>' \
-                  '<script nonce="N"\nsrc="/a.js"></script>'
+    assert (
+        out == '<script nonce="N">a</script><script nonce="x">b</script><scripts>'
+        '<script nonce="N"\nsrc="/a.js"></script>'
+    )
 
 
 def test_signed_in_responses_are_not_cached(tmp_path: Path) -> None:
@@ -123,10 +137,21 @@ def test_signed_in_responses_are_not_cached(tmp_path: Path) -> None:
     assert "max-age" in client.get("/vendor/leaflet/leaflet.js").headers["Cache-Control"]
 
 
-@pytest.mark.parametrize("text", [
-    "LA14 1RP", "la141rp", "CA3 8DR", "LA14%201RP", "LA14+1RP", "54.8925,-2.9329", "54.8925, -2.9329",
-    "-2.93 54.89", "54.89%2C-2.93", "321000, 528000",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "LA14 1RP",
+        "la141rp",
+        "CA3 8DR",
+        "LA14%201RP",
+        "LA14+1RP",
+        "54.8925,-2.9329",
+        "54.8925, -2.9329",
+        "-2.93 54.89",
+        "54.89%2C-2.93",
+        "321000, 528000",
+    ],
+)
 def test_redact_removes_postcodes_and_coordinates(text: str) -> None:
     assert redact(f"GET /x?q={text} done") == "GET /x?q=[redacted] done"
 

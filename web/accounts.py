@@ -81,12 +81,13 @@ PASSWORD_METHOD = "scrypt"  # werkzeug's scrypt (n=2**15, r=8, p=1) with a rando
 PROBLEM_JSON = "application/problem+json"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Endpoints a user who must change their password may still reach.
-OPEN_WHILE_CHANGING = frozenset({"accounts.change_password", "accounts.logout", "accounts.login",
-                                 "static", "vendor.asset", "pages.healthz"})
+OPEN_WHILE_CHANGING = frozenset(
+    {"accounts.change_password", "accounts.logout", "accounts.login", "static", "vendor.asset", "pages.healthz"}
+)
 
 DEFAULTS: dict[str, Any] = {
-    "WTF_CSRF_TIME_LIMIT": 8 * 3600,          # a form stays valid as long as the session
-    "WTF_CSRF_CHECK_DEFAULT": False,           # checked in _check_csrf (bearer requests exempt)
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,  # a form stays valid as long as the session
+    "WTF_CSRF_CHECK_DEFAULT": False,  # checked in _check_csrf (bearer requests exempt)
     # Flask-WTF's extra Referer check on HTTPS would refuse every form: pages send
     # Referrer-Policy: no-referrer. The token plus SameSite=Lax cookies do the work.
     "WTF_CSRF_SSL_STRICT": False,
@@ -133,8 +134,9 @@ def password_problem(password: str, name: str = "") -> str | None:
     return None
 
 
-def create_user(db: Session, name: str, role: str, password: str | None = None,
-                must_change_password: bool | None = None) -> tuple[User, str]:
+def create_user(
+    db: Session, name: str, role: str, password: str | None = None, must_change_password: bool | None = None
+) -> tuple[User, str]:
     """Add a user; returns it and its password (generated, one-time, when none is given).
 
     A generated password must be changed at first sign-in. Raises ``ValueError``
@@ -151,9 +153,15 @@ def create_user(db: Session, name: str, role: str, password: str | None = None,
         raise ValueError(problem)
     if db.scalar(select(User.id).where(func.lower(User.name) == name.lower())) is not None:
         raise ValueError(f"a user named {name!r} already exists")
-    user = User(name=name, role=role, password_hash=hash_password(password), created=utcnow(),
-                failed_logins=0, disabled=False,
-                must_change_password=generated if must_change_password is None else must_change_password)
+    user = User(
+        name=name,
+        role=role,
+        password_hash=hash_password(password),
+        created=utcnow(),
+        failed_logins=0,
+        disabled=False,
+        must_change_password=generated if must_change_password is None else must_change_password,
+    )
     db.add(user)
     db.flush()
     return user, password
@@ -297,13 +305,17 @@ def api_auth(*roles: Any) -> Any:
             else:
                 user = current_user()
                 if user is None:
-                    return problem(401, "Unauthorized",
-                                   "Send 'Authorization: Bearer TOKEN' (geoaccess users token NAME) or sign in.")
+                    return problem(
+                        401,
+                        "Unauthorized",
+                        "Send 'Authorization: Bearer TOKEN' (geoaccess users token NAME) or sign in.",
+                    )
             if user.must_change_password:
                 return problem(403, "Forbidden", "This account must change its password before using the API.")
             if roles and user.role not in roles:
-                return problem(403, "Forbidden",
-                               f"This needs the role {' or '.join(roles)}; this account is {user.role}.")
+                return problem(
+                    403, "Forbidden", f"This needs the role {' or '.join(roles)}; this account is {user.role}."
+                )
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]
@@ -318,8 +330,11 @@ def _check_roles(roles: tuple[str, ...]) -> None:
 
 
 def _is_api_request() -> bool:
-    return (request.path.startswith("/api/") or request.is_json
-            or request.accept_mimetypes.best in ("application/json", PROBLEM_JSON))
+    return (
+        request.path.startswith("/api/")
+        or request.is_json
+        or request.accept_mimetypes.best in ("application/json", PROBLEM_JSON)
+    )
 
 
 # --- app hooks --------------------------------------------------------------------------
@@ -349,18 +364,25 @@ def _check_csrf() -> None:
 
 def _csrf_error(error: CSRFError) -> Any:
     if _is_api_request():
-        return problem(400, "Bad Request", f"CSRF check failed: {error.description} "
-                       "Send the X-CSRFToken header, or use a bearer token.")
-    return render_template("account_error.html", title="Form expired or invalid",
-                           message="The form could not be accepted (its security token was missing, "
-                                   "wrong or expired). Go back, reload the page and try again."), 400
+        return problem(
+            400,
+            "Bad Request",
+            f"CSRF check failed: {error.description} Send the X-CSRFToken header, or use a bearer token.",
+        )
+    return render_template(
+        "account_error.html",
+        title="Form expired or invalid",
+        message="The form could not be accepted (its security token was missing, "
+        "wrong or expired). Go back, reload the page and try again.",
+    ), 400
 
 
 def _forbidden(_error: Exception) -> Any:
     if _is_api_request():
         return problem(403, "Forbidden", "This account may not do this.")
-    return render_template("account_error.html", title="Not allowed",
-                           message="Your account's role does not give access to this page."), 403
+    return render_template(
+        "account_error.html", title="Not allowed", message="Your account's role does not give access to this page."
+    ), 403
 
 
 def _force_password_change() -> Any:
@@ -381,25 +403,34 @@ def bootstrap_admin(app: Flask) -> str | None:
     """
     with session_scope(app) as db:
         users = db.scalar(select(func.count(User.id)))
-        pending = db.scalar(select(User).where(User.role == "admin", User.must_change_password.is_(True),
-                                               User.last_login.is_(None)))
+        pending = db.scalar(
+            select(User).where(User.role == "admin", User.must_change_password.is_(True), User.last_login.is_(None))
+        )
     if users:
         if pending is not None and users == 1:
-            click.echo(f"geoaccess: the first-start admin '{pending.name}' has not signed in yet. If its one-time "
-                       f"password is lost, run: geoaccess users reset-password {pending.name}", err=True)
+            click.echo(
+                f"geoaccess: the first-start admin '{pending.name}' has not signed in yet. If its one-time "
+                f"password is lost, run: geoaccess users reset-password {pending.name}",
+                err=True,
+            )
         return None
     try:
         with session_scope(app) as db:
             _, password = create_user(db, "admin", "admin", must_change_password=True)
     except (IntegrityError, ValueError):  # another process created it first
         return None
-    click.echo("\n".join([
-        "geoaccess: first start, no users: created the user 'admin' with this one-time password",
-        "",
-        f"    {password}",
-        "",
-        "It is shown only now. Sign in at /login; you will be asked to choose a new password.",
-    ]), err=True)
+    click.echo(
+        "\n".join(
+            [
+                "geoaccess: first start, no users: created the user 'admin' with this one-time password",
+                "",
+                f"    {password}",
+                "",
+                "It is shown only now. Sign in at /login; you will be asked to choose a new password.",
+            ]
+        ),
+        err=True,
+    )
     return password
 
 
@@ -475,8 +506,9 @@ def login() -> Any:
     failures: _IpFailures = current_app.extensions["geoaccess.login_ip"]
     if failures.blocked(ip, config["LOGIN_IP_MAX_FAILURES"], window):
         log.warning("sign-in refused: too many failures from one address")
-        return render_template("login.html", next_url=next_url,
-                               error="Too many failed sign-ins from this computer. Try again later."), 429
+        return render_template(
+            "login.html", next_url=next_url, error="Too many failed sign-ins from this computer. Try again later."
+        ), 429
 
     name = request.form.get("name", "").strip()
     password = request.form.get("password", "")
@@ -503,9 +535,10 @@ def login() -> Any:
     if not ok:
         failures.record(ip, window)
         return render_template(
-            "login.html", next_url=next_url,
+            "login.html",
+            next_url=next_url,
             error="Wrong name or password, or the account is locked after too many attempts "
-                  f"(it unlocks after {config['LOGIN_LOCK_MINUTES']} minutes).",
+            f"(it unlocks after {config['LOGIN_LOCK_MINUTES']} minutes).",
         ), 401
     _sign_in(user)
     log.info("user %s signed in", user.id)
@@ -559,13 +592,17 @@ def change_password() -> Any:
 def _admin_page(status: int = 200, **context: Any) -> Any:
     with session_scope() as db:
         users = db.scalars(select(User).order_by(func.lower(User.name))).all()
-        tokens = dict(db.execute(select(ApiToken.user_id, func.count(ApiToken.id))
-                                 .group_by(ApiToken.user_id)).all())
+        tokens = dict(db.execute(select(ApiToken.user_id, func.count(ApiToken.id)).group_by(ApiToken.user_id)).all())
     context.setdefault("error", None)
     context.setdefault("shown_password", None)
     response = current_app.make_response(
-        (render_template("admin_users.html", users=users, tokens=tokens, roles=ROLES, now=utcnow(),
-                         me=current_user(), **context), status))
+        (
+            render_template(
+                "admin_users.html", users=users, tokens=tokens, roles=ROLES, now=utcnow(), me=current_user(), **context
+            ),
+            status,
+        )
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -43,8 +43,19 @@ from geoaccess.web.accounts import login_required
 bp = Blueprint("admin_venues", __name__, url_prefix="/admin/venues")
 
 EXTENSION = "geoaccess.admin_venues"
-FORM_FIELDS = ("id", "name", "kind", "organisation", "address", "town", "postcode", "lon", "lat",
-               "programmes", "opening_days")
+FORM_FIELDS = (
+    "id",
+    "name",
+    "kind",
+    "organisation",
+    "address",
+    "town",
+    "postcode",
+    "lon",
+    "lat",
+    "programmes",
+    "opening_days",
+)
 FIELD_MAX = 500
 _ROW_PREFIX = re.compile(r"^.*?nothing loaded: ")
 _WHERE = re.compile(r"(^|; )row \d+(?: \(id '[^']*'\))?: ")
@@ -68,6 +79,7 @@ def pick_points(venues: list[Venue]) -> list[list[Any]]:
 
 
 # --- the user venue file ------------------------------------------------------------------------
+
 
 def _state() -> dict:
     return current_app.extensions[EXTENSION]
@@ -98,6 +110,7 @@ def _save(changes: list[Venue]) -> None:
 
 
 # --- validation ---------------------------------------------------------------------------------
+
 
 def _form() -> dict[str, str]:
     return {name: (request.form.get(name) or "").strip()[:FIELD_MAX] for name in FORM_FIELDS}
@@ -134,14 +147,13 @@ def validate(form: dict[str, str], existing: Venue | None) -> Venue:
         venue = read_venue_file(path)[0]
     if existing is not None:  # CSV carries no programme notes: keep those of programmes kept
         notes = {p.code: p.note for p in existing.programmes}
-        venue = replace(venue, programmes=tuple(replace(p, note=notes.get(p.code, p.note))
-                                                for p in venue.programmes))
+        venue = replace(venue, programmes=tuple(replace(p, note=notes.get(p.code, p.note)) for p in venue.programmes))
     return venue
 
 
 def _same_position(form: dict[str, str], venue: Venue) -> bool:
     try:
-        return (abs(float(form["lon"]) - venue.lon) < 1e-6 and abs(float(form["lat"]) - venue.lat) < 1e-6)
+        return abs(float(form["lon"]) - venue.lon) < 1e-6 and abs(float(form["lat"]) - venue.lat) < 1e-6
     except ValueError:
         return not form["lon"] and not form["lat"] and (form["postcode"] or None) == venue.postcode
 
@@ -157,13 +169,23 @@ def programme_cell(venue: Venue) -> str:
 
 def form_of(venue: Venue) -> dict[str, str]:
     """The form's fields for an existing venue."""
-    return {"id": venue.id, "name": venue.name, "kind": venue.kind, "organisation": venue.organisation,
-            "address": venue.address or "", "town": venue.town, "postcode": venue.postcode or "",
-            "lon": f"{venue.lon:.6f}", "lat": f"{venue.lat:.6f}", "programmes": programme_cell(venue),
-            "opening_days": " ".join(venue.opening_days)}
+    return {
+        "id": venue.id,
+        "name": venue.name,
+        "kind": venue.kind,
+        "organisation": venue.organisation,
+        "address": venue.address or "",
+        "town": venue.town,
+        "postcode": venue.postcode or "",
+        "lon": f"{venue.lon:.6f}",
+        "lat": f"{venue.lat:.6f}",
+        "programmes": programme_cell(venue),
+        "opening_days": " ".join(venue.opening_days),
+    }
 
 
 # --- pages --------------------------------------------------------------------------------------
+
 
 def _page(form: dict[str, str] | None = None, error: str | None = None, status: int = 200) -> Any:
     base_ids = {v.id for v in _base()}
@@ -173,15 +195,24 @@ def _page(form: dict[str, str] | None = None, error: str | None = None, status: 
     except GeoaccessError as exc:
         changed_ids, file_error = set(), str(exc)
     registry = sorted(current_app.extensions["geoaccess"]["venues"], key=lambda v: (v.town, v.name))
-    rows = [{"venue": v, "origin": ("added" if v.id not in base_ids else
-                                    "edited" if v.id in changed_ids else "pack")} for v in registry]
+    rows = [
+        {"venue": v, "origin": ("added" if v.id not in base_ids else "edited" if v.id in changed_ids else "pack")}
+        for v in registry
+    ]
     edit_id = request.args.get("edit", "")
     if form is None:
         chosen = next((v for v in registry if v.id == edit_id), None)
         form = form_of(chosen) if chosen else {name: "" for name in FORM_FIELDS}
-    html = render_template("admin_venues.html", rows=rows, form=form, error=error or file_error,
-                           kinds=KINDS, programmes=PROGRAMMES, editing=bool(form.get("id")) and
-                           any(v.id == form["id"] for v in registry), venues_file=_path())
+    html = render_template(
+        "admin_venues.html",
+        rows=rows,
+        form=form,
+        error=error or file_error,
+        kinds=KINDS,
+        programmes=PROGRAMMES,
+        editing=bool(form.get("id")) and any(v.id == form["id"] for v in registry),
+        venues_file=_path(),
+    )
     return html, status, {"Cache-Control": "no-store"}
 
 
@@ -220,10 +251,12 @@ def remove(venue_id: str) -> Any:
             return _page(error=f"Not removed: {exc}", status=409)
         if venue_id not in {v.id for v in changes}:
             in_pack = any(v.id == venue_id for v in _base())
-            message = ("venues from the pack cannot be removed" if in_pack else f"no venue has the id {venue_id!r}")
+            message = "venues from the pack cannot be removed" if in_pack else f"no venue has the id {venue_id!r}"
             return _page(error=f"Not removed: {message}.", status=409 if in_pack else 404)
         _save([v for v in changes if v.id != venue_id])
     in_pack = any(v.id == venue_id for v in _base())
-    flash(f"Undid the changes to {venue_id}: the pack's version is back." if in_pack
-          else f"Removed venue {venue_id}.", "success")
+    flash(
+        f"Undid the changes to {venue_id}: the pack's version is back." if in_pack else f"Removed venue {venue_id}.",
+        "success",
+    )
     return redirect(url_for("admin_venues.page"), code=303)

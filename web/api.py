@@ -90,8 +90,10 @@ def integer(data: dict, key: str, default: int) -> int:
 def require_synthetic(data: dict) -> None:
     """The API analyses only the synthetic caseload (uploads go through the planner pages)."""
     if data.get("synthetic") is not True:
-        raise InvalidBody("'synthetic' must be true: the API analyses the synthetic demonstration caseload only "
-                          "(upload a real caseload in the planner)")
+        raise InvalidBody(
+            "'synthetic' must be true: the API analyses the synthetic demonstration caseload only "
+            "(upload a real caseload in the planner)"
+        )
 
 
 def place(value: str, *, home: bool = False) -> Any:
@@ -139,8 +141,9 @@ def long_work(kind: str, params: dict) -> Response:
     if jobs_running():
         job_id = jobs.submit(current_app._get_current_object(), kind, params, me().id)
         url = f"{bp.url_prefix}/jobs/{job_id}"
-        response = jsonify({"job": job_id, "kind": kind, "status": "queued", "url": url,
-                            "ran": "as a background job: poll its URL"})
+        response = jsonify(
+            {"job": job_id, "kind": kind, "status": "queued", "url": url, "ran": "as a background job: poll its URL"}
+        )
         response.status_code = 202
         response.headers["Location"] = url
         return response
@@ -211,8 +214,7 @@ def journey() -> Response:
         depart_at, arrive_by = text(data, "depart_at", required=False), text(data, "arrive_by", required=False)
         if (depart_at is None) == (arrive_by is None):
             raise InvalidBody("transit needs exactly one of 'depart_at' or 'arrive_by' (HH:MM)")
-        return jsonify(transit_journey(start, end, text(data, "day"), depart_at, arrive_by, (), (), None,
-                                       2000.0, 4))
+        return jsonify(transit_journey(start, end, text(data, "day"), depart_at, arrive_by, (), (), None, 2000.0, 4))
     from geoaccess.roads.journeys import road_journey
     from geoaccess.roads.networks import router_for
 
@@ -251,8 +253,12 @@ def roundtrip() -> Response:
         result = round_trip(planner, (home.lon, home.lat), (target.lon, target.lat), when, start_s, end_s, margin)
         result["flags_in_words"] = flag_sentences(result)
         days.append(result)
-    answer = {"from": home.to_dict(), "to": target.to_dict(), "days": days,
-              "provenance": transit_provenance(planner, dates[0])}
+    answer = {
+        "from": home.to_dict(),
+        "to": target.to_dict(),
+        "days": days,
+        "provenance": transit_provenance(planner, dates[0]),
+    }
     if len(days) == 1:
         answer.update({key: days[0][key] for key in ("outbound", "return", "feasible", "flags", "flags_in_words")})
     else:
@@ -336,8 +342,15 @@ def site() -> Response:
             find_venue(venues(), venue_id)
         except VenueFileError as exc:
             raise BadInput("'keep' names a venue id that does not exist (GET /api/v1/venues lists them)") from exc
-    params = {"caseload": "synthetic", "programme": programme.upper(), "p": p, "objective": objective,
-              "cost": cost, "keep": keep, "threshold": float(threshold)}
+    params = {
+        "caseload": "synthetic",
+        "programme": programme.upper(),
+        "p": p,
+        "objective": objective,
+        "cost": cost,
+        "keep": keep,
+        "threshold": float(threshold),
+    }
     if data.get("session"):
         params["session"] = text(data, "session")
     return long_work("site", params)
@@ -402,8 +415,14 @@ def _isochrones_doc(data: dict) -> Any:
         venue = find_venue(venues(), text(data, "venue"))
     except VenueFileError as exc:
         raise BadInput("no venue has that id (GET /api/v1/venues lists them)") from exc
-    settings, car, planner = context(text(data, "day", required=False, default="wed"),
-                                     text(data, "window", required=False, default="07:00-10:00"), 5, (), (), None)
+    settings, car, planner = context(
+        text(data, "day", required=False, default="wed"),
+        text(data, "window", required=False, default="07:00-10:00"),
+        5,
+        (),
+        (),
+        None,
+    )
     return isochrone_document(load_pack(), venue, mode, settings, car, planner)
 
 
@@ -418,8 +437,9 @@ def _journey_doc(data: dict) -> Any:
     if (depart_at is None) == (arrive_by is None):
         raise InvalidBody("a journey map needs exactly one of 'depart_at' or 'arrive_by' (HH:MM)")
     planner = planner_for()
-    return journey_document(load_pack(), planner, home, target, service_date(text(data, "day"), planner.timetable),
-                            depart_at, arrive_by)
+    return journey_document(
+        load_pack(), planner, home, target, service_date(text(data, "day"), planner.timetable), depart_at, arrive_by
+    )
 
 
 @bp.get("/openapi.json")

@@ -69,6 +69,7 @@ def register(kind: str, runner: Runner) -> None:
 
 # --- the pool and the Job table ----------------------------------------------------------------
 
+
 def init_app(app: Flask) -> None:
     """Start the job pool for ``app`` and fail the jobs an earlier process left unfinished."""
     if "geoaccess_jobs" in app.extensions:
@@ -99,8 +100,14 @@ def submit(app: Flask, kind: str, params: dict, owner_id: int) -> int:
     from geoaccess.web.db import Job, session_scope
 
     with session_scope(app) as session:
-        job = Job(owner_id=owner_id, kind=kind, status="queued", progress=0.0, message="queued",
-                  params_json=json.dumps(params))
+        job = Job(
+            owner_id=owner_id,
+            kind=kind,
+            status="queued",
+            progress=0.0,
+            message="queued",
+            params_json=json.dumps(params),
+        )
         session.add(job)
         session.flush()
         job_id = int(job.id)
@@ -130,7 +137,7 @@ def list_jobs(owner_id: int, limit: int = 20) -> list[dict]:
     from geoaccess.web.db import Job, session_scope
 
     with session_scope() as session:
-        rows = (session.query(Job).filter(Job.owner_id == owner_id).order_by(Job.id.desc()).limit(limit).all())
+        rows = session.query(Job).filter(Job.owner_id == owner_id).order_by(Job.id.desc()).limit(limit).all()
         return [_as_dict(job, with_result=False) for job in rows]
 
 
@@ -146,17 +153,25 @@ def fail_interrupted(app: Flask | None = None) -> int:
 
 
 def _as_dict(job, *, with_result: bool = True) -> dict:
-    out = {"id": job.id, "kind": job.kind, "status": job.status, "progress": round(float(job.progress or 0), 3),
-           "message": job.message or "", "created": _iso(job.created), "updated": _iso(job.updated),
-           "params": json.loads(job.params_json or "{}")}
+    out = {
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "progress": round(float(job.progress or 0), 3),
+        "message": job.message or "",
+        "created": _iso(job.created),
+        "updated": _iso(job.updated),
+        "params": json.loads(job.params_json or "{}"),
+    }
     if with_result:
         out["result"] = json.loads(job.result_json) if job.result_json else None
     return out
 
 
 def _iso(value: object) -> str | None:
-    return value.isoformat(timespec="seconds") if isinstance(value, datetime) else (None if value is None
-                                                                                   else str(value))
+    return (
+        value.isoformat(timespec="seconds") if isinstance(value, datetime) else (None if value is None else str(value))
+    )
 
 
 def _update(app: Flask, job_id: int, **fields: object) -> None:
@@ -213,6 +228,7 @@ def failure_message(exc: BaseException) -> str:
 
 # --- folders -----------------------------------------------------------------------------------
 
+
 def planner_root(app: Flask) -> Path:
     """Where uploads, scenarios and result maps are kept: ``PLANNER_FOLDER``, default ``instance/planner``."""
     return Path(app.config.get("PLANNER_FOLDER") or Path(app.instance_path) / "planner")
@@ -234,6 +250,7 @@ def job_folder(app: Flask, job_id: int) -> Path:
 
 # --- caseloads: uploads kept per owner, expiring -----------------------------------------------
 
+
 @dataclass(frozen=True)
 class StoredCaseload:
     """A caseload ready for a job: the people (no postcodes), a label, whether synthetic."""
@@ -248,8 +265,11 @@ _synthetic_cache: dict[str, StoredCaseload] = {}
 
 
 def _valid_upload_id(upload_id: str) -> bool:
-    return isinstance(upload_id, str) and len(upload_id) == UPLOAD_ID_BYTES * 2 and all(
-        c in "0123456789abcdef" for c in upload_id)
+    return (
+        isinstance(upload_id, str)
+        and len(upload_id) == UPLOAD_ID_BYTES * 2
+        and all(c in "0123456789abcdef" for c in upload_id)
+    )
 
 
 def save_upload(app: Flask, caseload, owner_id: int, file_name: str) -> str:
@@ -266,11 +286,17 @@ def save_upload(app: Flask, caseload, owner_id: int, file_name: str) -> str:
     now = datetime.now(UTC)
     summary = caseload.summary()
     summary.pop("file", None)
-    meta = {"id": upload_id, "owner_id": int(owner_id), "file_name": Path(file_name).name[:120],
-            "created": now.isoformat(timespec="seconds"),
-            "expires": (now + timedelta(days=float(app.config.get("PLANNER_UPLOAD_DAYS", 7)))).isoformat(
-                timespec="seconds"),
-            "summary": summary, "people": len(people)}
+    meta = {
+        "id": upload_id,
+        "owner_id": int(owner_id),
+        "file_name": Path(file_name).name[:120],
+        "created": now.isoformat(timespec="seconds"),
+        "expires": (now + timedelta(days=float(app.config.get("PLANNER_UPLOAD_DAYS", 7)))).isoformat(
+            timespec="seconds"
+        ),
+        "summary": summary,
+        "people": len(people),
+    }
     meta_path = root / f"{upload_id}.json"
     meta_path.write_text(json.dumps(meta), encoding="utf-8")
     meta_path.chmod(0o600)
@@ -364,6 +390,7 @@ def remove_job_files(app: Flask, job_id: int) -> None:
 
 # --- scenarios from the planner's JSON ---------------------------------------------------------
 
+
 def scenario_from_dict(document: dict, venues: list):
     """A :class:`~geoaccess.scenarios.Scenario` from ``{"today": "BBR"}`` or the scenario JSON format
     (``geoaccess/scenarios.py``); every problem is a BadInput naming the venue."""
@@ -378,6 +405,7 @@ def scenario_from_dict(document: dict, venues: list):
 
 
 # --- the job kinds -----------------------------------------------------------------------------
+
 
 def _context(app: Flask):
     """(settings, car router, transit planner, venues): loaded once per process and shared."""
@@ -436,16 +464,38 @@ def run_measures(app: Flask, params: dict, owner_id: int, progress: Progress, fo
     for index, scenario in enumerate(scenarios):
         progress((2 * index + 0.1) / steps, f"measuring {scenario.name} ({len(people)} people)")
         measures = person_measures(people, scenario, car, planner, settings)
-        entries.append({"name": scenario.name, "scenario": scenario.to_dict(), "overall": summarise(measures, settings),
-                        "by_district": by_area(measures, "district", settings),
-                        "by_lsoa": by_area(measures, "lsoa21", settings)})
+        entries.append(
+            {
+                "name": scenario.name,
+                "scenario": scenario.to_dict(),
+                "overall": summarise(measures, settings),
+                "by_district": by_area(measures, "district", settings),
+                "by_lsoa": by_area(measures, "lsoa21", settings),
+            }
+        )
         progress((2 * index + 1) / steps, f"drawing the map of {scenario.name}")
-        doc = burden_map(load_pack(), measures, people, programme, describe(info), modelled=info["modelled"],
-                         synthetic=caseload.synthetic, suppress_below=settings.suppress_below)
+        doc = burden_map(
+            load_pack(),
+            measures,
+            people,
+            programme,
+            describe(info),
+            modelled=info["modelled"],
+            synthetic=caseload.synthetic,
+            suppress_below=settings.suppress_below,
+        )
         maps.append(save_map(doc, folder, f"burden-{index}"))
-    return {"kind": "measures", "programme": programme, "people": len(people), "caseload": caseload.label,
-            "synthetic": caseload.synthetic, "settings": settings.to_dict(), "provenance": info,
-            "scenarios": entries, "maps": maps}
+    return {
+        "kind": "measures",
+        "programme": programme,
+        "people": len(people),
+        "caseload": caseload.label,
+        "synthetic": caseload.synthetic,
+        "settings": settings.to_dict(),
+        "provenance": info,
+        "scenarios": entries,
+        "maps": maps,
+    }
 
 
 def run_compare(app: Flask, params: dict, owner_id: int, progress: Progress, folder: Path) -> dict:
@@ -478,13 +528,30 @@ def run_compare(app: Flask, params: dict, owner_id: int, progress: Progress, fol
     entries, changes, maps = compared["scenarios"], compared["changes"], []
     for index, (entry, measures) in enumerate(zip(entries[1:], measured[1:], strict=True), start=1):
         progress((len(scenarios) + index - 1) / steps, f"drawing the map of {entry['name']}")
-        doc = scenario_map(load_pack(), measured[0], measures, people, (entries[0]["name"], entry["name"]),
-                           describe(info), modelled=info["modelled"], synthetic=caseload.synthetic,
-                           suppress_below=settings.suppress_below)
+        doc = scenario_map(
+            load_pack(),
+            measured[0],
+            measures,
+            people,
+            (entries[0]["name"], entry["name"]),
+            describe(info),
+            modelled=info["modelled"],
+            synthetic=caseload.synthetic,
+            suppress_below=settings.suppress_below,
+        )
         maps.append(save_map(doc, folder, f"change-{index}"))
-    return {"kind": "compare", "programme": programme, "people": len(people), "caseload": caseload.label,
-            "synthetic": caseload.synthetic, "settings": settings.to_dict(), "provenance": info,
-            "scenarios": entries, "changes": changes, "maps": maps}
+    return {
+        "kind": "compare",
+        "programme": programme,
+        "people": len(people),
+        "caseload": caseload.label,
+        "synthetic": caseload.synthetic,
+        "settings": settings.to_dict(),
+        "provenance": info,
+        "scenarios": entries,
+        "changes": changes,
+        "maps": maps,
+    }
 
 
 SITE_OBJECTIVES = ("pmedian", "mclp", "over120")
@@ -519,31 +586,65 @@ def run_site(app: Flask, params: dict, owner_id: int, progress: Progress, folder
         raise BadInput(f"objective must be one of {', '.join(SITE_OBJECTIVES)} and cost one of {', '.join(SITE_COSTS)}")
     keep = [str(k).strip() for k in params.get("keep") or [] if str(k).strip()]
     scenario = current_scenario(str(params.get("programme", "BBR")), venues)
-    session = (parse_session(str(params["session"]), scenario.programme) if params.get("session")
-               else scenario.offers[0].sessions[0])
+    session = (
+        parse_session(str(params["session"]), scenario.programme)
+        if params.get("session")
+        else scenario.offers[0].sessions[0]
+    )
     offers = candidates(load_pack(), venues, scenario, session)
     people = _group(caseload, scenario.programme)
     progress(0.1, f"timing {len(offers)} candidate venues for {len(people)} people")
     minutes = cost_matrix(people, offers, cost, car, planner, settings)
     progress(0.6, "choosing venues")
-    result = siting.site_result_dict(minutes, np.ones(len(people)), [o.venue_id for o in offers], p, objective,
-                                     threshold=threshold, keep=keep,
-                                     time_limit_s=float(app.config.get("PLANNER_SITE_SECONDS", 30)))
+    result = siting.site_result_dict(
+        minutes,
+        np.ones(len(people)),
+        [o.venue_id for o in offers],
+        p,
+        objective,
+        threshold=threshold,
+        keep=keep,
+        time_limit_s=float(app.config.get("PLANNER_SITE_SECONDS", 30)),
+    )
     names = {o.venue_id: o.name for o in offers}
     info = _provenance(caseload, car, planner)
-    result.update({"kind": "site", "programme": scenario.programme, "cost": cost, "people": len(people),
-                   "new_venue_session": session.label(), "candidates": len(offers), "caseload": caseload.label,
-                   "synthetic": caseload.synthetic, "settings": settings.to_dict(), "provenance": info,
-                   "names": {key: names.get(key, key) for key in {*result["selected"], *keep}}, "maps": []})
-    chosen = Scenario(name=f"{scenario.programme}: chosen venues", programme=scenario.programme,
-                      offers=tuple(o for o in offers if o.venue_id in set(result["selected"])))
+    result.update(
+        {
+            "kind": "site",
+            "programme": scenario.programme,
+            "cost": cost,
+            "people": len(people),
+            "new_venue_session": session.label(),
+            "candidates": len(offers),
+            "caseload": caseload.label,
+            "synthetic": caseload.synthetic,
+            "settings": settings.to_dict(),
+            "provenance": info,
+            "names": {key: names.get(key, key) for key in {*result["selected"], *keep}},
+            "maps": [],
+        }
+    )
+    chosen = Scenario(
+        name=f"{scenario.programme}: chosen venues",
+        programme=scenario.programme,
+        offers=tuple(o for o in offers if o.venue_id in set(result["selected"])),
+    )
     progress(0.75, "measuring today's venues and the chosen ones")
     before = person_measures(people, scenario, car, planner, settings)
     after = person_measures(people, chosen, car, planner, settings)
     result["today_overall"], result["chosen_overall"] = summarise(before, settings), summarise(after, settings)
     progress(0.9, "drawing the map")
-    doc = scenario_map(load_pack(), before, after, people, (scenario.name, chosen.name), describe(info),
-                       modelled=info["modelled"], synthetic=caseload.synthetic, suppress_below=settings.suppress_below)
+    doc = scenario_map(
+        load_pack(),
+        before,
+        after,
+        people,
+        (scenario.name, chosen.name),
+        describe(info),
+        modelled=info["modelled"],
+        synthetic=caseload.synthetic,
+        suppress_below=settings.suppress_below,
+    )
     result["maps"].append(save_map(doc, folder, "site-1"))
     return result
 

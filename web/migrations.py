@@ -38,37 +38,49 @@ VERSION_TABLE = "schema_version"
 def _v1_initial(conn: Connection) -> None:
     """Users, API tokens, saved checks and jobs."""
     meta = MetaData()
-    Table("users", meta,
-          Column("id", Integer, primary_key=True),
-          Column("name", String(80), nullable=False, unique=True),
-          Column("role", String(16), nullable=False),
-          Column("password_hash", String(255), nullable=False),
-          Column("created", DateTime, nullable=False),
-          Column("failed_logins", Integer, nullable=False),
-          Column("locked_until", DateTime, nullable=True))
-    Table("api_tokens", meta,
-          Column("id", Integer, primary_key=True),
-          Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
-          Column("token_hash", String(64), nullable=False, unique=True),
-          Column("created", DateTime, nullable=False),
-          Column("last_used", DateTime, nullable=True))
-    Table("saved_checks", meta,
-          Column("id", Integer, primary_key=True),
-          Column("owner_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
-          Column("created", DateTime, nullable=False),
-          Column("label", String(200), nullable=False),
-          Column("summary_json", Text, nullable=False))
-    Table("jobs", meta,
-          Column("id", Integer, primary_key=True),
-          Column("owner_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
-          Column("kind", String(40), nullable=False),
-          Column("status", String(16), nullable=False),
-          Column("progress", Float, nullable=False),
-          Column("message", Text, nullable=False),
-          Column("params_json", Text, nullable=False),
-          Column("result_json", Text, nullable=True),
-          Column("created", DateTime, nullable=False),
-          Column("updated", DateTime, nullable=False))
+    Table(
+        "users",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("name", String(80), nullable=False, unique=True),
+        Column("role", String(16), nullable=False),
+        Column("password_hash", String(255), nullable=False),
+        Column("created", DateTime, nullable=False),
+        Column("failed_logins", Integer, nullable=False),
+        Column("locked_until", DateTime, nullable=True),
+    )
+    Table(
+        "api_tokens",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+        Column("token_hash", String(64), nullable=False, unique=True),
+        Column("created", DateTime, nullable=False),
+        Column("last_used", DateTime, nullable=True),
+    )
+    Table(
+        "saved_checks",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("owner_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+        Column("created", DateTime, nullable=False),
+        Column("label", String(200), nullable=False),
+        Column("summary_json", Text, nullable=False),
+    )
+    Table(
+        "jobs",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("owner_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+        Column("kind", String(40), nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("progress", Float, nullable=False),
+        Column("message", Text, nullable=False),
+        Column("params_json", Text, nullable=False),
+        Column("result_json", Text, nullable=True),
+        Column("created", DateTime, nullable=False),
+        Column("updated", DateTime, nullable=False),
+    )
     meta.create_all(conn)
 
 
@@ -95,9 +107,9 @@ MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_account_state
 LATEST = len(MIGRATIONS)
 
 _version_meta = MetaData()
-_version = Table(VERSION_TABLE, _version_meta,
-                 Column("id", Integer, primary_key=True),
-                 Column("version", Integer, nullable=False))
+_version = Table(
+    VERSION_TABLE, _version_meta, Column("id", Integer, primary_key=True), Column("version", Integer, nullable=False)
+)
 
 
 def current_version(conn: Connection) -> int:

@@ -52,8 +52,16 @@ ROLES = ("officer", "manager", "admin")
 CACHE_TTL_S = 15 * 60
 """How long a check's map and PDF stay available (they hold a home position)."""
 CACHE_SIZE = 256
-DEFAULTS = {"home": "", "venue": "", "programme": "BBR", "day": "thu", "start": "18:00", "end": "20:30",
-            "margin": "10", "every_venue": "1"}
+DEFAULTS = {
+    "home": "",
+    "venue": "",
+    "programme": "BBR",
+    "day": "thu",
+    "start": "18:00",
+    "end": "20:30",
+    "margin": "10",
+    "every_venue": "1",
+}
 DAY_CHOICES = [(day.lower(), WEEKDAYS[index].title()) for index, day in enumerate(DAYS)]
 LABEL_MAX = 200
 
@@ -87,15 +95,14 @@ def flag_sentences(day: dict) -> list[str]:
     outbound, home = day.get("outbound"), day.get("return")
     words = {
         "no_outbound": f"no journey arrives in time for the {start} start on {weekday}"
-                       + (f" (arriving {margin} minutes early)" if margin else ""),
+        + (f" (arriving {margin} minutes early)" if margin else ""),
         "outbound_over_120": f"the journey there on {weekday} takes more than two hours"
-                             + (f" ({outbound['minutes']:.0f} min, leaving home at {outbound['depart']})"
-                                if outbound else ""),
+        + (f" ({outbound['minutes']:.0f} min, leaving home at {outbound['depart']})" if outbound else ""),
         "no_return_same_day": f"no way home after {end} on {weekday}",
         "return_over_120": f"home more than two hours after the session ends at {end} on {weekday}"
-                           + (f" ({day['minutes_home_after_session']:.0f} min)" if home else ""),
+        + (f" ({day['minutes_home_after_session']:.0f} min)" if home else ""),
         "home_after_2300": f"home after 23:00 on {weekday}"
-                           + (f", arriving at {clock_text(home['arrive'])}" if home else ""),
+        + (f", arriving at {clock_text(home['arrive'])}" if home else ""),
     }
     return [words.get(flag, text) for flag, text in zip(day["flags"], day["flag_text"], strict=True)]
 
@@ -110,8 +117,13 @@ def total_minutes(day: dict) -> float | None:
 def burden_key(row: dict) -> tuple:
     """Sort order of the every-venue table: infeasible last, then fewer flags, then fewer minutes."""
     minutes = row["total_minutes"]
-    return (not row["feasible"], len(row["flags"]), float("inf") if minutes is None else minutes,
-            row["venue_name"], row["weekday_index"])
+    return (
+        not row["feasible"],
+        len(row["flags"]),
+        float("inf") if minutes is None else minutes,
+        row["venue_name"],
+        row["weekday_index"],
+    )
 
 
 @dataclass
@@ -150,9 +162,16 @@ class Query:
         if not 0 <= margin <= 120:
             raise BadInput("arrive-early margin must be from 0 to 120 minutes")
         every = str(form.get("every_venue") or "").lower() in ("1", "on", "true", "yes")
-        return cls(home=home, venue_id=venue_id, programme=programme, day=day[:3],
-                   start=str(form.get("start") or "").strip(), end=str(form.get("end") or "").strip(),
-                   margin=margin, every_venue=every)
+        return cls(
+            home=home,
+            venue_id=venue_id,
+            programme=programme,
+            day=day[:3],
+            start=str(form.get("start") or "").strip(),
+            end=str(form.get("end") or "").strip(),
+            margin=margin,
+            every_venue=every,
+        )
 
 
 @dataclass
@@ -174,15 +193,32 @@ class Check:
 
         def trip(key: str) -> dict | None:
             it = day.get(key)
-            return None if it is None else {"depart": it["depart"], "arrive": it["arrive"],
-                                            "minutes": it["minutes"], "changes": it["changes"]}
+            return (
+                None
+                if it is None
+                else {
+                    "depart": it["depart"],
+                    "arrive": it["arrive"],
+                    "minutes": it["minutes"],
+                    "changes": it["changes"],
+                }
+            )
 
         return {
-            "venue_id": self.venue.id, "venue_name": self.venue.name, "town": self.venue.town,
-            "programme": self.query.programme, "weekday": day["weekday"], "date": day["date"],
-            "session": day["session"], "feasible": day["feasible"], "flags": day["flags"],
-            "flags_in_words": flag_sentences(day), "outbound": trip("outbound"), "return": trip("return"),
-            "minutes_away": day["minutes_away"], "total_minutes": total_minutes(day),
+            "venue_id": self.venue.id,
+            "venue_name": self.venue.name,
+            "town": self.venue.town,
+            "programme": self.query.programme,
+            "weekday": day["weekday"],
+            "date": day["date"],
+            "session": day["session"],
+            "feasible": day["feasible"],
+            "flags": day["flags"],
+            "flags_in_words": flag_sentences(day),
+            "outbound": trip("outbound"),
+            "return": trip("return"),
+            "minutes_away": day["minutes_away"],
+            "total_minutes": total_minutes(day),
             "timetable": self.provenance.get("timetable", {}).get("timetable"),
             "modelled": bool(self.provenance.get("modelled")),
         }
@@ -223,11 +259,19 @@ def run_check(query: Query) -> Check:
     if day["return"] is not None:
         legs += list(planner.depart_at(ends[1], ends[0], when, end_s, ("venue", "home")).legs)
     query.start, query.end = start, end
-    check = Check(query=query, venue=venue, venue_reason=reason, day=day, legs=legs, home_point=home_point,
-                  provenance=transit_provenance(planner, when))
+    check = Check(
+        query=query,
+        venue=venue,
+        venue_reason=reason,
+        day=day,
+        legs=legs,
+        home_point=home_point,
+        provenance=transit_provenance(planner, when),
+    )
     if query.every_venue:
-        check.week = every_venue_and_day(planner, home_point, query.programme or _first_programme(venue),
-                                         start_s, end_s, query.margin)
+        check.week = every_venue_and_day(
+            planner, home_point, query.programme or _first_programme(venue), start_s, end_s, query.margin
+        )
     return check
 
 
@@ -240,16 +284,18 @@ def nearest_offering(home: tuple[float, float], programme: str) -> tuple[Venue, 
     offering = [v for v in venues() if v.offers(programme)]
     if not offering:
         raise BadInput(f"no venue in the registry offers {programme}")
-    seconds = router_for("car").many_to_many(np.asarray([home]), np.asarray([(v.lon, v.lat) for v in offering])
-                                             ).seconds[0]
+    seconds = (
+        router_for("car").many_to_many(np.asarray([home]), np.asarray([(v.lon, v.lat) for v in offering])).seconds[0]
+    )
     if not np.isfinite(seconds).any():
         raise NoRoute(f"no venue offering {programme} can be reached by road")
     best = int(np.nanargmin(np.where(np.isfinite(seconds), seconds, np.nan)))
     return offering[best], float(seconds[best]) / 60.0
 
 
-def every_venue_and_day(planner: Any, home: tuple[float, float], programme: str | None, start_s: int, end_s: int,
-                        margin: int) -> list[dict]:
+def every_venue_and_day(
+    planner: Any, home: tuple[float, float], programme: str | None, start_s: int, end_s: int, margin: int
+) -> list[dict]:
     """Each venue offering ``programme`` on each weekday, Monday to Sunday, sorted by burden."""
     from geoaccess.transit.roundtrip import round_trip
     from geoaccess.transit.sources import week_dates
@@ -262,15 +308,25 @@ def every_venue_and_day(planner: Any, home: tuple[float, float], programme: str 
         held = {s.day for p in venue.programmes if p.code == programme for s in p.sessions}
         for index, when in enumerate(dates):
             day = round_trip(planner, home, (venue.lon, venue.lat), when, start_s, end_s, margin)
-            rows.append({"venue_id": venue.id, "venue_name": venue.name, "town": venue.town,
-                         "weekday": day["weekday"].title(), "weekday_index": index, "date": day["date"],
-                         "held_then": DAYS[index] in held, "feasible": day["feasible"], "flags": day["flags"],
-                         "flags_in_words": flag_sentences(day), "flag_text": day["flag_text"],
-                         "leave_home": (day["outbound"] or {}).get("depart"),
-                         "at_venue": (day["outbound"] or {}).get("arrive"),
-                         "home_again": clock_text((day["return"] or {}).get("arrive"))
-                         if day["return"] else None,
-                         "total_minutes": total_minutes(day)})
+            rows.append(
+                {
+                    "venue_id": venue.id,
+                    "venue_name": venue.name,
+                    "town": venue.town,
+                    "weekday": day["weekday"].title(),
+                    "weekday_index": index,
+                    "date": day["date"],
+                    "held_then": DAYS[index] in held,
+                    "feasible": day["feasible"],
+                    "flags": day["flags"],
+                    "flags_in_words": flag_sentences(day),
+                    "flag_text": day["flag_text"],
+                    "leave_home": (day["outbound"] or {}).get("depart"),
+                    "at_venue": (day["outbound"] or {}).get("arrive"),
+                    "home_again": clock_text((day["return"] or {}).get("arrive")) if day["return"] else None,
+                    "total_minutes": total_minutes(day),
+                }
+            )
     return sorted(rows, key=burden_key)
 
 
@@ -303,8 +359,9 @@ def journey_doc(check: Check, *, coarsen: bool) -> Any:
     sector = home_sector(pack, *check.home_point) if coarsen else None
     when = check.day["weekday"].title() + " " + check.day["date"]
     title = f"To {check.venue.name} and home again, {when}"
-    doc = journey_map(pack, check.legs, sector, title, describe(check.provenance),
-                      modelled=bool(check.provenance.get("modelled")))
+    doc = journey_map(
+        pack, check.legs, sector, title, describe(check.provenance), modelled=bool(check.provenance.get("modelled"))
+    )
     if not coarsen:
         doc.subtitle = "for the officer's screen only: the PDF shows the home at its postcode sector"
     return doc
@@ -356,8 +413,15 @@ def cache() -> CheckCache:
 
 def _page(form: dict, status: int = 200, **context: Any) -> tuple[str, int]:
     offered = sorted(venues(), key=lambda v: (not v.programmes, v.town, v.name))
-    return render_template("officer.html", form=form, venues=offered, programmes=PROGRAMMES,
-                           day_choices=DAY_CHOICES, clock_text=clock_text, **context), status
+    return render_template(
+        "officer.html",
+        form=form,
+        venues=offered,
+        programmes=PROGRAMMES,
+        day_choices=DAY_CHOICES,
+        clock_text=clock_text,
+        **context,
+    ), status
 
 
 @bp.get("")
@@ -387,8 +451,9 @@ def check() -> tuple[str, int]:
         key = cache().put(me().id, {"check": result, "summary": summary})
     else:
         key = cache().put(me().id, {"check": None, "summary": summary})
-    return _page(form, result=result, summary=summary, key=key, flags=flag_sentences(result.day),
-                 has_map=bool(result.legs))
+    return _page(
+        form, result=result, summary=summary, key=key, flags=flag_sentences(result.day), has_map=bool(result.legs)
+    )
 
 
 @bp.get("/map/<key>")
@@ -402,8 +467,11 @@ def journey_map_page(key: str) -> Response:
     if item.get("check") is None:
         abort(404)
     if "html" not in item:
-        item["html"] = render_interactive(journey_doc(item["check"], coarsen=False),
-                                          asset_prefix=asset_prefix()).get_root().render()
+        item["html"] = (
+            render_interactive(journey_doc(item["check"], coarsen=False), asset_prefix=asset_prefix())
+            .get_root()
+            .render()
+        )
     response = Response(item["html"], mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     return trust_inline_scripts(response)  # the security module gives Folium's inline scripts the nonce
@@ -453,10 +521,15 @@ def checks() -> str:
     from geoaccess.web.db import SavedCheck, session_scope
 
     with session_scope() as db:
-        rows = db.scalars(select(SavedCheck).where(SavedCheck.owner_id == me().id)
-                          .order_by(SavedCheck.created.desc(), SavedCheck.id.desc())).all()
-    saved = [{"id": row.id, "label": row.label, "created": row.created, "summary": json.loads(row.summary_json)}
-             for row in rows]
+        rows = db.scalars(
+            select(SavedCheck)
+            .where(SavedCheck.owner_id == me().id)
+            .order_by(SavedCheck.created.desc(), SavedCheck.id.desc())
+        ).all()
+    saved = [
+        {"id": row.id, "label": row.label, "created": row.created, "summary": json.loads(row.summary_json)}
+        for row in rows
+    ]
     return render_template("officer_checks.html", saved=saved, clock_text=clock_text)
 
 

@@ -37,119 +37,301 @@ INPUT_ERRORS = {
     "400": {"$ref": "#/components/responses/InvalidBody"},
     "422": {"$ref": "#/components/responses/Unprocessable"},
 }
-JOB_ACCEPTED = {"description": "Running as a background job: poll the URL in `Location` (and `url`).",
-                "headers": {"Location": {"schema": {"type": "string"}, "description": "/api/v1/jobs/{job_id}"}},
-                "content": {JSON: {"schema": _ref("JobAccepted")}}}
+JOB_ACCEPTED = {
+    "description": "Running as a background job: poll the URL in `Location` (and `url`).",
+    "headers": {"Location": {"schema": {"type": "string"}, "description": "/api/v1/jobs/{job_id}"}},
+    "content": {JSON: {"schema": _ref("JobAccepted")}},
+}
 
 CLOCK = {"type": "string", "pattern": "^[0-9]{1,2}:[0-5][0-9]$", "examples": ["18:00"]}
-DAY = {"type": "string", "description": "Weekday (mon..sun or monday..sunday) or a date YYYY-MM-DD in the "
-                                        "timetable's range.", "examples": ["thu"]}
-PLACE = {"type": "string", "description": "A postcode (any case or spacing), 'lat,lon', or (where a venue "
-                                          "may be named) a venue id.", "examples": ["LA14 1RP"]}
-SYNTHETIC = {"type": "boolean", "const": True,
-             "description": "Must be true: the API analyses the synthetic demonstration caseload only."}
+DAY = {
+    "type": "string",
+    "description": "Weekday (mon..sun or monday..sunday) or a date YYYY-MM-DD in the timetable's range.",
+    "examples": ["thu"],
+}
+PLACE = {
+    "type": "string",
+    "description": "A postcode (any case or spacing), 'lat,lon', or (where a venue may be named) a venue id.",
+    "examples": ["LA14 1RP"],
+}
+SYNTHETIC = {
+    "type": "boolean",
+    "const": True,
+    "description": "Must be true: the API analyses the synthetic demonstration caseload only.",
+}
 
 SCHEMAS = {
     "Problem": {
-        "type": "object", "description": "RFC 9457 problem details. `detail` never repeats a postcode or position.",
+        "type": "object",
+        "description": "RFC 9457 problem details. `detail` never repeats a postcode or position.",
         "required": ["type", "title", "status", "detail"],
-        "properties": {"type": {"type": "string", "examples": ["urn:geoaccess:problem:bad-input"],
-                                "description": "about:blank, or urn:geoaccess:problem:invalid-body (400), "
-                                               "bad-input (422), no-route (422), data-pack (503)"},
-                       "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"}},
+        "properties": {
+            "type": {
+                "type": "string",
+                "examples": ["urn:geoaccess:problem:bad-input"],
+                "description": "about:blank, or urn:geoaccess:problem:invalid-body (400), "
+                "bad-input (422), no-route (422), data-pack (503)",
+            },
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+        },
     },
-    "Place": {"type": "object", "properties": {
-        "kind": {"enum": ["venue", "postcode", "coordinates"]}, "label": {"type": "string"},
-        "lon": {"type": "number"}, "lat": {"type": "number"}, "venue_id": {"type": "string"}}},
-    "Location": {"type": "object", "properties": {
-        "lon": {"type": "number"}, "lat": {"type": "number"}, "easting": {"type": "number"},
-        "northing": {"type": "number"}, "lsoa21": {"type": "string"}, "lsoa21_name": {"type": "string"},
-        "council": {"type": "string"}, "district": {"type": "string"}, "postcode": {"type": ["string", "null"]},
-        "precision": {"type": "string"}, "source": {"type": "string"}, "modelled": {"type": "boolean"}}},
-    "Leg": {"type": "object", "properties": {
-        "mode": {"type": "string"}, "from": {"type": "string"}, "to": {"type": "string"}, "depart": CLOCK,
-        "arrive": CLOCK, "minutes": {"type": "number"}, "route": {"type": "string"}, "operator": {"type": "string"},
-        "metres": {"type": "integer"}, "stops": {"type": "integer"}, "trip_id": {"type": "string"}}},
-    "Itinerary": {"type": "object", "properties": {
-        "depart": CLOCK, "arrive": {"type": "string", "description": "HH:MM; hours past 23 are after midnight"},
-        "minutes": {"type": "number"}, "changes": {"type": "integer"}, "waiting_minutes": {"type": "number"},
-        "legs": {"type": "array", "items": _ref("Leg")}}},
-    "Provenance": {"type": "object", "description": "Timetable and networks a result came from, and whether "
-                                                    "they are modelled.", "additionalProperties": True},
-    "JourneyRequest": {"type": "object", "required": ["from", "to"], "properties": {
-        "from": PLACE, "to": PLACE, "mode": {"enum": ["car", "walk", "transit"], "default": "car"},
-        "day": DAY, "depart_at": CLOCK, "arrive_by": CLOCK},
-        "description": "transit needs `day` and exactly one of `depart_at` or `arrive_by`."},
-    "Journey": {"type": "object", "properties": {
-        "from": _ref("Place"), "to": _ref("Place"), "mode": {"type": "string"}, "minutes": {"type": "number"},
-        "km": {"type": "number"}, "date": {"type": "string"}, "weekday": {"type": "string"},
-        "depart": CLOCK, "arrive": {"type": "string"}, "legs": {"type": "array", "items": _ref("Leg")},
-        "provenance": _ref("Provenance")}},
-    "RoundTripRequest": {"type": "object", "required": ["from", "day", "start", "end"], "properties": {
-        "from": PLACE, "venue": {"type": "string", "description": "Venue id (or give `to`)."},
-        "to": PLACE, "day": {"type": "string", "description": "As `day` elsewhere, or 'week' for Monday to Sunday."},
-        "start": CLOCK, "end": CLOCK, "margin": {"type": "integer", "minimum": 0, "maximum": 120, "default": 10,
-                                                 "description": "Arrive this many minutes early."}}},
-    "RoundTripDay": {"type": "object", "properties": {
-        "date": {"type": "string"}, "weekday": {"type": "string"}, "session": {"type": "object"},
-        "outbound": {"oneOf": [_ref("Itinerary"), {"type": "null"}]},
-        "return": {"oneOf": [_ref("Itinerary"), {"type": "null"}]}, "feasible": {"type": "boolean"},
-        "flags": {"type": "array", "items": {"enum": ["no_outbound", "outbound_over_120", "no_return_same_day",
-                                                      "return_over_120", "home_after_2300"]}},
-        "flag_text": {"type": "array", "items": {"type": "string"}},
-        "flags_in_words": {"type": "array", "items": {"type": "string"}},
-        "minutes_away": {"type": ["number", "null"]}, "minutes_home_after_session": {"type": ["number", "null"]}}},
-    "RoundTrip": {"type": "object", "properties": {
-        "from": _ref("Place"), "to": _ref("Place"), "days": {"type": "array", "items": _ref("RoundTripDay")},
-        "feasible": {"type": "boolean"}, "flags": {"type": "array", "items": {"type": "string"}},
-        "works_on": {"type": "array", "items": {"type": "string"}}, "provenance": _ref("Provenance")}},
-    "AccessRequest": {"type": "object", "required": ["programme", "synthetic"], "properties": {
-        "programme": {"enum": ["BBR", "TSP", "NSOGP", "UPW", "REPORTING"]}, "synthetic": SYNTHETIC}},
-    "CompareRequest": {"type": "object", "required": ["scenarios", "synthetic"], "properties": {
-        "scenarios": {"type": "array", "minItems": 2, "items": {"oneOf": [
-            {"type": "string", "pattern": "^today:", "examples": ["today:BBR"]},
-            {"type": "object", "description": "The scenario format of geoaccess/scenarios.py: name, programme, "
-                                              "venues [{id} | {name, lon, lat, sessions}]."}]}},
-        "synthetic": SYNTHETIC}},
-    "SiteRequest": {"type": "object", "required": ["synthetic"], "properties": {
-        "programme": {"type": "string", "default": "BBR"}, "p": {"type": "integer", "minimum": 1, "maximum": 5,
-                                                                 "default": 1},
-        "objective": {"enum": ["pmedian", "mclp", "over120"], "default": "over120"},
-        "keep": {"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]},
-        "cost": {"enum": ["car", "transit", "roundtrip"], "default": "roundtrip"},
-        "threshold": {"type": "number", "default": 120}, "session": {"type": "string", "examples": ["Thu 18:00-20:30"]},
-        "synthetic": SYNTHETIC}},
-    "MapRequest": {"type": "object", "required": ["kind"], "properties": {
-        "kind": {"enum": ["venues", "isochrones", "journey"]},
-        "format": {"enum": ["html", "png", "pdf"], "default": "html"},
-        "venue": {"type": "string", "description": "isochrones: venue id"},
-        "mode": {"enum": ["car", "transit"], "description": "isochrones (default transit)"},
-        "day": DAY, "window": {"type": "string", "examples": ["07:00-10:00"], "description": "isochrones"},
-        "from": PLACE, "to": PLACE, "depart_at": CLOCK, "arrive_by": CLOCK},
+    "Place": {
+        "type": "object",
+        "properties": {
+            "kind": {"enum": ["venue", "postcode", "coordinates"]},
+            "label": {"type": "string"},
+            "lon": {"type": "number"},
+            "lat": {"type": "number"},
+            "venue_id": {"type": "string"},
+        },
+    },
+    "Location": {
+        "type": "object",
+        "properties": {
+            "lon": {"type": "number"},
+            "lat": {"type": "number"},
+            "easting": {"type": "number"},
+            "northing": {"type": "number"},
+            "lsoa21": {"type": "string"},
+            "lsoa21_name": {"type": "string"},
+            "council": {"type": "string"},
+            "district": {"type": "string"},
+            "postcode": {"type": ["string", "null"]},
+            "precision": {"type": "string"},
+            "source": {"type": "string"},
+            "modelled": {"type": "boolean"},
+        },
+    },
+    "Leg": {
+        "type": "object",
+        "properties": {
+            "mode": {"type": "string"},
+            "from": {"type": "string"},
+            "to": {"type": "string"},
+            "depart": CLOCK,
+            "arrive": CLOCK,
+            "minutes": {"type": "number"},
+            "route": {"type": "string"},
+            "operator": {"type": "string"},
+            "metres": {"type": "integer"},
+            "stops": {"type": "integer"},
+            "trip_id": {"type": "string"},
+        },
+    },
+    "Itinerary": {
+        "type": "object",
+        "properties": {
+            "depart": CLOCK,
+            "arrive": {"type": "string", "description": "HH:MM; hours past 23 are after midnight"},
+            "minutes": {"type": "number"},
+            "changes": {"type": "integer"},
+            "waiting_minutes": {"type": "number"},
+            "legs": {"type": "array", "items": _ref("Leg")},
+        },
+    },
+    "Provenance": {
+        "type": "object",
+        "description": "Timetable and networks a result came from, and whether they are modelled.",
+        "additionalProperties": True,
+    },
+    "JourneyRequest": {
+        "type": "object",
+        "required": ["from", "to"],
+        "properties": {
+            "from": PLACE,
+            "to": PLACE,
+            "mode": {"enum": ["car", "walk", "transit"], "default": "car"},
+            "day": DAY,
+            "depart_at": CLOCK,
+            "arrive_by": CLOCK,
+        },
+        "description": "transit needs `day` and exactly one of `depart_at` or `arrive_by`.",
+    },
+    "Journey": {
+        "type": "object",
+        "properties": {
+            "from": _ref("Place"),
+            "to": _ref("Place"),
+            "mode": {"type": "string"},
+            "minutes": {"type": "number"},
+            "km": {"type": "number"},
+            "date": {"type": "string"},
+            "weekday": {"type": "string"},
+            "depart": CLOCK,
+            "arrive": {"type": "string"},
+            "legs": {"type": "array", "items": _ref("Leg")},
+            "provenance": _ref("Provenance"),
+        },
+    },
+    "RoundTripRequest": {
+        "type": "object",
+        "required": ["from", "day", "start", "end"],
+        "properties": {
+            "from": PLACE,
+            "venue": {"type": "string", "description": "Venue id (or give `to`)."},
+            "to": PLACE,
+            "day": {"type": "string", "description": "As `day` elsewhere, or 'week' for Monday to Sunday."},
+            "start": CLOCK,
+            "end": CLOCK,
+            "margin": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 120,
+                "default": 10,
+                "description": "Arrive this many minutes early.",
+            },
+        },
+    },
+    "RoundTripDay": {
+        "type": "object",
+        "properties": {
+            "date": {"type": "string"},
+            "weekday": {"type": "string"},
+            "session": {"type": "object"},
+            "outbound": {"oneOf": [_ref("Itinerary"), {"type": "null"}]},
+            "return": {"oneOf": [_ref("Itinerary"), {"type": "null"}]},
+            "feasible": {"type": "boolean"},
+            "flags": {
+                "type": "array",
+                "items": {
+                    "enum": [
+                        "no_outbound",
+                        "outbound_over_120",
+                        "no_return_same_day",
+                        "return_over_120",
+                        "home_after_2300",
+                    ]
+                },
+            },
+            "flag_text": {"type": "array", "items": {"type": "string"}},
+            "flags_in_words": {"type": "array", "items": {"type": "string"}},
+            "minutes_away": {"type": ["number", "null"]},
+            "minutes_home_after_session": {"type": ["number", "null"]},
+        },
+    },
+    "RoundTrip": {
+        "type": "object",
+        "properties": {
+            "from": _ref("Place"),
+            "to": _ref("Place"),
+            "days": {"type": "array", "items": _ref("RoundTripDay")},
+            "feasible": {"type": "boolean"},
+            "flags": {"type": "array", "items": {"type": "string"}},
+            "works_on": {"type": "array", "items": {"type": "string"}},
+            "provenance": _ref("Provenance"),
+        },
+    },
+    "AccessRequest": {
+        "type": "object",
+        "required": ["programme", "synthetic"],
+        "properties": {"programme": {"enum": ["BBR", "TSP", "NSOGP", "UPW", "REPORTING"]}, "synthetic": SYNTHETIC},
+    },
+    "CompareRequest": {
+        "type": "object",
+        "required": ["scenarios", "synthetic"],
+        "properties": {
+            "scenarios": {
+                "type": "array",
+                "minItems": 2,
+                "items": {
+                    "oneOf": [
+                        {"type": "string", "pattern": "^today:", "examples": ["today:BBR"]},
+                        {
+                            "type": "object",
+                            "description": "The scenario format of geoaccess/scenarios.py: name, programme, "
+                            "venues [{id} | {name, lon, lat, sessions}].",
+                        },
+                    ]
+                },
+            },
+            "synthetic": SYNTHETIC,
+        },
+    },
+    "SiteRequest": {
+        "type": "object",
+        "required": ["synthetic"],
+        "properties": {
+            "programme": {"type": "string", "default": "BBR"},
+            "p": {"type": "integer", "minimum": 1, "maximum": 5, "default": 1},
+            "objective": {"enum": ["pmedian", "mclp", "over120"], "default": "over120"},
+            "keep": {"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]},
+            "cost": {"enum": ["car", "transit", "roundtrip"], "default": "roundtrip"},
+            "threshold": {"type": "number", "default": 120},
+            "session": {"type": "string", "examples": ["Thu 18:00-20:30"]},
+            "synthetic": SYNTHETIC,
+        },
+    },
+    "MapRequest": {
+        "type": "object",
+        "required": ["kind"],
+        "properties": {
+            "kind": {"enum": ["venues", "isochrones", "journey"]},
+            "format": {"enum": ["html", "png", "pdf"], "default": "html"},
+            "venue": {"type": "string", "description": "isochrones: venue id"},
+            "mode": {"enum": ["car", "transit"], "description": "isochrones (default transit)"},
+            "day": DAY,
+            "window": {"type": "string", "examples": ["07:00-10:00"], "description": "isochrones"},
+            "from": PLACE,
+            "to": PLACE,
+            "depart_at": CLOCK,
+            "arrive_by": CLOCK,
+        },
         "description": "journey needs from, to, day and one of depart_at or arrive_by; its home is drawn at the "
-                       "postcode sector's centroid."},
-    "JobAccepted": {"type": "object", "properties": {
-        "job": {"type": "integer"}, "kind": {"type": "string"}, "status": {"type": "string"},
-        "url": {"type": "string"}}},
-    "Job": {"type": "object", "properties": {
-        "id": {"type": "integer"}, "kind": {"type": "string"}, "status": {"enum": ["queued", "running", "done",
-                                                                                   "failed"]},
-        "progress": {"type": "number"}, "message": {"type": "string"}, "created": {"type": "string"},
-        "updated": {"type": "string"}, "params": {"type": "object"},
-        "result": {"type": ["object", "null"], "description": "Aggregates only (by district and LSOA, small "
-                                                              "counts suppressed)."}}},
-    "FeatureCollection": {"type": "object", "properties": {"type": {"const": "FeatureCollection"},
-                                                           "features": {"type": "array"}}},
+        "postcode sector's centroid.",
+    },
+    "JobAccepted": {
+        "type": "object",
+        "properties": {
+            "job": {"type": "integer"},
+            "kind": {"type": "string"},
+            "status": {"type": "string"},
+            "url": {"type": "string"},
+        },
+    },
+    "Job": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {"type": "string"},
+            "status": {"enum": ["queued", "running", "done", "failed"]},
+            "progress": {"type": "number"},
+            "message": {"type": "string"},
+            "created": {"type": "string"},
+            "updated": {"type": "string"},
+            "params": {"type": "object"},
+            "result": {
+                "type": ["object", "null"],
+                "description": "Aggregates only (by district and LSOA, small counts suppressed).",
+            },
+        },
+    },
+    "FeatureCollection": {
+        "type": "object",
+        "properties": {"type": {"const": "FeatureCollection"}, "features": {"type": "array"}},
+    },
 }
 
-LONG_WORK = {"200": _json("Ran in the request (no job pool): the result, aggregates only."),
-             "202": JOB_ACCEPTED}
+LONG_WORK = {"200": _json("Ran in the request (no job pool): the result, aggregates only."), "202": JOB_ACCEPTED}
 
 
-def _op(summary: str, roles: str, responses: dict, *, request: dict | None = None, params: list | None = None,
-        errors: bool = True, tag: str = "journeys") -> dict:
-    operation = {"summary": summary, "description": f"Roles: {roles}.", "tags": [tag],
-                 "responses": {**responses, **AUTH_ERRORS, **(INPUT_ERRORS if errors else {})}}
+def _op(
+    summary: str,
+    roles: str,
+    responses: dict,
+    *,
+    request: dict | None = None,
+    params: list | None = None,
+    errors: bool = True,
+    tag: str = "journeys",
+) -> dict:
+    operation = {
+        "summary": summary,
+        "description": f"Roles: {roles}.",
+        "tags": [tag],
+        "responses": {**responses, **AUTH_ERRORS, **(INPUT_ERRORS if errors else {})},
+    }
     if request is not None:
         operation["requestBody"] = request
     if params:
@@ -159,95 +341,203 @@ def _op(summary: str, roles: str, responses: dict, *, request: dict | None = Non
 
 PATHS = {
     "/geocode": {
-        "get": _op("Geocode a postcode or 'lat,lon'", "officer, manager, admin",
-                   {"200": _json("The position and its areas.", _ref("Location"))},
-                   params=[{"name": "q", "in": "query", "required": True, "schema": {"type": "string"},
-                            "description": "Postcode or 'lat,lon'. Prefer POST: query strings may be logged."}]),
-        "post": _op("Geocode (postcode in the body)", "officer, manager, admin",
-                    {"200": _json("The position and its areas.", _ref("Location"))},
-                    request=_body({"type": "object", "required": ["q"], "properties": {"q": PLACE}})),
+        "get": _op(
+            "Geocode a postcode or 'lat,lon'",
+            "officer, manager, admin",
+            {"200": _json("The position and its areas.", _ref("Location"))},
+            params=[
+                {
+                    "name": "q",
+                    "in": "query",
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "description": "Postcode or 'lat,lon'. Prefer POST: query strings may be logged.",
+                }
+            ],
+        ),
+        "post": _op(
+            "Geocode (postcode in the body)",
+            "officer, manager, admin",
+            {"200": _json("The position and its areas.", _ref("Location"))},
+            request=_body({"type": "object", "required": ["q"], "properties": {"q": PLACE}}),
+        ),
     },
-    "/venues": {"get": _op("The venue registry as GeoJSON", "officer, manager, admin",
-                           {"200": _json("Venues.", _ref("FeatureCollection"))}, tag="venues",
-                           params=[{"name": "programme", "in": "query", "schema": {"type": "string"}},
-                                   {"name": "kind", "in": "query", "schema": {"type": "string"}}])},
-    "/journey": {"post": _op("Door to door by car, walk or public transport", "officer, manager, admin",
-                             {"200": _json("The journey.", _ref("Journey"))},
-                             request=_body(_ref("JourneyRequest"),
-                                           {"from": "LA14 1RP", "to": "carlisle-crc-lmc", "mode": "transit",
-                                            "day": "thu", "arrive_by": "17:50"}))},
-    "/roundtrip": {"post": _op("Reach a session on time and get home after it", "officer, manager, admin",
-                               {"200": _json("The round trip (or a week of them).", _ref("RoundTrip"))},
-                               request=_body(_ref("RoundTripRequest"),
-                                             {"from": "LA14 1RP", "venue": "carlisle-crc-lmc", "day": "thu",
-                                              "start": "18:00", "end": "20:30", "margin": 10}))},
-    "/access": {"post": _op("Travel burden of the synthetic caseload (aggregates)", "manager, admin", LONG_WORK,
-                            request=_body(_ref("AccessRequest"), {"programme": "BBR", "synthetic": True}),
-                            tag="analysis")},
-    "/scenario/compare": {"post": _op("Compare venue scenarios for the synthetic caseload", "manager, admin",
-                                      LONG_WORK, tag="analysis",
-                                      request=_body(_ref("CompareRequest"),
-                                                    {"scenarios": ["today:BBR", {"name": "BBR in Barrow too",
-                                                                                 "programme": "BBR", "venues": [
-                                                                                     {"id": "carlisle-crc-lmc"},
-                                                                                     {"id": "barrow-crc-centre",
-                                                                                      "sessions": [{"day": "Thu",
-                                                                                                    "start": "18:00",
-                                                                                                    "end": "20:30"}]}
-                                                                                 ]}],
-                                                     "synthetic": True}))},
-    "/site": {"post": _op("Choose venues to add (siting) for the synthetic caseload", "manager, admin", LONG_WORK,
-                          tag="analysis",
-                          request=_body(_ref("SiteRequest"),
-                                        {"programme": "BBR", "p": 1, "objective": "over120",
-                                         "keep": ["carlisle-crc-lmc", "preston-avenham-street"], "cost": "roundtrip",
-                                         "synthetic": True}))},
-    "/jobs/{job_id}": {"get": _op("A background job's status and result (its owner only)", "officer, manager, admin",
-                                  {"200": _json("The job.", _ref("Job")),
-                                   "404": _problem("No job of yours has this id.")}, errors=False, tag="analysis",
-                                  params=[{"name": "job_id", "in": "path", "required": True,
-                                           "schema": {"type": "integer"}}])},
-    "/map": {"post": _op("Export a map as standalone HTML, PNG or PDF", "officer, manager, admin",
-                         {"200": {"description": "The map file (attachment).", "content": {
-                             "text/html": {"schema": {"type": "string"}},
-                             "image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}},
-                             "application/pdf": {"schema": {"type": "string",
-                                                            "contentMediaType": "application/pdf"}}}}},
-                         request=_body(_ref("MapRequest"), {"kind": "venues", "format": "pdf"}), tag="maps")},
-    "/openapi.json": {"get": {"summary": "This document", "tags": ["meta"], "security": [],
-                              "responses": {"200": _json("OpenAPI 3.1 document.")}}},
+    "/venues": {
+        "get": _op(
+            "The venue registry as GeoJSON",
+            "officer, manager, admin",
+            {"200": _json("Venues.", _ref("FeatureCollection"))},
+            tag="venues",
+            params=[
+                {"name": "programme", "in": "query", "schema": {"type": "string"}},
+                {"name": "kind", "in": "query", "schema": {"type": "string"}},
+            ],
+        )
+    },
+    "/journey": {
+        "post": _op(
+            "Door to door by car, walk or public transport",
+            "officer, manager, admin",
+            {"200": _json("The journey.", _ref("Journey"))},
+            request=_body(
+                _ref("JourneyRequest"),
+                {"from": "LA14 1RP", "to": "carlisle-crc-lmc", "mode": "transit", "day": "thu", "arrive_by": "17:50"},
+            ),
+        )
+    },
+    "/roundtrip": {
+        "post": _op(
+            "Reach a session on time and get home after it",
+            "officer, manager, admin",
+            {"200": _json("The round trip (or a week of them).", _ref("RoundTrip"))},
+            request=_body(
+                _ref("RoundTripRequest"),
+                {
+                    "from": "LA14 1RP",
+                    "venue": "carlisle-crc-lmc",
+                    "day": "thu",
+                    "start": "18:00",
+                    "end": "20:30",
+                    "margin": 10,
+                },
+            ),
+        )
+    },
+    "/access": {
+        "post": _op(
+            "Travel burden of the synthetic caseload (aggregates)",
+            "manager, admin",
+            LONG_WORK,
+            request=_body(_ref("AccessRequest"), {"programme": "BBR", "synthetic": True}),
+            tag="analysis",
+        )
+    },
+    "/scenario/compare": {
+        "post": _op(
+            "Compare venue scenarios for the synthetic caseload",
+            "manager, admin",
+            LONG_WORK,
+            tag="analysis",
+            request=_body(
+                _ref("CompareRequest"),
+                {
+                    "scenarios": [
+                        "today:BBR",
+                        {
+                            "name": "BBR in Barrow too",
+                            "programme": "BBR",
+                            "venues": [
+                                {"id": "carlisle-crc-lmc"},
+                                {
+                                    "id": "barrow-crc-centre",
+                                    "sessions": [{"day": "Thu", "start": "18:00", "end": "20:30"}],
+                                },
+                            ],
+                        },
+                    ],
+                    "synthetic": True,
+                },
+            ),
+        )
+    },
+    "/site": {
+        "post": _op(
+            "Choose venues to add (siting) for the synthetic caseload",
+            "manager, admin",
+            LONG_WORK,
+            tag="analysis",
+            request=_body(
+                _ref("SiteRequest"),
+                {
+                    "programme": "BBR",
+                    "p": 1,
+                    "objective": "over120",
+                    "keep": ["carlisle-crc-lmc", "preston-avenham-street"],
+                    "cost": "roundtrip",
+                    "synthetic": True,
+                },
+            ),
+        )
+    },
+    "/jobs/{job_id}": {
+        "get": _op(
+            "A background job's status and result (its owner only)",
+            "officer, manager, admin",
+            {"200": _json("The job.", _ref("Job")), "404": _problem("No job of yours has this id.")},
+            errors=False,
+            tag="analysis",
+            params=[{"name": "job_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        )
+    },
+    "/map": {
+        "post": _op(
+            "Export a map as standalone HTML, PNG or PDF",
+            "officer, manager, admin",
+            {
+                "200": {
+                    "description": "The map file (attachment).",
+                    "content": {
+                        "text/html": {"schema": {"type": "string"}},
+                        "image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}},
+                        "application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}},
+                    },
+                }
+            },
+            request=_body(_ref("MapRequest"), {"kind": "venues", "format": "pdf"}),
+            tag="maps",
+        )
+    },
+    "/openapi.json": {
+        "get": {
+            "summary": "This document",
+            "tags": ["meta"],
+            "security": [],
+            "responses": {"200": _json("OpenAPI 3.1 document.")},
+        }
+    },
 }
 
 
 def document() -> dict:
     """The OpenAPI document."""
-    return deepcopy({
-        "openapi": "3.1.0",
-        "info": {"title": "geoaccess API", "version": __version__,
-                 "description": "Journeys, round trips to sessions, venue registry, caseload measures, scenarios, "
-                                "siting and map exports for probation in Cumbria. JSON in and out; errors are "
-                                "problem details (application/problem+json) that never repeat a postcode. "
-                                "400: the body is malformed; 422: values unusable or no route; 404: unknown URL "
-                                "or job; 405: wrong method. Figures on the shipped pack are MODELLED (see each "
-                                "result's provenance)."},
-        "servers": [{"url": "/api/v1"}],
-        "security": [{"bearerAuth": []}, {"sessionCookie": []}],
-        "tags": [{"name": n} for n in ("journeys", "venues", "analysis", "maps", "meta")],
-        "paths": PATHS,
-        "components": {
-            "schemas": SCHEMAS,
-            "securitySchemes": {
-                "bearerAuth": {"type": "http", "scheme": "bearer",
-                               "description": "A token from `geoaccess users token NAME`."},
-                "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "session",
-                                  "description": "A signed-in browser session; unsafe methods then need the "
-                                                 "X-CSRFToken header."},
+    return deepcopy(
+        {
+            "openapi": "3.1.0",
+            "info": {
+                "title": "geoaccess API",
+                "version": __version__,
+                "description": "Journeys, round trips to sessions, venue registry, caseload measures, scenarios, "
+                "siting and map exports for probation in Cumbria. JSON in and out; errors are "
+                "problem details (application/problem+json) that never repeat a postcode. "
+                "400: the body is malformed; 422: values unusable or no route; 404: unknown URL "
+                "or job; 405: wrong method. Figures on the shipped pack are MODELLED (see each "
+                "result's provenance).",
             },
-            "responses": {
-                "Unauthorized": _problem("No valid bearer token or session."),
-                "Forbidden": _problem("The account's role may not do this."),
-                "InvalidBody": _problem("The body is not a JSON object, or a field is missing or mistyped."),
-                "Unprocessable": _problem("Values unusable (bad-input) or no journey exists (no-route)."),
+            "servers": [{"url": "/api/v1"}],
+            "security": [{"bearerAuth": []}, {"sessionCookie": []}],
+            "tags": [{"name": n} for n in ("journeys", "venues", "analysis", "maps", "meta")],
+            "paths": PATHS,
+            "components": {
+                "schemas": SCHEMAS,
+                "securitySchemes": {
+                    "bearerAuth": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "A token from `geoaccess users token NAME`.",
+                    },
+                    "sessionCookie": {
+                        "type": "apiKey",
+                        "in": "cookie",
+                        "name": "session",
+                        "description": "A signed-in browser session; unsafe methods then need the X-CSRFToken header.",
+                    },
+                },
+                "responses": {
+                    "Unauthorized": _problem("No valid bearer token or session."),
+                    "Forbidden": _problem("The account's role may not do this."),
+                    "InvalidBody": _problem("The body is not a JSON object, or a field is missing or mistyped."),
+                    "Unprocessable": _problem("Values unusable (bad-input) or no journey exists (no-route)."),
+                },
             },
-        },
-    })
+        }
+    )

@@ -63,14 +63,20 @@ MEASURE_ROWS = (
     ("home_after_2300", "Home after 23:00", "count"),
 )
 DISTRICT_COLUMNS = (
-    ("people", "People"), ("pt_minutes_median", "PT median min"), ("pt_within_120_share", "PT within 120"),
-    ("round_trip_feasible", "Round trip possible"), ("over_120_either_way", "Over 2 h"),
+    ("people", "People"),
+    ("pt_minutes_median", "PT median min"),
+    ("pt_within_120_share", "PT within 120"),
+    ("round_trip_feasible", "Round trip possible"),
+    ("over_120_either_way", "Over 2 h"),
     ("no_way_home", "No way home"),
 )
 GAIN_COLUMNS = (
-    ("gain_round_trip", "Gain a round trip"), ("lose_round_trip", "Lose a round trip"),
-    ("no_longer_over_120", "No longer over 2 h"), ("newly_over_120", "Newly over 2 h"),
-    ("pt_faster_10_min", "PT 10+ min faster"), ("pt_slower_10_min", "PT 10+ min slower"),
+    ("gain_round_trip", "Gain a round trip"),
+    ("lose_round_trip", "Lose a round trip"),
+    ("no_longer_over_120", "No longer over 2 h"),
+    ("newly_over_120", "Newly over 2 h"),
+    ("pt_faster_10_min", "PT 10+ min faster"),
+    ("pt_slower_10_min", "PT 10+ min slower"),
 )
 
 
@@ -198,19 +204,29 @@ def _scenario_views(saved: list[dict]) -> list[dict]:
             if item.get("sessions") is not None:
                 sessions = "; ".join(f"{s['day']} {s['start']}-{s['end']}" for s in item["sessions"])
             elif venue is not None:
-                sessions = "; ".join(s.label() for p in venue.programmes if p.code == scenario["programme"]
-                                     for s in p.sessions) + " (registry)"
+                sessions = (
+                    "; ".join(
+                        s.label() for p in venue.programmes if p.code == scenario["programme"] for s in p.sessions
+                    )
+                    + " (registry)"
+                )
             else:
                 sessions = ""
-            rows.append({"name": venue.name if venue else item.get("name", "new venue"),
-                         "id": item.get("id") or "new venue",
-                         "where": venue.town if venue else f"{float(item['lat']):.4f}, {float(item['lon']):.4f}",
-                         "sessions": sessions, "new": venue is None})
+            rows.append(
+                {
+                    "name": venue.name if venue else item.get("name", "new venue"),
+                    "id": item.get("id") or "new venue",
+                    "where": venue.town if venue else f"{float(item['lat']):.4f}, {float(item['lon']):.4f}",
+                    "sessions": sessions,
+                    "new": venue is None,
+                }
+            )
         views.append({**scenario, "rows": rows})
     return views
 
 
 # --- the page ----------------------------------------------------------------------------------
+
 
 @bp.get("")
 @manager_required
@@ -219,19 +235,26 @@ def page() -> str:
     owner = _owner()
     saved = load_scenarios(owner)
     uploads = jobs.list_uploads(current_app, owner)
-    programmes = [code for code in PROGRAMME_CODES if any(
-        code == "REPORTING" or v.offers(code) for v in _venues())]
+    programmes = [code for code in PROGRAMME_CODES if any(code == "REPORTING" or v.offers(code) for v in _venues())]
     choices = [{"value": f"today:{code}", "label": f"Today's venues for {code}"} for code in programmes]
     choices += [{"value": f"saved:{s['id']}", "label": f"{s['name']} ({s['programme']})"} for s in saved]
     return render_template(
-        "planner.html", uploads=uploads, scenarios=_scenario_views(saved), programmes=programmes,
-        scenario_choices=choices, venues=sorted(_venues(), key=lambda v: (v.town, v.name)),
-        recent=jobs.list_jobs(owner), synthetic_label=SYNTHETIC_LABEL,
+        "planner.html",
+        uploads=uploads,
+        scenarios=_scenario_views(saved),
+        programmes=programmes,
+        scenario_choices=choices,
+        venues=sorted(_venues(), key=lambda v: (v.town, v.name)),
+        recent=jobs.list_jobs(owner),
+        synthetic_label=SYNTHETIC_LABEL,
         max_upload_mb=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) / 1024 / 1024,
-        objectives=jobs.SITE_OBJECTIVES, costs=jobs.SITE_COSTS)
+        objectives=jobs.SITE_OBJECTIVES,
+        costs=jobs.SITE_COSTS,
+    )
 
 
 # --- caseloads ---------------------------------------------------------------------------------
+
 
 @bp.post("/caseloads")
 @manager_required
@@ -263,14 +286,22 @@ def upload() -> Response | tuple[str, int]:
         caseload.meta["synthetic"] = False  # an upload is treated as personal data whatever it says
     problems = caseload.problems.head(MAX_REPORT_ROWS).to_dict("records")
     if caseload.people.empty:
-        return render_template("planner_caseload.html", meta=None, file_name=name, summary=caseload.summary(),
-                               problems=problems, total_problems=len(caseload.problems)), 400
+        return render_template(
+            "planner_caseload.html",
+            meta=None,
+            file_name=name,
+            summary=caseload.summary(),
+            problems=problems,
+            total_problems=len(caseload.problems),
+        ), 400
     upload_id = jobs.save_upload(current_app, caseload, _owner(), name)
     report = jobs.uploads_root(current_app) / f"{upload_id}.problems.json"
     report.write_text(json.dumps({"problems": problems, "total": len(caseload.problems)}), encoding="utf-8")
     report.chmod(0o600)
-    flash(f"{name}: {len(caseload.people):,} people kept; {len(caseload.problems):,} rows with problems.",
-          "success" if caseload.problems.empty else "warning")
+    flash(
+        f"{name}: {len(caseload.people):,} people kept; {len(caseload.problems):,} rows with problems.",
+        "success" if caseload.problems.empty else "warning",
+    )
     return redirect(url_for("planner.caseload", upload_id=upload_id))
 
 
@@ -295,8 +326,14 @@ def caseload(upload_id: str) -> str:
     """An upload's validation report: counts by district and requirement, problem rows and reasons."""
     meta = _upload_or_404(upload_id)
     report = _problems(upload_id)
-    return render_template("planner_caseload.html", meta=meta, file_name=meta["file_name"],
-                           summary=meta["summary"], problems=report["problems"], total_problems=report["total"])
+    return render_template(
+        "planner_caseload.html",
+        meta=meta,
+        file_name=meta["file_name"],
+        summary=meta["summary"],
+        problems=report["problems"],
+        total_problems=report["total"],
+    )
 
 
 @bp.get("/caseloads/<upload_id>/problems.csv")
@@ -320,6 +357,7 @@ def delete_caseload(upload_id: str) -> Response:
 
 # --- scenario editor ---------------------------------------------------------------------------
 
+
 @bp.post("/scenarios")
 @manager_required
 def new_scenario() -> Response:
@@ -334,8 +372,12 @@ def new_scenario() -> Response:
         flash(str(exc), "danger")
         return redirect(url_for("planner.page"))
     name = request.form.get("name", "").strip()[:80] or f"{today.programme} scenario"
-    scenario = {"id": secrets.token_hex(4), "name": name, "programme": today.programme,
-                "venues": [{"id": o.venue_id} for o in today.offers]}
+    scenario = {
+        "id": secrets.token_hex(4),
+        "name": name,
+        "programme": today.programme,
+        "venues": [{"id": o.venue_id} for o in today.offers],
+    }
     with _scenario_lock:
         scenarios = load_scenarios(owner)
         if len(scenarios) >= MAX_SCENARIOS:
@@ -369,6 +411,7 @@ def rename_scenario(scenario_id: str) -> Response:
         if not name:
             raise BadInput("give the scenario a name")
         scenario["name"] = name
+
     return _edit_scenario(scenario_id, change)
 
 
@@ -389,6 +432,7 @@ def add_venue(scenario_id: str) -> Response:
         if sessions is not None:
             item["sessions"] = sessions
         scenario["venues"].append(item)
+
     return _edit_scenario(scenario_id, change)
 
 
@@ -411,6 +455,7 @@ def add_new_venue(scenario_id: str) -> Response:
         if any(item.get("new_id") == new_id or item.get("id") == new_id for item in scenario["venues"]):
             raise BadInput(f"a venue called {name!r} is already in the scenario")
         scenario["venues"].append({"name": name, "new_id": new_id, "lon": lon, "lat": lat, "sessions": sessions})
+
     return _edit_scenario(scenario_id, change)
 
 
@@ -423,6 +468,7 @@ def remove_venue(scenario_id: str, index: int) -> Response:
         if len(scenario["venues"]) == 1:
             raise BadInput("a scenario needs at least one venue")
         scenario["venues"].pop(index)
+
     return _edit_scenario(scenario_id, change)
 
 
@@ -443,10 +489,12 @@ def set_sessions(scenario_id: str, index: int) -> Response:
             item.pop("sessions", None)
         else:
             item["sessions"] = sessions
+
     return _edit_scenario(scenario_id, change)
 
 
 # --- running analyses --------------------------------------------------------------------------
+
 
 def _caseload_choice(owner: int) -> str:
     source = request.form.get("caseload", jobs.SYNTHETIC).strip()
@@ -484,12 +532,17 @@ def run() -> Response:
                 raise BadInput("choose different scenarios to compare")
             params["scenarios"] = [_scenario_choice(v, saved) for v in chosen]
         elif kind == "site":
-            params.update({
-                "programme": request.form.get("programme", "BBR"), "p": request.form.get("p", "1"),
-                "objective": request.form.get("objective", "over120"), "cost": request.form.get("cost", "roundtrip"),
-                "keep": [k.strip() for k in re.split(r"[,\s]+", request.form.get("keep", "")) if k.strip()]
-                + request.form.getlist("keep_ids"),
-                "session": request.form.get("session", "").strip() or None})
+            params.update(
+                {
+                    "programme": request.form.get("programme", "BBR"),
+                    "p": request.form.get("p", "1"),
+                    "objective": request.form.get("objective", "over120"),
+                    "cost": request.form.get("cost", "roundtrip"),
+                    "keep": [k.strip() for k in re.split(r"[,\s]+", request.form.get("keep", "")) if k.strip()]
+                    + request.form.getlist("keep_ids"),
+                    "session": request.form.get("session", "").strip() or None,
+                }
+            )
         else:
             raise BadInput("unknown analysis")
         for document in params.get("scenarios", []):
@@ -525,9 +578,14 @@ def job_status(job_id: int) -> Response:
 def result(job_id: int) -> str:
     """The job's progress while it runs; its tables and maps when done."""
     job = _job_or_404(job_id)
-    return render_template("planner_result.html", job=job, result=job.get("result"),
-                           measure_rows=MEASURE_ROWS, district_columns=DISTRICT_COLUMNS,
-                           gain_columns=GAIN_COLUMNS)
+    return render_template(
+        "planner_result.html",
+        job=job,
+        result=job.get("result"),
+        measure_rows=MEASURE_ROWS,
+        district_columns=DISTRICT_COLUMNS,
+        gain_columns=GAIN_COLUMNS,
+    )
 
 
 def _done_result(job_id: int) -> dict:
@@ -565,8 +623,12 @@ def map_export(job_id: int, key: str, fmt: str) -> Response:
     if fmt not in jobs.MAP_FORMATS:
         abort(404)
     path = _map_path(job_id, key, f".{fmt}")
-    return send_file(path, as_attachment=True, download_name=f"geoaccess-{job_id}-{key}.{fmt}",
-                     mimetype={"html": "text/html", "png": "image/png", "pdf": "application/pdf"}[fmt])
+    return send_file(
+        path,
+        as_attachment=True,
+        download_name=f"geoaccess-{job_id}-{key}.{fmt}",
+        mimetype={"html": "text/html", "png": "image/png", "pdf": "application/pdf"}[fmt],
+    )
 
 
 def _csv(name: str, columns: list[str], rows: list[dict]) -> Response:
@@ -575,8 +637,9 @@ def _csv(name: str, columns: list[str], rows: list[dict]) -> Response:
     writer.writeheader()
     for row in rows:
         writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 def _columns(rows: list[dict], first: list[str]) -> list[str]:
@@ -604,13 +667,19 @@ def export_csv(job_id: int, table: str) -> Response:
         rows = [{"scenario": e["name"], **row} for e in result_["scenarios"] for row in e["by_lsoa"]]
         return _csv(name, _columns(rows, ["scenario", "lsoa21"]), rows)
     if table == "changes" and result_.get("kind") == "compare":
-        rows = [{"scenario": c["name"], "against": c["against"], **row} for c in result_["changes"]
-                for row in c["gains_and_losses_by_district"]]
+        rows = [
+            {"scenario": c["name"], "against": c["against"], **row}
+            for c in result_["changes"]
+            for row in c["gains_and_losses_by_district"]
+        ]
         return _csv(name, _columns(rows, ["scenario", "against", "district"]), rows)
     if table == "sites" and result_.get("kind") == "site":
-        rows = [{"venue_id": v, "name": result_["names"].get(v, v), "kept": v in result_["kept"]}
-                for v in result_["selected"]]
-        rows += [{"venue_id": "", "name": f"{which} venues", **result_[f"{which}_overall"]}
-                 for which in ("today", "chosen")]
+        rows = [
+            {"venue_id": v, "name": result_["names"].get(v, v), "kept": v in result_["kept"]}
+            for v in result_["selected"]
+        ]
+        rows += [
+            {"venue_id": "", "name": f"{which} venues", **result_[f"{which}_overall"]} for which in ("today", "chosen")
+        ]
         return _csv(name, _columns(rows, ["venue_id", "name", "kept"]), rows)
     abort(404)

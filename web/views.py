@@ -44,8 +44,7 @@ def home() -> str:
 @bp.get("/map/venues")
 def venues_map() -> Response:
     """The venue map as a complete HTML page, for the home page's iframe."""
-    fmap = venue_map(_venues(), asset_prefix=asset_prefix(),
-                     basemap=current_app.extensions["geoaccess"]["basemap"])
+    fmap = venue_map(_venues(), asset_prefix=asset_prefix(), basemap=current_app.extensions["geoaccess"]["basemap"])
     return Response(fmap.get_root().render(), mimetype="text/html")
 
 

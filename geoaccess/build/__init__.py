@@ -19,8 +19,10 @@ from geoaccess.errors import DataPackError
 
 TIMETABLE_VALID = (date(2026, 1, 1), date(2027, 12, 31))
 """Nominal validity of the modelled timetable: a typical week, not a dated timetable."""
-AREA = ("Cumbria and north Lancashire: the nine councils of Cumberland, Westmorland and Furness, "
-        "Lancaster, Preston, Blackpool, Wyre, Fylde, Ribble Valley and South Ribble")
+AREA = (
+    "Cumbria and north Lancashire: the nine councils of Cumberland, Westmorland and Furness, "
+    "Lancaster, Preston, Blackpool, Wyre, Fylde, Ribble Valley and South Ribble"
+)
 
 
 def build_pack(source: Path, target: Path, pack_name: str = "cumbria") -> dict:
@@ -48,8 +50,10 @@ def write_data_sources(root: Path) -> None:
     """``SOURCES.md`` of the data folder: every pack's sources and attributions, in one file."""
     packs = sorted(p for p in root.glob("*/SOURCES.md"))
     text = "# Data sources\n\nOne section per data pack in this folder, as its build wrote it.\n\n"
-    text += "\n".join(p.read_text(encoding="utf-8").replace("# Sources of", "## Sources of", 1)
-                       .replace("\n## ", "\n### ") for p in packs)
+    text += "\n".join(
+        p.read_text(encoding="utf-8").replace("# Sources of", "## Sources of", 1).replace("\n## ", "\n### ")
+        for p in packs
+    )
     tmp = root / ".SOURCES.md.tmp"
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(root / "SOURCES.md")
@@ -59,34 +63,58 @@ def _write_tables(writer: PackWriter, source: Path) -> tuple[list[str], list[str
     """Write every table into the staging folder; returns venues excluded (with reasons) and the
     modelled timetable's assumptions."""
     lsoas = places.read_lsoas(source)
-    writer.write_table("districts.parquet", places.districts(lsoas), sources=["lsoa21", "lad_names"],
-                       description="Reporting districts (the six pre-2023 Cumbrian districts and seven "
-                                   "Lancashire districts), dissolved from the simplified 2021 LSOAs")
-    writer.write_table("lsoa21.parquet", places.lsoas_with_population(source, lsoas),
-                       sources=["lsoa21", "population"],
-                       description="2021 LSOAs, simplified (shared borders kept), with Census 2021 "
-                                   "usual residents by age band")
+    writer.write_table(
+        "districts.parquet",
+        places.districts(lsoas),
+        sources=["lsoa21", "lad_names"],
+        description="Reporting districts (the six pre-2023 Cumbrian districts and seven "
+        "Lancashire districts), dissolved from the simplified 2021 LSOAs",
+    )
+    writer.write_table(
+        "lsoa21.parquet",
+        places.lsoas_with_population(source, lsoas),
+        sources=["lsoa21", "population"],
+        description="2021 LSOAs, simplified (shared borders kept), with Census 2021 usual residents by age band",
+    )
     land = places.land_mask(places.read_lsoas(source, simplify=False))
-    writer.write_table("land.parquet", land, sources=["lsoa21"],
-                       description="Land mask: union of the coast-clipped 2021 LSOAs")
+    writer.write_table(
+        "land.parquet", land, sources=["lsoa21"], description="Land mask: union of the coast-clipped 2021 LSOAs"
+    )
     postcodes = places.postcodes(source, lsoas)
-    writer.write_table("postcodes.parquet", postcodes, sources=["codepoint"],
-                       description="Live postcodes in the area: Code-Point Open position, 2021 LSOA, "
-                                   "council and reporting district")
-    writer.write_table("postcodes_terminated.parquet",
-                       places.postcodes_terminated(source, set(postcodes["postcode"])),
-                       sources=["ons_postcodes"],
-                       description="Terminated postcodes with their dates (ONS lookup, May 2022)")
-    writer.write_table("postcodes_outside.parquet", places.postcodes_outside(source),
-                       sources=["codepoint", "lad_names"],
-                       description="Live postcodes in the study box but outside the area, with council")
-    writer.write_table("postcode_sectors.parquet", places.sectors(source), sources=["sectors"],
-                       description="Postcode sector centroids")
+    writer.write_table(
+        "postcodes.parquet",
+        postcodes,
+        sources=["codepoint"],
+        description="Live postcodes in the area: Code-Point Open position, 2021 LSOA, council and reporting district",
+    )
+    writer.write_table(
+        "postcodes_terminated.parquet",
+        places.postcodes_terminated(source, set(postcodes["postcode"])),
+        sources=["ons_postcodes"],
+        description="Terminated postcodes with their dates (ONS lookup, May 2022)",
+    )
+    writer.write_table(
+        "postcodes_outside.parquet",
+        places.postcodes_outside(source),
+        sources=["codepoint", "lad_names"],
+        description="Live postcodes in the study box but outside the area, with council",
+    )
+    writer.write_table(
+        "postcode_sectors.parquet", places.sectors(source), sources=["sectors"], description="Postcode sector centroids"
+    )
     stations = transport.stations(source)
-    writer.write_table("rail_stations.parquet", stations, sources=["stations", "msn", "naptan_rail"],
-                       description="National Rail stations with CRS, TIPLOC and NaPTAN codes")
-    writer.write_table("rail_lines.parquet", transport.rail_lines(source), sources=["rail_lines"],
-                       description="Simplified rail line geometry")
+    writer.write_table(
+        "rail_stations.parquet",
+        stations,
+        sources=["stations", "msn", "naptan_rail"],
+        description="National Rail stations with CRS, TIPLOC and NaPTAN codes",
+    )
+    writer.write_table(
+        "rail_lines.parquet",
+        transport.rail_lines(source),
+        sources=["rail_lines"],
+        description="Simplified rail line geometry",
+    )
     stops = transport.stops(source)
     writer.write_table("stops.parquet", stops, sources=["naptan"], description="Active NaPTAN stops")
     _write_roads(writer, source, stops, postcodes, land)
@@ -97,13 +125,21 @@ def _write_tables(writer: PackWriter, source: Path) -> tuple[list[str], list[str
 def _write_roads(writer: PackWriter, source: Path, stops, postcodes, land) -> None:
     """The car-time reference and the offline proxy drive and walk networks."""
     reference = roads.car_reference(source)
-    writer.write_table("car_reference.parquet", reference, sources=["car_reference", "hospitals", "lsoa11"],
-                       description="External car minutes from 2011 LSOA centroids to hospitals, used to "
-                                   "calibrate and measure road networks")
+    writer.write_table(
+        "car_reference.parquet",
+        reference,
+        sources=["car_reference", "hospitals", "lsoa11"],
+        description="External car minutes from 2011 LSOA centroids to hospitals, used to "
+        "calibrate and measure road networks",
+    )
     dates = {"naptan": SOURCES["naptan"].date, "codepoint": SOURCES["codepoint"].date}
     for mode, network in roads.proxy_networks(stops, postcodes, land, reference, dates).items():
-        writer.write_network(f"roads/proxy-{mode}", network, sources=["naptan", "codepoint", "lsoa21"],
-                             description=f"Offline proxy {mode} network (modelled)")
+        writer.write_network(
+            f"roads/proxy-{mode}",
+            network,
+            sources=["naptan", "codepoint", "lsoa21"],
+            description=f"Offline proxy {mode} network (modelled)",
+        )
 
 
 def _write_timetable(writer: PackWriter, source: Path, stations, stops) -> list[str]:
@@ -111,12 +147,19 @@ def _write_timetable(writer: PackWriter, source: Path, stations, stops) -> list[
     from geoaccess.transit.patterns import modelled_timetable
 
     timetable, assumptions = modelled_timetable(
-        source / "facts", SOURCES["run_times"].locate(source), stations, stops,
-        valid_from=TIMETABLE_VALID[0], valid_to=TIMETABLE_VALID[1])
-    writer.write_timetable("timetable", timetable,
-                           sources=["rail_patterns", "bus_patterns", "evening_services", "run_times", "naptan",
-                                    "stations"],
-                           description="Modelled default timetable (frequency-based, from cited service patterns)")
+        source / "facts",
+        SOURCES["run_times"].locate(source),
+        stations,
+        stops,
+        valid_from=TIMETABLE_VALID[0],
+        valid_to=TIMETABLE_VALID[1],
+    )
+    writer.write_timetable(
+        "timetable",
+        timetable,
+        sources=["rail_patterns", "bus_patterns", "evening_services", "run_times", "naptan", "stations"],
+        description="Modelled default timetable (frequency-based, from cited service patterns)",
+    )
     return assumptions
 
 
@@ -131,9 +174,13 @@ def _write_venues(writer: PackWriter, source: Path, postcodes, stations) -> list
     draft.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
     venues = read_venue_file(draft, Pack(writer.staging))
     draft.unlink()
-    writer.write_json("venues.geojson", venues_geojson(venues), rows=len(venues),
-                      columns=list(venues_geojson(venues[:1])["features"][0]["properties"]),
-                      sources=["venue_facts", "codepoint", "stations", "naptan"],
-                      description="Venue registry (GeoJSON): kind, address, position and how it was "
-                                  "found, programmes with sessions, opening days, source, confidence")
+    writer.write_json(
+        "venues.geojson",
+        venues_geojson(venues),
+        rows=len(venues),
+        columns=list(venues_geojson(venues[:1])["features"][0]["properties"]),
+        sources=["venue_facts", "codepoint", "stations", "naptan"],
+        description="Venue registry (GeoJSON): kind, address, position and how it was "
+        "found, programmes with sessions, opening days, source, confidence",
+    )
     return excluded

@@ -35,10 +35,14 @@ def read_lsoas(source: Path, *, simplify: bool = True) -> gpd.GeoDataFrame:
     """
     raw = gpd.read_file(SOURCES["lsoa21"].locate(source))
     frame = raw[["LSOA21CD", "LSOA21NM", "lad_active_cd", "lad_active_nm", "geometry"]]
-    frame = frame.rename(columns={
-        "LSOA21CD": "lsoa21", "LSOA21NM": "lsoa21_name",
-        "lad_active_cd": "council_code", "lad_active_nm": "council",
-    })
+    frame = frame.rename(
+        columns={
+            "LSOA21CD": "lsoa21",
+            "LSOA21NM": "lsoa21_name",
+            "lad_active_cd": "council_code",
+            "lad_active_nm": "council",
+        }
+    )
     frame["district"] = frame["lsoa21_name"].str.rsplit(" ", n=1).str[0]
     codes = _district_codes(source)
     frame["district_code"] = frame["district"].map(codes)
@@ -52,8 +56,7 @@ def read_lsoas(source: Path, *, simplify: bool = True) -> gpd.GeoDataFrame:
 
 
 def _district_codes(source: Path) -> dict[str, str]:
-    names = pd.read_csv(SOURCES["lad_names"].locate(source), sep="|", header=None,
-                        names=["code", "name", "lon", "lat"])
+    names = pd.read_csv(SOURCES["lad_names"].locate(source), sep="|", header=None, names=["code", "name", "lon", "lat"])
     return dict(zip(names["name"], names["code"], strict=True))
 
 
@@ -68,8 +71,9 @@ def districts(lsoas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def lsoas_with_population(source: Path, lsoas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Simplified LSOA polygons with Census 2021 usual residents by age band."""
     population = pd.read_csv(SOURCES["population"].locate(source))
-    population = population.rename(columns={"lsoa21_code": "lsoa21", "total_usual_residents": "population",
-                                            **AGE_BANDS})
+    population = population.rename(
+        columns={"lsoa21_code": "lsoa21", "total_usual_residents": "population", **AGE_BANDS}
+    )
     population = population[["lsoa21", "population", *AGE_BANDS.values(), "reppoint_lon", "reppoint_lat"]]
     frame = lsoas.merge(population, on="lsoa21", how="left", validate="one_to_one")
     missing = frame["population"].isna().sum()
@@ -94,19 +98,21 @@ def postcodes(source: Path, lsoas: gpd.GeoDataFrame) -> pd.DataFrame:
     raw = pd.read_csv(SOURCES["codepoint"].locate(source), dtype={"pq": "int16"})
     inside = raw[raw["LSOA21CD"].notna()]
     district = dict(zip(lsoas["lsoa21"], lsoas["district"], strict=True))
-    frame = pd.DataFrame({
-        "postcode": inside["postcode"],
-        "lon": inside["lon"].round(6),
-        "lat": inside["lat"].round(6),
-        "easting": inside["easting"].astype("int32"),
-        "northing": inside["northing"].astype("int32"),
-        "quality": inside["pq"],
-        "lsoa21": inside["LSOA21CD"],
-        "lsoa21_name": inside["LSOA21NM"],
-        "council_code": inside["lad_active_cd"],
-        "council": inside["lad_active_nm"],
-        "district": inside["LSOA21CD"].map(district),
-    })
+    frame = pd.DataFrame(
+        {
+            "postcode": inside["postcode"],
+            "lon": inside["lon"].round(6),
+            "lat": inside["lat"].round(6),
+            "easting": inside["easting"].astype("int32"),
+            "northing": inside["northing"].astype("int32"),
+            "quality": inside["pq"],
+            "lsoa21": inside["LSOA21CD"],
+            "lsoa21_name": inside["LSOA21NM"],
+            "council_code": inside["lad_active_cd"],
+            "council": inside["lad_active_nm"],
+            "district": inside["LSOA21CD"].map(district),
+        }
+    )
     return frame.sort_values("postcode").reset_index(drop=True)
 
 
@@ -115,10 +121,12 @@ def postcodes_outside(source: Path) -> pd.DataFrame:
     raw = pd.read_csv(SOURCES["codepoint"].locate(source))
     outside = raw[raw["LSOA21CD"].isna()]
     lookup = {code: name for name, code in _district_codes(source).items()}
-    frame = pd.DataFrame({
-        "postcode": outside["postcode"],
-        "council": outside["admin_district_code"].map(lookup).fillna(outside["admin_district_code"]),
-    })
+    frame = pd.DataFrame(
+        {
+            "postcode": outside["postcode"],
+            "council": outside["admin_district_code"].map(lookup).fillna(outside["admin_district_code"]),
+        }
+    )
     return frame.sort_values("postcode").reset_index(drop=True)
 
 
@@ -126,13 +134,15 @@ def postcodes_terminated(source: Path, live: set[str]) -> pd.DataFrame:
     """Postcodes the ONS lookup marks terminated and Code-Point no longer lists."""
     raw = pd.read_csv(SOURCES["ons_postcodes"].locate(source), dtype=str)
     ended = raw[raw["doterm"].notna() & ~raw["pcds"].isin(live)]
-    frame = pd.DataFrame({
-        "postcode": ended["pcds"],
-        "introduced": ended["dointr"].map(_yyyymm),
-        "terminated": ended["doterm"].map(_yyyymm),
-        "lsoa11": ended["lsoa11cd"],
-        "council_2022": ended["ladnm"],
-    })
+    frame = pd.DataFrame(
+        {
+            "postcode": ended["pcds"],
+            "introduced": ended["dointr"].map(_yyyymm),
+            "terminated": ended["doterm"].map(_yyyymm),
+            "lsoa11": ended["lsoa11cd"],
+            "council_2022": ended["ladnm"],
+        }
+    )
     return frame.sort_values("postcode").reset_index(drop=True)
 
 

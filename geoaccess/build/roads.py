@@ -26,30 +26,38 @@ def car_reference(source: Path) -> pd.DataFrame:
     lsoas = gpd.read_file(SOURCES["lsoa11"].locate(source), columns=["LSOA11CD", "LONG", "LAT"])
     long = wide.melt(id_vars=["LSOA11CD", "LSOA11NM", "lad_active_cd"], var_name="key", value_name="minutes")
     long = long.merge(lsoas[["LSOA11CD", "LONG", "LAT"]], on="LSOA11CD", how="left", validate="many_to_one")
-    long = long.merge(hospitals[["key", "Longitude", "Latitude"]], on="key", how="left",
-                      validate="many_to_one")
+    long = long.merge(hospitals[["key", "Longitude", "Latitude"]], on="key", how="left", validate="many_to_one")
     missing = long[["LONG", "Longitude"]].isna().any(axis=1)
     if missing.any():
         raise ValueError(f"{int(missing.sum())} reference pairs lack an LSOA or hospital position")
-    frame = pd.DataFrame({
-        "lsoa11": long["LSOA11CD"],
-        "origin_lon": long["LONG"], "origin_lat": long["LAT"],
-        "destination": long["key"],
-        "destination_lon": long["Longitude"], "destination_lat": long["Latitude"],
-        "minutes": long["minutes"],
-    })
+    frame = pd.DataFrame(
+        {
+            "lsoa11": long["LSOA11CD"],
+            "origin_lon": long["LONG"],
+            "origin_lat": long["LAT"],
+            "destination": long["key"],
+            "destination_lon": long["Longitude"],
+            "destination_lat": long["Latitude"],
+            "minutes": long["minutes"],
+        }
+    )
     return frame.sort_values(["lsoa11", "destination"]).reset_index(drop=True)
 
 
-def proxy_networks(stops: pd.DataFrame, postcodes: pd.DataFrame, land_wgs84: gpd.GeoDataFrame,
-                   reference: pd.DataFrame, dates: dict[str, str]) -> dict[str, RoadNetwork]:
+def proxy_networks(
+    stops: pd.DataFrame,
+    postcodes: pd.DataFrame,
+    land_wgs84: gpd.GeoDataFrame,
+    reference: pd.DataFrame,
+    dates: dict[str, str],
+) -> dict[str, RoadNetwork]:
     """The proxy drive and walk networks with the recorded parameters and measured error."""
     links = proxy_links(proxy_points(stops, postcodes), land_wgs84.to_crs(BNG).geometry.iloc[0])
     params, allowance = load_fitted()
     base = {
         "network": "proxy",
         "source": "offline proxy: Gabriel-graph links between active NaPTAN stops and Code-Point Open "
-                  "postcode centroids, on the coast-clipped land mask",
+        "postcode centroids, on the coast-clipped land mask",
         "date": max(dates.values()),
         "input_dates": dates,
         "modelled": True,
@@ -67,8 +75,15 @@ def proxy_networks(stops: pd.DataFrame, postcodes: pd.DataFrame, land_wgs84: gpd
             "relation": f"reference = {REFERENCE_SCALE} x modelled + {calibration.allowance_min} min",
         },
     }
-    walk = proxy_network(links, params, "walk", {
-        **base, "walk_kph": WALK_KPH,
-        "calibration": None, "note": "walking times are not calibrated: 4.8 km/h on every link",
-    })
+    walk = proxy_network(
+        links,
+        params,
+        "walk",
+        {
+            **base,
+            "walk_kph": WALK_KPH,
+            "calibration": None,
+            "note": "walking times are not calibrated: 4.8 km/h on every link",
+        },
+    )
     return {"drive": drive, "walk": walk}

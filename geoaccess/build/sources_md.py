@@ -21,12 +21,15 @@ def sources_markdown(manifest: dict, excluded_venues: list[str], timetable_assum
         "|---|---|---|---|",
     ]
     for source in manifest["sources"].values():
-        lines.append(f"| {source['title']} (`{source['path']}`) | {source['date']} | {source['licence']} "
-                     f"| {source['attribution']} |")
+        lines.append(
+            f"| {source['title']} (`{source['path']}`) | {source['date']} | {source['licence']} "
+            f"| {source['attribution']} |"
+        )
     lines += ["", "## Files", "", "| file | rows | what | from |", "|---|---|---|---|"]
     for entry in manifest["files"]:
-        lines.append(f"| `{entry['file']}` | {entry['rows']:,} | {entry['description']} "
-                     f"| {', '.join(entry['sources'])} |")
+        lines.append(
+            f"| `{entry['file']}` | {entry['rows']:,} | {entry['description']} | {', '.join(entry['sources'])} |"
+        )
     lines += [
         "",
         "## Assumptions and estimates",
@@ -55,10 +58,15 @@ def sources_markdown(manifest: dict, excluded_venues: list[str], timetable_assum
         "in `roads/proxy-drive/network.json` and in every result. Walking times use 4.8 km/h and are "
         "not calibrated. Load a real OpenStreetMap network with `geoaccess network build --osm FILE`.",
     ]
-    lines += ["", "## The modelled timetable's assumptions", "",
-              "No complete current timetable could be obtained, so `timetable/` is a MODEL built from the "
-              "cited service patterns in `facts/`. Every result that uses it says `timetable: modelled`. "
-              "Load a real feed with `--gtfs PATH` (GTFS) or `--cif PATH` (ATOC CIF) to replace it.", ""]
+    lines += [
+        "",
+        "## The modelled timetable's assumptions",
+        "",
+        "No complete current timetable could be obtained, so `timetable/` is a MODEL built from the "
+        "cited service patterns in `facts/`. Every result that uses it says `timetable: modelled`. "
+        "Load a real feed with `--gtfs PATH` (GTFS) or `--cif PATH` (ATOC CIF) to replace it.",
+        "",
+    ]
     lines += [f"- {item}" for item in timetable_assumptions]
     if excluded_venues:
         lines += ["", "## Facts rows not in the registry", ""]

@@ -18,8 +18,9 @@ def stations(source: Path) -> gpd.GeoDataFrame:
     naptan = pd.read_csv(SOURCES["naptan_rail"].locate(source))
     naptan = naptan[naptan["Status"] == "active"]
     naptan = naptan.assign(tiploc=naptan["ATCOCode"].str.removeprefix("9100"))[["tiploc", "ATCOCode"]]
-    frame = listed.rename(columns={"stationName": "name", "crsCode": "crs", "long": "lon",
-                                   "constituentCountry": "country"})
+    frame = listed.rename(
+        columns={"stationName": "name", "crsCode": "crs", "long": "lon", "constituentCountry": "country"}
+    )
     frame = frame[["crs", "name", "lon", "lat", "country"]]
     frame = frame.merge(msn, on="crs", how="left").merge(naptan, on="tiploc", how="left")
     frame = frame.rename(columns={"ATCOCode": "atco"}).sort_values("crs").reset_index(drop=True)
@@ -41,26 +42,30 @@ def stops(source: Path) -> pd.DataFrame:
     """
     raw = pd.read_csv(SOURCES["naptan"].locate(source), dtype=str)
     active = raw[raw["Status"] == "active"]
-    frame = pd.DataFrame({
-        "atco": active["ATCOCode"],
-        "naptan_code": active["NaptanCode"],
-        "name": active["CommonName"],
-        "indicator": active["Indicator"],
-        "street": active["Street"],
-        "locality": active["LocalityName"],
-        "stop_type": active["StopType"],
-        "lon": active["lon_from_bng"].astype(float),
-        "lat": active["lat_from_bng"].astype(float),
-    })
+    frame = pd.DataFrame(
+        {
+            "atco": active["ATCOCode"],
+            "naptan_code": active["NaptanCode"],
+            "name": active["CommonName"],
+            "indicator": active["Indicator"],
+            "street": active["Street"],
+            "locality": active["LocalityName"],
+            "stop_type": active["StopType"],
+            "lon": active["lon_from_bng"].astype(float),
+            "lat": active["lat_from_bng"].astype(float),
+        }
+    )
     return frame.sort_values("atco").reset_index(drop=True)
 
 
 def all_stop_positions(source: Path) -> pd.DataFrame:
     """Every NaPTAN stop's locality and position, active or not (for placing venues)."""
     raw = pd.read_csv(SOURCES["naptan"].locate(source), dtype=str)
-    return pd.DataFrame({
-        "atco": raw["ATCOCode"],
-        "locality": raw["LocalityName"],
-        "lon": raw["lon_from_bng"].astype(float),
-        "lat": raw["lat_from_bng"].astype(float),
-    })
+    return pd.DataFrame(
+        {
+            "atco": raw["ATCOCode"],
+            "locality": raw["LocalityName"],
+            "lon": raw["lon_from_bng"].astype(float),
+            "lat": raw["lat_from_bng"].astype(float),
+        }
+    )

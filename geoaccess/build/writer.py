@@ -60,9 +60,7 @@ class PackWriter:
         self.staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-build-", dir=target.parent))
         self.entries: list[PackFile] = []
 
-    def write_table(
-        self, name: str, frame: pd.DataFrame, *, description: str, sources: list[str]
-    ) -> None:
+    def write_table(self, name: str, frame: pd.DataFrame, *, description: str, sources: list[str]) -> None:
         """Write a (Geo)DataFrame as (Geo)Parquet and record it in the manifest."""
         path = self.staging / name
         if isinstance(frame, gpd.GeoDataFrame):
@@ -72,8 +70,14 @@ class PackWriter:
         self._record(path, description, sources, len(frame), [str(c) for c in frame.columns])
 
     def write_json(
-        self, name: str, payload: object, *, rows: int, columns: list[str],
-        description: str, sources: list[str],
+        self,
+        name: str,
+        payload: object,
+        *,
+        rows: int,
+        columns: list[str],
+        description: str,
+        sources: list[str],
     ) -> None:
         """Write a JSON document (for example the venue GeoJSON) and record it."""
         path = self.staging / name
@@ -83,10 +87,17 @@ class PackWriter:
     def write_network(self, name: str, network: RoadNetwork, *, description: str, sources: list[str]) -> None:
         """Save a road network into the folder ``name`` and record each of its files."""
         network.save(self.staging / name)
-        for part, rows, columns in (("nodes.parquet", len(network.nodes), list(network.nodes.columns)),
-                                    ("edges.parquet", len(network.edges), list(network.edges.columns))):
-            self._record(self.staging / name / part, f"{description}: {part.split('.')[0]}",
-                         sources, rows, [str(c) for c in columns])
+        for part, rows, columns in (
+            ("nodes.parquet", len(network.nodes), list(network.nodes.columns)),
+            ("edges.parquet", len(network.edges), list(network.edges.columns)),
+        ):
+            self._record(
+                self.staging / name / part,
+                f"{description}: {part.split('.')[0]}",
+                sources,
+                rows,
+                [str(c) for c in columns],
+            )
         self._record(self.staging / name / META_NAME, f"{description}: provenance", sources, 1, ["meta"])
 
     def write_timetable(self, name: str, timetable: Timetable, *, description: str, sources: list[str]) -> None:
@@ -94,25 +105,30 @@ class PackWriter:
         timetable.save(self.staging / name)
         for table in TIMETABLE_COLUMNS:
             frame = getattr(timetable, table)
-            self._record(self.staging / name / f"{table}.parquet", f"{description}: {table}", sources,
-                         len(frame), [str(c) for c in frame.columns])
+            self._record(
+                self.staging / name / f"{table}.parquet",
+                f"{description}: {table}",
+                sources,
+                len(frame),
+                [str(c) for c in frame.columns],
+            )
         self._record(self.staging / name / PROVENANCE, f"{description}: provenance", sources, 1, ["meta"])
 
-    def _record(
-        self, path: Path, description: str, sources: list[str], rows: int, columns: list[str]
-    ) -> None:
+    def _record(self, path: Path, description: str, sources: list[str], rows: int, columns: list[str]) -> None:
         used = [SOURCES[key] for key in sources]
-        self.entries.append(PackFile(
-            file=path.relative_to(self.staging).as_posix(),
-            description=description,
-            sources=sources,
-            licences=sorted({s.licence for s in used}),
-            dates=[s.date for s in used],
-            rows=rows,
-            columns=columns,
-            bytes=path.stat().st_size,
-            sha256=sha256_of(path),
-        ))
+        self.entries.append(
+            PackFile(
+                file=path.relative_to(self.staging).as_posix(),
+                description=description,
+                sources=sources,
+                licences=sorted({s.licence for s in used}),
+                dates=[s.date for s in used],
+                rows=rows,
+                columns=columns,
+                bytes=path.stat().st_size,
+                sha256=sha256_of(path),
+            )
+        )
 
     def manifest(self) -> dict:
         """The manifest document: pack identity, sources used, and every file."""
@@ -128,8 +144,9 @@ class PackWriter:
     def publish(self, sources_md: str) -> dict:
         """Write the manifest and SOURCES.md, then move the pack into place."""
         manifest = self.manifest()
-        (self.staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n",
-                                                  encoding="utf-8")
+        (self.staging / MANIFEST_NAME).write_text(
+            json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         (self.staging / "SOURCES.md").write_text(sources_md, encoding="utf-8")
         old = self.target.with_name(f".{self.target.name}-old")
         if old.exists():
@@ -145,4 +162,3 @@ class PackWriter:
     def abandon(self) -> None:
         """Remove the staging folder after a failed build."""
         shutil.rmtree(self.staging, ignore_errors=True)
-

@@ -40,8 +40,7 @@ def basemap(pack: Pack) -> list[Layer]:
     districts = pack.districts[["district", "geometry"]]
     stations = pack.stations[pack.stations["crs"].isin(MAIN_TOWNS)][["name", "geometry"]]
     return [
-        Layer("Districts", districts, "polygons", colour=BASEMAP_FILL, fill_opacity=1.0, line_width=0.6,
-              basemap=True),
+        Layer("Districts", districts, "polygons", colour=BASEMAP_FILL, fill_opacity=1.0, line_width=0.6, basemap=True),
         Layer("Railways", pack.rail_lines[["geometry"]], "lines", colour="#8c8c8c", line_width=1.0, basemap=True),
         Layer("Towns", stations, "points", colour="#5a5a5a", radius=2.5, label="name", basemap=True),
     ]
@@ -55,49 +54,112 @@ def attribution(*, transit: bool = False) -> list[str]:
 
 def venues_map(pack: Pack, venues: list[Venue]) -> MapDocument:
     """Every venue, coloured by kind, with its programmes in the popup."""
-    frame = gpd.GeoDataFrame({
-        "name": [v.name for v in venues],
-        "kind": [KINDS[v.kind] for v in venues],
-        "colour": [KIND_STYLES.get(v.kind, OTHER_STYLE).colour for v in venues],
-        "popup": [_venue_text(v) for v in venues],
-    }, geometry=gpd.points_from_xy([v.lon for v in venues], [v.lat for v in venues]), crs=WGS84)
-    legend = [LegendEntry(KINDS[kind], KIND_STYLES[kind].colour, "circle")
-              for kind in KINDS if any(v.kind == kind for v in venues)]
+    frame = gpd.GeoDataFrame(
+        {
+            "name": [v.name for v in venues],
+            "kind": [KINDS[v.kind] for v in venues],
+            "colour": [KIND_STYLES.get(v.kind, OTHER_STYLE).colour for v in venues],
+            "popup": [_venue_text(v) for v in venues],
+        },
+        geometry=gpd.points_from_xy([v.lon for v in venues], [v.lat for v in venues]),
+        crs=WGS84,
+    )
+    legend = [
+        LegendEntry(KINDS[kind], KIND_STYLES[kind].colour, "circle")
+        for kind in KINDS
+        if any(v.kind == kind for v in venues)
+    ]
     approximate = sum(v.confidence == "approximate" for v in venues)
     return MapDocument(
         title="Probation venues in Cumbria and north Lancashire",
         subtitle=f"{len(venues)} venues; {approximate} placed at an approximate position",
-        layers=[*basemap(pack), Layer("Venues", frame, "points", colour_column="colour", radius=7, popup="popup",
-                                      tooltip="name", legend=legend)],
-        attribution=attribution(), provenance=_pack_provenance(pack, "venue registry from cited sources"),
+        layers=[
+            *basemap(pack),
+            Layer(
+                "Venues",
+                frame,
+                "points",
+                colour_column="colour",
+                radius=7,
+                popup="popup",
+                tooltip="name",
+                legend=legend,
+            ),
+        ],
+        attribution=attribution(),
+        provenance=_pack_provenance(pack, "venue registry from cited sources"),
     )
 
 
-def travel_time_map(pack: Pack, venue_name: str, venue_point: tuple[float, float], minutes: np.ndarray,
-                    mode_label: str, provenance: str, *, modelled: bool, councils: tuple[str, ...]) -> MapDocument:
+def travel_time_map(
+    pack: Pack,
+    venue_name: str,
+    venue_point: tuple[float, float],
+    minutes: np.ndarray,
+    mode_label: str,
+    provenance: str,
+    *,
+    modelled: bool,
+    councils: tuple[str, ...],
+) -> MapDocument:
     """LSOAs coloured by travel-time band to a venue (``minutes`` per LSOA of ``councils``, inf = no way)."""
     lsoas = _lsoas(pack, councils)
     bands = [_band(m) for m in minutes]
-    frame = gpd.GeoDataFrame({"colour": [b[1] for b in bands], "band": [b[0] for b in bands],
-                              "popup": [f"{name}: {_minutes_text(m)}" for name, m in
-                                        zip(lsoas["lsoa21_name"], minutes, strict=True)]},
-                             geometry=lsoas.geometry.values, crs=WGS84)
+    frame = gpd.GeoDataFrame(
+        {
+            "colour": [b[1] for b in bands],
+            "band": [b[0] for b in bands],
+            "popup": [f"{name}: {_minutes_text(m)}" for name, m in zip(lsoas["lsoa21_name"], minutes, strict=True)],
+        },
+        geometry=lsoas.geometry.values,
+        crs=WGS84,
+    )
     legend = [LegendEntry(f"{low}-{high} min", SEQUENTIAL[i], "square") for i, (low, high) in enumerate(BANDS)]
     legend += [LegendEntry("over 120 min", SEQUENTIAL[4], "square"), LegendEntry("no way", NO_WAY, "square")]
     venue = gpd.GeoDataFrame({"name": [venue_name]}, geometry=[shapely.Point(venue_point)], crs=WGS84)
     return MapDocument(
         title=f"Travel time to {venue_name} by {mode_label}",
         subtitle="From each LSOA's population-weighted point",
-        layers=[*basemap(pack), Layer(f"Minutes by {mode_label}", frame, "polygons", colour_column="colour",
-                                      fill_opacity=0.75, line_width=0.2, popup="popup", legend=legend),
-                Layer("Venue", venue, "points", colour=OKABE_ITO[7], radius=8, tooltip="name",
-                      legend=[LegendEntry(venue_name, OKABE_ITO[7], "circle")])],
-        attribution=attribution(transit="transport" in mode_label), provenance=provenance, modelled=modelled,
+        layers=[
+            *basemap(pack),
+            Layer(
+                f"Minutes by {mode_label}",
+                frame,
+                "polygons",
+                colour_column="colour",
+                fill_opacity=0.75,
+                line_width=0.2,
+                popup="popup",
+                legend=legend,
+            ),
+            Layer(
+                "Venue",
+                venue,
+                "points",
+                colour=OKABE_ITO[7],
+                radius=8,
+                tooltip="name",
+                legend=[LegendEntry(venue_name, OKABE_ITO[7], "circle")],
+            ),
+        ],
+        attribution=attribution(transit="transport" in mode_label),
+        provenance=provenance,
+        modelled=modelled,
     )
 
 
-def burden_map(pack: Pack, measures: pd.DataFrame, people: pd.DataFrame, programme: str, provenance: str, *,
-               modelled: bool, synthetic: bool, suppress_below: int = 5, hex_km: float | None = 10.0) -> MapDocument:
+def burden_map(
+    pack: Pack,
+    measures: pd.DataFrame,
+    people: pd.DataFrame,
+    programme: str,
+    provenance: str,
+    *,
+    modelled: bool,
+    synthetic: bool,
+    suppress_below: int = 5,
+    hex_km: float | None = 10.0,
+) -> MapDocument:
     """Share of people over two hours either way or with no way home, by hexagon (or LSOA when
     ``hex_km`` is None); areas with fewer than ``suppress_below`` people are suppressed."""
     burdened = measures["rt_flags"].fillna("").str.contains("over_120|no_return_same_day|no_outbound")
@@ -107,8 +169,10 @@ def burden_map(pack: Pack, measures: pd.DataFrame, people: pd.DataFrame, program
     shown = areas["people"] >= suppress_below
     share = areas["burdened"] / areas["people"]
     colours = np.where(shown, [SEQUENTIAL[min(4, int(s * 5))] for s in share], SUPPRESSED)
-    popup = [f"{name}: {int(b)} of {int(n)} people ({s:.0%})" if ok else f"{name}: fewer than {suppress_below} people"
-             for name, b, n, s, ok in zip(areas["name"], areas["burdened"], areas["people"], share, shown, strict=True)]
+    popup = [
+        f"{name}: {int(b)} of {int(n)} people ({s:.0%})" if ok else f"{name}: fewer than {suppress_below} people"
+        for name, b, n, s, ok in zip(areas["name"], areas["burdened"], areas["people"], share, shown, strict=True)
+    ]
     frame = gpd.GeoDataFrame({"colour": colours, "popup": popup}, geometry=areas.geometry.values, crs=WGS84)
     legend = [LegendEntry(f"{20 * i}-{20 * (i + 1)}%", SEQUENTIAL[i], "square") for i in range(5)]
     legend.append(LegendEntry(f"fewer than {suppress_below} people (suppressed)", SUPPRESSED, "square"))
@@ -117,39 +181,82 @@ def burden_map(pack: Pack, measures: pd.DataFrame, people: pd.DataFrame, program
     return MapDocument(
         title=f"{programme}: people over two hours each way or with no way home",
         subtitle=f"{label}{len(measures)} people, share by {where} of residence",
-        layers=[*basemap(pack), Layer("Share burdened", frame, "polygons", colour_column="colour",
-                                      fill_opacity=0.8, line_width=0.2, popup="popup", legend=legend)],
-        attribution=attribution(transit=True), provenance=provenance, modelled=modelled,
+        layers=[
+            *basemap(pack),
+            Layer(
+                "Share burdened",
+                frame,
+                "polygons",
+                colour_column="colour",
+                fill_opacity=0.8,
+                line_width=0.2,
+                popup="popup",
+                legend=legend,
+            ),
+        ],
+        attribution=attribution(transit=True),
+        provenance=provenance,
+        modelled=modelled,
     )
 
 
-def scenario_map(pack: Pack, before: pd.DataFrame, after: pd.DataFrame, people: pd.DataFrame,
-                 names: tuple[str, str], provenance: str, *, modelled: bool, synthetic: bool,
-                 suppress_below: int = 5, hex_km: float | None = 10.0) -> MapDocument:
+def scenario_map(
+    pack: Pack,
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    people: pd.DataFrame,
+    names: tuple[str, str],
+    provenance: str,
+    *,
+    modelled: bool,
+    synthetic: bool,
+    suppress_below: int = 5,
+    hex_km: float | None = 10.0,
+) -> MapDocument:
     """Change in public transport minutes to the nearest venue, by hexagon (or LSOA): people's median."""
     change = after["pt_minutes"].fillna(600).to_numpy() - before["pt_minutes"].fillna(600).to_numpy()
     areas, area_of = _areas(pack, people, hex_km)
     grouped = pd.DataFrame({"area": area_of, "change": change}).groupby("area")["change"]
-    areas = areas.join(pd.DataFrame({"people": grouped.size(), "median_change": grouped.median()}), on="area",
-                       how="inner")
+    areas = areas.join(
+        pd.DataFrame({"people": grouped.size(), "median_change": grouped.median()}), on="area", how="inner"
+    )
     shown = areas["people"] >= suppress_below
     colours = np.where(shown, [_change_colour(c) for c in areas["median_change"]], SUPPRESSED)
-    popup = [f"{name}: median change {c:+.0f} min ({int(n)} people)" if ok else f"{name}: fewer than "
-             f"{suppress_below} people" for name, c, n, ok in zip(areas["name"], areas["median_change"],
-                                                                  areas["people"], shown, strict=True)]
+    popup = [
+        f"{name}: median change {c:+.0f} min ({int(n)} people)" if ok else f"{name}: fewer than {suppress_below} people"
+        for name, c, n, ok in zip(areas["name"], areas["median_change"], areas["people"], shown, strict=True)
+    ]
     frame = gpd.GeoDataFrame({"colour": colours, "popup": popup}, geometry=areas.geometry.values, crs=WGS84)
-    legend = [LegendEntry(text, colour, "square") for text, colour in zip(
-        ("30+ min quicker", "10-30 min quicker", "about the same", "10-30 min slower", "30+ min slower"),
-        DIVERGING, strict=True)]
+    legend = [
+        LegendEntry(text, colour, "square")
+        for text, colour in zip(
+            ("30+ min quicker", "10-30 min quicker", "about the same", "10-30 min slower", "30+ min slower"),
+            DIVERGING,
+            strict=True,
+        )
+    ]
     legend.append(LegendEntry(f"fewer than {suppress_below} people (suppressed)", SUPPRESSED, "square"))
     where = f"{hex_km:g} km hexagons" if hex_km else "LSOAs"
     return MapDocument(
         title=f"{names[1]} against {names[0]}",
         subtitle=("SYNTHETIC caseload: " if synthetic else "") + "change in public transport minutes to the "
-                 f"nearest venue, median by {where}",
-        layers=[*basemap(pack), Layer("Change", frame, "polygons", colour_column="colour", fill_opacity=0.8,
-                                      line_width=0.2, popup="popup", legend=legend)],
-        attribution=attribution(transit=True), provenance=provenance, modelled=modelled,
+        f"nearest venue, median by {where}",
+        layers=[
+            *basemap(pack),
+            Layer(
+                "Change",
+                frame,
+                "polygons",
+                colour_column="colour",
+                fill_opacity=0.8,
+                line_width=0.2,
+                popup="popup",
+                legend=legend,
+            ),
+        ],
+        attribution=attribution(transit=True),
+        provenance=provenance,
+        modelled=modelled,
     )
 
 
@@ -164,8 +271,11 @@ def _areas(pack: Pack, people: pd.DataFrame, hex_km: float | None) -> tuple[gpd.
     keys = np.asarray([f"hex {a},{b}" for a, b in zip(q, r, strict=True)])
     cells = sorted(set(zip(q.tolist(), r.tolist(), strict=True)))
     polygons = [_hexagon(size * np.sqrt(3) * (a + b / 2), size * 1.5 * b, size) for a, b in cells]
-    frame = gpd.GeoDataFrame({"area": [f"hex {a},{b}" for a, b in cells],
-                              "name": [f"{hex_km:g} km area" for _ in cells]}, geometry=polygons, crs=BNG)
+    frame = gpd.GeoDataFrame(
+        {"area": [f"hex {a},{b}" for a, b in cells], "name": [f"{hex_km:g} km area" for _ in cells]},
+        geometry=polygons,
+        crs=BNG,
+    )
     return frame.set_index("area").to_crs(WGS84), keys
 
 
@@ -186,8 +296,9 @@ def _hexagon(x: float, y: float, size: float) -> shapely.Polygon:
     return shapely.Polygon(np.column_stack([x + size * np.cos(angles), y + size * np.sin(angles)]))
 
 
-def journey_map(pack: Pack, legs: list, home_sector: str | None, title: str, provenance: str, *,
-                modelled: bool) -> MapDocument:
+def journey_map(
+    pack: Pack, legs: list, home_sector: str | None, title: str, provenance: str, *, modelled: bool
+) -> MapDocument:
     """One journey's legs. The home end is moved to its postcode sector's centroid (``home_sector``)."""
     paths = [list(leg.path) for leg in legs]
     if home_sector is not None:
@@ -197,21 +308,36 @@ def journey_map(pack: Pack, legs: list, home_sector: str | None, title: str, pro
         if legs[-1].end == "home":
             paths[-1][-1] = centre
     colours = {"walk": OKABE_ITO[7], "train": OKABE_ITO[4], "bus": OKABE_ITO[5]}
-    frame = gpd.GeoDataFrame({
-        "colour": [colours.get(leg.kind, OKABE_ITO[2]) for leg in legs],
-        "popup": [f"{leg.kind} {leg.route or ''}: {leg.start} -> {leg.end}, {_clock(leg.depart)}-"
-                  f"{_clock(leg.arrive)}" for leg in legs],
-    }, geometry=[shapely.LineString(path) if len(path) > 1 else shapely.Point(path[0]) for path in paths], crs=WGS84)
-    ends = gpd.GeoDataFrame({"name": [legs[0].start, legs[-1].end]},
-                            geometry=[shapely.Point(paths[0][0]), shapely.Point(paths[-1][-1])], crs=WGS84)
-    legend = [LegendEntry(kind, colour, "line") for kind, colour in colours.items()
-              if any(leg.kind == kind for leg in legs)]
+    frame = gpd.GeoDataFrame(
+        {
+            "colour": [colours.get(leg.kind, OKABE_ITO[2]) for leg in legs],
+            "popup": [
+                f"{leg.kind} {leg.route or ''}: {leg.start} -> {leg.end}, {_clock(leg.depart)}-{_clock(leg.arrive)}"
+                for leg in legs
+            ],
+        },
+        geometry=[shapely.LineString(path) if len(path) > 1 else shapely.Point(path[0]) for path in paths],
+        crs=WGS84,
+    )
+    ends = gpd.GeoDataFrame(
+        {"name": [legs[0].start, legs[-1].end]},
+        geometry=[shapely.Point(paths[0][0]), shapely.Point(paths[-1][-1])],
+        crs=WGS84,
+    )
+    legend = [
+        LegendEntry(kind, colour, "line") for kind, colour in colours.items() if any(leg.kind == kind for leg in legs)
+    ]
     return MapDocument(
-        title=title, subtitle="home shown at its postcode sector, not its address" if home_sector else "",
-        layers=[*basemap(pack), Layer("Journey", frame, "lines", colour_column="colour", line_width=3,
-                                      popup="popup", legend=legend),
-                Layer("Ends", ends, "points", colour=OKABE_ITO[0], radius=7, label="name")],
-        attribution=attribution(transit=True), provenance=provenance, modelled=modelled,
+        title=title,
+        subtitle="home shown at its postcode sector, not its address" if home_sector else "",
+        layers=[
+            *basemap(pack),
+            Layer("Journey", frame, "lines", colour_column="colour", line_width=3, popup="popup", legend=legend),
+            Layer("Ends", ends, "points", colour=OKABE_ITO[0], radius=7, label="name"),
+        ],
+        attribution=attribution(transit=True),
+        provenance=provenance,
+        modelled=modelled,
     )
 
 
@@ -252,8 +378,7 @@ def _clock(seconds: int) -> str:
 
 
 def _venue_text(venue: Venue) -> str:
-    programmes = "; ".join(f"{p.code} {', '.join(s.label() for s in p.sessions)} ({p.basis})"
-                           for p in venue.programmes)
+    programmes = "; ".join(f"{p.code} {', '.join(s.label() for s in p.sessions)} ({p.basis})" for p in venue.programmes)
     where = ", ".join(part for part in (venue.address, venue.postcode) if part)
     text = f"{venue.name} ({KINDS[venue.kind]}). {where}. {programmes}".strip()
     if venue.confidence == "approximate":
@@ -262,7 +387,9 @@ def _venue_text(venue: Venue) -> str:
 
 
 def _pack_provenance(pack: Pack, what: str) -> str:
-    dates = ", ".join(f"{s['title'].split(' (')[0]} {s['date']}" for key, s in pack.manifest["sources"].items()
-                      if key in ("codepoint", "lsoa21", "naptan", "rail_lines"))
+    dates = ", ".join(
+        f"{s['title'].split(' (')[0]} {s['date']}"
+        for key, s in pack.manifest["sources"].items()
+        if key in ("codepoint", "lsoa21", "naptan", "rail_lines")
+    )
     return f"Pack {pack.manifest['pack']}: {what}; data: {dates}"
-

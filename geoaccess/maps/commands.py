@@ -18,10 +18,19 @@ from geoaccess.errors import BadInput
 
 SUFFIXES = (".html", ".png", ".pdf")
 CUMBRIA = ("Cumberland", "Westmorland and Furness")
-hex_option = click.option("--hex-km", default=10.0, show_default=True, type=float,
-                          help="Count people in hexagons this wide; 0 counts them by LSOA.")
-out_option = click.option("--out", required=True, type=click.Path(path_type=Path),
-                          help="File to write: .html (standalone, works offline), .png (300 dpi) or .pdf (A4).")
+hex_option = click.option(
+    "--hex-km",
+    default=10.0,
+    show_default=True,
+    type=float,
+    help="Count people in hexagons this wide; 0 counts them by LSOA.",
+)
+out_option = click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="File to write: .html (standalone, works offline), .png (300 dpi) or .pdf (A4).",
+)
 
 
 def export(doc, out: Path) -> None:
@@ -48,13 +57,20 @@ def describe(provenance: dict) -> str:
         network = provenance.get(key)
         if network:
             error = (network.get("calibration") or {}).get("median_abs_pct_error")
-            parts.append(f"{key.replace('_', ' ')}: {network.get('network')} ({network.get('date')})"
-                         + (f", modelled, median error {error}%" if error is not None else
-                            (", modelled" if network.get("modelled") else "")))
+            parts.append(
+                f"{key.replace('_', ' ')}: {network.get('network')} ({network.get('date')})"
+                + (
+                    f", modelled, median error {error}%"
+                    if error is not None
+                    else (", modelled" if network.get("modelled") else "")
+                )
+            )
     table = provenance.get("timetable")
     if table:
-        parts.append(f"timetable: {table.get('timetable')} ({table.get('source')}, {table.get('valid_from')} to "
-                     f"{table.get('valid_to')})" + (", modelled" if table.get("modelled") else ""))
+        parts.append(
+            f"timetable: {table.get('timetable')} ({table.get('source')}, {table.get('valid_from')} to "
+            f"{table.get('valid_to')})" + (", modelled" if table.get("modelled") else "")
+        )
     if provenance.get("caseload"):
         parts.append(provenance["caseload"])
     return "; ".join(parts)
@@ -113,15 +129,30 @@ def isochrone_document(pack, venue, mode: str, settings, car, planner):
         label, modelled = "car", bool(car.network.provenance.get("modelled"))
     else:
         when = planner.timetable.date_for(settings.weekday)
-        minutes = window_matrix(planner, points, target, when, parse_clock(settings.window[0]),
-                                parse_clock(settings.window[1]), step_s=settings.step_min * 60).median[:, 0]
+        minutes = window_matrix(
+            planner,
+            points,
+            target,
+            when,
+            parse_clock(settings.window[0]),
+            parse_clock(settings.window[1]),
+            step_s=settings.step_min * 60,
+        ).median[:, 0]
         label = f"public transport ({settings.weekday} {settings.window[0]}-{settings.window[1]}, median)"
         modelled = bool(planner.timetable.provenance.get("modelled"))
     if not np.isfinite(minutes).any():
         raise BadInput(f"no LSOA can reach {venue.id} by {mode}: the map would be empty")
     info = provenance(None, car, planner)
-    return travel_time_map(pack, venue.name, (venue.lon, venue.lat), minutes, label, describe(info),
-                           modelled=modelled or info["modelled"], councils=CUMBRIA)
+    return travel_time_map(
+        pack,
+        venue.name,
+        (venue.lon, venue.lat),
+        minutes,
+        label,
+        describe(info),
+        modelled=modelled or info["modelled"],
+        councils=CUMBRIA,
+    )
 
 
 @map_group.command("burden")
@@ -132,8 +163,9 @@ def isochrone_document(pack, venue, mode: str, settings, car, planner):
 @out_option
 @common_options
 @reports_errors
-def burden(caseload_file, synthetic, programme, hex_km, out, weekday, window, suppress, gtfs, cif,
-           network_path) -> None:
+def burden(
+    caseload_file, synthetic, programme, hex_km, out, weekday, window, suppress, gtfs, cif, network_path
+) -> None:
     """Share of a caseload over two hours each way or with no way home, by LSOA (small counts suppressed)."""
     from geoaccess.analysis_commands import provenance
     from geoaccess.maps.builders import burden_map
@@ -150,8 +182,20 @@ def burden(caseload_file, synthetic, programme, hex_km, out, weekday, window, su
         raise BadInput(f"no one in the caseload needs {scenario.programme}: the map would be empty")
     measures = person_measures(people, scenario, car, planner, settings)
     info = provenance(caseload, car, planner)
-    export(burden_map(load_pack(), measures, people, scenario.programme, describe(info), modelled=info["modelled"],
-                      synthetic=caseload.synthetic, suppress_below=suppress, hex_km=hex_km or None), out)
+    export(
+        burden_map(
+            load_pack(),
+            measures,
+            people,
+            scenario.programme,
+            describe(info),
+            modelled=info["modelled"],
+            synthetic=caseload.synthetic,
+            suppress_below=suppress,
+            hex_km=hex_km or None,
+        ),
+        out,
+    )
 
 
 @map_group.command("scenario")
@@ -162,8 +206,9 @@ def burden(caseload_file, synthetic, programme, hex_km, out, weekday, window, su
 @out_option
 @common_options
 @reports_errors
-def scenario_command(scenarios, caseload_file, synthetic, hex_km, out, weekday, window, suppress, gtfs, cif,
-                     network_path) -> None:
+def scenario_command(
+    scenarios, caseload_file, synthetic, hex_km, out, weekday, window, suppress, gtfs, cif, network_path
+) -> None:
     """Change in public transport time to the nearest venue between two scenarios, by LSOA."""
     from geoaccess.analysis_commands import provenance
     from geoaccess.maps.builders import scenario_map
@@ -173,8 +218,12 @@ def scenario_command(scenarios, caseload_file, synthetic, hex_km, out, weekday, 
     from geoaccess.venues import load_venues
 
     venues = load_venues()
-    chosen = [current_scenario(text.split(":", 1)[1], venues) if text.lower().startswith("today:")
-              else read_scenario(Path(text), venues) for text in scenarios]
+    chosen = [
+        current_scenario(text.split(":", 1)[1], venues)
+        if text.lower().startswith("today:")
+        else read_scenario(Path(text), venues)
+        for text in scenarios
+    ]
     if chosen[0].programme != chosen[1].programme:
         raise BadInput("the two scenarios must be for the same programme")
     caseload = load_people(caseload_file, synthetic)
@@ -184,9 +233,21 @@ def scenario_command(scenarios, caseload_file, synthetic, hex_km, out, weekday, 
         raise BadInput(f"no one in the caseload needs {chosen[0].programme}: the map would be empty")
     before, after = (person_measures(people, s, car, planner, settings) for s in chosen)
     info = provenance(caseload, car, planner)
-    export(scenario_map(load_pack(), before, after, people, (chosen[0].name, chosen[1].name), describe(info),
-                        modelled=info["modelled"], synthetic=caseload.synthetic, suppress_below=suppress,
-                        hex_km=hex_km or None), out)
+    export(
+        scenario_map(
+            load_pack(),
+            before,
+            after,
+            people,
+            (chosen[0].name, chosen[1].name),
+            describe(info),
+            modelled=info["modelled"],
+            synthetic=caseload.synthetic,
+            suppress_below=suppress,
+            hex_km=hex_km or None,
+        ),
+        out,
+    )
 
 
 @map_group.command("journey")
@@ -201,8 +262,7 @@ def scenario_command(scenarios, caseload_file, synthetic, hex_km, out, weekday, 
 @out_option
 @venues_option
 @reports_errors
-def journey_command(origin, destination, day, depart_at, arrive_by, gtfs, cif, network_path, out,
-                    venues_file) -> None:
+def journey_command(origin, destination, day, depart_at, arrive_by, gtfs, cif, network_path, out, venues_file) -> None:
     """One public transport journey; the home is shown only at its postcode sector."""
     from geoaccess.pack import load_pack
     from geoaccess.places import resolve_place
@@ -214,8 +274,10 @@ def journey_command(origin, destination, day, depart_at, arrive_by, gtfs, cif, n
     registry = load_venues(extra=venues_file)
     home, place = resolve_place(origin, registry), resolve_place(destination, registry)
     planner = planner_for(gtfs, cif, network_path)
-    export(journey_document(load_pack(), planner, home, place, service_date(day, planner.timetable), depart_at,
-                            arrive_by), out)
+    export(
+        journey_document(load_pack(), planner, home, place, service_date(day, planner.timetable), depart_at, arrive_by),
+        out,
+    )
 
 
 def journey_document(pack, planner, home, place, when, depart_at: str | None, arrive_by: str | None):
@@ -226,13 +288,22 @@ def journey_document(pack, planner, home, place, when, depart_at: str | None, ar
     from geoaccess.transit.sources import transit_provenance
 
     ends = ((home.lon, home.lat), (place.lon, place.lat))
-    trip = (planner.depart_at(*ends, when, parse_clock(depart_at), ("home", place.label)) if depart_at else
-            planner.arrive_by(*ends, when, parse_clock(arrive_by), ("home", place.label)))
+    trip = (
+        planner.depart_at(*ends, when, parse_clock(depart_at), ("home", place.label))
+        if depart_at
+        else planner.arrive_by(*ends, when, parse_clock(arrive_by), ("home", place.label))
+    )
     if trip is None:
         raise NoRoute(f"no public transport journey on {when}: nothing to map")
     info = transit_provenance(planner, when)
-    return journey_map(pack, list(trip.legs), home_sector(pack, home.lon, home.lat),
-                       f"Journey to {place.label}, {when:%A %d %B %Y}", describe(info), modelled=info["modelled"])
+    return journey_map(
+        pack,
+        list(trip.legs),
+        home_sector(pack, home.lon, home.lat),
+        f"Journey to {place.label}, {when:%A %d %B %Y}",
+        describe(info),
+        modelled=info["modelled"],
+    )
 
 
 def home_sector(pack, lon: float, lat: float) -> str:

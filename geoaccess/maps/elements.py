@@ -74,8 +74,15 @@ class HtmlControl(MacroElement):
         "{% endmacro %}"
     )
 
-    def __init__(self, html: str, *, position: str = "topleft", css_class: str = "ga-legend",
-                 first: bool = False, quiet: bool = False) -> None:
+    def __init__(
+        self,
+        html: str,
+        *,
+        position: str = "topleft",
+        css_class: str = "ga-legend",
+        first: bool = False,
+        quiet: bool = False,
+    ) -> None:
         super().__init__()
         if position not in CORNERS:
             raise ValueError(f"position must be one of {CORNERS}: {position!r}")

@@ -92,8 +92,13 @@ def render_interactive(doc: MapDocument, *, asset_prefix: str) -> folium.Map:
     """
     doc = _checked(doc)
     west, south, east, north = doc.bounds()
-    fmap = offline_map(asset_prefix=asset_prefix, location=((south + north) / 2, (west + east) / 2),
-                       zoom_start=9, zoom_snap=0.25, control_scale=True)
+    fmap = offline_map(
+        asset_prefix=asset_prefix,
+        location=((south + north) / 2, (west + east) / 2),
+        zoom_start=9,
+        zoom_snap=0.25,
+        control_scale=True,
+    )
     root = cast(Figure, fmap.get_root())
     root.title = escape(doc.title)
     root.header.add_child(Element(_CSS), name="geoaccess_interactive_css")
@@ -111,8 +116,9 @@ def render_interactive(doc: MapDocument, *, asset_prefix: str) -> folium.Map:
         fmap.add_child(HtmlControl(legend, position="bottomleft", css_class="ga-legend", quiet=True))
     set_attribution(fmap, doc.footer)
     # Leaflet animates a fitBounds from the initial view; a static export must not catch it mid-zoom.
-    fmap.add_child(Call("fitBounds", [[south, west], [north, east]],
-                        {"padding": [30, 30], "maxZoom": 14, "animate": False}))
+    fmap.add_child(
+        Call("fitBounds", [[south, west], [north, east]], {"padding": [30, 30], "maxZoom": 14, "animate": False})
+    )
     folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
 
@@ -195,19 +201,41 @@ def _text_html(value: object) -> str | None:
 def _style(layer: Layer, colour: str) -> dict[str, Any]:
     if layer.basemap:
         if layer.kind == "polygons":
-            return {"fillColor": BASEMAP_FILL, "color": BASEMAP_EDGE, "weight": layer.line_width,
-                    "fillOpacity": 1, "opacity": 1}
+            return {
+                "fillColor": BASEMAP_FILL,
+                "color": BASEMAP_EDGE,
+                "weight": layer.line_width,
+                "fillOpacity": 1,
+                "opacity": 1,
+            }
         if layer.kind == "lines":
             return {"color": BASEMAP_EDGE, "weight": layer.line_width, "opacity": 1}
-        return {"color": BASEMAP_EDGE, "fillColor": BASEMAP_FILL, "weight": layer.line_width,
-                "fill": True, "fillOpacity": 1, "radius": layer.radius}
+        return {
+            "color": BASEMAP_EDGE,
+            "fillColor": BASEMAP_FILL,
+            "weight": layer.line_width,
+            "fill": True,
+            "fillOpacity": 1,
+            "radius": layer.radius,
+        }
     if layer.kind == "polygons":
-        return {"fillColor": colour, "color": colour, "weight": layer.line_width,
-                "fillOpacity": layer.fill_opacity, "opacity": 0.9}
+        return {
+            "fillColor": colour,
+            "color": colour,
+            "weight": layer.line_width,
+            "fillOpacity": layer.fill_opacity,
+            "opacity": 0.9,
+        }
     if layer.kind == "lines":
         return {"color": colour, "weight": layer.line_width, "opacity": 0.9}
-    return {"fillColor": colour, "color": POINT_EDGE, "weight": layer.line_width,
-            "fill": True, "fillOpacity": layer.fill_opacity, "radius": layer.radius}
+    return {
+        "fillColor": colour,
+        "color": POINT_EDGE,
+        "weight": layer.line_width,
+        "fill": True,
+        "fillOpacity": layer.fill_opacity,
+        "radius": layer.radius,
+    }
 
 
 def _draw(parent: folium.Map | folium.FeatureGroup, layer: Layer) -> None:
@@ -218,8 +246,12 @@ def _draw(parent: folium.Map | folium.FeatureGroup, layer: Layer) -> None:
     where = f"map layer {layer.name!r}"
     geoms = shapely.transform(np.asarray(frame.geometry.values), lambda xy: np.round(xy, DECIMALS))
     if layer.colour_column is not None and not layer.basemap:
-        colours = [layer.colour if value is None or (not isinstance(value, str) and pd.isna(value))
-                   else _colour(value, where=where) for value in frame[layer.colour_column]]
+        colours = [
+            layer.colour
+            if value is None or (not isinstance(value, str) and pd.isna(value))
+            else _colour(value, where=where)
+            for value in frame[layer.colour_column]
+        ]
     else:
         colours = [layer.colour] * len(frame)
     texts = {
@@ -230,8 +262,9 @@ def _draw(parent: folium.Map | folium.FeatureGroup, layer: Layer) -> None:
     styles = []
     for i, geom in enumerate(geoms):
         properties = {key: values[i] for key, values in texts.items() if values is not None and values[i] is not None}
-        features.append({"type": "Feature", "id": str(i), "properties": properties,
-                         "geometry": shapely.geometry.mapping(geom)})
+        features.append(
+            {"type": "Feature", "id": str(i), "properties": properties, "geometry": shapely.geometry.mapping(geom)}
+        )
         styles.append(_style(layer, colours[i]))
 
     css_class = PATH_CLASS[layer.kind] + (" ga-basemap" if layer.basemap else "")
@@ -255,8 +288,11 @@ def _draw(parent: folium.Map | folium.FeatureGroup, layer: Layer) -> None:
         for geom, text in zip(geoms, frame[layer.label], strict=True):
             if text is None or (not isinstance(text, str) and pd.isna(text)) or not str(text).strip():
                 continue
-            point = geom if geom.geom_type == "Point" else (
-                geom.geoms[0] if geom.geom_type == "MultiPoint" else geom.representative_point())
+            point = (
+                geom
+                if geom.geom_type == "Point"
+                else (geom.geoms[0] if geom.geom_type == "MultiPoint" else geom.representative_point())
+            )
             items.append((point.y, point.x, str(text)))
         if items:
             centred = "" if layer.kind == "points" else " ga-centre"
@@ -272,8 +308,15 @@ _FONT_FACE = re.compile(r"@font-face\s*\{(?P<body>[^}]*)\}")
 _SRC = re.compile(r"(?P<head>(?:^|;)\s*src\s*:)(?P<value>[^;]*)")
 _URL = re.compile(r"""url\(\s*(?P<q>["']?)(?P<url>[^"')]*)(?P=q)\s*\)""")
 _SOURCE_MAP = re.compile(r"(?:/\*[#@] sourceMappingURL=[^*]*\*/|//[#@] sourceMappingURL=\S*)")
-_MIME = {".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf", ".png": "image/png",
-         ".svg": "image/svg+xml", ".gif": "image/gif", ".jpg": "image/jpeg"}
+_MIME = {
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".ttf": "font/ttf",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".gif": "image/gif",
+    ".jpg": "image/jpeg",
+}
 
 
 def _data_uri(path: Path) -> str:
@@ -301,7 +344,7 @@ def _woff2_only(css: str) -> str:
         if files and files <= used:
             return ""
         used.update(files)
-        body = body[: src.start("value")] + ",".join(woff2) + body[src.end("value"):]
+        body = body[: src.start("value")] + ",".join(woff2) + body[src.end("value") :]
         return "@font-face{" + body + "}"
 
     return _FONT_FACE.sub(face, css)
@@ -350,9 +393,11 @@ def standalone_html(doc: MapDocument) -> str:
     """
     html = render_interactive(doc, asset_prefix=_PLACEHOLDER).get_root().render()
     html = _SCRIPT_LINK.sub(
-        lambda m: f'<script data-asset="{escape(m["path"])}">{_inline_js(_asset(m["path"]))}</script>', html)
+        lambda m: f'<script data-asset="{escape(m["path"])}">{_inline_js(_asset(m["path"]))}</script>', html
+    )
     html = _STYLE_LINK.sub(
-        lambda m: f'<style data-asset="{escape(m["path"])}">{_inline_css(_asset(m["path"]))}</style>', html)
+        lambda m: f'<style data-asset="{escape(m["path"])}">{_inline_css(_asset(m["path"]))}</style>', html
+    )
     if _PLACEHOLDER in html:
         raise AssetError("the map links a local file in a form that could not be inlined")
     return html

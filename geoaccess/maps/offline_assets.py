@@ -97,8 +97,7 @@ def local_url(name: str, url: str, asset_prefix: str) -> str:
         return asset_prefix + ASSETS[name]
     if "://" in url or url.startswith("//"):
         raise AssetError(
-            f"map element links {name!r} from {url}: add a local copy to "
-            "geoaccess.maps.offline_assets.ASSETS"
+            f"map element links {name!r} from {url}: add a local copy to geoaccess.maps.offline_assets.ASSETS"
         )
     return url
 

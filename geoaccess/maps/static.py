@@ -165,8 +165,16 @@ def _draw(doc: MapDocument, extent: tuple[float, float, float, float]) -> Figure
 
     footer_lines = _wrap(doc.footer, page_w - 2 * MARGIN, FOOTER_SIZE)
     footer_h = len(footer_lines) * FOOTER_SIZE * FOOTER_SPACING / 72
-    figure.text(MARGIN / page_w, MARGIN / page_h, "\n".join(footer_lines), ha="left", va="bottom",
-                fontsize=FOOTER_SIZE, color=MUTED, linespacing=FOOTER_SPACING)
+    figure.text(
+        MARGIN / page_w,
+        MARGIN / page_h,
+        "\n".join(footer_lines),
+        ha="left",
+        va="bottom",
+        fontsize=FOOTER_SIZE,
+        color=MUTED,
+        linespacing=FOOTER_SPACING,
+    )
 
     title_h = _draw_title(figure, doc)
 
@@ -195,8 +203,11 @@ def _draw(doc: MapDocument, extent: tuple[float, float, float, float]) -> Figure
     panel_left = page_w - MARGIN - PANEL_WIDTH
     furniture_h = 1.05  # scale bar and north arrow at the foot of the panel
     _draw_furniture(figure, panel_left, map_bottom, metres_per_inch)
-    _draw_legend(figure, doc, (panel_left, map_bottom + furniture_h + 0.15, PANEL_WIDTH, map_top - map_bottom
-                               - furniture_h - 0.15))
+    _draw_legend(
+        figure,
+        doc,
+        (panel_left, map_bottom + furniture_h + 0.15, PANEL_WIDTH, map_top - map_bottom - furniture_h - 0.15),
+    )
     return figure
 
 
@@ -239,23 +250,54 @@ def _draw_title(figure: Figure, doc: MapDocument) -> float:
     badge_w = 2.5 if doc.modelled else 0.0
     text_w = page_w - 2 * MARGIN - badge_w
     title = _wrap(doc.title, text_w, TITLE_SIZE, bold=True)
-    figure.text(MARGIN / page_w, top / page_h, "\n".join(title), ha="left", va="top", fontsize=TITLE_SIZE,
-                fontweight="bold", color=INK, linespacing=1.15)
+    figure.text(
+        MARGIN / page_w,
+        top / page_h,
+        "\n".join(title),
+        ha="left",
+        va="top",
+        fontsize=TITLE_SIZE,
+        fontweight="bold",
+        color=INK,
+        linespacing=1.15,
+    )
     height = len(title) * TITLE_SIZE * 1.15 / 72
     if doc.subtitle:
         subtitle = _wrap(doc.subtitle, text_w, SUBTITLE_SIZE)
         height += 0.06
-        figure.text(MARGIN / page_w, (top - height) / page_h, "\n".join(subtitle), ha="left", va="top",
-                    fontsize=SUBTITLE_SIZE, color=MUTED, linespacing=1.25)
+        figure.text(
+            MARGIN / page_w,
+            (top - height) / page_h,
+            "\n".join(subtitle),
+            ha="left",
+            va="top",
+            fontsize=SUBTITLE_SIZE,
+            color=MUTED,
+            linespacing=1.25,
+        )
         height += len(subtitle) * SUBTITLE_SIZE * 1.25 / 72
     if doc.modelled:
         right = (page_w - MARGIN - 0.05) / page_w
-        figure.text(right, (top - 0.05) / page_h, "MODELLED", ha="right", va="top", fontsize=15,
-                    fontweight="bold", color="black",
-                    bbox={"boxstyle": "round,pad=0.35", "facecolor": MODELLED_FILL, "edgecolor": "black",
-                          "linewidth": 1.0})
-        figure.text(right, (top - 0.52) / page_h, "figures are modelled: see the provenance", ha="right",
-                    va="top", fontsize=7, color=MUTED)
+        figure.text(
+            right,
+            (top - 0.05) / page_h,
+            "MODELLED",
+            ha="right",
+            va="top",
+            fontsize=15,
+            fontweight="bold",
+            color="black",
+            bbox={"boxstyle": "round,pad=0.35", "facecolor": MODELLED_FILL, "edgecolor": "black", "linewidth": 1.0},
+        )
+        figure.text(
+            right,
+            (top - 0.52) / page_h,
+            "figures are modelled: see the provenance",
+            ha="right",
+            va="top",
+            fontsize=7,
+            color=MUTED,
+        )
         height = max(height, 0.66)
     return height
 
@@ -310,17 +352,35 @@ def _draw_layer(ax: Axes, layer: Layer) -> None:
         if layer.basemap:
             frame.geometry.plot(ax=ax, facecolor=BASEMAP_FILL, edgecolor=BASEMAP_EDGE, linewidth=0.4, zorder=1)
         else:
-            frame.geometry.plot(ax=ax, facecolor=np.array(_colours(layer, frame, layer.fill_opacity)),
-                                edgecolor=np.array(_colours(layer, frame, 1.0)), linewidth=width, zorder=2)
+            frame.geometry.plot(
+                ax=ax,
+                facecolor=np.array(_colours(layer, frame, layer.fill_opacity)),
+                edgecolor=np.array(_colours(layer, frame, 1.0)),
+                linewidth=width,
+                zorder=2,
+            )
     elif layer.kind == "lines":
-        frame.geometry.plot(ax=ax, color=np.array(_colours(layer, frame, 1.0)), linewidth=width,
-                            zorder=1.5 if layer.basemap else 3, capstyle="round", joinstyle="round")
+        frame.geometry.plot(
+            ax=ax,
+            color=np.array(_colours(layer, frame, 1.0)),
+            linewidth=width,
+            zorder=1.5 if layer.basemap else 3,
+            capstyle="round",
+            joinstyle="round",
+        )
     elif layer.kind == "points":
         points = frame.geometry.representative_point()
         diameter = 2 * layer.radius * PX_TO_PT
-        ax.scatter(points.x, points.y, s=diameter**2, c=_colours(layer, frame, layer.fill_opacity),
-                   edgecolors=_colours(layer, frame, 1.0), linewidths=max(width, 0.5), marker="o",
-                   zorder=1.6 if layer.basemap else 4)
+        ax.scatter(
+            points.x,
+            points.y,
+            s=diameter**2,
+            c=_colours(layer, frame, layer.fill_opacity),
+            edgecolors=_colours(layer, frame, 1.0),
+            linewidths=max(width, 0.5),
+            marker="o",
+            zorder=1.6 if layer.basemap else 4,
+        )
     else:  # _check_document has already refused other kinds
         raise BadInput(f"cannot draw layer {layer.name!r}: kind {layer.kind!r} is not one of {', '.join(KINDS)}")
 
@@ -340,9 +400,20 @@ def _draw_labels(ax: Axes, layer: Layer) -> None:
         if text is None or (isinstance(text, float) and math.isnan(text)) or not str(text).strip():
             continue
         for effects, zorder in ((halo, 5), (None, 5.1)):
-            ax.annotate(str(text), (point.x, point.y), xytext=(offset, 0), textcoords="offset points", ha="left",
-                        va="center", fontsize=6.5, color=INK, path_effects=effects, zorder=zorder,
-                        annotation_clip=True, clip_on=True)  # never spill past the map's frame
+            ax.annotate(
+                str(text),
+                (point.x, point.y),
+                xytext=(offset, 0),
+                textcoords="offset points",
+                ha="left",
+                va="center",
+                fontsize=6.5,
+                color=INK,
+                path_effects=effects,
+                zorder=zorder,
+                annotation_clip=True,
+                clip_on=True,
+            )  # never spill past the map's frame
 
 
 # --------------------------------------------------------------------------- legend
@@ -376,8 +447,9 @@ def _draw_legend(figure: Figure, doc: MapDocument, box: tuple[float, float, floa
     size = 8.0
     while True:
         wrapped = _wrap_rows(rows, width_pt, size)
-        needed = heading_pt + sum(len(lines) * size * 1.25 + size * (0.75 if entry is None else 0.45)
-                                  for lines, _, entry in wrapped)
+        needed = heading_pt + sum(
+            len(lines) * size * 1.25 + size * (0.75 if entry is None else 0.45) for lines, _, entry in wrapped
+        )
         if needed <= height_pt or size <= 5.5:
             break
         size -= 0.5
@@ -388,26 +460,54 @@ def _draw_legend(figure: Figure, doc: MapDocument, box: tuple[float, float, floa
     for lines, layer, entry in wrapped:
         row_h = len(lines) * size * 1.25 + size * (0.75 if entry is None else 0.45)
         if y + row_h > height_pt - size * 1.5 and shown < len(wrapped) - 1:
-            ax.text(0, y, f"... and {len(wrapped) - shown} more", ha="left", va="top", fontsize=size,
-                    color=MUTED, style="italic")
+            ax.text(
+                0,
+                y,
+                f"... and {len(wrapped) - shown} more",
+                ha="left",
+                va="top",
+                fontsize=size,
+                color=MUTED,
+                style="italic",
+            )
             break
         if entry is None or layer is None:
-            ax.text(0, y + size * 0.5, "\n".join(lines), ha="left", va="top", fontsize=size + 0.5,
-                    fontweight="bold", color=INK, linespacing=1.25)
+            ax.text(
+                0,
+                y + size * 0.5,
+                "\n".join(lines),
+                ha="left",
+                va="top",
+                fontsize=size + 0.5,
+                fontweight="bold",
+                color=INK,
+                linespacing=1.25,
+            )
         else:
             centre = y + size * 0.9
             _swatch(ax, layer, entry, (swatch / 2 + 1, centre), swatch)
-            ax.text(swatch + 6, y + size * 0.25, "\n".join(lines), ha="left", va="top", fontsize=size,
-                    color=INK, linespacing=1.25)
+            ax.text(
+                swatch + 6,
+                y + size * 0.25,
+                "\n".join(lines),
+                ha="left",
+                va="top",
+                fontsize=size,
+                color=INK,
+                linespacing=1.25,
+            )
         y += row_h
         shown += 1
 
 
-def _wrap_rows(rows: Sequence[tuple[str, Layer | None, LegendEntry | None]], width_pt: float,
-               size: float) -> list[tuple[list[str], Layer | None, LegendEntry | None]]:
+def _wrap_rows(
+    rows: Sequence[tuple[str, Layer | None, LegendEntry | None]], width_pt: float, size: float
+) -> list[tuple[list[str], Layer | None, LegendEntry | None]]:
     width = (width_pt - size * 1.4 - 6) / 72
-    return [(_wrap(text, width if entry else width_pt / 72, size + (0 if entry else 0.5), bold=entry is None),
-             layer, entry) for text, layer, entry in rows]
+    return [
+        (_wrap(text, width if entry else width_pt / 72, size + (0 if entry else 0.5), bold=entry is None), layer, entry)
+        for text, layer, entry in rows
+    ]
 
 
 def _swatch(ax: Axes, layer: Layer, entry: LegendEntry, centre: tuple[float, float], size: float) -> None:
@@ -416,13 +516,21 @@ def _swatch(ax: Axes, layer: Layer, entry: LegendEntry, centre: tuple[float, flo
     edge = _rgba(entry.colour, 1.0, layer)
     fill = _rgba(entry.colour, layer.fill_opacity, layer)
     if entry.shape == "line":
-        ax.add_line(Line2D([x - size / 2, x + size / 2], [y, y], color=edge,
-                           linewidth=max(layer.line_width * PX_TO_PT, 1.0), solid_capstyle="butt"))
+        ax.add_line(
+            Line2D(
+                [x - size / 2, x + size / 2],
+                [y, y],
+                color=edge,
+                linewidth=max(layer.line_width * PX_TO_PT, 1.0),
+                solid_capstyle="butt",
+            )
+        )
     elif entry.shape == "circle":
         ax.add_patch(Circle((x, y), size * 0.4, facecolor=fill, edgecolor=edge, linewidth=0.75))
     else:
-        ax.add_patch(Rectangle((x - size / 2, y - size * 0.4), size, size * 0.8, facecolor=fill, edgecolor=edge,
-                               linewidth=0.75))
+        ax.add_patch(
+            Rectangle((x - size / 2, y - size * 0.4), size, size * 0.8, facecolor=fill, edgecolor=edge, linewidth=0.75)
+        )
 
 
 # --------------------------------------------------------------------------- scale bar, north arrow
@@ -449,8 +557,16 @@ def _draw_furniture(figure: Figure, left: float, bottom: float, metres_per_inch:
     ax.set_axis_off()
     segment = length_km * 1000 / 4
     for index in range(4):
-        ax.add_patch(Rectangle((index * segment, 0.2), segment, 0.14, facecolor=INK if index % 2 == 0 else "white",
-                               edgecolor=INK, linewidth=0.6))
+        ax.add_patch(
+            Rectangle(
+                (index * segment, 0.2),
+                segment,
+                0.14,
+                facecolor=INK if index % 2 == 0 else "white",
+                edgecolor=INK,
+                linewidth=0.6,
+            )
+        )
     for value in (0, length_km / 2, length_km):
         ax.text(value * 1000, 0.42, f"{value:g}", ha="center", va="bottom", fontsize=7, color=INK)
     ax.text(length_km * 1000 + 0.08 * metres_per_inch, 0.27, "km", ha="left", va="center", fontsize=7, color=INK)
@@ -464,9 +580,11 @@ def _draw_furniture(figure: Figure, left: float, bottom: float, metres_per_inch:
     north.set_xlim(-1, 1)
     north.set_ylim(0, 2)
     north.set_axis_off()
-    north.add_patch(Polygon([(0, 1.45), (-0.45, 0.45), (0, 0.7)], closed=True, facecolor=INK, edgecolor=INK,
-                            linewidth=0.6))
-    north.add_patch(Polygon([(0, 1.45), (0.45, 0.45), (0, 0.7)], closed=True, facecolor="white", edgecolor=INK,
-                            linewidth=0.6))
+    north.add_patch(
+        Polygon([(0, 1.45), (-0.45, 0.45), (0, 0.7)], closed=True, facecolor=INK, edgecolor=INK, linewidth=0.6)
+    )
+    north.add_patch(
+        Polygon([(0, 1.45), (0.45, 0.45), (0, 0.7)], closed=True, facecolor="white", edgecolor=INK, linewidth=0.6)
+    )
     north.text(0, 1.5, "N", ha="center", va="bottom", fontsize=11, fontweight="bold", color=INK)
     north.text(0, 0.35, "grid north", ha="center", va="top", fontsize=5.5, color=MUTED)

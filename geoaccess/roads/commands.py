@@ -16,7 +16,7 @@ from geoaccess.roads.fetch import GEOFABRIK_ENGLAND, REGIONS, fetch_extract
 from geoaccess.settings import cache_root
 
 MODE_CHOICES = ("drive", "walk")  # geoaccess.roads.network.MODES, without importing pandas at start-up
-META_NAME = "network.json"        # geoaccess.roads.network.META_NAME, likewise
+META_NAME = "network.json"  # geoaccess.roads.network.META_NAME, likewise
 
 
 def _saved_at(folder: Path) -> int | None:
@@ -30,18 +30,31 @@ def network() -> None:
 
 
 @network.command("build")
-@click.option("--osm", "osm_files", required=True, multiple=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="OpenStreetMap file: .osm.pbf, .osm or .osm.bz2 (see `geoaccess data fetch`); repeat to "
-                   "join neighbouring extracts (Cumbria and Lancashire) into one network.")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
-              help="Folder to save the networks in (default: <cache>/networks/<file name>).")
-@click.option("--mode", "modes", multiple=True, type=click.Choice(MODE_CHOICES),
-              help="Network to build; repeat for several (default: drive and walk).")
+@click.option(
+    "--osm",
+    "osm_files",
+    required=True,
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="OpenStreetMap file: .osm.pbf, .osm or .osm.bz2 (see `geoaccess data fetch`); repeat to "
+    "join neighbouring extracts (Cumbria and Lancashire) into one network.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder to save the networks in (default: <cache>/networks/<file name>).",
+)
+@click.option(
+    "--mode",
+    "modes",
+    multiple=True,
+    type=click.Choice(MODE_CHOICES),
+    help="Network to build; repeat for several (default: drive and walk).",
+)
 @click.option("--force", is_flag=True, help="Rebuild even if networks of this very file are saved.")
 @json_option
 @reports_errors
-def build(osm_files: tuple[Path, ...], out: Path | None, modes: tuple[str, ...], force: bool,
-          as_json: bool) -> None:
+def build(osm_files: tuple[Path, ...], out: Path | None, modes: tuple[str, ...], force: bool, as_json: bool) -> None:
     """Build drive and walk networks from OpenStreetMap files, or reuse those already built from them."""
     from geoaccess.roads.osm import build_osm_networks
 
@@ -52,19 +65,25 @@ def build(osm_files: tuple[Path, ...], out: Path | None, modes: tuple[str, ...],
     started = time.perf_counter()
     networks = build_osm_networks(list(osm_files), out, modes, force=force)
     seconds = time.perf_counter() - started
-    entries = [{
-        "mode": mode, "path": str(out / mode), "nodes": len(net.nodes), "edges": len(net.edges),
-        "reused": before[mode] is not None and before[mode] == _saved_at(out / mode),
-        "provenance": net.provenance,
-    } for mode, net in networks.items()]
+    entries = [
+        {
+            "mode": mode,
+            "path": str(out / mode),
+            "nodes": len(net.nodes),
+            "edges": len(net.edges),
+            "reused": before[mode] is not None and before[mode] == _saved_at(out / mode),
+            "provenance": net.provenance,
+        }
+        for mode, net in networks.items()
+    ]
     if as_json:
-        emit_json({"source": [str(f) for f in osm_files], "out": str(out), "seconds": round(seconds, 2),
-                   "networks": entries})
+        emit_json(
+            {"source": [str(f) for f in osm_files], "out": str(out), "seconds": round(seconds, 2), "networks": entries}
+        )
         return
     for entry in entries:
         status = "reused from cache" if entry["reused"] else "built"
-        click.echo(f"{entry['mode']}: {entry['nodes']:,} nodes, {entry['edges']:,} edges ({status}) "
-                   f"-> {entry['path']}")
+        click.echo(f"{entry['mode']}: {entry['nodes']:,} nodes, {entry['edges']:,} edges ({status}) -> {entry['path']}")
     date = next(iter(networks.values())).provenance["date"]
     click.echo(f"{' + '.join(f.name for f in osm_files)} (OpenStreetMap data of {date}) in {seconds:.1f} s")
 
@@ -82,18 +101,35 @@ def info(path: Path, as_json: bool) -> None:
         folders = sorted(child for child in path.iterdir() if (child / META_NAME).is_file()) or folders
     networks = [(folder, RoadNetwork.load(folder)) for folder in folders]
     if as_json:
-        emit_json([{"mode": net.mode, "path": str(folder), "nodes": len(net.nodes),
-                    "edges": len(net.edges), "provenance": net.provenance} for folder, net in networks])
+        emit_json(
+            [
+                {
+                    "mode": net.mode,
+                    "path": str(folder),
+                    "nodes": len(net.nodes),
+                    "edges": len(net.edges),
+                    "provenance": net.provenance,
+                }
+                for folder, net in networks
+            ]
+        )
         return
     for folder, net in networks:
         click.echo(f"{folder}: {net.describe()}; {len(net.nodes):,} nodes, {len(net.edges):,} edges")
 
 
 @network.command("calibrate")
-@click.option("--network", "network_path", type=click.Path(path_type=Path),
-              help="A built drive network to measure (default: the pack's proxy).")
-@click.option("--fit", is_flag=True,
-              help="Refit the proxy's parameters (about 2 minutes) and record them for the next data build.")
+@click.option(
+    "--network",
+    "network_path",
+    type=click.Path(path_type=Path),
+    help="A built drive network to measure (default: the pack's proxy).",
+)
+@click.option(
+    "--fit",
+    is_flag=True,
+    help="Refit the proxy's parameters (about 2 minutes) and record them for the next data build.",
+)
 @json_option
 @reports_errors
 def calibrate(network_path: Path | None, fit: bool, as_json: bool) -> None:
@@ -124,22 +160,36 @@ def calibrate(network_path: Path | None, fit: bool, as_json: bool) -> None:
         emit_json({"network": network.provenance.get("network"), **report.to_dict()})
         return
     click.echo(f"{network.describe()}: {report.summary()}")
-    click.echo(f"  relation fitted: reference = 1.077 x modelled + {report.allowance_min} min; "
-               f"{report.pairs_outside} pairs outside the area left out")
+    click.echo(
+        f"  relation fitted: reference = 1.077 x modelled + {report.allowance_min} min; "
+        f"{report.pairs_outside} pairs outside the area left out"
+    )
     for band in report.bands:
-        click.echo(f"  {band['band_km']:>7} km: {band['pairs']:>4} pairs, median error "
-                   f"{band['median_abs_pct_error']:5.1f}%, bias {band['bias_pct']:+5.1f}%")
+        click.echo(
+            f"  {band['band_km']:>7} km: {band['pairs']:>4} pairs, median error "
+            f"{band['median_abs_pct_error']:5.1f}%, bias {band['bias_pct']:+5.1f}%"
+        )
     if fit:
         click.echo("parameters recorded; run `geoaccess data build --source PATH` to rebuild the proxy")
 
 
 @click.command("fetch")
-@click.option("--region", "regions", multiple=True, type=click.Choice(REGIONS),
-              help="Extract to download; repeat for several (default: all).")
-@click.option("--dest", type=click.Path(path_type=Path, file_okay=False),
-              help="Folder to download into (default: <cache>/osm).")
-@click.option("--base-url", default=GEOFABRIK_ENGLAND, show_default=True,
-              help="Folder URL holding <region>-latest.osm.pbf and its .md5 (a mirror, say).")
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    type=click.Choice(REGIONS),
+    help="Extract to download; repeat for several (default: all).",
+)
+@click.option(
+    "--dest", type=click.Path(path_type=Path, file_okay=False), help="Folder to download into (default: <cache>/osm)."
+)
+@click.option(
+    "--base-url",
+    default=GEOFABRIK_ENGLAND,
+    show_default=True,
+    help="Folder URL holding <region>-latest.osm.pbf and its .md5 (a mirror, say).",
+)
 @json_option
 @reports_errors
 def fetch(regions: tuple[str, ...], dest: Path | None, base_url: str, as_json: bool) -> None:
@@ -147,8 +197,18 @@ def fetch(regions: tuple[str, ...], dest: Path | None, base_url: str, as_json: b
     dest = dest or cache_root() / "osm"
     results = [fetch_extract(region, dest, base_url=base_url) for region in regions or REGIONS]
     if as_json:
-        emit_json([{"region": r.region, "path": str(r.path), "bytes": r.path.stat().st_size,
-                    "md5": r.md5, "downloaded": r.downloaded} for r in results])
+        emit_json(
+            [
+                {
+                    "region": r.region,
+                    "path": str(r.path),
+                    "bytes": r.path.stat().st_size,
+                    "md5": r.md5,
+                    "downloaded": r.downloaded,
+                }
+                for r in results
+            ]
+        )
         return
     for r in results:
         status = "downloaded" if r.downloaded else "already up to date"

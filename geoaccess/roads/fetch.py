@@ -82,8 +82,10 @@ def fetch_extract(region: str, dest: Path, *, base_url: str = GEOFABRIK_ENGLAND)
     actual = md5_of(part)
     if actual != expected:
         part.unlink()
-        raise DownloadError(f"{name} failed its checksum (MD5 {actual}, {name}.md5 says {expected}); "
-                            "the download was deleted: run the command again")
+        raise DownloadError(
+            f"{name} failed its checksum (MD5 {actual}, {name}.md5 says {expected}); "
+            "the download was deleted: run the command again"
+        )
     part.replace(target)
     return Fetched(region, target, expected, downloaded=True)
 
@@ -128,9 +130,14 @@ def _download(url: str, part: Path) -> None:
         size = start + int(response.headers.get("Content-Length") or 0)
         name = part.name.removesuffix(".part")
         received = start
-        with part.open("ab" if start else "wb") as out, click.progressbar(
-            length=size, label=f"{name} ({size / 1e6:.1f} MB)", file=sys.stderr,
-        ) as bar:
+        with (
+            part.open("ab" if start else "wb") as out,
+            click.progressbar(
+                length=size,
+                label=f"{name} ({size / 1e6:.1f} MB)",
+                file=sys.stderr,
+            ) as bar,
+        ):
             bar.update(start)
             try:
                 for chunk in iter(lambda: response.read(CHUNK), b""):
@@ -144,5 +151,6 @@ def _download(url: str, part: Path) -> None:
 
 
 def _broke_off(name: str, received: int, why: str) -> DownloadError:
-    return DownloadError(f"the download of {name} broke off after {received / 1e6:.1f} MB ({why}): "
-                         "run the command again to resume it")
+    return DownloadError(
+        f"the download of {name} broke off after {received / 1e6:.1f} MB ({why}): run the command again to resume it"
+    )

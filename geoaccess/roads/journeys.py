@@ -17,9 +17,11 @@ def network_provenance(network: RoadNetwork) -> dict:
     summary["mode"] = network.mode
     calibration = p.get("calibration")
     if calibration:
-        summary["calibration"] = {key: calibration[key] for key in
-                                  ("median_abs_pct_error", "bias_pct", "pairs", "reference", "relation")
-                                  if key in calibration}
+        summary["calibration"] = {
+            key: calibration[key]
+            for key in ("median_abs_pct_error", "bias_pct", "pairs", "reference", "relation")
+            if key in calibration
+        }
     elif p.get("modelled"):
         summary["calibration"] = None
         if p.get("note"):
@@ -42,21 +44,25 @@ def road_journey(origin: Place, destination: Place, router: Router) -> dict:
     }
 
 
-def road_matrix(origins: pd.DataFrame, destinations: pd.DataFrame, router: Router,
-                cutoff_minutes: float | None = None) -> pd.DataFrame:
+def road_matrix(
+    origins: pd.DataFrame, destinations: pd.DataFrame, router: Router, cutoff_minutes: float | None = None
+) -> pd.DataFrame:
     """Long table ``origin_id, destination_id, minutes, km`` (``NaN`` where unreachable).
 
     ``origins`` and ``destinations`` have ``id``, ``lon`` and ``lat`` columns.
     """
     cutoff = None if cutoff_minutes is None else cutoff_minutes * 60.0
-    matrix = router.many_to_many(origins[["lon", "lat"]].to_numpy(), destinations[["lon", "lat"]].to_numpy(),
-                                 cutoff_s=cutoff, with_metres=True)
+    matrix = router.many_to_many(
+        origins[["lon", "lat"]].to_numpy(), destinations[["lon", "lat"]].to_numpy(), cutoff_s=cutoff, with_metres=True
+    )
     minutes = matrix.seconds / 60.0
     km = matrix.metres / 1000.0
     reachable = np.isfinite(minutes)
-    return pd.DataFrame({
-        "origin_id": np.repeat(origins["id"].to_numpy(), len(destinations)),
-        "destination_id": np.tile(destinations["id"].to_numpy(), len(origins)),
-        "minutes": np.where(reachable, minutes.round(2), np.nan).ravel(),
-        "km": np.where(reachable, km.round(3), np.nan).ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "origin_id": np.repeat(origins["id"].to_numpy(), len(destinations)),
+            "destination_id": np.tile(destinations["id"].to_numpy(), len(origins)),
+            "minutes": np.where(reachable, minutes.round(2), np.nan).ravel(),
+            "km": np.where(reachable, km.round(3), np.nan).ravel(),
+        }
+    )

@@ -62,8 +62,10 @@ class RoadNetwork:
             values = self.edges[column].to_numpy(dtype=float)
             bad = ~np.isfinite(values) | (values < 0)
             if bad.any():
-                raise BadInput(f"the {self.mode} network has {int(bad.sum())} edge(s) whose {column} is "
-                               "missing, infinite or negative")
+                raise BadInput(
+                    f"the {self.mode} network has {int(bad.sum())} edge(s) whose {column} is "
+                    "missing, infinite or negative"
+                )
         self.nodes = self.nodes.reset_index(drop=True)
         self.edges = _cheapest_parallel(self.edges)
 
@@ -77,16 +79,14 @@ class RoadNetwork:
     @cached_property
     def xy_bng(self) -> np.ndarray:
         """Node positions in British National Grid metres, shape (n, 2)."""
-        east, north = transformer(WGS84, BNG).transform(self.nodes["x"].to_numpy(),
-                                                         self.nodes["y"].to_numpy())
+        east, north = transformer(WGS84, BNG).transform(self.nodes["x"].to_numpy(), self.nodes["y"].to_numpy())
         return np.column_stack([east, north])
 
     @cached_property
     def edge_index(self) -> tuple[np.ndarray, np.ndarray]:
         """Edge endpoints as node row indices."""
         index = self.index_of
-        return (index.loc[self.edges["u"].to_numpy()].to_numpy(),
-                index.loc[self.edges["v"].to_numpy()].to_numpy())
+        return (index.loc[self.edges["u"].to_numpy()].to_numpy(), index.loc[self.edges["v"].to_numpy()].to_numpy())
 
     def csr(self, weight: str = "travel_time") -> sparse.csr_matrix:
         """The graph as a CSR matrix of ``weight`` (seconds or metres) for scipy.sparse.csgraph."""
@@ -105,11 +105,13 @@ class RoadNetwork:
         if graph.number_of_nodes() == 0 or graph.number_of_edges() == 0:
             raise BadInput(f"the {mode} network is empty: it has no roads to route on")
         node_ids, data = zip(*graph.nodes(data=True), strict=True)
-        nodes = pd.DataFrame({
-            "node_id": np.asarray(node_ids, dtype=np.int64),
-            "x": [d["x"] for d in data],
-            "y": [d["y"] for d in data],
-        })
+        nodes = pd.DataFrame(
+            {
+                "node_id": np.asarray(node_ids, dtype=np.int64),
+                "x": [d["x"] for d in data],
+                "y": [d["y"] for d in data],
+            }
+        )
         labels = [d.get("label") for d in data]
         if any(labels):
             nodes["label"] = labels
@@ -125,12 +127,14 @@ class RoadNetwork:
         """An osmnx-convention MultiDiGraph of this network."""
         graph = nx.MultiDiGraph(crs=WGS84, mode=self.mode, **{"provenance": self.provenance})
         graph.add_nodes_from(
-            (int(row.node_id), {"x": float(row.x), "y": float(row.y)})
-            for row in self.nodes.itertuples(index=False)
+            (int(row.node_id), {"x": float(row.x), "y": float(row.y)}) for row in self.nodes.itertuples(index=False)
         )
         graph.add_edges_from(
-            (int(row.u), int(row.v), {"length": float(row.length), "speed_kph": float(row.speed_kph),
-                                      "travel_time": float(row.travel_time)})
+            (
+                int(row.u),
+                int(row.v),
+                {"length": float(row.length), "speed_kph": float(row.speed_kph), "travel_time": float(row.travel_time)},
+            )
             for row in self.edges.itertuples(index=False)
         )
         return graph
@@ -143,8 +147,13 @@ class RoadNetwork:
         def fill(staging: Path) -> None:
             self.nodes.to_parquet(staging / "nodes.parquet", index=False, compression="zstd")
             self.edges.to_parquet(staging / "edges.parquet", index=False, compression="zstd")
-            meta = {"format_version": FORMAT_VERSION, "mode": self.mode, "provenance": self.provenance,
-                    "nodes": len(self.nodes), "edges": len(self.edges)}
+            meta = {
+                "format_version": FORMAT_VERSION,
+                "mode": self.mode,
+                "provenance": self.provenance,
+                "nodes": len(self.nodes),
+                "edges": len(self.edges),
+            }
             (staging / META_NAME).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
 
         replace_folder(folder, fill)
@@ -155,12 +164,15 @@ class RoadNetwork:
         folder = Path(folder)
         meta_path = folder / META_NAME
         if not meta_path.is_file():
-            raise DataPackError(f"no road network at {folder}: {META_NAME} is missing "
-                                "(build one with `geoaccess network build`)")
+            raise DataPackError(
+                f"no road network at {folder}: {META_NAME} is missing (build one with `geoaccess network build`)"
+            )
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta.get("format_version") != FORMAT_VERSION:
-            raise DataPackError(f"the road network at {folder} has format {meta.get('format_version')}; "
-                                f"this geoaccess reads format {FORMAT_VERSION}: rebuild it")
+            raise DataPackError(
+                f"the road network at {folder} has format {meta.get('format_version')}; "
+                f"this geoaccess reads format {FORMAT_VERSION}: rebuild it"
+            )
         try:
             nodes = pd.read_parquet(folder / "nodes.parquet")
             edges = pd.read_parquet(folder / "edges.parquet")

@@ -34,8 +34,10 @@ def network_folder(mode: str, path: Path | None = None) -> Path:
         return path
     if (path / mode / META_NAME).is_file():
         return path / mode
-    raise BadInput(f"no {mode} network in {path}: expected {path / mode / META_NAME} "
-                   "(build one with `geoaccess network build --osm FILE`)")
+    raise BadInput(
+        f"no {mode} network in {path}: expected {path / mode / META_NAME} "
+        "(build one with `geoaccess network build --osm FILE`)"
+    )
 
 
 @lru_cache(maxsize=8)

@@ -68,11 +68,16 @@ BUILDER = "geoaccess-osm-2"  # change when filters or speeds change, so caches r
 
 _LINKED = ("motorway", "trunk", "primary", "secondary", "tertiary")
 DRIVE_HIGHWAYS = frozenset(
-    [*_LINKED, *(f"{name}_link" for name in _LINKED),
-     "unclassified", "residential", "living_street", "service"]
+    [*_LINKED, *(f"{name}_link" for name in _LINKED), "unclassified", "residential", "living_street", "service"]
 )
 WALK_HIGHWAYS = (DRIVE_HIGHWAYS - {"motorway", "motorway_link"}) | {
-    "pedestrian", "footway", "path", "steps", "track", "bridleway", "cycleway",
+    "pedestrian",
+    "footway",
+    "path",
+    "steps",
+    "track",
+    "bridleway",
+    "cycleway",
 }
 ACCESS_KEYS = {"drive": ("motorcar", "motor_vehicle", "vehicle", "access"), "walk": ("foot", "access")}
 NO_ACCESS = frozenset(["no", "private", "agricultural", "forestry", "emergency", "use_sidepath"])
@@ -115,17 +120,19 @@ class _Split:
     """What one pass over an OSM file found: per-mode XML files and counts."""
 
     xml: dict[str, Path]
-    highways: int = 0                                 # ways tagged highway=*
+    highways: int = 0  # ways tagged highway=*
     written: dict[str, int] = field(default_factory=dict)  # way pieces written per mode
     newest: dict[Path, datetime] = field(default_factory=dict)  # newest highway way timestamp per file
 
 
 def _ways(source: Path) -> Iterator[osmium.osm.Way]:
     """The highway ways of one file, with their nodes' locations."""
-    processor = (osmium.FileProcessor(str(source), osmium.osm.NODE | osmium.osm.WAY)
-                 .with_locations()
-                 .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-                 .with_filter(osmium.filter.KeyFilter("highway")))
+    processor = (
+        osmium.FileProcessor(str(source), osmium.osm.NODE | osmium.osm.WAY)
+        .with_locations()
+        .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+        .with_filter(osmium.filter.KeyFilter("highway"))
+    )
     return cast(Iterator[osmium.osm.Way], iter(processor))  # the filters pass ways only
 
 
@@ -139,8 +146,10 @@ def _split(sources: list[Path], folder: Path, modes: Iterable[str]) -> _Split:
     seen_nodes: dict[str, set[int]] = {mode: set() for mode in split.xml}
     seen_ways: set[int] = set()
     with ExitStack() as stack:
-        writers = {mode: stack.enter_context(osmium.SimpleWriter(str(path), overwrite=True))
-                   for mode, path in split.xml.items()}
+        writers = {
+            mode: stack.enter_context(osmium.SimpleWriter(str(path), overwrite=True))
+            for mode, path in split.xml.items()
+        }
         for source, way in ((file, way) for file in sources for way in _ways(file)):
             split.highways += 1
             if way.timestamp.timestamp() > 0:
@@ -153,20 +162,23 @@ def _split(sources: list[Path], folder: Path, modes: Iterable[str]) -> _Split:
             if not modes_here:
                 continue
             # A cut-out extract may lack some nodes: keep the runs of nodes it has.
-            runs = [list(run) for valid, run in groupby(way.nodes, key=lambda n: n.location.valid())
-                    if valid]
+            runs = [list(run) for valid, run in groupby(way.nodes, key=lambda n: n.location.valid()) if valid]
             pieces = [run for run in runs if len(run) > 1]
             for mode in modes_here:
                 for number, run in enumerate(pieces):
                     for node in run:
                         if node.ref not in seen_nodes[mode]:
                             seen_nodes[mode].add(node.ref)
-                            writers[mode].add_node(osmium.osm.mutable.Node(
-                                id=node.ref, location=(node.location.lon, node.location.lat)))
+                            writers[mode].add_node(
+                                osmium.osm.mutable.Node(id=node.ref, location=(node.location.lon, node.location.lat))
+                            )
                     # a way split by missing nodes: extra pieces get ids no OSM way has
                     piece_id = way.id if number == 0 else -(way.id * 1000 + number)
-                    writers[mode].add_way(osmium.osm.mutable.Way(
-                        id=piece_id, nodes=[node.ref for node in run], tags=kept_tags(mode, tags)))
+                    writers[mode].add_way(
+                        osmium.osm.mutable.Way(
+                            id=piece_id, nodes=[node.ref for node in run], tags=kept_tags(mode, tags)
+                        )
+                    )
                     split.written[mode] += 1
     return split
 
@@ -189,9 +201,16 @@ def _file_date(source: Path, header: osmium.io.Header, newest: datetime | None) 
 @contextmanager
 def _osmnx_offline() -> Iterator[None]:
     """osmnx settings for reading a local file: no web requests, cache or log files; our tags only."""
-    wanted = {"use_cache": False, "doh_url_template": None, "log_file": False, "log_console": False,
-              "cache_only_mode": False, "all_oneway": False,
-              "useful_tags_way": list(KEPT_TAGS), "useful_tags_node": []}
+    wanted = {
+        "use_cache": False,
+        "doh_url_template": None,
+        "log_file": False,
+        "log_console": False,
+        "cache_only_mode": False,
+        "all_oneway": False,
+        "useful_tags_way": list(KEPT_TAGS),
+        "useful_tags_node": [],
+    }
     saved = {name: getattr(ox.settings, name) for name in wanted}
     for name, value in wanted.items():
         setattr(ox.settings, name, value)
@@ -207,8 +226,7 @@ def _graph(xml: Path, mode: str) -> nx.MultiDiGraph:
     with _osmnx_offline():
         graph = ox.graph_from_xml(xml, bidirectional=mode == "walk", simplify=False, retain_all=True)
         for _, _, data in graph.edges(data=True):
-            speed = WALK_SPEED_KPH if mode == "walk" else drive_speed_kph(data["highway"],
-                                                                          data.get("maxspeed"))
+            speed = WALK_SPEED_KPH if mode == "walk" else drive_speed_kph(data["highway"], data.get("maxspeed"))
             data["speed_kph"] = speed
             data["travel_time"] = data["length"] / speed * 3.6
         return ox.truncate.largest_component(graph, strongly=True)
@@ -225,8 +243,9 @@ def _sources(files: OsmFiles) -> list[Path]:
         raise OsmFileError("no OpenStreetMap file given")
     for path in paths:
         if not path.name.endswith(SUFFIXES):
-            raise OsmFileError(f"{path.name}: not an OpenStreetMap file name; "
-                               f"expected one ending {', '.join(SUFFIXES)}")
+            raise OsmFileError(
+                f"{path.name}: not an OpenStreetMap file name; expected one ending {', '.join(SUFFIXES)}"
+            )
         if not path.is_file():
             raise OsmFileError(f"OpenStreetMap file not found: {path}")
     return paths
@@ -261,18 +280,26 @@ def read_osm(files: OsmFiles, modes: Iterable[str] = MODES) -> dict[str, RoadNet
     for mode in modes:
         if mode not in MODES:
             raise BadInput(f"mode {mode!r} is not one of {', '.join(MODES)}")
-    provenance = {"network": "osm", "source": names, "modelled": False,
-                  "sha256": _sources_sha256(paths), "builder": BUILDER}
+    provenance = {
+        "network": "osm",
+        "source": names,
+        "modelled": False,
+        "sha256": _sources_sha256(paths),
+        "builder": BUILDER,
+    }
     with tempfile.TemporaryDirectory(prefix="geoaccess-osm-") as folder:
         try:
             split = _split(paths, Path(folder), modes)
             dates = [_file_date(p, _header(p), split.newest.get(p)) for p in paths]
             if len(paths) > 1:
-                dates = [(date, f"{basis} of {p.name}, the oldest of the files")
-                         for p, (date, basis) in zip(paths, dates, strict=True)]
+                dates = [
+                    (date, f"{basis} of {p.name}, the oldest of the files")
+                    for p, (date, basis) in zip(paths, dates, strict=True)
+                ]
         except RuntimeError as exc:  # pyosmium's parse, decompression and format errors
-            raise OsmFileError(f"cannot read {names}: {exc}; is each a complete OpenStreetMap "
-                               f"file in the format its name says?") from exc
+            raise OsmFileError(
+                f"cannot read {names}: {exc}; is each a complete OpenStreetMap file in the format its name says?"
+            ) from exc
         if split.highways == 0:
             raise OsmFileError(f"{names} has no roads or paths (no way tagged highway=*)")
         provenance["date"], provenance["date_basis"] = min(dates)
@@ -280,12 +307,16 @@ def read_osm(files: OsmFiles, modes: Iterable[str] = MODES) -> dict[str, RoadNet
         networks = {}
         for mode in modes:
             if split.written[mode] == 0:
-                raise OsmFileError(f"{names} has no {mode} roads with their nodes "
-                                   f"({split.highways} highway ways in all; is the file cut short?)")
+                raise OsmFileError(
+                    f"{names} has no {mode} roads with their nodes "
+                    f"({split.highways} highway ways in all; is the file cut short?)"
+                )
             graph = _graph(split.xml[mode], mode)
             if graph.number_of_edges() == 0:
-                raise OsmFileError(f"{names} has no connected {mode} network: no two places "
-                                   "on its roads can be reached from each other")
+                raise OsmFileError(
+                    f"{names} has no connected {mode} network: no two places "
+                    "on its roads can be reached from each other"
+                )
             networks[mode] = RoadNetwork.from_graph(graph, mode, dict(provenance))
     return networks
 
@@ -310,8 +341,9 @@ def _cached(out_dir: Path, mode: str, sha256: str) -> RoadNetwork | None:
     return network if (provenance.get("sha256"), provenance.get("builder")) == (sha256, BUILDER) else None
 
 
-def build_osm_networks(files: OsmFiles, out_dir: Path, modes: Iterable[str] = MODES, *,
-                       force: bool = False) -> dict[str, RoadNetwork]:
+def build_osm_networks(
+    files: OsmFiles, out_dir: Path, modes: Iterable[str] = MODES, *, force: bool = False
+) -> dict[str, RoadNetwork]:
     """Build (or reuse) and save the ``modes`` networks of one OpenStreetMap file or several.
 
     Each mode is saved, all or nothing, to ``out_dir/<mode>``. A saved network
@@ -323,8 +355,7 @@ def build_osm_networks(files: OsmFiles, out_dir: Path, modes: Iterable[str] = MO
     networks: dict[str, RoadNetwork] = {}
     if not force:
         sha256 = _sources_sha256(paths)
-        networks = {mode: network for mode in modes
-                    if (network := _cached(out_dir, mode, sha256)) is not None}
+        networks = {mode: network for mode in modes if (network := _cached(out_dir, mode, sha256)) is not None}
     missing = [mode for mode in modes if mode not in networks]
     if missing:
         built = read_osm(paths, missing)

@@ -90,10 +90,13 @@ class ProxyLinks:
 def proxy_points(stops: pd.DataFrame, postcodes: pd.DataFrame) -> pd.DataFrame:
     """Road-side stops and postcode centroids, labelled with the nearest stop's locality."""
     on_road = stops[stops["stop_type"].isin(STOP_TYPES)]
-    points = pd.concat([
-        pd.DataFrame({"x": on_road["lon"], "y": on_road["lat"], "kind": "stop"}),
-        pd.DataFrame({"x": postcodes["lon"], "y": postcodes["lat"], "kind": "postcode"}),
-    ], ignore_index=True)
+    points = pd.concat(
+        [
+            pd.DataFrame({"x": on_road["lon"], "y": on_road["lat"], "kind": "stop"}),
+            pd.DataFrame({"x": postcodes["lon"], "y": postcodes["lat"], "kind": "postcode"}),
+        ],
+        ignore_index=True,
+    )
     points = points.drop_duplicates(["x", "y"]).reset_index(drop=True)
     stop_xy = _bng(on_road["lon"].to_numpy(), on_road["lat"].to_numpy())
     gap, nearest = cKDTree(stop_xy).query(_bng(points["x"].to_numpy(), points["y"].to_numpy()))
@@ -126,16 +129,25 @@ def proxy_links(points: pd.DataFrame, land: shapely.Geometry) -> ProxyLinks:
     frames = []
     for level, found in enumerate(levels):
         found = found[keep[found[:, 0]] & keep[found[:, 1]]]
-        frames.append(pd.DataFrame({
-            "a": renumber[found[:, 0]], "b": renumber[found[:, 1]],
-            "straight_m": np.hypot(*(xy[found[:, 0]] - xy[found[:, 1]]).T),
-            "level": np.int8(level),
-            "bridge": np.isin(found[:, 0] * len(xy) + found[:, 1], bridges) if level == 0 else False,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "a": renumber[found[:, 0]],
+                    "b": renumber[found[:, 1]],
+                    "straight_m": np.hypot(*(xy[found[:, 0]] - xy[found[:, 1]]).T),
+                    "level": np.int8(level),
+                    "bridge": np.isin(found[:, 0] * len(xy) + found[:, 1], bridges) if level == 0 else False,
+                }
+            )
+        )
     kept = points[keep].reset_index(drop=True)
     kept.insert(0, "node_id", np.arange(len(kept), dtype=np.int64))
-    return ProxyLinks(points=kept, pairs=pd.concat(frames, ignore_index=True),
-                      dropped_points=int((~keep).sum()), outside_points=int((~inside).sum()))
+    return ProxyLinks(
+        points=kept,
+        pairs=pd.concat(frames, ignore_index=True),
+        dropped_points=int((~keep).sum()),
+        outside_points=int((~inside).sum()),
+    )
 
 
 def proxy_network(links: ProxyLinks, params: ProxyParameters, mode: str, provenance: dict) -> RoadNetwork:
@@ -149,11 +161,16 @@ def proxy_network(links: ProxyLinks, params: ProxyParameters, mode: str, provena
         speed = np.asarray(params.level_kph)[links.pairs["level"].to_numpy()]
     else:
         speed = np.full(len(straight), WALK_KPH)
-    one_way = pd.DataFrame({
-        "u": links.pairs["a"].to_numpy(np.int64), "v": links.pairs["b"].to_numpy(np.int64),
-        "length": length, "speed_kph": speed, "travel_time": length / (speed / 3.6),
-        "label": np.where(links.pairs["bridge"], "link assumed across water", None),
-    })
+    one_way = pd.DataFrame(
+        {
+            "u": links.pairs["a"].to_numpy(np.int64),
+            "v": links.pairs["b"].to_numpy(np.int64),
+            "length": length,
+            "speed_kph": speed,
+            "travel_time": length / (speed / 3.6),
+            "label": np.where(links.pairs["bridge"], "link assumed across water", None),
+        }
+    )
     both = pd.concat([one_way, one_way.rename(columns={"u": "v", "v": "u"})], ignore_index=True)
     nodes = links.points[["node_id", "x", "y", "label"]]
     return RoadNetwork(mode=mode, nodes=nodes, edges=both, provenance=provenance)

@@ -87,8 +87,9 @@ class Router:
         lon, lat = np.atleast_1d(np.asarray(lon, dtype=float)), np.atleast_1d(np.asarray(lat, dtype=float))
         bad = ~(np.isfinite(lon) & np.isfinite(lat))
         if bad.any():
-            raise BadInput(f"position {int(np.flatnonzero(bad)[0]) + 1} has a missing or non-numeric "
-                           "longitude/latitude")
+            raise BadInput(
+                f"position {int(np.flatnonzero(bad)[0]) + 1} has a missing or non-numeric longitude/latitude"
+            )
         east, north = transformer(WGS84, BNG).transform(lon, lat)
         gap, node = self._tree.query(np.column_stack([east, north]))
         access = gap * ACCESS_CIRCUITY / self.access_mps
@@ -96,13 +97,19 @@ class Router:
 
     # --- queries ----------------------------------------------------------------------------
 
-    def one_to_many(self, origin: tuple[float, float], destinations: np.ndarray,
-                    cutoff_s: float | None = None, with_metres: bool = False) -> Matrix:
+    def one_to_many(
+        self,
+        origin: tuple[float, float],
+        destinations: np.ndarray,
+        cutoff_s: float | None = None,
+        with_metres: bool = False,
+    ) -> Matrix:
         """Door-to-door times from one (lon, lat) to each of ``destinations`` (n, 2)."""
         return self.many_to_many(np.asarray([origin]), destinations, cutoff_s, with_metres)
 
-    def many_to_many(self, origins: np.ndarray, destinations: np.ndarray,
-                     cutoff_s: float | None = None, with_metres: bool = False) -> Matrix:
+    def many_to_many(
+        self, origins: np.ndarray, destinations: np.ndarray, cutoff_s: float | None = None, with_metres: bool = False
+    ) -> Matrix:
         """Door-to-door times (and optionally path metres) between (lon, lat) arrays.
 
         Runs one search per destination on the reversed graph when there are fewer
@@ -125,8 +132,9 @@ class Router:
             dist = found[0] if with_metres else found
             network_s[batch] = dist[:, targets.node]
             if with_metres:
-                along[batch] = np.vstack([self._tree_lengths(d, p, reverse)[targets.node]
-                                          for d, p in zip(dist, found[1], strict=True)])
+                along[batch] = np.vstack(
+                    [self._tree_lengths(d, p, reverse)[targets.node] for d, p in zip(dist, found[1], strict=True)]
+                )
         network_s = network_s[source_row]
         metres = None
         if with_metres:
@@ -147,8 +155,9 @@ class Router:
         source, target = int(start.node[0]), int(end.node[0])
         dist, pred = dijkstra(self.times, indices=source, return_predecessors=True)
         if not np.isfinite(dist[target]):
-            raise NoRoute(f"no {self.network.mode} route: the two places are on parts of the network "
-                          "that do not connect")
+            raise NoRoute(
+                f"no {self.network.mode} route: the two places are on parts of the network that do not connect"
+            )
         path = [target]
         while path[-1] != source:
             path.append(int(pred[path[-1]]))
@@ -157,8 +166,14 @@ class Router:
         metres = float(self._lengths(nodes[:-1], nodes[1:]).sum())
         metres += float(start.gap_m[0] + end.gap_m[0]) * ACCESS_CIRCUITY
         seconds = float(dist[target] + start.access_s[0] + end.access_s[0])
-        return Route(seconds=seconds, metres=metres, access_s=float(start.access_s[0]),
-                     egress_s=float(end.access_s[0]), node_path=path, via=self._via(nodes))
+        return Route(
+            seconds=seconds,
+            metres=metres,
+            access_s=float(start.access_s[0]),
+            egress_s=float(end.access_s[0]),
+            node_path=path,
+            via=self._via(nodes),
+        )
 
     # --- helpers ----------------------------------------------------------------------------
 

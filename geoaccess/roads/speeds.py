@@ -47,11 +47,11 @@ CLASS_SPEEDS_KPH: dict[str, float] = {
 
 # UK legal limits named rather than numbered (GB: and UK: prefixes both occur).
 NAMED_LIMITS_KPH: dict[str, float] = {
-    "national": 60 * MPH,          # the single-carriageway national limit
+    "national": 60 * MPH,  # the single-carriageway national limit
     "nsl_single": 60 * MPH,
     "nsl_dual": 70 * MPH,
     "motorway": 70 * MPH,
-    "nsl_restricted": 30 * MPH,    # street-lit roads
+    "nsl_restricted": 30 * MPH,  # street-lit roads
     "walk": WALK_SPEED_KPH,
 }
 

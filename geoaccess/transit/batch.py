@@ -44,13 +44,24 @@ class RoundTrips:
     def flags(self) -> list[list[str]]:
         """The round-trip flag codes of each home."""
         out, back = self.outbound_minutes, self.return_minutes
-        return [flags_for(None if np.isnan(o) else float(o), None if np.isnan(r) else float(r),
-                          None if np.isnan(h) else float(h))
-                for o, r, h in zip(out, back, self.home_again, strict=True)]
+        return [
+            flags_for(
+                None if np.isnan(o) else float(o), None if np.isnan(r) else float(r), None if np.isnan(h) else float(h)
+            )
+            for o, r, h in zip(out, back, self.home_again, strict=True)
+        ]
 
 
-def round_trips(planner: Planner, homes: np.ndarray, venue: tuple[float, float], when: date, start_s: int,
-                end_s: int, margin_min: int = DEFAULT_MARGIN_MIN, horizon_s: int = DEFAULT_HORIZON_S) -> RoundTrips:
+def round_trips(
+    planner: Planner,
+    homes: np.ndarray,
+    venue: tuple[float, float],
+    when: date,
+    start_s: int,
+    end_s: int,
+    margin_min: int = DEFAULT_MARGIN_MIN,
+    horizon_s: int = DEFAULT_HORIZON_S,
+) -> RoundTrips:
     """Round trips from each (lon, lat) home to a session at ``venue``."""
     deadline = start_s - margin_min * 60
     deadlines, latest = _profiles(planner, venue, when, deadline - horizon_s, deadline)
@@ -85,8 +96,9 @@ def _home_arrivals(planner: Planner, venue: tuple[float, float], when: date, end
     return np.where(reached < INF, reached.astype(float), np.inf)
 
 
-def _home_time(arrivals: np.ndarray, walks: dict[int, tuple[float, float]], direct: tuple[float, float] | None,
-               end_s: int) -> float:
+def _home_time(
+    arrivals: np.ndarray, walks: dict[int, tuple[float, float]], direct: tuple[float, float] | None, end_s: int
+) -> float:
     """Earliest time home: the best stop near home plus the walk from it, or walking all the way."""
     best = np.inf
     if walks:

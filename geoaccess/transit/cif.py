@@ -25,9 +25,17 @@ import pandas as pd
 from geoaccess.errors import BadInput
 from geoaccess.transit.timetable import COLUMNS, Timetable, yyyymmdd
 
-AGENCIES = {"NT": "Northern", "TP": "TransPennine Express", "VT": "Avanti West Coast", "SR": "ScotRail",
-            "XC": "CrossCountry", "LM": "West Midlands Trains", "AW": "Transport for Wales",
-            "CS": "Caledonian Sleeper", "GR": "LNER"}
+AGENCIES = {
+    "NT": "Northern",
+    "TP": "TransPennine Express",
+    "VT": "Avanti West Coast",
+    "SR": "ScotRail",
+    "XC": "CrossCountry",
+    "LM": "West Midlands Trains",
+    "AW": "Transport for Wales",
+    "CS": "Caledonian Sleeper",
+    "GR": "LNER",
+}
 """ATOC TOC code -> operator name (Avanti West Coast was Virgin Trains, VT, until December 2019)."""
 PRECEDENCE = "CONP"
 """STP indicators, strongest first: cancellation, overlay, new (STP-only), permanent."""
@@ -98,7 +106,7 @@ class _Schedule:
 
 def _field(line: str, first: int, last: int) -> str:
     """Columns ``first``..``last`` (1-based, inclusive, as the CIF specification numbers them)."""
-    return line[first - 1:last]
+    return line[first - 1 : last]
 
 
 def _tiploc(line: str) -> str:
@@ -162,8 +170,16 @@ class _Parser:
         self.names: dict[str, str] = {}
         self.ended = False
         self.handlers: dict[str, Callable[[str, int], None]] = {
-            "HD": self.hd, "TI": self.ti, "BS": self.bs, "BX": self.bx, "LO": self.lo, "LI": self.li,
-            "CR": self.cr, "LT": self.lt, "ZZ": self.zz}
+            "HD": self.hd,
+            "TI": self.ti,
+            "BS": self.bs,
+            "BX": self.bx,
+            "LO": self.lo,
+            "LI": self.li,
+            "CR": self.cr,
+            "LT": self.lt,
+            "ZZ": self.zz,
+        }
 
     def feed(self, line: str, number: int) -> None:
         if not line.strip():
@@ -195,9 +211,11 @@ class _Parser:
             raise _Malformed("a second HD header record")
         if _field(line, 47, 47) != "F":
             raise _Malformed("an update extract (HD update indicator is not F): give a full extract")
-        self.header = _Header(extract_date=_cif_date(_field(line, 23, 28), day_first=True),
-                              valid_from=_cif_date(_field(line, 49, 54), day_first=True),
-                              valid_to=_cif_date(_field(line, 55, 60), day_first=True))
+        self.header = _Header(
+            extract_date=_cif_date(_field(line, 23, 28), day_first=True),
+            valid_from=_cif_date(_field(line, 49, 54), day_first=True),
+            valid_to=_cif_date(_field(line, 55, 60), day_first=True),
+        )
 
     def ti(self, line: str, number: int) -> None:
         self.names[_tiploc(line)] = _field(line, 19, 44).strip()
@@ -212,10 +230,17 @@ class _Parser:
         if len(days) != 7 or set(days) - {"0", "1"}:
             raise _Malformed(f"bad days run {days!r}")
         assert self.header is not None
-        self.schedules.append(_Schedule(
-            uid=_field(line, 4, 9), stp=stp, start=_cif_date(_field(line, 10, 15)),
-            end=self.header.valid_to if to == "999999" else _cif_date(to), days=days,
-            status=_field(line, 30, 30), line=number))
+        self.schedules.append(
+            _Schedule(
+                uid=_field(line, 4, 9),
+                stp=stp,
+                start=_cif_date(_field(line, 10, 15)),
+                end=self.header.valid_to if to == "999999" else _cif_date(to),
+                days=days,
+                status=_field(line, 30, 30),
+                line=number,
+            )
+        )
 
     def bx(self, line: str, number: int) -> None:
         schedule = self.schedules[-1] if self.schedules else None
@@ -333,8 +358,10 @@ def _places(stations: pd.DataFrame) -> dict[str, tuple[str, float, float]]:
     if missing:
         raise BadInput(f"the stations table has no {', '.join(missing)} column(s)")
     placed = stations.dropna(subset=["tiploc", "lon", "lat"]).drop_duplicates("tiploc")
-    return {str(row.tiploc).strip(): (str(row.name), float(row.lon), float(row.lat))
-            for row in placed[["tiploc", "name", "lon", "lat"]].itertuples(index=False)}
+    return {
+        str(row.tiploc).strip(): (str(row.name), float(row.lon), float(row.lat))
+        for row in placed[["tiploc", "name", "lon", "lat"]].itertuples(index=False)
+    }
 
 
 class _Tables:
@@ -354,18 +381,26 @@ class _Tables:
         origin, destination = calls[0][0], calls[-1][0]
         route_type = ROUTE_TYPES.get(schedule.status, 2)
         route_id = f"{schedule.toc or '?'}:{origin}:{destination}:{route_type}"
-        self.routes[route_id] = (route_id, AGENCIES.get(schedule.toc, schedule.toc or "unknown operator"), "",
-                                 f"{self.name(origin)} - {self.name(destination)}", route_type)
+        self.routes[route_id] = (
+            route_id,
+            AGENCIES.get(schedule.toc, schedule.toc or "unknown operator"),
+            "",
+            f"{self.name(origin)} - {self.name(destination)}",
+            route_type,
+        )
         trip_id = schedule.trip_id
         while trip_id in self.trip_ids:
             trip_id += "+"
         self.trip_ids.add(trip_id)
         self.rows["trips"].append((trip_id, route_id, trip_id, self.name(destination)))
         placed = [call for call in calls if call[0] in self.places]
-        self.rows["stop_times"] += [(trip_id, sequence, f"9100{tiploc}", arrival, departure)
-                                    for sequence, (tiploc, arrival, departure) in enumerate(placed, start=1)]
-        self.rows["calendar"].append((trip_id, *(int(flag) for flag in schedule.days),
-                                      yyyymmdd(schedule.start), yyyymmdd(schedule.end)))
+        self.rows["stop_times"] += [
+            (trip_id, sequence, f"9100{tiploc}", arrival, departure)
+            for sequence, (tiploc, arrival, departure) in enumerate(placed, start=1)
+        ]
+        self.rows["calendar"].append(
+            (trip_id, *(int(flag) for flag in schedule.days), yyyymmdd(schedule.start), yyyymmdd(schedule.end))
+        )
         self.rows["calendar_dates"] += [(trip_id, yyyymmdd(day), 2) for day in sorted(removed)]
 
     def frames(self) -> dict[str, pd.DataFrame]:
@@ -412,8 +447,14 @@ def read_cif(path: Path, stations: pd.DataFrame, *, public_only: bool = True, no
             tables.add(schedule, calls, removed[position])
     if not tables.rows["trips"]:
         raise CifError(f"{path}: no train in it calls at two stations of the stations table on any date")
-    provenance = {"timetable": "cif", "source": path.name, "valid_from": header.valid_from.isoformat(),
-                  "valid_to": header.valid_to.isoformat(), "modelled": False,
-                  "extract_date": header.extract_date.isoformat(), "schedules": len(schedules), "note": note}
+    provenance = {
+        "timetable": "cif",
+        "source": path.name,
+        "valid_from": header.valid_from.isoformat(),
+        "valid_to": header.valid_to.isoformat(),
+        "modelled": False,
+        "extract_date": header.extract_date.isoformat(),
+        "schedules": len(schedules),
+        "note": note,
+    }
     return Timetable(**tables.frames(), provenance=provenance)
-

@@ -12,9 +12,18 @@ from geoaccess.places import Place
 from geoaccess.transit.timetable import WEEKDAYS
 
 
-def transit_journey(start: Place, end: Place, day: str | None, depart_at: str | None, arrive_by: str | None,
-                    gtfs: tuple[Path, ...], cif: tuple[Path, ...], walk_network: Path | None, walk_limit: float,
-                    max_transfers: int) -> dict:
+def transit_journey(
+    start: Place,
+    end: Place,
+    day: str | None,
+    depart_at: str | None,
+    arrive_by: str | None,
+    gtfs: tuple[Path, ...],
+    cif: tuple[Path, ...],
+    walk_network: Path | None,
+    walk_limit: float,
+    max_transfers: int,
+) -> dict:
     """The transit journey asked for, as a JSON-ready dict; :class:`NoRoute` when there is none."""
     from geoaccess.transit.planner import parse_clock
     from geoaccess.transit.sources import planner_for, service_date, transit_provenance
@@ -31,9 +40,15 @@ def transit_journey(start: Place, end: Place, day: str | None, depart_at: str | 
     if itinerary is None:
         asked = f"leaving at {depart_at}" if depart_at else f"arriving by {arrive_by}"
         raise NoRoute(f"no public transport journey {asked} on {WEEKDAYS[when.weekday()]} {when}")
-    return {"from": start.to_dict(), "to": end.to_dict(), "mode": "transit", "date": when.isoformat(),
-            "weekday": WEEKDAYS[when.weekday()], **itinerary.to_dict(),
-            "provenance": transit_provenance(planner, when)}
+    return {
+        "from": start.to_dict(),
+        "to": end.to_dict(),
+        "mode": "transit",
+        "date": when.isoformat(),
+        "weekday": WEEKDAYS[when.weekday()],
+        **itinerary.to_dict(),
+        "provenance": transit_provenance(planner, when),
+    }
 
 
 @click.command()
@@ -44,8 +59,12 @@ def transit_journey(start: Place, end: Place, day: str | None, depart_at: str | 
 @click.option("--start", required=True, help="Session start, HH:MM.")
 @click.option("--end", required=True, help="Session end, HH:MM.")
 @click.option("--margin", default=10, show_default=True, type=int, help="Arrive this many minutes early.")
-@click.option("--network", "walk_network", type=click.Path(path_type=Path),
-              help="A walk network built by `geoaccess network build` (default: the pack's proxy).")
+@click.option(
+    "--network",
+    "walk_network",
+    type=click.Path(path_type=Path),
+    help="A walk network built by `geoaccess network build` (default: the pack's proxy).",
+)
 @click.option("--gtfs", multiple=True, type=click.Path(path_type=Path), help="GTFS feed; repeatable.")
 @click.option("--cif", multiple=True, type=click.Path(path_type=Path), help="ATOC CIF file; repeatable.")
 @click.option("--walk-limit", default=2000.0, show_default=True, type=float)
@@ -53,9 +72,22 @@ def transit_journey(start: Place, end: Place, day: str | None, depart_at: str | 
 @venues_option
 @json_option
 @reports_errors
-def roundtrip(origin: str, venue: str | None, destination: str | None, day: str, start: str, end: str,
-              margin: int, walk_network: Path | None, gtfs: tuple[Path, ...], cif: tuple[Path, ...],
-              walk_limit: float, max_transfers: int, venues_file: Path | None, as_json: bool) -> None:
+def roundtrip(
+    origin: str,
+    venue: str | None,
+    destination: str | None,
+    day: str,
+    start: str,
+    end: str,
+    margin: int,
+    walk_network: Path | None,
+    gtfs: tuple[Path, ...],
+    cif: tuple[Path, ...],
+    walk_limit: float,
+    max_transfers: int,
+    venues_file: Path | None,
+    as_json: bool,
+) -> None:
     """Can someone get from home to a session on time by public transport, and home again after it?"""
     from geoaccess.places import resolve_place
     from geoaccess.reporting import roundtrip_text
@@ -77,12 +109,17 @@ def roundtrip(origin: str, venue: str | None, destination: str | None, day: str,
     if venue is not None and place.venue_id is None:
         raise BadInput(f"--venue {venue!r} is not a venue id; use --to for a postcode or position")
     planner = planner_for(gtfs, cif, walk_network, walk_limit, max_transfers)
-    dates = (week_dates(planner.timetable) if day.strip().lower() == "week"
-             else [service_date(day, planner.timetable)])
-    days = [round_trip(planner, (home.lon, home.lat), (place.lon, place.lat), when, start_s, end_s, margin)
-            for when in dates]
-    result = {"from": home.to_dict(), "to": place.to_dict(), "days": days,
-              "provenance": transit_provenance(planner, dates[0])}
+    dates = week_dates(planner.timetable) if day.strip().lower() == "week" else [service_date(day, planner.timetable)]
+    days = [
+        round_trip(planner, (home.lon, home.lat), (place.lon, place.lat), when, start_s, end_s, margin)
+        for when in dates
+    ]
+    result = {
+        "from": home.to_dict(),
+        "to": place.to_dict(),
+        "days": days,
+        "provenance": transit_provenance(planner, dates[0]),
+    }
     if len(days) == 1:
         result.update({key: days[0][key] for key in ("outbound", "return", "feasible", "flags")})
     else:

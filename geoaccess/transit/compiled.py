@@ -68,8 +68,12 @@ class CompiledDay:
         """Route name, operator and mode word for a pattern's legs."""
         route = self.routes.iloc[self.patterns[pattern].route_row]
         name = route["route_short_name"] or route["route_long_name"]
-        return {"route": str(name), "route_long_name": str(route["route_long_name"]),
-                "operator": str(route["agency_name"]), "mode": mode_word(int(route["route_type"]))}
+        return {
+            "route": str(name),
+            "route_long_name": str(route["route_long_name"]),
+            "operator": str(route["agency_name"]),
+            "mode": mode_word(int(route["route_type"])),
+        }
 
     def mirrored(self) -> CompiledDay:
         """The same day with time running backwards: trips reversed, seconds negated.
@@ -80,33 +84,50 @@ class CompiledDay:
         patterns = []
         for pattern in self.patterns:
             order = np.arange(len(pattern.trip_ids))[::-1]  # no trip overtakes: reversed, every column sorts
-            patterns.append(Pattern(stops=pattern.stops[::-1].copy(),
-                                    arrival=-pattern.departure[order, ::-1],
-                                    departure=-pattern.arrival[order, ::-1],
-                                    trip_ids=pattern.trip_ids[order], route_row=pattern.route_row))
+            patterns.append(
+                Pattern(
+                    stops=pattern.stops[::-1].copy(),
+                    arrival=-pattern.departure[order, ::-1],
+                    departure=-pattern.arrival[order, ::-1],
+                    trip_ids=pattern.trip_ids[order],
+                    route_row=pattern.route_row,
+                )
+            )
         walk_to: list[list[tuple[int, float]]] = [[] for _ in self.walk_from]
         for source, links in enumerate(self.walk_from):
             for target, seconds in links:
                 walk_to[target].append((source, seconds))
-        return replace(self, patterns=patterns, stop_patterns=_stop_patterns(patterns, len(self.stop_ids)),
-                       walk_from=walk_to, reversed=not self.reversed)
+        return replace(
+            self,
+            patterns=patterns,
+            stop_patterns=_stop_patterns(patterns, len(self.stop_ids)),
+            walk_from=walk_to,
+            reversed=not self.reversed,
+        )
 
 
 def compile_day(timetable: Timetable, day: date) -> CompiledDay:
     """The arrays for ``day``: that day's trips plus the previous day's after midnight."""
     stops = timetable.stops.reset_index(drop=True)
     stop_row = pd.Series(np.arange(len(stops)), index=stops["stop_id"].to_numpy())
-    calls = pd.concat([_calls_on(timetable, day, 0), _calls_on(timetable, day - timedelta(days=1), -DAY_S)],
-                      ignore_index=True)
+    calls = pd.concat(
+        [_calls_on(timetable, day, 0), _calls_on(timetable, day - timedelta(days=1), -DAY_S)], ignore_index=True
+    )
     calls = calls[calls["departure_s"].groupby(calls["run_id"]).transform("max") >= 0]
     route_row = pd.Series(np.arange(len(timetable.routes)), index=timetable.routes["route_id"].to_numpy())
     patterns = _patterns(calls, stop_row, route_row)
     lonlat = stops[["lon", "lat"]].to_numpy(dtype=float)
     change, walks = _transfers(timetable, stop_row, lonlat)
     return CompiledDay(
-        day=day, stop_ids=stops["stop_id"].to_numpy(dtype=object), stop_names=stops["stop_name"].to_numpy(dtype=object),
-        stop_lonlat=lonlat, patterns=patterns, stop_patterns=_stop_patterns(patterns, len(stops)),
-        change_s=change, walk_from=walks, routes=timetable.routes.reset_index(drop=True),
+        day=day,
+        stop_ids=stops["stop_id"].to_numpy(dtype=object),
+        stop_names=stops["stop_name"].to_numpy(dtype=object),
+        stop_lonlat=lonlat,
+        patterns=patterns,
+        stop_patterns=_stop_patterns(patterns, len(stops)),
+        change_s=change,
+        walk_from=walks,
+        routes=timetable.routes.reset_index(drop=True),
         provenance=timetable.provenance,
     )
 
@@ -124,8 +145,11 @@ def _calls_on(timetable: Timetable, day: date, shift_s: int) -> pd.DataFrame:
         offset = template["departure_s"].to_numpy() - template["departure_s"].iloc[0]
         arrive = template["arrival_s"].to_numpy() - template["departure_s"].iloc[0]
         for start in range(row.start_s, row.end_s, row.headway_s):
-            expanded.append(template.assign(arrival_s=start + arrive, departure_s=start + offset,
-                                            run_id=f"{row.trip_id}@{_clock(start)}"))
+            expanded.append(
+                template.assign(
+                    arrival_s=start + arrive, departure_s=start + offset, run_id=f"{row.trip_id}@{_clock(start)}"
+                )
+            )
     frame = pd.concat(expanded, ignore_index=True)
     frame["arrival_s"] += shift_s
     frame["departure_s"] += shift_s
@@ -148,9 +172,15 @@ def _patterns(calls: pd.DataFrame, stop_row: pd.Series, route_row: pd.Series) ->
         order = np.lexsort((arrival[:, -1], departure[:, 0]))
         for chain in _fifo_chains(arrival[order], departure[order]):
             rows = order[chain]
-            patterns.append(Pattern(stops=np.asarray(sequence), arrival=arrival[rows], departure=departure[rows],
-                                    trip_ids=np.asarray(members, dtype=object)[rows],
-                                    route_row=int(route_row.loc[route_id])))
+            patterns.append(
+                Pattern(
+                    stops=np.asarray(sequence),
+                    arrival=arrival[rows],
+                    departure=departure[rows],
+                    trip_ids=np.asarray(members, dtype=object)[rows],
+                    route_row=int(route_row.loc[route_id]),
+                )
+            )
     return patterns
 
 
@@ -184,8 +214,9 @@ def _stop_patterns(patterns: list[Pattern], stops: int) -> list[list[tuple[int, 
     return serving
 
 
-def _transfers(timetable: Timetable, stop_row: pd.Series, lonlat: np.ndarray
-               ) -> tuple[np.ndarray, list[list[tuple[int, float]]]]:
+def _transfers(
+    timetable: Timetable, stop_row: pd.Series, lonlat: np.ndarray
+) -> tuple[np.ndarray, list[list[tuple[int, float]]]]:
     """Per-stop change times and walking transfers (nearby stops, plus transfers.txt)."""
     change = np.full(len(lonlat), float(DEFAULT_CHANGE_S))
     walks: dict[tuple[int, int], float] = {}
@@ -195,8 +226,10 @@ def _transfers(timetable: Timetable, stop_row: pd.Series, lonlat: np.ndarray
         for a, b in cKDTree(xy).query_pairs(TRANSFER_RADIUS_M, output_type="ndarray"):
             seconds = float(np.hypot(*(xy[a] - xy[b]))) * ACCESS_CIRCUITY / (WALK_KPH / 3.6)
             walks[(a, b)] = walks[(b, a)] = seconds
-    known = timetable.transfers[timetable.transfers["from_stop_id"].isin(stop_row.index)
-                                & timetable.transfers["to_stop_id"].isin(stop_row.index)]
+    known = timetable.transfers[
+        timetable.transfers["from_stop_id"].isin(stop_row.index)
+        & timetable.transfers["to_stop_id"].isin(stop_row.index)
+    ]
     for row in known.itertuples(index=False):
         a, b = int(stop_row.loc[row.from_stop_id]), int(stop_row.loc[row.to_stop_id])
         if row.transfer_type == 3:  # not possible

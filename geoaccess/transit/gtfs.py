@@ -43,10 +43,25 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "feed_info.txt": (),
 }
 """The columns read_gtfs needs in each file; other optional columns default to empty."""
-OPTIONAL_COLUMNS = ("agency_id", "stop_name", "location_type", "route_short_name", "route_long_name",
-                    "trip_headsign", "shape_dist_traveled", "timepoint", "exact_times", "min_transfer_time",
-                    "from_route_id", "to_route_id", "from_trip_id", "to_trip_id", "feed_publisher_name",
-                    "feed_start_date", "feed_end_date")
+OPTIONAL_COLUMNS = (
+    "agency_id",
+    "stop_name",
+    "location_type",
+    "route_short_name",
+    "route_long_name",
+    "trip_headsign",
+    "shape_dist_traveled",
+    "timepoint",
+    "exact_times",
+    "min_transfer_time",
+    "from_route_id",
+    "to_route_id",
+    "from_trip_id",
+    "to_trip_id",
+    "feed_publisher_name",
+    "feed_start_date",
+    "feed_end_date",
+)
 SHOWN = 10
 """How many problems one error message lists."""
 PLACEHOLDER_URL = "https://geoaccess.invalid/"
@@ -82,11 +97,13 @@ class _Problems:
     def raise_any(self) -> None:
         if self.count:
             more = f"; and {self.count - len(self.messages)} more" if self.count > len(self.messages) else ""
-            raise GtfsError(f"GTFS feed {self.source}: {self.count} problem(s), nothing loaded: "
-                            f"{'; '.join(self.messages)}{more}")
+            raise GtfsError(
+                f"GTFS feed {self.source}: {self.count} problem(s), nothing loaded: {'; '.join(self.messages)}{more}"
+            )
 
 
 # --- reading -------------------------------------------------------------------------------
+
 
 def read_gtfs(path: Path | str, *, name: str | None = None) -> Timetable:
     """The timetable in a GTFS feed (a .zip or a folder), validated; raises :class:`GtfsError`.
@@ -146,8 +163,14 @@ def _parse_csv(file: str, content: bytes, problems: _Problems) -> pd.DataFrame |
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                                skip_blank_lines=False, index_col=False)
+            frame = pd.read_csv(
+                io.BytesIO(content),
+                dtype=str,
+                keep_default_na=False,
+                encoding="utf-8-sig",
+                skip_blank_lines=False,
+                index_col=False,
+            )
     except pd.errors.EmptyDataError:
         problems.add(f"{file}: empty file (no header line)")
         return None
@@ -178,21 +201,30 @@ def _convert(feed: Feed, problems: _Problems) -> tuple[Timetable, dict]:
     problems.raise_any()
     _check_trips(feed["trips.txt"], stop_times, problems)
     problems.raise_any()
-    timetable = Timetable(stops=stops, routes=routes, trips=trips, stop_times=_interpolate(stop_times),
-                          calendar=calendar, calendar_dates=calendar_dates, frequencies=frequencies,
-                          transfers=transfers)
+    timetable = Timetable(
+        stops=stops,
+        routes=routes,
+        trips=trips,
+        stop_times=_interpolate(stop_times),
+        calendar=calendar,
+        calendar_dates=calendar_dates,
+        frequencies=frequencies,
+        transfers=transfers,
+    )
     return timetable, info
 
 
 # --- field checks --------------------------------------------------------------------------
+
 
 def _ids(file: str, frame: pd.DataFrame, column: str, problems: _Problems) -> None:
     """Every ``column`` value present and unique."""
     problems.rows(file, frame, frame[column] == "", lambda row: f"empty {column}")
     repeated = frame[column].duplicated() & (frame[column] != "")
     first = pd.Series(frame.index, index=frame.index).groupby(frame[column]).transform("first")
-    problems.rows(file, frame, repeated,
-                  lambda row: f"duplicate {column} {row[column]!r} (first on line {first[row.name]})")
+    problems.rows(
+        file, frame, repeated, lambda row: f"duplicate {column} {row[column]!r} (first on line {first[row.name]})"
+    )
 
 
 def _known(file: str, frame: pd.DataFrame, column: str, known: set[str], problems: _Problems) -> None:
@@ -203,12 +235,22 @@ def _known(file: str, frame: pd.DataFrame, column: str, known: set[str], problem
 def _choice(file: str, frame: pd.DataFrame, column: str, allowed: tuple[str, ...], problems: _Problems) -> None:
     """Every ``column`` value one of ``allowed`` (``""`` allowed only if listed)."""
     words = ", ".join(a or "empty" for a in allowed)
-    problems.rows(file, frame, ~frame[column].isin(allowed),
-                  lambda row: f"{column} {row[column]!r} is not one of {words}")
+    problems.rows(
+        file, frame, ~frame[column].isin(allowed), lambda row: f"{column} {row[column]!r} is not one of {words}"
+    )
 
 
-def _numbers(file: str, frame: pd.DataFrame, column: str, problems: _Problems, *, low: float, high: float = np.inf,
-             integer: bool = False, required: bool = True) -> pd.Series:
+def _numbers(
+    file: str,
+    frame: pd.DataFrame,
+    column: str,
+    problems: _Problems,
+    *,
+    low: float,
+    high: float = np.inf,
+    integer: bool = False,
+    required: bool = True,
+) -> pd.Series:
     """``column`` as floats in ``[low, high]`` (NaN where empty and not required); others are problems."""
     text = frame[column]
     values = pd.to_numeric(text.where(text != ""), errors="coerce").astype(float)
@@ -228,8 +270,9 @@ def _times(file: str, frame: pd.DataFrame, column: str, problems: _Problems, *, 
     text = frame[column]
     valid = text.str.fullmatch(r"\d+:[0-5]\d:[0-5]\d")
     bad = ~valid & (text != "") if not required else ~valid
-    problems.rows(file, frame, bad,
-                  lambda row: f"{column} {row[column]!r} is not a time H:MM:SS (minutes and seconds below 60)")
+    problems.rows(
+        file, frame, bad, lambda row: f"{column} {row[column]!r} is not a time H:MM:SS (minutes and seconds below 60)"
+    )
     good = text.where(valid)
     parts = [good.str.slice(*span).astype(float) for span in ((None, -6), (-5, -3), (-2, None))]
     return parts[0] * 3600 + parts[1] * 60 + parts[2]
@@ -254,17 +297,21 @@ def _clock(seconds: float) -> str:
 
 # --- tables --------------------------------------------------------------------------------
 
+
 def _stops(frame: pd.DataFrame, problems: _Problems) -> pd.DataFrame:
     """Stops and stations (location_type 0/1) with valid coordinates."""
     file = "stops.txt"
     _ids(file, frame, "stop_id", problems)
     _choice(file, frame, "location_type", ("", "0", "1", "2", "3", "4"), problems)
     kept = frame[~frame["location_type"].isin(("2", "3", "4"))]
-    return pd.DataFrame({
-        "stop_id": kept["stop_id"], "stop_name": kept["stop_name"],
-        "lon": _numbers(file, kept, "stop_lon", problems, low=-180, high=180),
-        "lat": _numbers(file, kept, "stop_lat", problems, low=-90, high=90),
-    })
+    return pd.DataFrame(
+        {
+            "stop_id": kept["stop_id"],
+            "stop_name": kept["stop_name"],
+            "lon": _numbers(file, kept, "stop_lon", problems, low=-180, high=180),
+            "lat": _numbers(file, kept, "stop_lat", problems, low=-90, high=90),
+        }
+    )
 
 
 def _routes(frame: pd.DataFrame, agency: pd.DataFrame, problems: _Problems) -> pd.DataFrame:
@@ -278,13 +325,27 @@ def _routes(frame: pd.DataFrame, agency: pd.DataFrame, problems: _Problems) -> p
     if len(agency) == 1:  # a single agency may leave agency_id out, here or in routes.txt
         fallback = (frame["agency_id"] == "") | (agency["agency_id"].iloc[0] == "")
         agency_name = agency_name.mask(fallback, agency["agency_name"].iloc[0])
-    problems.rows(file, frame, agency_name.isna() & (frame["agency_id"] != ""),
-                  lambda row: f"unknown agency_id {row['agency_id']!r}")
-    problems.rows(file, frame, agency_name.isna() & (frame["agency_id"] == ""),
-                  lambda row: f"empty agency_id, but agency.txt has {len(agency)} agencies")
-    return pd.DataFrame({"route_id": frame["route_id"], "agency_name": agency_name,
-                         "route_short_name": frame["route_short_name"],
-                         "route_long_name": frame["route_long_name"], "route_type": route_type})
+    problems.rows(
+        file,
+        frame,
+        agency_name.isna() & (frame["agency_id"] != ""),
+        lambda row: f"unknown agency_id {row['agency_id']!r}",
+    )
+    problems.rows(
+        file,
+        frame,
+        agency_name.isna() & (frame["agency_id"] == ""),
+        lambda row: f"empty agency_id, but agency.txt has {len(agency)} agencies",
+    )
+    return pd.DataFrame(
+        {
+            "route_id": frame["route_id"],
+            "agency_name": agency_name,
+            "route_short_name": frame["route_short_name"],
+            "route_long_name": frame["route_long_name"],
+            "route_type": route_type,
+        }
+    )
 
 
 def _calendar(frame: pd.DataFrame | None, problems: _Problems) -> pd.DataFrame:
@@ -297,8 +358,9 @@ def _calendar(frame: pd.DataFrame | None, problems: _Problems) -> pd.DataFrame:
         _choice(file, frame, day, ("0", "1"), problems)
     start = _dates(file, frame, "start_date", problems)
     end = _dates(file, frame, "end_date", problems)
-    problems.rows(file, frame, end < start,
-                  lambda row: f"end_date {row['end_date']} is before start_date {row['start_date']}")
+    problems.rows(
+        file, frame, end < start, lambda row: f"end_date {row['end_date']} is before start_date {row['start_date']}"
+    )
     flags = {day: pd.to_numeric(frame[day], errors="coerce") for day in WEEKDAYS}
     return pd.DataFrame({"service_id": frame["service_id"], **flags, "start_date": start, "end_date": end})
 
@@ -311,10 +373,19 @@ def _calendar_dates(frame: pd.DataFrame | None, problems: _Problems) -> pd.DataF
     problems.rows(file, frame, frame["service_id"] == "", lambda row: "empty service_id")
     dates = _dates(file, frame, "date", problems)
     _choice(file, frame, "exception_type", ("1", "2"), problems)
-    problems.rows(file, frame, frame.duplicated(["service_id", "date"]),
-                  lambda row: f"service_id {row['service_id']!r} has date {row['date']} twice")
-    return pd.DataFrame({"service_id": frame["service_id"], "date": dates,
-                         "exception_type": pd.to_numeric(frame["exception_type"], errors="coerce")})
+    problems.rows(
+        file,
+        frame,
+        frame.duplicated(["service_id", "date"]),
+        lambda row: f"service_id {row['service_id']!r} has date {row['date']} twice",
+    )
+    return pd.DataFrame(
+        {
+            "service_id": frame["service_id"],
+            "date": dates,
+            "exception_type": pd.to_numeric(frame["exception_type"], errors="coerce"),
+        }
+    )
 
 
 def _trips(frame: pd.DataFrame, routes: set[str], services: set[str], problems: _Problems) -> pd.DataFrame:
@@ -330,19 +401,39 @@ def _stop_times(frame: pd.DataFrame, trips: set[str], stops: set[str], problems:
     """Stop times in trip and stop_sequence order, indexed by line; a time given only once serves as both."""
     file = "stop_times.txt"
     _known(file, frame, "trip_id", trips, problems)
-    problems.rows(file, frame, ~frame["stop_id"].isin(stops),
-                  lambda row: f"unknown stop_id {row['stop_id']!r} (not a stop or station in stops.txt)")
+    problems.rows(
+        file,
+        frame,
+        ~frame["stop_id"].isin(stops),
+        lambda row: f"unknown stop_id {row['stop_id']!r} (not a stop or station in stops.txt)",
+    )
     sequence = _numbers(file, frame, "stop_sequence", problems, low=0, integer=True)
     arrival = _times(file, frame, "arrival_time", problems, required=False)
     departure = _times(file, frame, "departure_time", problems, required=False)
-    problems.rows(file, frame, departure < arrival,
-                  lambda row: f"departure_time {row['departure_time']} is before arrival_time {row['arrival_time']}")
+    problems.rows(
+        file,
+        frame,
+        departure < arrival,
+        lambda row: f"departure_time {row['departure_time']} is before arrival_time {row['arrival_time']}",
+    )
     arrival, departure = arrival.fillna(departure), departure.fillna(arrival)
-    problems.rows(file, frame, (frame["timepoint"] == "1") & arrival.isna(),
-                  lambda row: "timepoint 1 needs an arrival_time or departure_time")
+    problems.rows(
+        file,
+        frame,
+        (frame["timepoint"] == "1") & arrival.isna(),
+        lambda row: "timepoint 1 needs an arrival_time or departure_time",
+    )
     distance = pd.to_numeric(frame["shape_dist_traveled"].where(frame["shape_dist_traveled"] != ""), errors="coerce")
-    result = pd.DataFrame({"trip_id": frame["trip_id"], "stop_sequence": sequence, "stop_id": frame["stop_id"],
-                           "arrival_s": arrival, "departure_s": departure, "distance": distance.astype(float)})
+    result = pd.DataFrame(
+        {
+            "trip_id": frame["trip_id"],
+            "stop_sequence": sequence,
+            "stop_id": frame["stop_id"],
+            "arrival_s": arrival,
+            "departure_s": departure,
+            "distance": distance.astype(float),
+        }
+    )
     return result.sort_values(["trip_id", "stop_sequence"], kind="stable")
 
 
@@ -350,21 +441,43 @@ def _check_trips(trips: pd.DataFrame, stop_times: pd.DataFrame, problems: _Probl
     """Each trip has at least two stop times, unique sequence numbers, timed ends and times that never go back."""
     file = "stop_times.txt"
     counts = trips["trip_id"].map(stop_times["trip_id"].value_counts()).fillna(0).astype(int)
-    problems.rows("trips.txt", trips, counts < 2,
-                  lambda row: f"trip {row['trip_id']!r} has {counts[row.name]} stop time(s); a trip needs 2 or more")
-    problems.rows(file, stop_times, stop_times.duplicated(["trip_id", "stop_sequence"]),
-                  lambda row: f"trip {row['trip_id']!r} repeats stop_sequence {row['stop_sequence']:.0f}")
+    problems.rows(
+        "trips.txt",
+        trips,
+        counts < 2,
+        lambda row: f"trip {row['trip_id']!r} has {counts[row.name]} stop time(s); a trip needs 2 or more",
+    )
+    problems.rows(
+        file,
+        stop_times,
+        stop_times.duplicated(["trip_id", "stop_sequence"]),
+        lambda row: f"trip {row['trip_id']!r} repeats stop_sequence {row['stop_sequence']:.0f}",
+    )
     trip = stop_times["trip_id"]
     untimed = stop_times["arrival_s"].isna()
-    problems.rows(file, stop_times, ~trip.duplicated() & untimed,
-                  lambda row: f"trip {row['trip_id']!r} has no time at its first stop")
-    problems.rows(file, stop_times, ~trip.duplicated(keep="last") & untimed,
-                  lambda row: f"trip {row['trip_id']!r} has no time at its last stop")
+    problems.rows(
+        file,
+        stop_times,
+        ~trip.duplicated() & untimed,
+        lambda row: f"trip {row['trip_id']!r} has no time at its first stop",
+    )
+    problems.rows(
+        file,
+        stop_times,
+        ~trip.duplicated(keep="last") & untimed,
+        lambda row: f"trip {row['trip_id']!r} has no time at its last stop",
+    )
     timed = stop_times[stop_times["arrival_s"].notna()]
     previous = timed.groupby("trip_id")["departure_s"].shift()
-    problems.rows(file, timed, timed["arrival_s"] < previous,
-                  lambda row: f"trip {row['trip_id']!r} arrives at {_clock(row['arrival_s'])}, before it leaves "
-                              f"the previous timed stop at {_clock(previous[row.name])}")
+    problems.rows(
+        file,
+        timed,
+        timed["arrival_s"] < previous,
+        lambda row: (
+            f"trip {row['trip_id']!r} arrives at {_clock(row['arrival_s'])}, before it leaves "
+            f"the previous timed stop at {_clock(previous[row.name])}"
+        ),
+    )
 
 
 def _interpolate(stop_times: pd.DataFrame) -> pd.DataFrame:
@@ -374,8 +487,9 @@ def _interpolate(stop_times: pd.DataFrame) -> pd.DataFrame:
         return stop_times
     trip = stop_times["trip_id"]
     distance = stop_times["distance"]
-    by_distance = (distance.notna().groupby(trip).transform("all")
-                   & (distance.groupby(trip).diff().fillna(0) >= 0).groupby(trip).transform("all"))
+    by_distance = distance.notna().groupby(trip).transform("all") & (
+        distance.groupby(trip).diff().fillna(0) >= 0
+    ).groupby(trip).transform("all")
     x = distance.where(by_distance, stop_times.groupby("trip_id").cumcount().astype(float))
     x_timed = x.where(~untimed)
     x0, x1 = x_timed.groupby(trip).ffill(), x_timed.groupby(trip).bfill()
@@ -383,8 +497,9 @@ def _interpolate(stop_times: pd.DataFrame) -> pd.DataFrame:
     t1 = stop_times["arrival_s"].groupby(trip).bfill()
     share = ((x - x0) / (x1 - x0)).where(x1 > x0, 0.0)
     guess = (t0 + (t1 - t0) * share).round()
-    return stop_times.assign(arrival_s=stop_times["arrival_s"].fillna(guess),
-                             departure_s=stop_times["departure_s"].fillna(guess))
+    return stop_times.assign(
+        arrival_s=stop_times["arrival_s"].fillna(guess), departure_s=stop_times["departure_s"].fillna(guess)
+    )
 
 
 def _frequencies(frame: pd.DataFrame | None, trips: set[str], problems: _Problems) -> pd.DataFrame:
@@ -395,12 +510,20 @@ def _frequencies(frame: pd.DataFrame | None, trips: set[str], problems: _Problem
     _known(file, frame, "trip_id", trips, problems)
     start = _times(file, frame, "start_time", problems, required=True)
     end = _times(file, frame, "end_time", problems, required=True)
-    problems.rows(file, frame, end <= start,
-                  lambda row: f"end_time {row['end_time']} is not after start_time {row['start_time']}")
+    problems.rows(
+        file, frame, end <= start, lambda row: f"end_time {row['end_time']} is not after start_time {row['start_time']}"
+    )
     headway = _numbers(file, frame, "headway_secs", problems, low=1, integer=True)
     _choice(file, frame, "exact_times", ("", "0", "1"), problems)
-    return pd.DataFrame({"trip_id": frame["trip_id"], "start_s": start, "end_s": end, "headway_s": headway,
-                         "exact_times": (frame["exact_times"] == "1").astype(int)})
+    return pd.DataFrame(
+        {
+            "trip_id": frame["trip_id"],
+            "start_s": start,
+            "end_s": end,
+            "headway_s": headway,
+            "exact_times": (frame["exact_times"] == "1").astype(int),
+        }
+    )
 
 
 def _transfers(frame: pd.DataFrame | None, stops: set[str], problems: _Problems) -> pd.DataFrame:
@@ -414,11 +537,20 @@ def _transfers(frame: pd.DataFrame | None, stops: set[str], problems: _Problems)
     _known(file, frame, "from_stop_id", stops, problems)
     _known(file, frame, "to_stop_id", stops, problems)
     minimum = _numbers(file, frame, "min_transfer_time", problems, low=0, integer=True, required=False)
-    problems.rows(file, frame, (frame["transfer_type"] == "2") & (frame["min_transfer_time"] == ""),
-                  lambda row: "transfer_type 2 needs a min_transfer_time")
-    return pd.DataFrame({"from_stop_id": frame["from_stop_id"], "to_stop_id": frame["to_stop_id"],
-                         "transfer_type": pd.to_numeric(frame["transfer_type"].replace("", "0"), errors="coerce"),
-                         "min_transfer_time": minimum})
+    problems.rows(
+        file,
+        frame,
+        (frame["transfer_type"] == "2") & (frame["min_transfer_time"] == ""),
+        lambda row: "transfer_type 2 needs a min_transfer_time",
+    )
+    return pd.DataFrame(
+        {
+            "from_stop_id": frame["from_stop_id"],
+            "to_stop_id": frame["to_stop_id"],
+            "transfer_type": pd.to_numeric(frame["transfer_type"].replace("", "0"), errors="coerce"),
+            "min_transfer_time": minimum,
+        }
+    )
 
 
 def _feed_info(frame: pd.DataFrame | None, problems: _Problems) -> dict:
@@ -435,20 +567,26 @@ def _feed_info(frame: pd.DataFrame | None, problems: _Problems) -> dict:
 
 def _provenance(timetable: Timetable, info: dict, source: str, sha256: str) -> dict:
     """Where the timetable came from and the dates it covers."""
-    dates = pd.concat([timetable.calendar["start_date"], timetable.calendar["end_date"],
-                       timetable.calendar_dates["date"]])
+    dates = pd.concat(
+        [timetable.calendar["start_date"], timetable.calendar["end_date"], timetable.calendar_dates["date"]]
+    )
     valid_from = info.get("valid_from") or (int(dates.min()) if len(dates) else None)
     valid_to = info.get("valid_to") or (int(dates.max()) if len(dates) else None)
-    provenance = {"timetable": "gtfs", "source": source,
-                  "valid_from": to_date(valid_from).isoformat() if valid_from else None,
-                  "valid_to": to_date(valid_to).isoformat() if valid_to else None,
-                  "modelled": False, "sha256": sha256}
+    provenance = {
+        "timetable": "gtfs",
+        "source": source,
+        "valid_from": to_date(valid_from).isoformat() if valid_from else None,
+        "valid_to": to_date(valid_to).isoformat() if valid_to else None,
+        "modelled": False,
+        "sha256": sha256,
+    }
     if info.get("publisher"):
         provenance["publisher"] = info["publisher"]
     return provenance
 
 
 # --- writing -------------------------------------------------------------------------------
+
 
 def write_gtfs(timetable: Timetable, folder: Path) -> None:
     """Write ``timetable`` as a GTFS folder (read_gtfs reads it back to equal tables).
@@ -474,22 +612,44 @@ def _gtfs_tables(timetable: Timetable) -> dict[str, pd.DataFrame | None]:
     stops, routes, stop_times = timetable.stops, timetable.routes, timetable.stop_times
     frequencies, transfers = timetable.frequencies, timetable.transfers
     tables: dict[str, pd.DataFrame] = {
-        "agency.txt": pd.DataFrame({"agency_id": agencies.map(agency_ids), "agency_name": agencies,
-                                    "agency_url": PLACEHOLDER_URL, "agency_timezone": "Europe/London"}),
-        "stops.txt": pd.DataFrame({"stop_id": stops["stop_id"], "stop_name": stops["stop_name"],
-                                   "stop_lat": stops["lat"], "stop_lon": stops["lon"]}),
+        "agency.txt": pd.DataFrame(
+            {
+                "agency_id": agencies.map(agency_ids),
+                "agency_name": agencies,
+                "agency_url": PLACEHOLDER_URL,
+                "agency_timezone": "Europe/London",
+            }
+        ),
+        "stops.txt": pd.DataFrame(
+            {
+                "stop_id": stops["stop_id"],
+                "stop_name": stops["stop_name"],
+                "stop_lat": stops["lat"],
+                "stop_lon": stops["lon"],
+            }
+        ),
         "routes.txt": routes.drop(columns="agency_name").assign(agency_id=routes["agency_name"].map(agency_ids)),
         "trips.txt": timetable.trips,
-        "stop_times.txt": pd.DataFrame({
-            "trip_id": stop_times["trip_id"], "arrival_time": stop_times["arrival_s"].map(_clock),
-            "departure_time": stop_times["departure_s"].map(_clock), "stop_id": stop_times["stop_id"],
-            "stop_sequence": stop_times["stop_sequence"]}),
+        "stop_times.txt": pd.DataFrame(
+            {
+                "trip_id": stop_times["trip_id"],
+                "arrival_time": stop_times["arrival_s"].map(_clock),
+                "departure_time": stop_times["departure_s"].map(_clock),
+                "stop_id": stop_times["stop_id"],
+                "stop_sequence": stop_times["stop_sequence"],
+            }
+        ),
         "calendar.txt": timetable.calendar,
         "calendar_dates.txt": timetable.calendar_dates,
-        "frequencies.txt": pd.DataFrame({
-            "trip_id": frequencies["trip_id"], "start_time": frequencies["start_s"].map(_clock),
-            "end_time": frequencies["end_s"].map(_clock), "headway_secs": frequencies["headway_s"],
-            "exact_times": frequencies["exact_times"]}),
+        "frequencies.txt": pd.DataFrame(
+            {
+                "trip_id": frequencies["trip_id"],
+                "start_time": frequencies["start_s"].map(_clock),
+                "end_time": frequencies["end_s"].map(_clock),
+                "headway_secs": frequencies["headway_s"],
+                "exact_times": frequencies["exact_times"],
+            }
+        ),
         "transfers.txt": transfers.assign(min_transfer_time=transfers["min_transfer_time"].round().astype("Int64")),
         "feed_info.txt": _feed_info_table(timetable.provenance),
     }
@@ -499,8 +659,12 @@ def _gtfs_tables(timetable: Timetable) -> dict[str, pd.DataFrame | None]:
 
 def _feed_info_table(provenance: dict) -> pd.DataFrame:
     """feed_info.txt's one row from a timetable's provenance."""
-    row = {"feed_publisher_name": provenance.get("publisher") or "geoaccess", "feed_publisher_url": PLACEHOLDER_URL,
-           "feed_lang": "en", "feed_version": provenance.get("source") or ""}
+    row = {
+        "feed_publisher_name": provenance.get("publisher") or "geoaccess",
+        "feed_publisher_url": PLACEHOLDER_URL,
+        "feed_lang": "en",
+        "feed_version": provenance.get("source") or "",
+    }
     for column, key in (("feed_start_date", "valid_from"), ("feed_end_date", "valid_to")):
         row[column] = (provenance.get(key) or "").replace("-", "")
     return pd.DataFrame([row])

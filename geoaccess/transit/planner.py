@@ -50,9 +50,14 @@ class Leg:
 
     def to_dict(self) -> dict:
         """JSON form, with clock times."""
-        data = {"mode": self.kind, "from": self.start, "to": self.end,
-                "depart": clock(self.depart), "arrive": clock(self.arrive),
-                "minutes": round((self.arrive - self.depart) / 60, 1)}
+        data = {
+            "mode": self.kind,
+            "from": self.start,
+            "to": self.end,
+            "depart": clock(self.depart),
+            "arrive": clock(self.arrive),
+            "minutes": round((self.arrive - self.depart) / 60, 1),
+        }
         for key in ("route", "operator", "metres", "stops", "trip_id"):
             value = getattr(self, key)
             if value is not None:
@@ -94,9 +99,14 @@ class Itinerary:
 
     def to_dict(self) -> dict:
         """JSON form: depart, arrive, minutes, changes, waiting, legs."""
-        return {"depart": clock(self.depart), "arrive": clock(self.arrive), "minutes": round(self.minutes, 1),
-                "changes": self.changes, "waiting_minutes": round(self.waiting_minutes, 1),
-                "legs": [leg.to_dict() for leg in self.legs]}
+        return {
+            "depart": clock(self.depart),
+            "arrive": clock(self.arrive),
+            "minutes": round(self.minutes, 1),
+            "changes": self.changes,
+            "waiting_minutes": round(self.waiting_minutes, 1),
+            "legs": [leg.to_dict() for leg in self.legs],
+        }
 
 
 def clock(seconds: int) -> str:
@@ -158,20 +168,26 @@ class Planner:
         near = np.asarray(tree.query_ball_point([east, north], self.walk_limit_m), dtype=int)
         if near.size == 0:
             return {}
-        matrix = self.walker.many_to_many(np.asarray([[lon, lat]]), lonlat[near], with_metres=True,
-                                          cutoff_s=self._walk_seconds(self.walk_limit_m))
+        matrix = self.walker.many_to_many(
+            np.asarray([[lon, lat]]), lonlat[near], with_metres=True, cutoff_s=self._walk_seconds(self.walk_limit_m)
+        )
         seconds, metres = matrix.seconds[0], matrix.metres[0]
         keep = np.isfinite(seconds) & (metres <= self.walk_limit_m)
-        return {int(stop): (float(s), float(m)) for stop, s, m in zip(near[keep], seconds[keep], metres[keep],
-                                                                       strict=True)}
+        return {
+            int(stop): (float(s), float(m)) for stop, s, m in zip(near[keep], seconds[keep], metres[keep], strict=True)
+        }
 
     def direct_walk(self, origin: tuple[float, float], destination: tuple[float, float]) -> tuple[float, float] | None:
         """(seconds, metres) of walking all the way, if short enough to offer."""
         (ox, oy), (dx, dy) = (transformer(WGS84, BNG).transform(*point) for point in (origin, destination))
         if np.hypot(ox - dx, oy - dy) > DIRECT_WALK_LIMIT_M:  # no walk is shorter than the straight line
             return None
-        matrix = self.walker.many_to_many(np.asarray([origin]), np.asarray([destination]), with_metres=True,
-                                          cutoff_s=self._walk_seconds(DIRECT_WALK_LIMIT_M))
+        matrix = self.walker.many_to_many(
+            np.asarray([origin]),
+            np.asarray([destination]),
+            with_metres=True,
+            cutoff_s=self._walk_seconds(DIRECT_WALK_LIMIT_M),
+        )
         seconds, metres = float(matrix.seconds[0, 0]), float(matrix.metres[0, 0])
         return (seconds, metres) if np.isfinite(seconds) and metres <= DIRECT_WALK_LIMIT_M else None
 
@@ -181,8 +197,14 @@ class Planner:
 
     # --- queries ----------------------------------------------------------------------------
 
-    def depart_at(self, origin: tuple[float, float], destination: tuple[float, float], when: date,
-                  time_s: int, ends: tuple[str, str] = ("origin", "destination")) -> Itinerary | None:
+    def depart_at(
+        self,
+        origin: tuple[float, float],
+        destination: tuple[float, float],
+        when: date,
+        time_s: int,
+        ends: tuple[str, str] = ("origin", "destination"),
+    ) -> Itinerary | None:
         """The earliest-arriving journey leaving ``origin`` at or after ``time_s``; ``None`` if none.
 
         ``ends`` names the origin and destination in the legs (for example ``("home", "venue")``).
@@ -194,15 +216,26 @@ class Planner:
         best = _best_ending(labels, egress)
         walk = self.direct_walk(origin, destination)
         if walk is not None and (best is None or time_s + walk[0] <= best[0]):
-            return Itinerary((Leg("walk", time_s, time_s + int(np.ceil(walk[0])), *ends, metres=walk[1],
-                                  path=(origin, destination)),))
+            return Itinerary(
+                (
+                    Leg(
+                        "walk",
+                        time_s,
+                        time_s + int(np.ceil(walk[0])),
+                        *ends,
+                        metres=walk[1],
+                        path=(origin, destination),
+                    ),
+                )
+            )
         if best is None:
             return None
         _, round_number, stop = best
         return _itinerary(compiled, labels, round_number, stop, access, egress, ends, (origin, destination))
 
-    def latest_departure(self, origin: tuple[float, float], destination: tuple[float, float], when: date,
-                         arrive_by_s: int) -> int | None:
+    def latest_departure(
+        self, origin: tuple[float, float], destination: tuple[float, float], when: date, arrive_by_s: int
+    ) -> int | None:
         """The latest time one can leave ``origin`` and still reach ``destination`` by ``arrive_by_s``."""
         mirror = self.day(when, mirrored=True)
         access, egress = self.walks(*origin), self.walks(*destination)
@@ -216,8 +249,14 @@ class Planner:
             latest = on_foot if latest is None else max(latest, on_foot)
         return latest
 
-    def arrive_by(self, origin: tuple[float, float], destination: tuple[float, float], when: date,
-                  arrive_by_s: int, ends: tuple[str, str] = ("origin", "destination")) -> Itinerary | None:
+    def arrive_by(
+        self,
+        origin: tuple[float, float],
+        destination: tuple[float, float],
+        when: date,
+        arrive_by_s: int,
+        ends: tuple[str, str] = ("origin", "destination"),
+    ) -> Itinerary | None:
         """The journey leaving latest that still arrives by ``arrive_by_s``; ``None`` if none does."""
         latest = self.latest_departure(origin, destination, when, arrive_by_s)
         if latest is None:
@@ -238,23 +277,47 @@ def _best_ending(labels: Labels, ends: dict[int, tuple[float, float]]) -> tuple[
     return best
 
 
-def _itinerary(day: CompiledDay, labels: Labels, round_number: int, stop: int, access: dict[int, tuple[float, float]],
-               egress: dict[int, tuple[float, float]], ends: tuple[str, str],
-               places: tuple[tuple[float, float], tuple[float, float]]) -> Itinerary:
+def _itinerary(
+    day: CompiledDay,
+    labels: Labels,
+    round_number: int,
+    stop: int,
+    access: dict[int, tuple[float, float]],
+    egress: dict[int, tuple[float, float]],
+    ends: tuple[str, str],
+    places: tuple[tuple[float, float], tuple[float, float]],
+) -> Itinerary:
     """Rebuild the legs ending at ``stop`` in ``round_number``, then add the walks at both ends."""
     legs: list[Leg] = []
     seconds, metres = egress[stop]
     arrive = int(labels.arrival[round_number][stop])
-    legs.append(Leg("walk", arrive, arrive + int(np.ceil(seconds)), _name(day, stop), ends[1], metres=metres,
-                    path=(_at(day, stop), places[1])))
+    legs.append(
+        Leg(
+            "walk",
+            arrive,
+            arrive + int(np.ceil(seconds)),
+            _name(day, stop),
+            ends[1],
+            metres=metres,
+            path=(_at(day, stop), places[1]),
+        )
+    )
     while True:
         how = labels.how[round_number][stop]
         if isinstance(how, Walk):
             if how.source < 0:
                 break
             end = int(labels.arrival[round_number][stop])
-            legs.append(Leg("walk", end - int(np.ceil(how.seconds)), end, _name(day, how.source), _name(day, stop),
-                            path=(_at(day, how.source), _at(day, stop))))
+            legs.append(
+                Leg(
+                    "walk",
+                    end - int(np.ceil(how.seconds)),
+                    end,
+                    _name(day, how.source),
+                    _name(day, stop),
+                    path=(_at(day, how.source), _at(day, stop)),
+                )
+            )
             stop = how.source
             continue
         legs.append(_ride_leg(day, how))
@@ -263,12 +326,23 @@ def _itinerary(day: CompiledDay, labels: Labels, round_number: int, stop: int, a
         how_ready = labels.how_ready[round_number].get(stop)
         if isinstance(how_ready, Walk) and how_ready.source >= 0:  # walked to this stop to board
             end = int(labels.ready[round_number][stop])
-            legs.append(Leg("walk", end - int(np.ceil(how_ready.seconds)), end, _name(day, how_ready.source),
-                            _name(day, stop), path=(_at(day, how_ready.source), _at(day, stop))))
+            legs.append(
+                Leg(
+                    "walk",
+                    end - int(np.ceil(how_ready.seconds)),
+                    end,
+                    _name(day, how_ready.source),
+                    _name(day, stop),
+                    path=(_at(day, how_ready.source), _at(day, stop)),
+                )
+            )
             stop = how_ready.source
     seconds, metres = access[stop]
-    legs.append(Leg("walk", 0, int(np.ceil(seconds)), ends[0], _name(day, stop), metres=metres,
-                    path=(places[0], _at(day, stop))))
+    legs.append(
+        Leg(
+            "walk", 0, int(np.ceil(seconds)), ends[0], _name(day, stop), metres=metres, path=(places[0], _at(day, stop))
+        )
+    )
     return Itinerary(tuple(_just_in_time(list(reversed(legs)))))
 
 
@@ -287,12 +361,18 @@ def _just_in_time(legs: list[Leg]) -> list[Leg]:
 def _ride_leg(day: CompiledDay, ride: Ride) -> Leg:
     pattern = day.patterns[ride.pattern]
     label = day.route_label(ride.pattern)
-    return Leg(label["mode"], int(pattern.departure[ride.trip, ride.board]),
-               int(pattern.arrival[ride.trip, ride.alight]),
-               _name(day, int(pattern.stops[ride.board])), _name(day, int(pattern.stops[ride.alight])),
-               route=label["route"], operator=label["operator"], stops=ride.alight - ride.board,
-               trip_id=str(pattern.trip_ids[ride.trip]),
-               path=tuple(_at(day, int(s)) for s in pattern.stops[ride.board:ride.alight + 1]))
+    return Leg(
+        label["mode"],
+        int(pattern.departure[ride.trip, ride.board]),
+        int(pattern.arrival[ride.trip, ride.alight]),
+        _name(day, int(pattern.stops[ride.board])),
+        _name(day, int(pattern.stops[ride.alight])),
+        route=label["route"],
+        operator=label["operator"],
+        stops=ride.alight - ride.board,
+        trip_id=str(pattern.trip_ids[ride.trip]),
+        path=tuple(_at(day, int(s)) for s in pattern.stops[ride.board : ride.alight + 1]),
+    )
 
 
 def _name(day: CompiledDay, stop: int) -> str:

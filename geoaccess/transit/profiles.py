@@ -36,8 +36,16 @@ class WindowTimes:
     departures: np.ndarray
 
 
-def window_matrix(planner: Planner, origins: np.ndarray, destinations: np.ndarray, when: date,
-                  start_s: int, end_s: int, step_s: int = 60, horizon_s: int = DEFAULT_HORIZON_S) -> WindowTimes:
+def window_matrix(
+    planner: Planner,
+    origins: np.ndarray,
+    destinations: np.ndarray,
+    when: date,
+    start_s: int,
+    end_s: int,
+    step_s: int = 60,
+    horizon_s: int = DEFAULT_HORIZON_S,
+) -> WindowTimes:
     """Travel times from each origin to each destination, departing every ``step_s`` in the window."""
     departures = np.arange(start_s, end_s + 1, step_s)
     access = [planner.walks(lon, lat) for lon, lat in origins]
@@ -54,13 +62,14 @@ def window_matrix(planner: Planner, origins: np.ndarray, destinations: np.ndarra
             minutes = (arrive - departures) / 60.0
             minutes[minutes > horizon_s / 60.0] = np.inf
             median[row, column] = np.percentile(minutes, 50, method="inverted_cdf")  # a real departure's
-            p90[row, column] = np.percentile(minutes, 90, method="inverted_cdf")     # time, never inf - inf
+            p90[row, column] = np.percentile(minutes, 90, method="inverted_cdf")  # time, never inf - inf
             best[row, column] = minutes.min()
     return WindowTimes(median=median, p90=p90, best=best, departures=departures)
 
 
-def _profiles(planner: Planner, destination: tuple[float, float], when: date, first_s: int, last_s: int
-              ) -> tuple[np.ndarray, np.ndarray]:
+def _profiles(
+    planner: Planner, destination: tuple[float, float], when: date, first_s: int, last_s: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Arrival deadlines at ``destination`` (ascending) and, per deadline, the latest departure
     from every stop that meets it (``-inf`` where none does)."""
     egress = planner.walks(*destination)

@@ -56,8 +56,7 @@ class Labels:
         return np.minimum.reduce(self.arrival)
 
 
-def earliest_arrival(day: CompiledDay, starts: dict[int, int],
-                     max_transfers: int = DEFAULT_MAX_TRANSFERS) -> Labels:
+def earliest_arrival(day: CompiledDay, starts: dict[int, int], max_transfers: int = DEFAULT_MAX_TRANSFERS) -> Labels:
     """Earliest arrival at every stop from ``starts`` (stop row -> time one is there, on foot)."""
     stops = len(day.stop_ids)
     arrival = np.full(stops, INF, dtype=np.int64)
@@ -87,8 +86,9 @@ def earliest_arrival(day: CompiledDay, starts: dict[int, int],
     return labels
 
 
-def _scan_patterns(day: CompiledDay, ready: np.ndarray, best: np.ndarray, marked: set[int]
-                   ) -> tuple[np.ndarray, dict[int, Ride | Walk], set[int]]:
+def _scan_patterns(
+    day: CompiledDay, ready: np.ndarray, best: np.ndarray, marked: set[int]
+) -> tuple[np.ndarray, dict[int, Ride | Walk], set[int]]:
     """One round's vehicle arrivals: scan every pattern through a marked stop from there on."""
     arrival = np.full(len(day.stop_ids), INF, dtype=np.int64)
     how: dict[int, Ride | Walk] = {}
@@ -117,8 +117,14 @@ def _scan_patterns(day: CompiledDay, ready: np.ndarray, best: np.ndarray, marked
     return arrival, how, improved
 
 
-def _walk(day: CompiledDay, arrival: np.ndarray, how: dict[int, Ride | Walk], ready: np.ndarray,
-          how_ready: dict[int, Ride | Walk], sources: set[int]) -> set[int]:
+def _walk(
+    day: CompiledDay,
+    arrival: np.ndarray,
+    how: dict[int, Ride | Walk],
+    ready: np.ndarray,
+    how_ready: dict[int, Ride | Walk],
+    sources: set[int],
+) -> set[int]:
     """Walk on from ``sources`` (one step: the links are transitively closed); walkers may board at
     once. Updates arrival and readiness labels; returns the stops whose readiness improved."""
     walked: set[int] = set()

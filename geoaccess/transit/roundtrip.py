@@ -22,14 +22,23 @@ FLAGS = {
 """Flag code -> plain words."""
 
 
-def round_trip(planner: Planner, home: tuple[float, float], venue: tuple[float, float], when: date,
-               start_s: int, end_s: int, margin_min: int = DEFAULT_MARGIN_MIN) -> dict:
+def round_trip(
+    planner: Planner,
+    home: tuple[float, float],
+    venue: tuple[float, float],
+    when: date,
+    start_s: int,
+    end_s: int,
+    margin_min: int = DEFAULT_MARGIN_MIN,
+) -> dict:
     """Outbound (leaving as late as possible, arriving ``margin_min`` early) and the first way home."""
     outbound = planner.arrive_by(home, venue, when, start_s - margin_min * 60, ("home", "venue"))
     home_again = planner.depart_at(venue, home, when, end_s, ("venue", "home"))
-    flags = flags_for(None if outbound is None else outbound.minutes,
-                      None if home_again is None else (home_again.arrive - end_s) / 60,
-                      None if home_again is None else home_again.arrive)
+    flags = flags_for(
+        None if outbound is None else outbound.minutes,
+        None if home_again is None else (home_again.arrive - end_s) / 60,
+        None if home_again is None else home_again.arrive,
+    )
     return {
         "date": when.isoformat(),
         "weekday": WEEKDAYS[when.weekday()],
@@ -39,8 +48,9 @@ def round_trip(planner: Planner, home: tuple[float, float], venue: tuple[float, 
         "feasible": outbound is not None and home_again is not None,
         "flags": flags,
         "flag_text": [FLAGS[flag] for flag in flags],
-        "minutes_away": (None if outbound is None or home_again is None
-                         else round((home_again.arrive - outbound.depart) / 60, 1)),
+        "minutes_away": (
+            None if outbound is None or home_again is None else round((home_again.arrive - outbound.depart) / 60, 1)
+        ),
         "minutes_home_after_session": None if home_again is None else round((home_again.arrive - end_s) / 60, 1),
     }
 
@@ -63,7 +73,14 @@ def flags_for(outbound_minutes: float | None, return_minutes: float | None, home
     return flags
 
 
-def week(planner: Planner, home: tuple[float, float], venue: tuple[float, float], dates: list[date],
-         start_s: int, end_s: int, margin_min: int = DEFAULT_MARGIN_MIN) -> list[dict]:
+def week(
+    planner: Planner,
+    home: tuple[float, float],
+    venue: tuple[float, float],
+    dates: list[date],
+    start_s: int,
+    end_s: int,
+    margin_min: int = DEFAULT_MARGIN_MIN,
+) -> list[dict]:
     """The same session on each of ``dates`` (for example the seven days of a week)."""
     return [round_trip(planner, home, venue, when, start_s, end_s, margin_min) for when in dates]

@@ -34,16 +34,27 @@ def _load(gtfs: tuple[Path, ...], cif: tuple[Path, ...]) -> Timetable:
 
 
 @lru_cache(maxsize=4)
-def _planner(gtfs: tuple[Path, ...], cif: tuple[Path, ...], walk_network: Path | None, walk_limit_m: float,
-             max_transfers: int) -> Planner:
+def _planner(
+    gtfs: tuple[Path, ...], cif: tuple[Path, ...], walk_network: Path | None, walk_limit_m: float, max_transfers: int
+) -> Planner:
     return Planner(_load(gtfs, cif), router_for("walk", walk_network), walk_limit_m, max_transfers)
 
 
-def planner_for(gtfs: tuple[Path, ...] = (), cif: tuple[Path, ...] = (), walk_network: Path | None = None,
-                walk_limit_m: float = 2000.0, max_transfers: int = 4) -> Planner:
+def planner_for(
+    gtfs: tuple[Path, ...] = (),
+    cif: tuple[Path, ...] = (),
+    walk_network: Path | None = None,
+    walk_limit_m: float = 2000.0,
+    max_transfers: int = 4,
+) -> Planner:
     """A planner on the chosen timetable and walk network, built once per process."""
-    return _planner(tuple(Path(p).resolve() for p in gtfs), tuple(Path(p).resolve() for p in cif),
-                    walk_network, walk_limit_m, max_transfers)
+    return _planner(
+        tuple(Path(p).resolve() for p in gtfs),
+        tuple(Path(p).resolve() for p in cif),
+        walk_network,
+        walk_limit_m,
+        max_transfers,
+    )
 
 
 def service_date(text: str, timetable: Timetable, today: date | None = None) -> date:
@@ -74,6 +85,9 @@ def transit_provenance(planner: Planner, when: date) -> dict:
     timetable = {key: p[key] for key in ("timetable", "source", "valid_from", "valid_to", "modelled") if key in p}
     if p.get("timetable") == "modelled":
         timetable["assumptions"] = "see data/SOURCES.md"
-    return {"timetable": timetable, "service_date": when.isoformat(),
-            "walk_network": network_provenance(planner.walker.network),
-            "modelled": bool(p.get("modelled") or planner.walker.network.provenance.get("modelled"))}
+    return {
+        "timetable": timetable,
+        "service_date": when.isoformat(),
+        "walk_network": network_provenance(planner.walker.network),
+        "modelled": bool(p.get("modelled") or planner.walker.network.provenance.get("modelled")),
+    }

@@ -19,24 +19,57 @@ from geoaccess.errors import BadInput, DataPackError
 from geoaccess.folders import replace_folder
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-ROUTE_TYPES = {0: "tram", 1: "metro", 2: "train", 3: "bus", 4: "ferry", 5: "cable tram", 6: "aerial lift",
-               7: "funicular", 11: "trolleybus", 12: "monorail"}
+ROUTE_TYPES = {
+    0: "tram",
+    1: "metro",
+    2: "train",
+    3: "bus",
+    4: "ferry",
+    5: "cable tram",
+    6: "aerial lift",
+    7: "funicular",
+    11: "trolleybus",
+    12: "monorail",
+}
 """GTFS route_type -> the word itineraries use (extended types 100-1799 map by their hundreds)."""
 
 COLUMNS: dict[str, dict[str, str]] = {
     "stops": {"stop_id": "string", "stop_name": "string", "lon": "float64", "lat": "float64"},
-    "routes": {"route_id": "string", "agency_name": "string", "route_short_name": "string",
-               "route_long_name": "string", "route_type": "int64"},
+    "routes": {
+        "route_id": "string",
+        "agency_name": "string",
+        "route_short_name": "string",
+        "route_long_name": "string",
+        "route_type": "int64",
+    },
     "trips": {"trip_id": "string", "route_id": "string", "service_id": "string", "trip_headsign": "string"},
-    "stop_times": {"trip_id": "string", "stop_sequence": "int64", "stop_id": "string",
-                   "arrival_s": "int64", "departure_s": "int64"},
-    "calendar": {"service_id": "string", **{day: "int8" for day in WEEKDAYS},
-                 "start_date": "int64", "end_date": "int64"},
+    "stop_times": {
+        "trip_id": "string",
+        "stop_sequence": "int64",
+        "stop_id": "string",
+        "arrival_s": "int64",
+        "departure_s": "int64",
+    },
+    "calendar": {
+        "service_id": "string",
+        **{day: "int8" for day in WEEKDAYS},
+        "start_date": "int64",
+        "end_date": "int64",
+    },
     "calendar_dates": {"service_id": "string", "date": "int64", "exception_type": "int8"},
-    "frequencies": {"trip_id": "string", "start_s": "int64", "end_s": "int64", "headway_s": "int64",
-                    "exact_times": "int8"},
-    "transfers": {"from_stop_id": "string", "to_stop_id": "string", "transfer_type": "int8",
-                  "min_transfer_time": "float64"},
+    "frequencies": {
+        "trip_id": "string",
+        "start_s": "int64",
+        "end_s": "int64",
+        "headway_s": "int64",
+        "exact_times": "int8",
+    },
+    "transfers": {
+        "from_stop_id": "string",
+        "to_stop_id": "string",
+        "transfer_type": "int8",
+        "min_transfer_time": "float64",
+    },
 }
 """Every table's columns and dtypes; ``min_transfer_time`` is seconds (NaN when not given)."""
 PROVENANCE = "provenance.json"
@@ -101,8 +134,12 @@ class Timetable:
         stamp = yyyymmdd(day)
         weekday = WEEKDAYS[day.weekday()]
         calendar = self.calendar
-        running = set(calendar.loc[(calendar[weekday] == 1) & (calendar["start_date"] <= stamp)
-                                   & (calendar["end_date"] >= stamp), "service_id"])
+        running = set(
+            calendar.loc[
+                (calendar[weekday] == 1) & (calendar["start_date"] <= stamp) & (calendar["end_date"] >= stamp),
+                "service_id",
+            ]
+        )
         exceptions = self.calendar_dates[self.calendar_dates["date"] == stamp]
         running |= set(exceptions.loc[exceptions["exception_type"] == 1, "service_id"])
         running -= set(exceptions.loc[exceptions["exception_type"] == 2, "service_id"])
@@ -165,10 +202,10 @@ def merge(timetables: list[Timetable]) -> Timetable:
         "timetable": "+".join(t.provenance.get("timetable", "?") for t in timetables),
         "source": " + ".join(t.provenance.get("source", "?") for t in timetables),
         "valid_from": max(t.provenance.get("valid_from") or "" for t in timetables) or None,
-        "valid_to": min((t.provenance.get("valid_to") for t in timetables if t.provenance.get("valid_to")),
-                        default=None),
+        "valid_to": min(
+            (t.provenance.get("valid_to") for t in timetables if t.provenance.get("valid_to")), default=None
+        ),
         "modelled": any(t.provenance.get("modelled") for t in timetables),
         "feeds": [t.provenance for t in timetables],
     }
-    return Timetable(stops=stops, **{name: pd.concat(frames) for name, frames in tables.items()},
-                     provenance=provenance)
+    return Timetable(stops=stops, **{name: pd.concat(frames) for name, frames in tables.items()}, provenance=provenance)
