@@ -18,11 +18,11 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from geoaccess.measures import DAY_NAMES, person_measures, population_measures  # noqa: E402
+from geoaccess.analysis.measures import DAY_NAMES, person_measures, population_measures  # noqa: E402
+from geoaccess.analysis.scenarios import current_scenario  # noqa: E402
+from geoaccess.analysis.synthetic import synthetic_caseload  # noqa: E402
 from geoaccess.pack import load_pack  # noqa: E402
-from geoaccess.roads.networks import router_for  # noqa: E402
-from geoaccess.scenarios import current_scenario  # noqa: E402
-from geoaccess.synthetic import synthetic_caseload  # noqa: E402
+from geoaccess.roads.sources import router_for  # noqa: E402
 from geoaccess.transit.planner import parse_clock  # noqa: E402
 from geoaccess.transit.roundtrip import round_trip  # noqa: E402
 from geoaccess.transit.sources import planner_for  # noqa: E402

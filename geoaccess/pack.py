@@ -14,10 +14,12 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geoaccess.build.writer import MANIFEST_NAME, sha256_of
+from geoaccess._io import sha256_of
 from geoaccess.errors import DataPackError
 from geoaccess.geometry import BNG
 from geoaccess.settings import pack_dir
+
+MANIFEST_NAME = "manifest.json"
 
 
 @dataclass

@@ -41,7 +41,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         create_user(db, "olive", "officer", PASSWORD, must_change_password=False)
     with serving(app) as url:
         yield url
-    from geoaccess.web import jobs
+    from geoaccess.web import background as jobs
 
     jobs.shutdown(app, wait=False)
 

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 import pytest
 from browser_support import ARTIFACTS, served, watched_page
 
-from geoaccess.web import create_app, jobs
+from geoaccess.web import background as jobs
+from geoaccess.web import create_app
 from geoaccess.web.accounts import create_user
 from geoaccess.web.db import session_scope
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from geoaccess.caseload import PEOPLE_COLUMNS, REASONS, CaseloadError, read_caseload, write_report
-from geoaccess.caseload_commands import caseload
+from geoaccess.analysis.caseload import PEOPLE_COLUMNS, REASONS, CaseloadError, read_caseload, write_report
+from geoaccess.cli.caseload import caseload
 
 FIXTURES = Path(__file__).parent / "fixtures" / "caseload"
 MIXED = FIXTURES / "mixed.csv"

@@ -9,15 +9,15 @@ from functools import partial
 import pandas as pd
 import pytest
 
-from geoaccess import jobs
+from geoaccess.analysis import chunked as jobs
+from geoaccess.analysis.chunked import JobError, run_chunked, write_table
+from geoaccess.analysis.measures import Settings, person_measures
+from geoaccess.analysis.scenarios import current_scenario
+from geoaccess.analysis.synthetic import synthetic_caseload
 from geoaccess.endpoints import venue_endpoints
 from geoaccess.errors import BadInput
-from geoaccess.jobs import JobError, run_chunked, write_table
-from geoaccess.measures import Settings, person_measures
 from geoaccess.roads.journeys import road_matrix
-from geoaccess.roads.networks import router_for
-from geoaccess.scenarios import current_scenario
-from geoaccess.synthetic import synthetic_caseload
+from geoaccess.roads.sources import router_for
 from geoaccess.transit.planner import parse_clock
 from geoaccess.transit.profiles import window_matrix
 from geoaccess.transit.sources import planner_for

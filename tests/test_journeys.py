@@ -8,8 +8,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from geoaccess.cli import main
-from geoaccess.cli_support import EXIT_BAD_INPUT
+from geoaccess.cli.main import main
+from geoaccess.cli.options import EXIT_BAD_INPUT
 from geoaccess.endpoints import read_endpoints
 from geoaccess.errors import BadInput
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from geoaccess.cli import main
-from geoaccess.cli_support import EXIT_BAD_INPUT
+from geoaccess.analysis.synthetic import synthetic_caseload
+from geoaccess.cli.main import main
+from geoaccess.cli.options import EXIT_BAD_INPUT
 from geoaccess.geocode import geocode
-from geoaccess.synthetic import synthetic_caseload
 
 FEED = str(Path(__file__).parent / "fixtures" / "gtfs" / "two_lines")
 

@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from geoaccess.cli import main
-from geoaccess.cli_support import EXIT_BAD_INPUT
+from geoaccess.analysis.measures import Settings, by_area, person_measures, summarise
+from geoaccess.analysis.scenarios import current_scenario, read_scenario
+from geoaccess.analysis.synthetic import synthetic_caseload
+from geoaccess.cli.main import main
+from geoaccess.cli.options import EXIT_BAD_INPUT
 from geoaccess.errors import BadInput
-from geoaccess.measures import Settings, by_area, person_measures, summarise
-from geoaccess.roads.networks import router_for
-from geoaccess.scenarios import current_scenario, read_scenario
-from geoaccess.synthetic import synthetic_caseload
+from geoaccess.roads.sources import router_for
 from geoaccess.transit.roundtrip import round_trip
 from geoaccess.transit.sources import planner_for
 from geoaccess.venues import load_venues

@@ -17,8 +17,9 @@ import pytest
 from click.testing import CliRunner
 from scipy.sparse import csgraph
 
-from geoaccess.roads import commands, osm
-from geoaccess.roads.commands import network
+from geoaccess.cli import network as commands
+from geoaccess.cli.network import network
+from geoaccess.roads import osm
 from geoaccess.roads.network import META_NAME, MODES, RoadNetwork
 from geoaccess.roads.osm import OsmFileError, build_osm_networks, load_osm_network, read_osm
 from geoaccess.roads.speeds import MPH, drive_speed_kph, parse_maxspeed

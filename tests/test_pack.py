@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from geoaccess.build import build_pack, places
-from geoaccess.build.sources import SOURCES
-from geoaccess.cli import main
+from geoaccess.build import build_pack, geography
+from geoaccess.build.catalogue import SOURCES
+from geoaccess.cli.main import main
 from geoaccess.errors import DataPackError
 from geoaccess.pack import Pack
 from geoaccess.settings import data_root
@@ -106,7 +106,7 @@ def test_failed_build_leaves_the_old_pack_untouched(tmp_path, shared_source, pac
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(places, "sectors", broken)
+    monkeypatch.setattr(geography, "sectors", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         build_pack(shared_source, target)
     assert {p: p.read_bytes() for p in target.rglob("*") if p.is_file()} == before

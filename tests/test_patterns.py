@@ -1,4 +1,4 @@
-"""The modelled default Cumbrian timetable built from the cited facts (geoaccess.transit.patterns)."""
+"""The modelled default Cumbrian timetable built from the cited facts (geoaccess.build.timetable_model)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
+from geoaccess.build.timetable_model import calling_pattern, modelled_timetable, parse_times, town_stop
 from geoaccess.errors import BadInput
-from geoaccess.transit.patterns import calling_pattern, modelled_timetable, parse_times, town_stop
 from geoaccess.transit.timetable import COLUMNS, Timetable
 
 VALID_FROM, VALID_TO = date(2026, 12, 1), date(2027, 11, 30)

@@ -10,8 +10,7 @@ import zlib
 import numpy as np
 import pytest
 
-from geoaccess.errors import BadInput
-from geoaccess.siting import (
+from geoaccess.analysis.siting.solve import (
     UNREACHABLE_PENALTY_MIN,
     measures,
     objective_value,
@@ -20,6 +19,7 @@ from geoaccess.siting import (
     solve,
     weighted_median,
 )
+from geoaccess.errors import BadInput
 
 OBJECTIVES = ("pmedian", "mclp", "over120")
 

@@ -9,10 +9,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from geoaccess.caseload import PEOPLE_COLUMNS, read_caseload
-from geoaccess.caseload_commands import caseload
-from geoaccess.errors import BadInput
-from geoaccess.synthetic import (
+from geoaccess.analysis.caseload import PEOPLE_COLUMNS, read_caseload
+from geoaccess.analysis.synthetic import (
     ASSUMPTIONS,
     CRC_REQUIREMENT_SHARES,
     CUMBRIAN_COUNCILS,
@@ -22,6 +20,8 @@ from geoaccess.synthetic import (
     synthetic_csv_frame,
     write_synthetic_csv,
 )
+from geoaccess.cli.caseload import caseload
+from geoaccess.errors import BadInput
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +129,7 @@ def test_real_caseload_postcodes_are_never_written(pack, tmp_path):
 
 
 def test_cli_synth_then_check_round_trip(tmp_path):
-    from geoaccess.caseload_commands import DEFAULT_SEED as CLI_DEFAULT_SEED
+    from geoaccess.cli.caseload import DEFAULT_SEED as CLI_DEFAULT_SEED
 
     assert CLI_DEFAULT_SEED == DEFAULT_SEED
     out = tmp_path / "demo.csv"

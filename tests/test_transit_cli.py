@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from geoaccess.cli import main
-from geoaccess.cli_support import EXIT_BAD_INPUT, EXIT_NO_ROUTE
+from geoaccess.cli.main import main
+from geoaccess.cli.options import EXIT_BAD_INPUT, EXIT_NO_ROUTE
 
 FEED = str(Path(__file__).parent / "fixtures" / "gtfs" / "two_lines")
 

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
-from geoaccess.users_command import users
+from geoaccess.cli.users import users
 from geoaccess.web import create_app
 from geoaccess.web.accounts import (
     api_auth,

@@ -55,7 +55,7 @@ def app(folder: Path) -> Iterator[Flask]:
         for name, role in (("olive", "officer"), ("mary", "manager"), ("ada", "admin")):
             create_user(db, name, role, PASSWORD, must_change_password=False)
     yield app
-    from geoaccess.web import jobs
+    from geoaccess.web import background as jobs
 
     jobs.shutdown(app, wait=False)
 
@@ -213,7 +213,7 @@ def test_a_pack_venue_cannot_be_removed_but_an_edit_can_be_undone(app: Flask, ad
         next(v for v in restarted.extensions["geoaccess"]["venues"] if v.id == "carlisle-crc-lmc").name
         == "Carlisle CRC (renamed)"
     )
-    from geoaccess.web import jobs
+    from geoaccess.web import background as jobs
 
     jobs.shutdown(restarted, wait=False)
 

@@ -65,7 +65,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             tokens[role if name != "mike" else "other_manager"] = issue_token(db, user)
     app.config["TEST_TOKENS"] = tokens
     yield app
-    from geoaccess.web import jobs
+    from geoaccess.web import background as jobs
 
     jobs.shutdown(app, wait=False)
 

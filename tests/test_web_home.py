@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
 
-from geoaccess.build.sources import OS_ATTRIBUTION
+from geoaccess.attribution import OS_ATTRIBUTION
 from geoaccess.maps.offline_assets import served_files
 from geoaccess.maps.venue_map import venue_map
 from geoaccess.venues import Programme, Session, Venue, load_venues

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from geoaccess.errors import BadInput
-from geoaccess.web import create_app, jobs
+from geoaccess.web import background as jobs
+from geoaccess.web import create_app
 from geoaccess.web.accounts import create_user
 from geoaccess.web.db import Job, session_scope
 
@@ -144,7 +145,7 @@ def test_restart_marks_unfinished_jobs_failed(app, tmp_path) -> None:
 
 
 def test_uploads_are_owned_deletable_and_expire(app, tmp_path) -> None:
-    from geoaccess.synthetic import synthetic_caseload
+    from geoaccess.analysis.synthetic import synthetic_caseload
 
     owner = app.config["TEST_OWNER"]
     caseload = synthetic_caseload(crc_cases=40, nps_cases=10)

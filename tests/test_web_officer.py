@@ -46,7 +46,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         for name, role in (("olive", "officer"), ("owen", "officer"), ("mary", "manager"), ("ada", "admin")):
             create_user(db, name, role, PASSWORD, must_change_password=False)
     yield app
-    from geoaccess.web import jobs
+    from geoaccess.web import background as jobs
 
     jobs.shutdown(app, wait=False)
 

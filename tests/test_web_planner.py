@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from geoaccess.web import create_app, jobs
+from geoaccess.web import background as jobs
+from geoaccess.web import create_app
 from geoaccess.web.accounts import create_user
 from geoaccess.web.db import session_scope
 
@@ -489,7 +490,7 @@ def test_json_run_returns_the_status_url(manager) -> None:
 
 def test_no_person_position_or_postcode_in_any_response(app) -> None:
     """Every body a manager received in this module: no synthetic person's coordinates, no upload postcode."""
-    from geoaccess.synthetic import synthetic_caseload
+    from geoaccess.analysis.synthetic import synthetic_caseload
 
     if os.environ.get("PYTEST_XDIST_WORKER") and len(app.config["SEEN"]) <= 40:
         pytest.skip(

@@ -17,7 +17,7 @@ Status codes:
 Details never repeat a postcode or coordinates.
 
 Long work (``access``, ``scenario/compare``, ``site``) runs as a background job of
-:mod:`geoaccess.web.jobs` when its pool is running: the answer is ``202`` with the job's URL
+:mod:`geoaccess.web.background` when its pool is running: the answer is ``202`` with the job's URL
 (``Location: /api/v1/jobs/ID``) to poll. Without the pool (or with ``API_JOBS = False``) it
 runs in the request and answers ``200`` with the result.
 """
@@ -136,7 +136,7 @@ def jobs_running() -> bool:
 
 def long_work(kind: str, params: dict) -> Response:
     """Submit a job (202 + Location) or, without the job pool, run it here (200)."""
-    from geoaccess.web import jobs
+    from geoaccess.web import background as jobs
 
     if jobs_running():
         job_id = jobs.submit(current_app._get_current_object(), kind, params, me().id)
@@ -209,14 +209,14 @@ def journey() -> Response:
         raise InvalidBody(f"'mode' must be one of {', '.join(MODES)}")
     start, end = place(text(data, "from")), place(text(data, "to"))
     if mode == "transit":
-        from geoaccess.transit.commands import transit_journey
+        from geoaccess.cli.transit import transit_journey
 
         depart_at, arrive_by = text(data, "depart_at", required=False), text(data, "arrive_by", required=False)
         if (depart_at is None) == (arrive_by is None):
             raise InvalidBody("transit needs exactly one of 'depart_at' or 'arrive_by' (HH:MM)")
         return jsonify(transit_journey(start, end, text(data, "day"), depart_at, arrive_by, (), (), None, 2000.0, 4))
     from geoaccess.roads.journeys import road_journey
-    from geoaccess.roads.networks import router_for
+    from geoaccess.roads.sources import router_for
 
     return jsonify(road_journey(start, end, router_for(mode)))
 
@@ -271,7 +271,7 @@ def roundtrip() -> Response:
 @handle_errors
 def access() -> Response:
     """Travel burden of the synthetic caseload to the venues offering a programme (aggregates only)."""
-    from geoaccess.scenarios import current_scenario
+    from geoaccess.analysis.scenarios import current_scenario
 
     data = body()
     require_synthetic(data)
@@ -285,7 +285,7 @@ def access() -> Response:
 @handle_errors
 def scenario_compare() -> Response:
     """Compare two or more scenarios (``"today:BBR"`` or scenario objects) for the synthetic caseload."""
-    from geoaccess.web.jobs import scenario_from_dict
+    from geoaccess.web.background import scenario_from_dict
 
     data = body()
     require_synthetic(data)
@@ -312,9 +312,9 @@ def scenario_compare() -> Response:
 @handle_errors
 def site() -> Response:
     """Choose ``p`` venues to add to the kept ones for the synthetic caseload."""
-    from geoaccess.scenarios import current_scenario
+    from geoaccess.analysis.scenarios import current_scenario
     from geoaccess.venues import find_venue
-    from geoaccess.web.jobs import SITE_COSTS, SITE_OBJECTIVES
+    from geoaccess.web.background import SITE_COSTS, SITE_OBJECTIVES
 
     data = body()
     require_synthetic(data)
@@ -361,7 +361,7 @@ def site() -> Response:
 @handle_errors
 def job(job_id: int) -> Response:
     """A job's status, progress and (when done) result; only its owner sees it."""
-    from geoaccess.web import jobs
+    from geoaccess.web import background as jobs
 
     found = jobs.status(job_id, owner_id=me().id)
     if found is None:
@@ -403,8 +403,8 @@ def _venues_doc(_data: dict) -> Any:
 def _isochrones_doc(data: dict) -> Any:
     """Travel-time bands to a venue from every Cumbrian LSOA (car, or public transport 07:00-10:00 Wednesday)."""
 
-    from geoaccess.analysis_commands import context
-    from geoaccess.maps.commands import isochrone_document
+    from geoaccess.cli.analysis import context
+    from geoaccess.cli.maps import isochrone_document
     from geoaccess.pack import load_pack
     from geoaccess.venues import find_venue
 
@@ -428,7 +428,7 @@ def _isochrones_doc(data: dict) -> Any:
 
 def _journey_doc(data: dict) -> Any:
     """One public transport journey; the home is shown only at its postcode sector."""
-    from geoaccess.maps.commands import journey_document
+    from geoaccess.cli.maps import journey_document
     from geoaccess.pack import load_pack
     from geoaccess.transit.sources import planner_for, service_date
 

@@ -279,7 +279,7 @@ def nearest_offering(home: tuple[float, float], programme: str) -> tuple[Venue, 
     """The venue offering ``programme`` nearest ``home`` by car, and its minutes."""
     import numpy as np
 
-    from geoaccess.roads.networks import router_for
+    from geoaccess.roads.sources import router_for
 
     offering = [v for v in venues() if v.offers(programme)]
     if not offering:
@@ -349,8 +349,8 @@ def _session_times(query: Query, venue: Venue) -> tuple[str, str]:
 
 def journey_doc(check: Check, *, coarsen: bool) -> Any:
     """The journey map (both ways); with ``coarsen`` the home is moved to its postcode sector."""
+    from geoaccess.cli.maps import describe, home_sector
     from geoaccess.maps.builders import journey_map
-    from geoaccess.maps.commands import describe, home_sector
     from geoaccess.pack import load_pack
 
     if not check.legs:

@@ -240,7 +240,7 @@ SCHEMAS = {
                         {"type": "string", "pattern": "^today:", "examples": ["today:BBR"]},
                         {
                             "type": "object",
-                            "description": "The scenario format of geoaccess/scenarios.py: name, programme, "
+                            "description": "The scenario format of geoaccess/analysis/scenarios.py: name, programme, "
                             "venues [{id} | {name, lon, lat, sessions}].",
                         },
                     ]

@@ -10,12 +10,13 @@ import json
 from datetime import date
 from pathlib import Path
 
-from geoaccess.build import places, roads, transport
-from geoaccess.build.sources import SOURCES
+from geoaccess.build import geography, roads, transport
+from geoaccess.build.catalogue import SOURCES
+from geoaccess.build.registry import venue_records
 from geoaccess.build.sources_md import sources_markdown
-from geoaccess.build.venues import venue_records
-from geoaccess.build.writer import MANIFEST_NAME, PackWriter
+from geoaccess.build.writer import PackWriter
 from geoaccess.errors import DataPackError
+from geoaccess.pack import MANIFEST_NAME
 
 TIMETABLE_VALID = (date(2026, 1, 1), date(2027, 12, 31))
 """Nominal validity of the modelled timetable: a typical week, not a dated timetable."""
@@ -62,25 +63,25 @@ def write_data_sources(root: Path) -> None:
 def _write_tables(writer: PackWriter, source: Path) -> tuple[list[str], list[str]]:
     """Write every table into the staging folder; returns venues excluded (with reasons) and the
     modelled timetable's assumptions."""
-    lsoas = places.read_lsoas(source)
+    lsoas = geography.read_lsoas(source)
     writer.write_table(
         "districts.parquet",
-        places.districts(lsoas),
+        geography.districts(lsoas),
         sources=["lsoa21", "lad_names"],
         description="Reporting districts (the six pre-2023 Cumbrian districts and seven "
         "Lancashire districts), dissolved from the simplified 2021 LSOAs",
     )
     writer.write_table(
         "lsoa21.parquet",
-        places.lsoas_with_population(source, lsoas),
+        geography.lsoas_with_population(source, lsoas),
         sources=["lsoa21", "population"],
         description="2021 LSOAs, simplified (shared borders kept), with Census 2021 usual residents by age band",
     )
-    land = places.land_mask(places.read_lsoas(source, simplify=False))
+    land = geography.land_mask(geography.read_lsoas(source, simplify=False))
     writer.write_table(
         "land.parquet", land, sources=["lsoa21"], description="Land mask: union of the coast-clipped 2021 LSOAs"
     )
-    postcodes = places.postcodes(source, lsoas)
+    postcodes = geography.postcodes(source, lsoas)
     writer.write_table(
         "postcodes.parquet",
         postcodes,
@@ -89,18 +90,18 @@ def _write_tables(writer: PackWriter, source: Path) -> tuple[list[str], list[str
     )
     writer.write_table(
         "postcodes_terminated.parquet",
-        places.postcodes_terminated(source, set(postcodes["postcode"])),
+        geography.postcodes_terminated(source, set(postcodes["postcode"])),
         sources=["ons_postcodes"],
         description="Terminated postcodes with their dates (ONS lookup, May 2022)",
     )
     writer.write_table(
         "postcodes_outside.parquet",
-        places.postcodes_outside(source),
+        geography.postcodes_outside(source),
         sources=["codepoint", "lad_names"],
         description="Live postcodes in the study box but outside the area, with council",
     )
     writer.write_table(
-        "postcode_sectors.parquet", places.sectors(source), sources=["sectors"], description="Postcode sector centroids"
+        "postcode_sectors.parquet", geography.sectors(source), sources=["sectors"], description="Postcode sector centroids"
     )
     stations = transport.stations(source)
     writer.write_table(
@@ -144,7 +145,7 @@ def _write_roads(writer: PackWriter, source: Path, stops, postcodes, land) -> No
 
 def _write_timetable(writer: PackWriter, source: Path, stations, stops) -> list[str]:
     """The modelled default timetable; returns its assumptions, for SOURCES.md."""
-    from geoaccess.transit.patterns import modelled_timetable
+    from geoaccess.build.timetable_model import modelled_timetable
 
     timetable, assumptions = modelled_timetable(
         source / "facts",

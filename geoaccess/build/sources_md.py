@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from geoaccess.build.venues import CURATION
+from geoaccess.build.registry import CURATION
 
 
 def sources_markdown(manifest: dict, excluded_venues: list[str], timetable_assumptions: list[str]) -> str:

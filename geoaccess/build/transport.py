@@ -7,7 +7,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geoaccess.build.sources import SOURCES
+from geoaccess.build.catalogue import SOURCES
 from geoaccess.geometry import WGS84
 
 

@@ -7,7 +7,6 @@ failed build never leaves a half-written pack.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tempfile
@@ -17,21 +16,12 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geoaccess.build.sources import SOURCES
+from geoaccess._io import sha256_of
+from geoaccess.build.catalogue import SOURCES
+from geoaccess.pack import MANIFEST_NAME
 from geoaccess.roads.network import META_NAME, RoadNetwork
 from geoaccess.transit.timetable import COLUMNS as TIMETABLE_COLUMNS
 from geoaccess.transit.timetable import PROVENANCE, Timetable
-
-MANIFEST_NAME = "manifest.json"
-
-
-def sha256_of(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -40,7 +30,7 @@ class PackFile:
 
     file: str
     description: str
-    sources: list[str]  # keys into geoaccess.build.sources.SOURCES
+    sources: list[str]  # keys into geoaccess.build.catalogue.SOURCES
     licences: list[str]
     dates: list[str]
     rows: int

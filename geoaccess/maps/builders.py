@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoaccess.build.sources import NAPTAN_ATTRIBUTION, ONS_ATTRIBUTION, OS_ATTRIBUTION, OSM_ATTRIBUTION
+from geoaccess.attribution import NAPTAN_ATTRIBUTION, ONS_ATTRIBUTION, OS_ATTRIBUTION, OSM_ATTRIBUTION
 from geoaccess.geometry import BNG, WGS84, transformer
 from geoaccess.maps.document import (
     BASEMAP_FILL,

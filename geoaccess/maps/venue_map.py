@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, cast
 import folium
 from branca.element import Element, Figure
 
-from geoaccess.build.sources import ONS_ATTRIBUTION, OS_ATTRIBUTION
+from geoaccess.attribution import ONS_ATTRIBUTION, OS_ATTRIBUTION
 from geoaccess.maps.elements import Call as _Call
 from geoaccess.maps.elements import Legend as _Legend
 from geoaccess.maps.elements import set_attribution

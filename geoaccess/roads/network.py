@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from geoaccess._io import replace_folder
 from geoaccess.errors import BadInput, DataPackError
-from geoaccess.folders import replace_folder
 from geoaccess.geometry import BNG, WGS84, transformer
 
 MODES = ("drive", "walk")

@@ -58,7 +58,7 @@ import osmium
 import osmium.filter
 import osmnx as ox
 
-from geoaccess.build.writer import sha256_of
+from geoaccess._io import sha256_of
 from geoaccess.errors import BadInput, DataPackError
 from geoaccess.roads.network import META_NAME, MODES, RoadNetwork
 from geoaccess.roads.speeds import WALK_SPEED_KPH, drive_speed_kph

@@ -9,7 +9,7 @@ from pathlib import Path
 from geoaccess.errors import BadInput
 from geoaccess.pack import load_pack
 from geoaccess.roads.journeys import network_provenance
-from geoaccess.roads.networks import router_for
+from geoaccess.roads.sources import router_for
 from geoaccess.transit.planner import Planner
 from geoaccess.transit.timetable import WEEKDAYS, Timetable, merge, to_date_text
 

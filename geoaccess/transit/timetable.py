@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from geoaccess._io import replace_folder
 from geoaccess.errors import BadInput, DataPackError
-from geoaccess.folders import replace_folder
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ROUTE_TYPES = {

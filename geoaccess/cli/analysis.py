@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from geoaccess.cli_support import emit_json, json_option, reports_errors, write_atomically
+from geoaccess._io import write_atomically
+from geoaccess.cli.options import emit_json, json_option, reports_errors
 from geoaccess.errors import BadInput
 
 caseload_option = click.option(
@@ -53,8 +54,8 @@ def common_options(command):
 
 def load_people(caseload_file: Path | None, synthetic: bool):
     """The caseload asked for, and a label saying what it is."""
-    from geoaccess.caseload import read_caseload
-    from geoaccess.synthetic import synthetic_caseload
+    from geoaccess.analysis.caseload import read_caseload
+    from geoaccess.analysis.synthetic import synthetic_caseload
 
     if (caseload_file is None) == (not synthetic):
         raise BadInput("give exactly one of --caseload FILE or --synthetic")
@@ -66,8 +67,8 @@ def load_people(caseload_file: Path | None, synthetic: bool):
 
 def context(weekday: str, window: str, suppress: int, gtfs, cif, network_path):
     """(settings, car router, planner) for the options given."""
-    from geoaccess.measures import Settings
-    from geoaccess.roads.networks import router_for
+    from geoaccess.analysis.measures import Settings
+    from geoaccess.roads.sources import router_for
     from geoaccess.transit.sources import DAY_NAMES, planner_for
 
     parts = window.split("-")
@@ -132,9 +133,9 @@ def access(
     as_json,
 ) -> None:
     """Travel burden of a caseload to the venues offering each person's requirement."""
-    from geoaccess.measures import by_area, person_measures, population_measures, summarise
+    from geoaccess.analysis.measures import by_area, person_measures, population_measures, summarise
+    from geoaccess.analysis.scenarios import current_scenario
     from geoaccess.pack import load_pack
-    from geoaccess.scenarios import current_scenario
     from geoaccess.venues import load_venues
 
     caseload = load_people(caseload_file, synthetic)
@@ -151,7 +152,7 @@ def access(
         if scheduler or chunk_size:
             import sys
 
-            from geoaccess.jobs import measures_job
+            from geoaccess.analysis.chunked import measures_job
 
             measures = measures_job(
                 group,
@@ -214,8 +215,8 @@ def scenario() -> None:
 @reports_errors
 def compare(scenarios, caseload_file, synthetic, weekday, window, suppress, gtfs, cif, network_path, as_json) -> None:
     """Compare SCENARIOS (JSON files, or today:PROGRAMME) for the people needing their programme."""
-    from geoaccess.comparison import compare_scenarios
-    from geoaccess.scenarios import current_scenario, read_scenario
+    from geoaccess.analysis.comparison import compare_scenarios
+    from geoaccess.analysis.scenarios import current_scenario, read_scenario
     from geoaccess.venues import load_venues
 
     if len(scenarios) < 2:
@@ -300,7 +301,7 @@ def site(
     as_json,
 ) -> None:
     """Choose venues: p-median (mean time), mclp (most people within the threshold) or over120 (fewest over)."""
-    from geoaccess import siting
+    from geoaccess.analysis.siting import solve as siting
 
     kept = [k.strip() for k in keep.split(",") if k.strip()]
     if matrix_file is not None:
@@ -358,11 +359,11 @@ def _site_caseload(
 ) -> dict:
     import numpy as np
 
-    from geoaccess import siting
-    from geoaccess.candidates import candidates
+    from geoaccess.analysis.scenarios import current_scenario
+    from geoaccess.analysis.siting import solve as siting
+    from geoaccess.analysis.siting.candidates import candidates
+    from geoaccess.analysis.siting.costs import cost_matrix, parse_session
     from geoaccess.pack import load_pack
-    from geoaccess.scenarios import current_scenario
-    from geoaccess.site_costs import cost_matrix, parse_session
     from geoaccess.venues import load_venues
 
     caseload = load_people(caseload_file, synthetic)

@@ -13,21 +13,21 @@ from pathlib import Path
 import click
 
 from geoaccess import __version__
-from geoaccess.analysis_commands import access, scenario, site
-from geoaccess.caseload_commands import caseload
-from geoaccess.cli_support import (
+from geoaccess._io import write_atomically
+from geoaccess.cli.analysis import access, scenario, site
+from geoaccess.cli.caseload import caseload
+from geoaccess.cli.maps import map_group
+from geoaccess.cli.network import fetch, network
+from geoaccess.cli.options import (
     EXIT_DATA_PACK,
     emit_json,
     json_option,
     reports_errors,
     venues_option,
-    write_atomically,
 )
+from geoaccess.cli.transit import roundtrip
+from geoaccess.cli.users import users
 from geoaccess.errors import BadInput
-from geoaccess.maps.commands import map_group
-from geoaccess.roads.commands import fetch, network
-from geoaccess.transit.commands import roundtrip
-from geoaccess.users_command import users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -281,20 +281,20 @@ def journey(
     registry = load_venues(extra=venues_file)
     start, end = resolve_place(origin, registry), resolve_place(destination, registry)
     if mode == "transit":
-        from geoaccess.transit.commands import transit_journey
+        from geoaccess.cli.transit import transit_journey
 
         result = transit_journey(
             start, end, day, depart_at, arrive_by, gtfs, cif, network_path, walk_limit, max_transfers
         )
     else:
         from geoaccess.roads.journeys import road_journey
-        from geoaccess.roads.networks import router_for
+        from geoaccess.roads.sources import router_for
 
         result = road_journey(start, end, router_for(mode, network_path))
     if as_json:
         emit_json(result)
         return
-    from geoaccess.reporting import journey_text
+    from geoaccess.cli.text import journey_text
 
     click.echo(journey_text(result))
 
@@ -351,8 +351,8 @@ def matrix(
 ) -> None:
     """Travel times between many places: origin_id, destination_id, minutes, then km (car, walk) or
     p90_minutes and best_minutes (transit)."""
+    from geoaccess.analysis.chunked import check_table_path, road_matrix_job, window_matrix_job, write_table
     from geoaccess.endpoints import read_endpoints, venue_endpoints
-    from geoaccess.jobs import check_table_path, road_matrix_job, window_matrix_job, write_table
     from geoaccess.venues import load_venues
 
     check_table_path(out)
@@ -394,7 +394,7 @@ def matrix(
         described = f"timetable {planner.timetable.provenance.get('timetable')} on {when}"
     else:
         from geoaccess.roads.journeys import network_provenance
-        from geoaccess.roads.networks import router_for
+        from geoaccess.roads.sources import router_for
 
         router = router_for(mode, network_path)
         table = road_matrix_job(starts, ends, mode=mode, network_path=network_path, cutoff=cutoff, **run)

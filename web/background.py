@@ -19,7 +19,7 @@ analyses on one upload without sending it again; the expiry and the delete
 button bound how long the data are held. Nothing about a person is logged.
 
 Results. A job stores aggregates only: overall measures, by district and by
-LSOA (:func:`geoaccess.measures.by_area` suppresses areas with fewer than
+LSOA (:func:`geoaccess.analysis.measures.by_area` suppresses areas with fewer than
 ``suppress_below`` people), gains and losses by district, siting choices.
 Maps are rendered in the job from people aggregated to 10 km hexagons (small
 counts suppressed) and saved beside the job as HTML, PNG and PDF; no list of
@@ -371,7 +371,7 @@ def load_caseload(app: Flask, source: str, owner_id: int) -> StoredCaseload:
     if source == SYNTHETIC:
         with _store_lock:
             if SYNTHETIC not in _synthetic_cache:
-                from geoaccess.synthetic import synthetic_caseload
+                from geoaccess.analysis.synthetic import synthetic_caseload
 
                 people = synthetic_caseload().people
                 _synthetic_cache[SYNTHETIC] = StoredCaseload(people, "SYNTHETIC demonstration caseload", True)
@@ -392,9 +392,9 @@ def remove_job_files(app: Flask, job_id: int) -> None:
 
 
 def scenario_from_dict(document: dict, venues: list):
-    """A :class:`~geoaccess.scenarios.Scenario` from ``{"today": "BBR"}`` or the scenario JSON format
-    (``geoaccess/scenarios.py``); every problem is a BadInput naming the venue."""
-    from geoaccess.scenarios import current_scenario, scenario_from_document
+    """A :class:`~geoaccess.analysis.scenarios.Scenario` from ``{"today": "BBR"}`` or the scenario JSON format
+    (``geoaccess/analysis/scenarios.py``); every problem is a BadInput naming the venue."""
+    from geoaccess.analysis.scenarios import current_scenario, scenario_from_document
 
     if not isinstance(document, dict):
         raise BadInput("a scenario must be an object")
@@ -409,8 +409,8 @@ def scenario_from_dict(document: dict, venues: list):
 
 def _context(app: Flask):
     """(settings, car router, transit planner, venues): loaded once per process and shared."""
-    from geoaccess.measures import Settings
-    from geoaccess.roads.networks import router_for
+    from geoaccess.analysis.measures import Settings
+    from geoaccess.roads.sources import router_for
     from geoaccess.transit.sources import planner_for
 
     settings = Settings(suppress_below=int(app.config.get("PLANNER_SUPPRESS_BELOW", 5)))
@@ -418,7 +418,7 @@ def _context(app: Flask):
 
 
 def _provenance(caseload: StoredCaseload, car, planner) -> dict:
-    from geoaccess.analysis_commands import provenance
+    from geoaccess.cli.analysis import provenance
 
     return provenance(caseload, car, planner)
 
@@ -445,9 +445,9 @@ def save_map(doc, folder: Path, key: str) -> dict:
 
 def run_measures(app: Flask, params: dict, owner_id: int, progress: Progress, folder: Path) -> dict:
     """Measures of one or more scenarios of a programme, with a burden map for each."""
+    from geoaccess.analysis.measures import by_area, person_measures, summarise
+    from geoaccess.cli.maps import describe
     from geoaccess.maps.builders import burden_map
-    from geoaccess.maps.commands import describe
-    from geoaccess.measures import by_area, person_measures, summarise
     from geoaccess.pack import load_pack
 
     progress(0.02, "loading the caseload and networks")
@@ -500,11 +500,11 @@ def run_measures(app: Flask, params: dict, owner_id: int, progress: Progress, fo
 
 def run_compare(app: Flask, params: dict, owner_id: int, progress: Progress, folder: Path) -> dict:
     """Two or more scenarios side by side, changes against the first, gains and losses by district, and a
-    map of the change for each against the first (as :func:`geoaccess.comparison.compare_scenarios`)."""
-    from geoaccess.comparison import compare_measured
+    map of the change for each against the first (as :func:`geoaccess.analysis.comparison.compare_scenarios`)."""
+    from geoaccess.analysis.comparison import compare_measured
+    from geoaccess.analysis.measures import person_measures
+    from geoaccess.cli.maps import describe
     from geoaccess.maps.builders import scenario_map
-    from geoaccess.maps.commands import describe
-    from geoaccess.measures import person_measures
     from geoaccess.pack import load_pack
 
     progress(0.02, "loading the caseload and networks")
@@ -562,14 +562,14 @@ def run_site(app: Flask, params: dict, owner_id: int, progress: Progress, folder
     """Choose ``p`` venues to add to the kept ones (see ``geoaccess site``), and map the change."""
     import numpy as np
 
-    from geoaccess import siting
-    from geoaccess.candidates import candidates
+    from geoaccess.analysis.measures import person_measures, summarise
+    from geoaccess.analysis.scenarios import Scenario, current_scenario
+    from geoaccess.analysis.siting import solve as siting
+    from geoaccess.analysis.siting.candidates import candidates
+    from geoaccess.analysis.siting.costs import cost_matrix, parse_session
+    from geoaccess.cli.maps import describe
     from geoaccess.maps.builders import scenario_map
-    from geoaccess.maps.commands import describe
-    from geoaccess.measures import person_measures, summarise
     from geoaccess.pack import load_pack
-    from geoaccess.scenarios import Scenario, current_scenario
-    from geoaccess.site_costs import cost_matrix, parse_session
 
     progress(0.02, "loading the caseload and networks")
     caseload = load_caseload(app, str(params.get("caseload", "")), owner_id)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
-from geoaccess.cli_support import emit_json, json_option, reports_errors
+from geoaccess.cli.options import emit_json, json_option, reports_errors
 
-DEFAULT_SEED = 2017  # geoaccess.synthetic.DEFAULT_SEED, without importing pandas at start-up
+DEFAULT_SEED = 2017  # geoaccess.analysis.synthetic.DEFAULT_SEED, without importing pandas at start-up
 
 
 @click.group()
@@ -35,7 +35,7 @@ def caseload_check(path: Path, report_path: Path | None, as_json: bool) -> None:
     Exit 0 when at least one row is usable (problems are listed); 2 when the file
     is refused or no row is usable. Messages never repeat a postcode.
     """
-    from geoaccess.caseload import CaseloadError, read_caseload, write_report
+    from geoaccess.analysis.caseload import CaseloadError, read_caseload, write_report
 
     if report_path is not None and not report_path.parent.is_dir():
         raise CaseloadError(f"cannot write {report_path}: folder {report_path.parent} does not exist")
@@ -74,8 +74,8 @@ def caseload_check(path: Path, report_path: Path | None, as_json: bool) -> None:
 @reports_errors
 def caseload_synth(out: Path, seed: int, as_json: bool) -> None:
     """Write a SYNTHETIC Cumbrian caseload at the 2017 inspection's scale (no real people)."""
+    from geoaccess.analysis.synthetic import synthetic_caseload, write_synthetic_csv
     from geoaccess.errors import BadInput
-    from geoaccess.synthetic import synthetic_caseload, write_synthetic_csv
 
     if not out.parent.is_dir():
         raise BadInput(f"cannot write {out}: folder {out.parent} does not exist")

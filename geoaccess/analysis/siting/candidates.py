@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from geoaccess.analysis.scenarios import Offer, Scenario
 from geoaccess.pack import Pack
-from geoaccess.scenarios import Offer, Scenario
 from geoaccess.venues import Session, Venue
 
 CANDIDATE_KINDS = ("probation_office", "hub", "crc_centre", "programme_venue", "womens_centre")

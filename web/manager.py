@@ -4,7 +4,7 @@ Managers and admins only (officers get 403, anonymous users are sent to sign
 in). Everything shown or exported about people is an aggregate: overall, by
 district and by LSOA with small counts suppressed, and maps by 10 km hexagon.
 An uploaded caseload's validation report names rows and reasons, never a
-postcode. See :mod:`geoaccess.web.jobs` for how uploads and results are kept.
+postcode. See :mod:`geoaccess.web.background` for how uploads and results are kept.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from flask import (
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from geoaccess.errors import BadInput
-from geoaccess.web import jobs
+from geoaccess.web import background
 from geoaccess.web.accounts import current_user, login_required
 
 bp = Blueprint("planner", __name__, url_prefix="/planner")
@@ -82,7 +82,7 @@ GAIN_COLUMNS = (
 
 def init_app(app: Flask) -> None:
     """Register the planner pages and start the job pool."""
-    jobs.init_app(app)
+    background.init_app(app)
     app.register_blueprint(bp)
     app.jinja_env.filters.setdefault("ga_measure", format_measure)
 
@@ -122,7 +122,7 @@ _scenario_lock = threading.Lock()
 
 
 def _scenario_file(owner_id: int) -> Path:
-    folder = jobs.planner_root(current_app) / "scenarios"
+    folder = background.planner_root(current_app) / "scenarios"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{int(owner_id)}.json"
 
@@ -156,7 +156,7 @@ def _document(scenario: dict) -> dict:
 
 
 def _check(scenario: dict) -> None:
-    jobs.scenario_from_dict(_document(scenario), _venues())
+    background.scenario_from_dict(_document(scenario), _venues())
 
 
 def parse_sessions(text: str) -> list[dict] | None:
@@ -234,7 +234,7 @@ def page() -> str:
     """Caseloads, scenarios, analyses and recent jobs."""
     owner = _owner()
     saved = load_scenarios(owner)
-    uploads = jobs.list_uploads(current_app, owner)
+    uploads = background.list_uploads(current_app, owner)
     programmes = [code for code in PROGRAMME_CODES if any(code == "REPORTING" or v.offers(code) for v in _venues())]
     choices = [{"value": f"today:{code}", "label": f"Today's venues for {code}"} for code in programmes]
     choices += [{"value": f"saved:{s['id']}", "label": f"{s['name']} ({s['programme']})"} for s in saved]
@@ -245,11 +245,11 @@ def page() -> str:
         programmes=programmes,
         scenario_choices=choices,
         venues=sorted(_venues(), key=lambda v: (v.town, v.name)),
-        recent=jobs.list_jobs(owner),
+        recent=background.list_jobs(owner),
         synthetic_label=SYNTHETIC_LABEL,
         max_upload_mb=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) / 1024 / 1024,
-        objectives=jobs.SITE_OBJECTIVES,
-        costs=jobs.SITE_COSTS,
+        objectives=background.SITE_OBJECTIVES,
+        costs=background.SITE_COSTS,
     )
 
 
@@ -260,7 +260,7 @@ def page() -> str:
 @manager_required
 def upload() -> Response | tuple[str, int]:
     """Validate an uploaded caseload; keep its people (no postcodes) if any row is usable."""
-    from geoaccess.caseload import read_caseload
+    from geoaccess.analysis.caseload import read_caseload
 
     try:
         file = request.files.get("caseload")
@@ -294,8 +294,8 @@ def upload() -> Response | tuple[str, int]:
             problems=problems,
             total_problems=len(caseload.problems),
         ), 400
-    upload_id = jobs.save_upload(current_app, caseload, _owner(), name)
-    report = jobs.uploads_root(current_app) / f"{upload_id}.problems.json"
+    upload_id = background.save_upload(current_app, caseload, _owner(), name)
+    report = background.uploads_root(current_app) / f"{upload_id}.problems.json"
     report.write_text(json.dumps({"problems": problems, "total": len(caseload.problems)}), encoding="utf-8")
     report.chmod(0o600)
     flash(
@@ -306,14 +306,14 @@ def upload() -> Response | tuple[str, int]:
 
 
 def _upload_or_404(upload_id: str) -> dict:
-    meta = jobs.upload_meta(current_app, upload_id, _owner())
+    meta = background.upload_meta(current_app, upload_id, _owner())
     if meta is None:
         abort(404)
     return meta
 
 
 def _problems(upload_id: str) -> dict:
-    path = jobs.uploads_root(current_app) / f"{upload_id}.problems.json"
+    path = background.uploads_root(current_app) / f"{upload_id}.problems.json"
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -349,8 +349,8 @@ def caseload_problems(upload_id: str) -> Response:
 def delete_caseload(upload_id: str) -> Response:
     """Delete an upload now (it is deleted anyway when it expires)."""
     _upload_or_404(upload_id)
-    jobs.delete_upload(current_app, upload_id, _owner())
-    (jobs.uploads_root(current_app) / f"{upload_id}.problems.json").unlink(missing_ok=True)
+    background.delete_upload(current_app, upload_id, _owner())
+    (background.uploads_root(current_app) / f"{upload_id}.problems.json").unlink(missing_ok=True)
     flash("Caseload deleted.", "success")
     return redirect(url_for("planner.page"))
 
@@ -362,7 +362,7 @@ def delete_caseload(upload_id: str) -> Response:
 @manager_required
 def new_scenario() -> Response:
     """A new scenario, starting from today's venues for a programme."""
-    from geoaccess.scenarios import current_scenario
+    from geoaccess.analysis.scenarios import current_scenario
 
     owner = _owner()
     programme = request.form.get("programme", "").strip().upper()
@@ -497,8 +497,8 @@ def set_sessions(scenario_id: str, index: int) -> Response:
 
 
 def _caseload_choice(owner: int) -> str:
-    source = request.form.get("caseload", jobs.SYNTHETIC).strip()
-    if source != jobs.SYNTHETIC and jobs.upload_meta(current_app, source, owner) is None:
+    source = request.form.get("caseload", background.SYNTHETIC).strip()
+    if source != background.SYNTHETIC and background.upload_meta(current_app, source, owner) is None:
         raise BadInput("choose the synthetic caseload or one of your uploads")
     return source
 
@@ -546,8 +546,8 @@ def run() -> Response:
         else:
             raise BadInput("unknown analysis")
         for document in params.get("scenarios", []):
-            jobs.scenario_from_dict(document, _venues())  # refuse a bad scenario now, not in the job
-        job_id = jobs.submit(current_app, kind, params, owner)
+            background.scenario_from_dict(document, _venues())  # refuse a bad scenario now, not in the job
+        job_id = background.submit(current_app, kind, params, owner)
     except BadInput as exc:
         flash(f"Not started: {exc}", "danger")
         return redirect(url_for("planner.page", _anchor="analyses"))
@@ -557,7 +557,7 @@ def run() -> Response:
 
 
 def _job_or_404(job_id: int, with_result: bool = True) -> dict:
-    job = jobs.status(job_id, owner_id=_owner())
+    job = background.status(job_id, owner_id=_owner())
     if job is None:
         abort(404)
     return job
@@ -599,7 +599,7 @@ def _map_path(job_id: int, key: str, suffix: str) -> Path:
     result_ = _done_result(job_id)
     if key not in {m["key"] for m in result_.get("maps", [])}:
         abort(404)
-    path = jobs.jobs_root(current_app) / str(job_id) / f"{key}{suffix}"
+    path = background.jobs_root(current_app) / str(job_id) / f"{key}{suffix}"
     if not path.is_file():
         abort(404)
     return path
@@ -613,14 +613,16 @@ def map_frame(job_id: int, key: str) -> Response:
     from geoaccess.web.vendor import asset_prefix
 
     html = _map_path(job_id, key, ".frame.html").read_text(encoding="utf-8")
-    return trust_inline_scripts(Response(html.replace(jobs.ASSET_PLACEHOLDER, asset_prefix()), mimetype="text/html"))
+    return trust_inline_scripts(
+        Response(html.replace(background.ASSET_PLACEHOLDER, asset_prefix()), mimetype="text/html")
+    )
 
 
 @bp.get("/results/<int:job_id>/maps/<key>.<fmt>")
 @manager_required
 def map_export(job_id: int, key: str, fmt: str) -> Response:
     """A result map as standalone HTML (works offline), PNG or PDF."""
-    if fmt not in jobs.MAP_FORMATS:
+    if fmt not in background.MAP_FORMATS:
         abort(404)
     path = _map_path(job_id, key, f".{fmt}")
     return send_file(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from geoaccess.cli_support import emit_json, json_option, reports_errors
+from geoaccess.cli.options import emit_json, json_option, reports_errors
 from geoaccess.roads.fetch import GEOFABRIK_ENGLAND, REGIONS, fetch_extract
 from geoaccess.settings import cache_root
 
@@ -139,8 +139,8 @@ def calibrate(network_path: Path | None, fit: bool, as_json: bool) -> None:
     from geoaccess.pack import load_pack
     from geoaccess.roads.calibration import fit_proxy, measure, modelled_minutes, save_fitted
     from geoaccess.roads.network import RoadNetwork
-    from geoaccess.roads.networks import network_folder
     from geoaccess.roads.proxy import proxy_links, proxy_network, proxy_points
+    from geoaccess.roads.sources import network_folder
 
     pack = load_pack()
     reference = pack.table("car_reference.parquet")

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
-from geoaccess.analysis_commands import (
+from geoaccess.cli.analysis import (
     caseload_option,
     common_options,
     context,
     load_people,
     synthetic_option,
 )
-from geoaccess.cli_support import reports_errors, venues_option
+from geoaccess.cli.options import reports_errors, venues_option
 from geoaccess.errors import BadInput
 
 SUFFIXES = (".html", ".png", ".pdf")
@@ -116,7 +116,7 @@ def isochrone_document(pack, venue, mode: str, settings, car, planner):
     """Travel-time bands to ``venue`` from every Cumbrian LSOA by car or public transport (a MapDocument)."""
     import numpy as np
 
-    from geoaccess.analysis_commands import provenance
+    from geoaccess.cli.analysis import provenance
     from geoaccess.maps.builders import travel_time_map
     from geoaccess.transit.planner import parse_clock
     from geoaccess.transit.profiles import window_matrix
@@ -167,11 +167,11 @@ def burden(
     caseload_file, synthetic, programme, hex_km, out, weekday, window, suppress, gtfs, cif, network_path
 ) -> None:
     """Share of a caseload over two hours each way or with no way home, by LSOA (small counts suppressed)."""
-    from geoaccess.analysis_commands import provenance
+    from geoaccess.analysis.measures import person_measures
+    from geoaccess.analysis.scenarios import current_scenario
+    from geoaccess.cli.analysis import provenance
     from geoaccess.maps.builders import burden_map
-    from geoaccess.measures import person_measures
     from geoaccess.pack import load_pack
-    from geoaccess.scenarios import current_scenario
     from geoaccess.venues import load_venues
 
     caseload = load_people(caseload_file, synthetic)
@@ -210,11 +210,11 @@ def scenario_command(
     scenarios, caseload_file, synthetic, hex_km, out, weekday, window, suppress, gtfs, cif, network_path
 ) -> None:
     """Change in public transport time to the nearest venue between two scenarios, by LSOA."""
-    from geoaccess.analysis_commands import provenance
+    from geoaccess.analysis.measures import person_measures
+    from geoaccess.analysis.scenarios import current_scenario, read_scenario
+    from geoaccess.cli.analysis import provenance
     from geoaccess.maps.builders import scenario_map
-    from geoaccess.measures import person_measures
     from geoaccess.pack import load_pack
-    from geoaccess.scenarios import current_scenario, read_scenario
     from geoaccess.venues import load_venues
 
     venues = load_venues()

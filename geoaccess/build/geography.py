@@ -8,7 +8,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geoaccess.build.sources import SOURCES
+from geoaccess.build.catalogue import SOURCES
 from geoaccess.geometry import BNG, WGS84
 
 LSOA_SIMPLIFY_M = 30.0

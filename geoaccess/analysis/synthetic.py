@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geoaccess.caseload import Caseload, people_frame, problems_frame
+from geoaccess.analysis.caseload import Caseload, people_frame, problems_frame
 from geoaccess.errors import BadInput
 from geoaccess.pack import Pack, load_pack
 
@@ -184,7 +184,7 @@ def write_synthetic_csv(caseload: Caseload, path: Path) -> Path:
     metadata path. The metadata says ``"synthetic": true`` with the seed, the
     sources and every assumption.
     """
-    from geoaccess.cli_support import write_atomically
+    from geoaccess._io import write_atomically
 
     path = Path(path)
     frame = synthetic_csv_frame(caseload)

@@ -1,11 +1,25 @@
-"""Write a folder of files all or nothing."""
+"""Writing files and folders all or nothing, and checksums of what was written."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """Let ``write`` fill a hidden temporary file beside ``path``, then rename it into place.
+
+    A failure leaves no partial file behind.
+    """
+    partial = path.with_name(f".{path.name}.part")
+    try:
+        write(partial)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def replace_folder(folder: Path, fill: Callable[[Path], None]) -> None:
@@ -25,3 +39,12 @@ def replace_folder(folder: Path, fill: Callable[[Path], None]) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -8,10 +8,10 @@ import re
 import numpy as np
 import pandas as pd
 
+from geoaccess.analysis.measures import DAY_NAMES, Settings
+from geoaccess.analysis.scenarios import Offer
 from geoaccess.errors import BadInput
-from geoaccess.measures import DAY_NAMES, Settings
 from geoaccess.roads.router import Router
-from geoaccess.scenarios import Offer
 from geoaccess.transit.batch import round_trips
 from geoaccess.transit.planner import Planner, parse_clock
 from geoaccess.transit.profiles import window_matrix

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from geoaccess.cli_support import emit_json, json_option, reports_errors, venues_option
+from geoaccess.cli.options import emit_json, json_option, reports_errors, venues_option
 from geoaccess.errors import BadInput, NoRoute
 from geoaccess.places import Place
 from geoaccess.transit.timetable import WEEKDAYS
@@ -89,8 +89,8 @@ def roundtrip(
     as_json: bool,
 ) -> None:
     """Can someone get from home to a session on time by public transport, and home again after it?"""
+    from geoaccess.cli.text import roundtrip_text
     from geoaccess.places import resolve_place
-    from geoaccess.reporting import roundtrip_text
     from geoaccess.transit.planner import parse_clock
     from geoaccess.transit.roundtrip import round_trip
     from geoaccess.transit.sources import planner_for, service_date, transit_provenance, week_dates

@@ -19,9 +19,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from geoaccess.analysis.scenarios import Scenario
 from geoaccess.pack import Pack
 from geoaccess.roads.router import Router
-from geoaccess.scenarios import Scenario
 from geoaccess.transit.batch import round_trips
 from geoaccess.transit.planner import Planner, parse_clock
 from geoaccess.transit.profiles import window_matrix

@@ -263,7 +263,7 @@ def read_caseload(path: Path, pack: Pack | None = None) -> Caseload:
 
 def write_report(caseload: Caseload, path: Path) -> None:
     """Write the problems as CSV (``row,reason,message``); a temporary file renamed into place."""
-    from geoaccess.cli_support import write_atomically
+    from geoaccess._io import write_atomically
 
     problems = caseload.problems.loc[:, list(PROBLEM_COLUMNS)]
     write_atomically(Path(path), lambda partial: problems.to_csv(partial, index=False, encoding="utf-8"))

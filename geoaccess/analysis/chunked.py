@@ -182,7 +182,7 @@ def road_matrix_chunk(
     """:func:`~geoaccess.roads.journeys.road_matrix` for some origins (``id, lon, lat``):
     long ``origin_id, destination_id, minutes, km``. The router is loaded once per worker process."""
     from geoaccess.roads.journeys import road_matrix
-    from geoaccess.roads.networks import router_for
+    from geoaccess.roads.sources import router_for
 
     router = router_for(mode, None if network_path is None else Path(network_path))
     return road_matrix(origins_chunk, destinations, router, cutoff)
@@ -250,13 +250,13 @@ def measures_chunk(
     cif: tuple[Path | str, ...] = (),
     network_path: Path | str | None = None,
 ) -> pd.DataFrame:
-    """:func:`~geoaccess.measures.person_measures` for some people, for ``programme``'s current
-    scenario (today's venues offering it, from the registry; or a :class:`~geoaccess.scenarios.Scenario`
-    given as it is). ``settings`` is a :class:`~geoaccess.measures.Settings`, its ``asdict`` form
+    """:func:`~geoaccess.analysis.measures.person_measures` for some people, for ``programme``'s current
+    scenario (today's venues offering it, from the registry; or a :class:`~geoaccess.analysis.scenarios.Scenario`
+    given as it is). ``settings`` is a :class:`~geoaccess.analysis.measures.Settings`, its ``asdict`` form
     (see :func:`settings_dict`) or ``None`` for the defaults."""
-    from geoaccess.measures import person_measures
-    from geoaccess.roads.networks import router_for
-    from geoaccess.scenarios import Scenario
+    from geoaccess.analysis.measures import person_measures
+    from geoaccess.analysis.scenarios import Scenario
+    from geoaccess.roads.sources import router_for
     from geoaccess.transit.sources import planner_for
 
     network = None if network_path is None else Path(network_path)
@@ -271,20 +271,20 @@ def measures_chunk(
 
 
 def settings_dict(settings) -> dict:
-    """A :class:`~geoaccess.measures.Settings` as plain data (for :func:`measures_chunk`)."""
+    """A :class:`~geoaccess.analysis.measures.Settings` as plain data (for :func:`measures_chunk`)."""
     return asdict(settings)
 
 
 @lru_cache(maxsize=8)
 def _current_scenario(programme: str):
-    from geoaccess.scenarios import current_scenario
+    from geoaccess.analysis.scenarios import current_scenario
     from geoaccess.venues import load_venues
 
     return current_scenario(programme, load_venues())
 
 
 def _settings(settings):
-    from geoaccess.measures import DEFAULT_SETTINGS, Settings
+    from geoaccess.analysis.measures import DEFAULT_SETTINGS, Settings
 
     if settings is None:
         return DEFAULT_SETTINGS
@@ -386,7 +386,7 @@ def measures_job(
     progress: bool = True,
     **options,
 ) -> pd.DataFrame:
-    """:func:`~geoaccess.measures.person_measures` for many people, chunked by person."""
+    """:func:`~geoaccess.analysis.measures.person_measures` for many people, chunked by person."""
     job = partial(
         measures_chunk,
         programme=programme,
@@ -424,7 +424,7 @@ def check_table_path(path: Path | str) -> Path:
 def write_table(frame: pd.DataFrame, path: Path | str) -> Path:
     """Write ``frame`` to ``path``: Parquet for ``.parquet``, CSV for ``.csv`` (no index), atomically
     (a hidden temporary file beside it, renamed into place; a failure leaves nothing behind)."""
-    from geoaccess.cli_support import write_atomically
+    from geoaccess._io import write_atomically
 
     path = check_table_path(path)
     if path.suffix.lower() == ".parquet":

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geoaccess.build.sources import SOURCES
+from geoaccess.build.catalogue import SOURCES
 from geoaccess.errors import DataPackError
 
 CURATION = Path(__file__).with_name("venue_curation.json")

@@ -631,7 +631,7 @@ def _fact_row(facts: dict[str, pd.DataFrame], cite: Cite) -> pd.Series:
     if rows.empty:
         raise BadInput(
             f"{FACT_FILES[cite.file]}: no row for {cite.service!r} ({cite.origin or 'any origin'}) "
-            f"quoting {cite.quote!r}; the facts changed, so update geoaccess.transit.patterns"
+            f"quoting {cite.quote!r}; the facts changed, so update geoaccess.build.timetable_model"
         )
     return rows.iloc[0]
 

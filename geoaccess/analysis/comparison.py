@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from geoaccess.measures import DEFAULT_SETTINGS, Settings, by_area, person_measures, summarise
+from geoaccess.analysis.measures import DEFAULT_SETTINGS, Settings, by_area, person_measures, summarise
+from geoaccess.analysis.scenarios import Scenario
 from geoaccess.roads.router import Router
-from geoaccess.scenarios import Scenario
 from geoaccess.transit.planner import Planner
 
 FASTER_MIN = 10

@@ -9,23 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from geoaccess.attribution import (
+    NAPTAN_ATTRIBUTION,
+    ONS_ATTRIBUTION,
+    OS_ATTRIBUTION,
+    OSM_ATTRIBUTION,
+    RDG_ATTRIBUTION,
+)
 from geoaccess.errors import DataPackError
 
 OGL = "Open Government Licence v3.0"
 ODBL = "Open Database License 1.0"
-
-OS_ATTRIBUTION = (
-    "Contains OS data © Crown copyright and database right 2025; "
-    "Contains Royal Mail data © Royal Mail copyright and database right 2025; "
-    "Contains National Statistics data © Crown copyright and database right 2025"
-)
-ONS_ATTRIBUTION = (
-    "Source: Office for National Statistics licensed under the Open Government Licence v.3.0; "
-    "Contains OS data © Crown copyright and database right"
-)
-OSM_ATTRIBUTION = "© OpenStreetMap contributors"
-NAPTAN_ATTRIBUTION = "Contains public sector information from DfT NaPTAN, licensed under the OGL v3.0"
-RDG_ATTRIBUTION = "Contains timetable data from the Rail Delivery Group"
 
 
 @dataclass(frozen=True)

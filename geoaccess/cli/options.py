@@ -53,16 +53,3 @@ venues_option = click.option(
     type=click.Path(path_type=Path),
     help="A venue file (GeoJSON or CSV) whose venues replace or add to the pack's.",
 )
-
-
-def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
-    """Let ``write`` fill a hidden temporary file beside ``path``, then rename it into place.
-
-    A failure leaves no partial file behind.
-    """
-    partial = path.with_name(f".{path.name}.part")
-    try:
-        write(partial)
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)

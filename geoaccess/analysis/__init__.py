@@ -1,0 +1,1 @@
+"""Caseloads, scenarios, accessibility measures, comparisons and venue siting."""

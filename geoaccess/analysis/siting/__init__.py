@@ -1,0 +1,1 @@
+"""Venue siting: candidates, cost matrices and exact or bounded solvers."""

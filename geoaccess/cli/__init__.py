@@ -1,0 +1,1 @@
+"""The ``geoaccess`` command line: the only package that imports click."""
