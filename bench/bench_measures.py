@@ -18,7 +18,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from geoaccess.analysis.measures import DAY_NAMES, person_measures, population_measures  # noqa: E402
+from geoaccess.analysis.measures import person_measures, population_measures  # noqa: E402
 from geoaccess.analysis.scenarios import current_scenario  # noqa: E402
 from geoaccess.analysis.synthetic import synthetic_caseload  # noqa: E402
 from geoaccess.pack import load_pack  # noqa: E402
@@ -27,6 +27,7 @@ from geoaccess.transit.planner import parse_clock  # noqa: E402
 from geoaccess.transit.roundtrip import round_trip  # noqa: E402
 from geoaccess.transit.sources import planner_for  # noqa: E402
 from geoaccess.venues import load_venues  # noqa: E402
+from geoaccess.weekdays import weekday_name  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "measures.md"
 PROGRAMMES = ("BBR", "TSP", "NSOGP", "UPW", "REPORTING")
@@ -59,7 +60,7 @@ def main() -> None:
     for person in bbr.itertuples():
         for offer in scenario.offers:
             for session in offer.sessions:
-                day = planner.timetable.date_for(DAY_NAMES[session.day])
+                day = planner.timetable.date_for(weekday_name(session.day))
                 round_trip(
                     planner,
                     (person.lon, person.lat),

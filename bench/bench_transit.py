@@ -66,6 +66,7 @@ import pandas as pd  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from geoaccess.defaults import MARGIN_MIN, MAX_TRANSFERS  # noqa: E402
 from geoaccess.geocode import geocode  # noqa: E402
 from geoaccess.pack import load_pack  # noqa: E402
 from geoaccess.roads.network import RoadNetwork  # noqa: E402
@@ -73,10 +74,11 @@ from geoaccess.roads.router import Router  # noqa: E402
 from geoaccess.transit.compiled import CompiledDay, compile_day  # noqa: E402
 from geoaccess.transit.planner import Planner, clock  # noqa: E402
 from geoaccess.transit.profiles import DEFAULT_HORIZON_S, window_matrix  # noqa: E402
-from geoaccess.transit.raptor import DEFAULT_MAX_TRANSFERS, INF, earliest_arrival  # noqa: E402
-from geoaccess.transit.roundtrip import DEFAULT_MARGIN_MIN, round_trip  # noqa: E402
-from geoaccess.transit.timetable import WEEKDAYS, Timetable  # noqa: E402
+from geoaccess.transit.raptor import INF, earliest_arrival  # noqa: E402
+from geoaccess.transit.roundtrip import round_trip  # noqa: E402
+from geoaccess.transit.timetable import Timetable  # noqa: E402
 from geoaccess.venues import load_venues  # noqa: E402
+from geoaccess.weekdays import WEEKDAYS  # noqa: E402
 
 SEED = 20240603
 THURSDAY = datetime.date(2026, 11, 26)
@@ -423,7 +425,7 @@ def main() -> None:
             place = (venue.lon, venue.lat)
             venue_walks = planner.walks(*place)
             direct = planner.direct_walk(home, place)
-            arrive_by = SESSION[0] - DEFAULT_MARGIN_MIN * 60
+            arrive_by = SESSION[0] - MARGIN_MIN * 60
             latest_at = expanded.latest({s: arrive_by - math.ceil(w) for s, (w, _) in venue_walks.items()})
             leave = max(
                 (int(latest_at[s]) - math.ceil(w) for s, (w, _) in home_walks.items() if latest_at[s] > NEG_INF),
@@ -462,7 +464,7 @@ def main() -> None:
     walk_calls = len(walks_memo) + len(direct_memo)
     rt_mismatch = []
     for venue, result, (leave, back) in zip(venues, results, nx_rt, strict=True):
-        ours_leave = planner.latest_departure(home, (venue.lon, venue.lat), when, SESSION[0] - DEFAULT_MARGIN_MIN * 60)
+        ours_leave = planner.latest_departure(home, (venue.lon, venue.lat), when, SESSION[0] - MARGIN_MIN * 60)
         ours_back = None if result["return"] is None else result["return"]["arrive"]
         theirs_back = None if back is None else clock(back)
         if ours_leave != leave or ours_back != theirs_back:
@@ -642,7 +644,7 @@ def main() -> None:
         f"| Time-expanded graph build (baseline only; not in query times) | | {fmt(te_build)}: "
         f"{expanded.graph.number_of_nodes():,} nodes, {expanded.graph.number_of_edges():,} arcs | | |",
         f"| From `{day.stop_ids[origin]}` ({day.stop_names[origin]}) at 08:00, max_transfers="
-        f"{DEFAULT_MAX_TRANSFERS} (default); {reached} stops reached | {best_median(raptor_times)} | | | |",
+        f"{MAX_TRANSFERS} (default); {reached} stops reached | {best_median(raptor_times)} | | | |",
         f"| Same, max_transfers=10 (not binding) | {best_median(raptor_big_times)} | {best_median(nx_times)} | "
         f"{statistics.median(nx_times) / statistics.median(raptor_big_times):.0f}x | {'yes' if equal_a else 'NO'} |",
         f"| 50 seeded random origin stops and times 06:00-20:00, max_transfers=10 (median / max) | "
@@ -654,7 +656,7 @@ def main() -> None:
         "## (b) One person's round trips to every venue",
         "",
         f"From {ROUND_TRIP_HOME} to each of the {len(venues)} venues, Thursday session 18:00-20:30, arrive "
-        f"{DEFAULT_MARGIN_MIN} min early: `round_trip` = latest departure (mirrored RAPTOR) + the journey at that "
+        f"{MARGIN_MIN} min early: `round_trip` = latest departure (mirrored RAPTOR) + the journey at that "
         "time (forward RAPTOR) + the first journey home (forward RAPTOR), each with walks over the proxy walk "
         f"network. Feasible: {feasible} of {len(venues)}. The networkx baseline answers the latest departure and "
         "the arrival home on the time-expanded graph (ancestors / descendants), using the same walks.",

@@ -26,8 +26,8 @@ from waitress.server import create_server
 
 from geoaccess.pack import load_pack
 from geoaccess.web import create_app
-from geoaccess.web.accounts import create_user, issue_token
 from geoaccess.web.db import session_scope
+from geoaccess.web.users import create_user, issue_token
 
 RESULTS = Path(__file__).parent / "results" / "web.md"
 VENUES = (

@@ -122,10 +122,6 @@ class Pack:
         """The pack's venue registry (GeoJSON)."""
         return self.file("venues.geojson")
 
-    def source_dates(self) -> dict[str, str]:
-        """Source title -> date, for provenance lines."""
-        return {s["title"]: s["date"] for s in self.manifest["sources"].values()}
-
     def verify(self) -> list[str]:
         """Problems found checking every file against the manifest (empty when intact)."""
         problems = []

@@ -36,8 +36,3 @@ def cache_root() -> Path:
     if override := os.environ.get("GEOACCESS_CACHE"):
         return Path(override)
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "geoaccess"
-
-
-def maps_dir() -> Path:
-    """Default folder for exported maps."""
-    return Path(os.environ.get("GEOACCESS_MAPS", REPO_ROOT / "maps"))

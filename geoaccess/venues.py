@@ -20,6 +20,7 @@ from pathlib import Path
 from geoaccess.errors import GeoaccessError, VenueFileError
 from geoaccess.geocode import geocode_postcode, locate_point
 from geoaccess.pack import Pack, load_pack
+from geoaccess.weekdays import SHORT_DAYS
 
 KINDS = {
     "probation_office": "Probation office",
@@ -38,9 +39,13 @@ PROGRAMMES = {
     "NSOGP": "Northumbria Sex Offender Group Programme",
     "UPW": "Unpaid work",
 }
+"""The programmes a venue can hold, by code."""
+REPORTING = "REPORTING"
+"""Office reporting (supervision): a requirement met at offices and hubs on their opening days, not a programme."""
+REQUIREMENTS = (*PROGRAMMES, REPORTING)
+"""What a person on a caseload may be required to attend."""
 CONFIDENCES = ("high", "medium", "low", "approximate")
 SESSION_BASES = ("sourced", "assumed", "user")
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 REQUIRED = ("id", "name", "kind", "town")
 CSV_COLUMNS = (
     "id",
@@ -61,10 +66,12 @@ CSV_COLUMNS = (
     "source_date",
     "notes",
 )
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+VENUE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
+"""A venue id: lower-case words joined by hyphens (``carlisle-crc-lmc``); no postcode has this shape."""
 _TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 _PROGRAMME_HEAD = re.compile(r"^(?P<code>\w+)\s*(?:\[(?P<basis>\w+)\])?$")
-_SESSION = re.compile(r"^(\w{3})\s+(\d\d:\d\d)\s*-\s*(\d\d:\d\d)$")
+SESSION_PATTERN = re.compile(r"^\s*(\w{3})\w*\s+(\d{1,2}:\d\d)\s*-\s*(\d{1,2}:\d\d)\s*$")
+"""A session as people write it: ``Thu 18:00-20:30`` (``Thursday 9:30 - 12:00`` too)."""
 VENUES_ENV = "GEOACCESS_VENUES"
 
 
@@ -305,10 +312,10 @@ def _parse_programme_cell(cell: str) -> list[dict] | str:
             return f"programme {head.strip()!r} is not 'CODE' or 'CODE [basis]'"
         parsed = []
         for text in filter(None, (s.strip() for s in sessions.split(","))):
-            match = _SESSION.match(text)
-            if not match:
+            fields = session_fields(text)
+            if fields is None:
                 return f"session {text!r} is not 'Day HH:MM-HH:MM' (as in 'Thu 18:00-20:30')"
-            parsed.append(dict(zip(("day", "start", "end"), match.groups(), strict=True)))
+            parsed.append(fields)
         programmes.append({"code": head_match["code"], "sessions": parsed, "basis": head_match["basis"] or "user"})
     return programmes
 
@@ -347,9 +354,10 @@ def _venue_from_record(record: dict, pack: Pack) -> Venue:
     if missing:
         raise VenueFileError(f"missing field(s) {', '.join(missing)}")
     venue_id = _text(record["id"])
-    if not _SLUG.match(venue_id):
+    if not VENUE_ID.match(venue_id):
         raise VenueFileError(
-            "id must be a lower-case slug of letters, digits and hyphens (as in 'carlisle-georgian-house')"
+            "id must be two or more lower-case words of letters and digits joined by hyphens "
+            "(as in 'carlisle-georgian-house')"
         )
     kind = _text(record["kind"])
     if kind not in KINDS:
@@ -431,6 +439,18 @@ def _programmes(raw: list[dict] | str) -> tuple[Programme, ...]:
     return tuple(programmes)
 
 
+def session_fields(text: str) -> dict[str, str] | None:
+    """``"Thu 18:00-20:30"`` -> ``{"day": "Thu", "start": "18:00", "end": "20:30"}``; ``None`` if not that shape.
+
+    Only the shape is checked here; :func:`session_from` checks the values.
+    """
+    match = SESSION_PATTERN.match(text or "")
+    if not match:
+        return None
+    day, start, end = match.groups()
+    return {"day": day.title(), "start": start.zfill(5), "end": end.zfill(5)}
+
+
 def session_from(code: str, raw: dict) -> Session:
     """A validated session of programme ``code`` from ``{"day", "start", "end"}``."""
     day = _day(raw.get("day"))
@@ -445,8 +465,8 @@ def session_from(code: str, raw: dict) -> Session:
 
 def _day(value: object) -> str:
     day = _text(value)[:3].title()
-    if day not in DAYS:
-        raise VenueFileError(f"day {_text(value)!r} is not one of {', '.join(DAYS)}")
+    if day not in SHORT_DAYS:
+        raise VenueFileError(f"day {_text(value)!r} is not one of {', '.join(SHORT_DAYS)}")
     return day
 
 

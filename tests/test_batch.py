@@ -22,7 +22,7 @@ def test_batched_round_trips_equal_single_ones(pack, venue_id):
     start, end = parse_clock("18:00"), parse_clock("20:30")
     batch = round_trips(planner, homes, (venue.lon, venue.lat), when, start, end)
     for row, home in enumerate(homes):
-        single = round_trip(planner, tuple(home), (venue.lon, venue.lat), when, start, end)
+        single = round_trip(planner, tuple(home), (venue.lon, venue.lat), when, start, end).to_dict()
         assert batch.flags()[row] == single["flags"]
         if single["return"] is not None:
             assert abs(batch.home_again[row] - parse_clock(single["return"]["arrive"])) < 60  # clock is HH:MM

@@ -12,8 +12,8 @@ from browser_support import ARTIFACTS, watched_page
 from browser_support import served as serving
 
 from geoaccess.web import create_app
-from geoaccess.web.accounts import create_user
 from geoaccess.web.db import SavedCheck, session_scope
+from geoaccess.web.users import create_user
 
 pytestmark = pytest.mark.browser
 
@@ -36,9 +36,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, obje
         create_user(db, "olive", "officer", PASSWORD, must_change_password=False)
     with serving(app) as url:
         yield url, app
-    from geoaccess.web import background as jobs
+    from geoaccess.web import background
 
-    jobs.shutdown(app, wait=False)
+    background.shutdown(app, wait=False)
 
 
 def test_officer_checks_a_journey_sees_the_map_and_saves_it(served: tuple[str, object], browser: object) -> None:

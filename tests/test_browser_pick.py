@@ -15,8 +15,8 @@ from browser_support import served as serving
 
 from geoaccess.geocode import geocode
 from geoaccess.web import create_app
-from geoaccess.web.accounts import create_user
 from geoaccess.web.db import session_scope
+from geoaccess.web.users import create_user
 
 pytestmark = pytest.mark.browser
 
@@ -41,9 +41,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         create_user(db, "olive", "officer", PASSWORD, must_change_password=False)
     with serving(app) as url:
         yield url
-    from geoaccess.web import background as jobs
+    from geoaccess.web import background
 
-    jobs.shutdown(app, wait=False)
+    background.shutdown(app, wait=False)
 
 
 def test_clicking_the_pick_map_fills_in_the_home_field(served: str, browser: object) -> None:

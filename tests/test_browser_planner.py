@@ -13,10 +13,9 @@ from collections.abc import Iterator
 import pytest
 from browser_support import ARTIFACTS, served, watched_page
 
-from geoaccess.web import background as jobs
-from geoaccess.web import create_app
-from geoaccess.web.accounts import create_user
+from geoaccess.web import background, create_app
 from geoaccess.web.db import session_scope
+from geoaccess.web.users import create_user
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +39,7 @@ def base_url(tmp_path_factory) -> Iterator[str]:
         create_user(db, "manager1", "manager", PASSWORD, must_change_password=False)
     with served(app) as url:
         yield url
-    jobs.shutdown(app)
+    background.shutdown(app)
 
 
 def test_planner_compare_today_with_barrow(base_url: str, browser: object) -> None:

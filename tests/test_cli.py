@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from geoaccess.cli.main import main
-from geoaccess.cli.options import EXIT_BAD_INPUT, EXIT_DATA_PACK
+from geoaccess.errors import EXIT_BAD_INPUT, EXIT_DATA_PACK
 
 
 def run(*args: str, env: dict | None = None):
@@ -107,6 +107,6 @@ def test_export_to_a_missing_folder_is_refused(tmp_path):
 
 def test_installed_entry_point_runs():
     result = subprocess.run(
-        [sys.executable, "-m", "geoaccess.cli.main", "--version"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "geoaccess", "--version"], capture_output=True, text=True, check=True
     )
     assert "geoaccess" in result.stdout

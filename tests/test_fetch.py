@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from click.testing import CliRunner
 
-from geoaccess.cli.network import fetch
+from geoaccess.cli.data import fetch
 from geoaccess.roads.fetch import DownloadError, fetch_extract
 
 NAME = "cumbria-latest.osm.pbf"

@@ -9,9 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from geoaccess.cli.main import main
-from geoaccess.cli.options import EXIT_BAD_INPUT
 from geoaccess.endpoints import read_endpoints
-from geoaccess.errors import BadInput
+from geoaccess.errors import EXIT_BAD_INPUT, BadInput
 
 
 def run(*args: str):

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from geoaccess.analysis.synthetic import synthetic_caseload
 from geoaccess.cli.main import main
-from geoaccess.cli.options import EXIT_BAD_INPUT
+from geoaccess.errors import EXIT_BAD_INPUT
 from geoaccess.geocode import geocode
 
 FEED = str(Path(__file__).parent / "fixtures" / "gtfs" / "two_lines")

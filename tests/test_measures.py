@@ -12,8 +12,7 @@ from geoaccess.analysis.measures import Settings, by_area, person_measures, summ
 from geoaccess.analysis.scenarios import current_scenario, read_scenario
 from geoaccess.analysis.synthetic import synthetic_caseload
 from geoaccess.cli.main import main
-from geoaccess.cli.options import EXIT_BAD_INPUT
-from geoaccess.errors import BadInput
+from geoaccess.errors import EXIT_BAD_INPUT, BadInput
 from geoaccess.roads.sources import router_for
 from geoaccess.transit.roundtrip import round_trip
 from geoaccess.transit.sources import planner_for
@@ -48,7 +47,7 @@ def test_person_measures_agree_with_single_round_trips(bbr):
         person = people.iloc[row]
         single = round_trip(
             planner, (person["lon"], person["lat"]), (carlisle.lon, carlisle.lat), when, 18 * 3600, 20 * 3600 + 1800
-        )
+        ).to_dict()
         best = measures.iloc[row]
         if best["rt_venue"] == "carlisle-crc-lmc":
             assert best["rt_flags"].split() == single["flags"]

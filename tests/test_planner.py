@@ -117,15 +117,15 @@ def test_no_trains_on_sunday(walker, pack):
 
 def test_round_trip_flags(walker, pack):
     home, venue = place("CA1 1QS", pack), place("CA11 7HW", pack)
-    works = round_trip(Planner(timetable(), walker), home, venue, THURSDAY, hm("18:00"), hm("20:30"))
+    works = round_trip(Planner(timetable(), walker), home, venue, THURSDAY, hm("18:00"), hm("20:30")).to_dict()
     assert works["feasible"] and works["flags"] == []
     assert works["return"]["legs"][1]["depart"] == "20:40"
     stranded = round_trip(
         Planner(timetable(last_back="20:00"), walker), home, venue, THURSDAY, hm("18:00"), hm("20:30")
-    )
+    ).to_dict()
     assert not stranded["feasible"] and stranded["flags"] == ["no_return_same_day"]
     assert stranded["outbound"] is not None
-    too_early = round_trip(Planner(timetable(), walker), home, venue, THURSDAY, hm("06:30"), hm("08:00"))
+    too_early = round_trip(Planner(timetable(), walker), home, venue, THURSDAY, hm("06:30"), hm("08:00")).to_dict()
     assert "no_outbound" in too_early["flags"]
 
 
@@ -133,7 +133,7 @@ def test_late_train_home_is_flagged(walker, pack):
     late = timetable(last_back="19:00", extra_trips=[("late", PENRITH[0], CARLISLE[0], "23:10")])
     result = round_trip(
         Planner(late, walker), place("CA1 1QS", pack), place("CA11 7HW", pack), THURSDAY, hm("20:00"), hm("22:30")
-    )
+    ).to_dict()
     assert result["feasible"] and "home_after_2300" in result["flags"]
 
 

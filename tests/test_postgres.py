@@ -16,9 +16,9 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Engine
 
 from geoaccess.web import create_app
-from geoaccess.web.accounts import issue_token
 from geoaccess.web.db import Base, User, make_engine, session_scope
 from geoaccess.web.migrations import LATEST, current_version, upgrade
+from geoaccess.web.users import issue_token
 
 URL = os.environ.get("GEOACCESS_TEST_POSTGRES_URL", "")
 

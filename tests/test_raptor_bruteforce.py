@@ -42,7 +42,8 @@ import pytest
 
 from geoaccess.transit.compiled import DAY_S, compile_day
 from geoaccess.transit.raptor import INF, earliest_arrival
-from geoaccess.transit.timetable import WEEKDAYS, Timetable, yyyymmdd
+from geoaccess.transit.timetable import Timetable, yyyymmdd
+from geoaccess.weekdays import WEEKDAYS
 
 DAY = date(2026, 11, 26)  # a Thursday
 PREVIOUS = DAY - timedelta(days=1)

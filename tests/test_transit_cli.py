@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from geoaccess.cli.main import main
-from geoaccess.cli.options import EXIT_BAD_INPUT, EXIT_NO_ROUTE
+from geoaccess.errors import EXIT_BAD_INPUT, EXIT_NO_ROUTE
 
 FEED = str(Path(__file__).parent / "fixtures" / "gtfs" / "two_lines")
 
@@ -107,7 +107,7 @@ def test_roundtrip_week_view():
         (
             ("journey", "--from", "CA1 1QS", "--to", "CA11 7HW", "--mode", "transit", "--depart-at", "08:00"),
             EXIT_BAD_INPUT,
-            "needs --day",
+            "needs a day",
         ),
         (
             (
@@ -233,7 +233,7 @@ def test_roundtrip_week_view():
         (
             ("roundtrip", "--from", "CA1 1QS", "--day", "thu", "--start", "09:00", "--end", "11:00"),
             EXIT_BAD_INPUT,
-            "exactly one of --venue",
+            "exactly one of a venue id",
         ),
     ],
 )

@@ -33,7 +33,8 @@ from geoaccess.roads.router import Router
 from geoaccess.transit.compiled import compile_day
 from geoaccess.transit.planner import Planner, clock, parse_clock
 from geoaccess.transit.roundtrip import round_trip
-from geoaccess.transit.timetable import WEEKDAYS, Timetable
+from geoaccess.transit.timetable import Timetable
+from geoaccess.weekdays import WEEKDAYS
 
 WEDNESDAY, THURSDAY, SUNDAY = date(2026, 11, 25), date(2026, 11, 26), date(2026, 11, 29)
 NEXT_THURSDAY, NEXT_SUNDAY = date(2026, 12, 3), date(2026, 12, 6)
@@ -285,7 +286,9 @@ def test_a_train_past_midnight(walker, places):
 
 def test_round_trip_home_after_midnight(walker, places):
     planner = Planner(night_feed(), walker)
-    result = round_trip(planner, places[HOME_CARLISLE], places[OXENHOLME], WEDNESDAY, hm("20:05"), hm("23:00"))
+    result = round_trip(
+        planner, places[HOME_CARLISLE], places[OXENHOLME], WEDNESDAY, hm("20:05"), hm("23:00")
+    ).to_dict()
     assert result["feasible"]
     assert result["outbound"]["legs"][1]["depart"] == "19:00" and result["outbound"]["legs"][1]["arrive"] == "19:50"
     back = result["return"]
@@ -294,7 +297,9 @@ def test_round_trip_home_after_midnight(walker, places):
     assert back["changes"] == 0
     assert result["flags"] == ["home_after_2300"]
     # on Thursday there is no late train home
-    thursday = round_trip(planner, places[HOME_CARLISLE], places[OXENHOLME], THURSDAY, hm("20:05"), hm("23:00"))
+    thursday = round_trip(
+        planner, places[HOME_CARLISLE], places[OXENHOLME], THURSDAY, hm("20:05"), hm("23:00")
+    ).to_dict()
     assert not thursday["feasible"] and thursday["flags"] == ["no_return_same_day"]
 
 

@@ -127,7 +127,7 @@ def test_geojson_and_csv_round_trip(tmp_path, registry, pack):
     ("row", "fragment"),
     [
         ("x-1,Name,,Org,,CA3 8DR,Carlisle,,,,", r"row 2 \(id 'x-1'\): missing field\(s\) kind"),
-        ("Bad Id,Name,court,Org,,CA3 8DR,Carlisle,,,,", "row 2.*lower-case slug"),
+        ("Bad Id,Name,court,Org,,CA3 8DR,Carlisle,,,,", "row 2.*lower-case words"),
         ("x-1,Name,castle,Org,,CA3 8DR,Carlisle,,,,", "row 2.*kind 'castle' is not one of"),
         ("x-1,Name,court,Org,,,Carlisle,,,,", "row 2.*no position"),
         ("x-1,Name,court,Org,,,Carlisle,-2.9,,,", "row 2.*both lon and lat"),

@@ -16,15 +16,9 @@ from werkzeug.routing import IntegerConverter
 
 from geoaccess.cli.users import users
 from geoaccess.web import create_app
-from geoaccess.web.accounts import (
-    api_auth,
-    create_user,
-    current_user,
-    find_user,
-    issue_token,
-    login_required,
-)
+from geoaccess.web.auth import api_auth, current_user, login_required
 from geoaccess.web.db import ApiToken, User, session_scope, utcnow
+from geoaccess.web.users import create_user, find_user, issue_token
 
 PASSWORD = "correct horse battery"
 TOKEN_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')

@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 from web_support import CSRF, PASSWORD, signed_in
 
 from geoaccess.web import create_app
-from geoaccess.web.accounts import create_user
 from geoaccess.web.db import session_scope
+from geoaccess.web.users import create_user
 
 NEW = {
     "id": "barrow-test-hub",
@@ -55,9 +55,9 @@ def app(folder: Path) -> Iterator[Flask]:
         for name, role in (("olive", "officer"), ("mary", "manager"), ("ada", "admin")):
             create_user(db, name, role, PASSWORD, must_change_password=False)
     yield app
-    from geoaccess.web import background as jobs
+    from geoaccess.web import background
 
-    jobs.shutdown(app, wait=False)
+    background.shutdown(app, wait=False)
 
 
 def csrf_of(client: FlaskClient, url: str = "/admin/venues") -> str:
@@ -131,7 +131,7 @@ def test_missing_csrf_is_400_and_saves_nothing(app: Flask, ada: FlaskClient, fol
         ({"programmes": "BBR: Thursday 6pm"}, "session 'Thursday 6pm' is not 'Day HH:MM-HH:MM'"),
         ({"programmes": "XYZ"}, "programme 'XYZ' is not one of"),
         ({"kind": "castle"}, "kind 'castle' is not one of"),
-        ({"id": "Not A Slug"}, "id must be a lower-case slug"),
+        ({"id": "Not A Slug"}, "id must be two or more lower-case words"),
         ({"opening_days": "Mon Funday"}, "day 'Funday' is not one of"),
         ({"postcode": ""}, "no position: give lon and lat, or a postcode"),
         ({"lon": "-3.2"}, "give both lon and lat"),
@@ -213,9 +213,9 @@ def test_a_pack_venue_cannot_be_removed_but_an_edit_can_be_undone(app: Flask, ad
         next(v for v in restarted.extensions["geoaccess"]["venues"] if v.id == "carlisle-crc-lmc").name
         == "Carlisle CRC (renamed)"
     )
-    from geoaccess.web import background as jobs
+    from geoaccess.web import background
 
-    jobs.shutdown(restarted, wait=False)
+    background.shutdown(restarted, wait=False)
 
     response = ada.post("/admin/venues/carlisle-crc-lmc/remove", data={"csrf_token": token})
     assert response.status_code == 303

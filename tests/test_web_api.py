@@ -12,8 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from geoaccess.web import create_app
-from geoaccess.web.accounts import create_user, issue_token
 from geoaccess.web.db import session_scope
+from geoaccess.web.users import create_user, issue_token
 
 PASSWORD = "a long enough password 1"
 PROBLEM = "application/problem+json"
@@ -65,9 +65,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             tokens[role if name != "mike" else "other_manager"] = issue_token(db, user)
     app.config["TEST_TOKENS"] = tokens
     yield app
-    from geoaccess.web import background as jobs
+    from geoaccess.web import background
 
-    jobs.shutdown(app, wait=False)
+    background.shutdown(app, wait=False)
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +155,7 @@ def test_unknown_route_and_method_are_problem_json(app: Flask, client: FlaskClie
         ({**ROUNDTRIP, "to": "CA3 8DR"}, 400, "exactly one of"),
         ({**ROUNDTRIP, "from": "ZZ99 9ZZ"}, 422, "outside"),
         ({**ROUNDTRIP, "from": "LA14 1XX"}, 422, "postcode"),
-        ({**ROUNDTRIP, "venue": "no-such-venue"}, 422, "no venue has that id"),
+        ({**ROUNDTRIP, "venue": "no-such-venue"}, 422, "no venue has the id"),
         ({**ROUNDTRIP, "start": "6pm"}, 422, "HH:MM"),
         ({**ROUNDTRIP, "end": "17:00"}, 422, "before it starts"),
         ({**ROUNDTRIP, "day": "someday"}, 422, "weekday"),

@@ -10,10 +10,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import inspect, select, text
 
+from geoaccess.errors import BadInput
 from geoaccess.web import create_app
-from geoaccess.web.accounts import check_password, create_user, issue_token, token_hash
 from geoaccess.web.db import ApiToken, Base, Job, SavedCheck, User, make_engine, session_scope, utcnow
 from geoaccess.web.migrations import LATEST, current_version, upgrade
+from geoaccess.web.users import check_password, create_user, issue_token, token_hash
 
 
 def _app(url: str) -> Flask:
@@ -61,7 +62,7 @@ def exercise_models(app: Flask) -> None:
             raise RuntimeError("boom")
         with session_scope() as db:
             assert len(db.scalars(select(Job)).all()) == 1
-        with pytest.raises(ValueError, match="already exists"), session_scope() as db:
+        with pytest.raises(BadInput, match="already exists"), session_scope() as db:
             create_user(db, "OLIVE", "manager")
 
 

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from geoaccess.errors import BadInput
-from geoaccess.web import background as jobs
-from geoaccess.web import create_app
-from geoaccess.web.accounts import create_user
+from geoaccess.web import background, create_app, uploads
 from geoaccess.web.db import Job, session_scope
+from geoaccess.web.users import create_user
 
 RELEASE = threading.Event()
 
@@ -33,9 +32,9 @@ def _crash(app, params, owner_id, progress, folder):
     raise ValueError("person at 54.1234,-3.2345 in CA1 1HZ")  # must never reach the message
 
 
-jobs.register("test-slow", _slow)
-jobs.register("test-bad-input", _bad_input)
-jobs.register("test-crash", _crash)
+background.register("test-slow", _slow)
+background.register("test-bad-input", _bad_input)
+background.register("test-crash", _crash)
 
 
 def make_app(folder: Path, **extra):
@@ -58,14 +57,14 @@ def app(tmp_path: Path) -> Iterator:
         app.config["TEST_OWNER"] = user.id
     yield app
     RELEASE.set()
-    jobs.shutdown(app)
+    background.shutdown(app)
 
 
 def wait_for(app, job_id: int, statuses: tuple[str, ...], timeout: float = 30.0) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with app.app_context():
-            job = jobs.status(job_id)
+            job = background.status(job_id)
         if job["status"] in statuses:
             return job
         time.sleep(0.05)
@@ -75,7 +74,7 @@ def wait_for(app, job_id: int, statuses: tuple[str, ...], timeout: float = 30.0)
 def test_lifecycle_queued_running_done(app) -> None:
     RELEASE.clear()
     owner = app.config["TEST_OWNER"]
-    job_id = jobs.submit(app, "test-slow", {"value": 7}, owner)
+    job_id = background.submit(app, "test-slow", {"value": 7}, owner)
     running = wait_for(app, job_id, ("running",))
     assert running["progress"] == 0.5 and running["message"] == "half way"
     assert running["result"] is None
@@ -85,21 +84,21 @@ def test_lifecycle_queued_running_done(app) -> None:
     assert done["result"] == {"echo": 7, "owner": owner}
     assert done["params"] == {"value": 7}
     with app.app_context():
-        assert jobs.status(job_id, owner_id=owner + 1) is None  # someone else's job is not visible
-        assert [j["id"] for j in jobs.list_jobs(owner)] == [job_id]
+        assert background.status(job_id, owner_id=owner + 1) is None  # someone else's job is not visible
+        assert [j["id"] for j in background.list_jobs(owner)] == [job_id]
 
 
 def test_unknown_kind_is_refused(app) -> None:
     with pytest.raises(BadInput, match="unknown job kind"):
-        jobs.submit(app, "no-such-kind", {}, app.config["TEST_OWNER"])
+        background.submit(app, "no-such-kind", {}, app.config["TEST_OWNER"])
 
 
 def test_failure_message_is_one_line_and_never_data(app) -> None:
     owner = app.config["TEST_OWNER"]
-    bad = wait_for(app, jobs.submit(app, "test-bad-input", {}, owner), ("done", "failed"))
+    bad = wait_for(app, background.submit(app, "test-bad-input", {}, owner), ("done", "failed"))
     assert bad["status"] == "failed"
     assert bad["message"] == "no one in the caseload needs BBR"
-    crash = wait_for(app, jobs.submit(app, "test-crash", {}, owner), ("done", "failed"))
+    crash = wait_for(app, background.submit(app, "test-crash", {}, owner), ("done", "failed"))
     assert crash["status"] == "failed"
     assert crash["message"] == "internal error (ValueError); nothing was saved"
     assert "54.1234" not in crash["message"] and "CA1" not in crash["message"]
@@ -109,16 +108,16 @@ def test_failure_message_is_one_line_and_never_data(app) -> None:
 def test_jobs_persist_across_a_new_app_on_the_same_database(app, tmp_path) -> None:
     RELEASE.set()
     owner = app.config["TEST_OWNER"]
-    job_id = jobs.submit(app, "test-slow", {"value": "kept"}, owner)
+    job_id = background.submit(app, "test-slow", {"value": "kept"}, owner)
     wait_for(app, job_id, ("done",))
-    jobs.shutdown(app)
+    background.shutdown(app)
     second = make_app(tmp_path)
     try:
         with second.app_context():
-            job = jobs.status(job_id, owner_id=owner)
+            job = background.status(job_id, owner_id=owner)
         assert job["status"] == "done" and job["result"]["echo"] == "kept"
     finally:
-        jobs.shutdown(second)
+        background.shutdown(second)
 
 
 def test_restart_marks_unfinished_jobs_failed(app, tmp_path) -> None:
@@ -137,11 +136,11 @@ def test_restart_marks_unfinished_jobs_failed(app, tmp_path) -> None:
     second = make_app(tmp_path)  # a new process starting on the same database
     try:
         with second.app_context():
-            states = [jobs.status(i) for i in ids]
+            states = [background.status(i) for i in ids]
         assert [s["status"] for s in states] == ["failed", "failed", "done"]
-        assert states[0]["message"] == jobs.INTERRUPTED == "interrupted by a restart"
+        assert states[0]["message"] == background.INTERRUPTED == "interrupted by a restart"
     finally:
-        jobs.shutdown(second)
+        background.shutdown(second)
 
 
 def test_uploads_are_owned_deletable_and_expire(app, tmp_path) -> None:
@@ -149,35 +148,35 @@ def test_uploads_are_owned_deletable_and_expire(app, tmp_path) -> None:
 
     owner = app.config["TEST_OWNER"]
     caseload = synthetic_caseload(crc_cases=40, nps_cases=10)
-    upload_id = jobs.save_upload(app, caseload, owner, "../../people.csv")
-    data = jobs.uploads_root(app) / f"{upload_id}.parquet"
+    upload_id = uploads.save_upload(app, caseload, owner, "../../people.csv")
+    data = uploads.uploads_root(app) / f"{upload_id}.parquet"
     assert data.stat().st_mode & 0o777 == 0o600
-    meta = jobs.upload_meta(app, upload_id, owner)
+    meta = uploads.upload_meta(app, upload_id, owner)
     assert meta["file_name"] == "people.csv" and meta["people"] == 50
-    assert jobs.upload_meta(app, upload_id, owner + 1) is None  # not another user's
-    assert jobs.upload_meta(app, "../" + upload_id, owner) is None
-    stored = jobs.load_caseload(app, upload_id, owner)
-    assert not stored.synthetic and "postcode" not in stored.people.columns
+    assert uploads.upload_meta(app, upload_id, owner + 1) is None  # not another user's
+    assert uploads.upload_meta(app, "../" + upload_id, owner) is None
+    stored = uploads.load_caseload(app, upload_id, owner)
+    assert not stored.synthetic and "postcode" not in stored.frame.columns
     with pytest.raises(BadInput, match="not available"):
-        jobs.load_caseload(app, upload_id, owner + 1)
-    assert not jobs.delete_upload(app, upload_id, owner + 1)
-    assert jobs.delete_upload(app, upload_id, owner)
-    assert not data.exists() and jobs.list_uploads(app, owner) == []
+        uploads.load_caseload(app, upload_id, owner + 1)
+    assert not uploads.delete_upload(app, upload_id, owner + 1)
+    assert uploads.delete_upload(app, upload_id, owner)
+    assert not data.exists() and uploads.list_uploads(app, owner) == []
 
     app.config["PLANNER_UPLOAD_DAYS"] = 0  # expires as soon as it is made
-    expired = jobs.save_upload(app, caseload, owner, "old.csv")
-    assert jobs.upload_meta(app, expired, owner) is None
-    assert not (jobs.uploads_root(app) / f"{expired}.parquet").exists()
+    expired = uploads.save_upload(app, caseload, owner, "old.csv")
+    assert uploads.upload_meta(app, expired, owner) is None
+    assert not (uploads.uploads_root(app) / f"{expired}.parquet").exists()
 
 
 def test_synthetic_caseload_is_labelled(app) -> None:
-    stored = jobs.load_caseload(app, jobs.SYNTHETIC, app.config["TEST_OWNER"])
+    stored = uploads.load_caseload(app, uploads.SYNTHETIC, app.config["TEST_OWNER"])
     assert stored.synthetic and "SYNTHETIC" in stored.label
 
 
 def test_measures_job_stores_aggregates_and_maps(app) -> None:
     owner = app.config["TEST_OWNER"]
-    job_id = jobs.submit(app, "measures", {"caseload": "synthetic", "scenarios": [{"today": "BBR"}]}, owner)
+    job_id = background.submit(app, "measures", {"caseload": "synthetic", "scenarios": [{"today": "BBR"}]}, owner)
     job = wait_for(app, job_id, ("done", "failed"), timeout=120)
     assert job["status"] == "done", job["message"]
     result = job["result"]
@@ -185,6 +184,6 @@ def test_measures_job_stores_aggregates_and_maps(app) -> None:
     assert {row["district"] for row in result["scenarios"][0]["by_district"]} >= {"Carlisle", "Barrow-in-Furness"}
     text = str(result)
     assert "person_id" not in text and "SYN-0" not in text  # no row per person
-    folder = jobs.jobs_root(app) / str(job_id)
+    folder = background.jobs_root(app) / str(job_id)
     for suffix in (".frame.html", ".html", ".png", ".pdf"):
         assert (folder / f"burden-0{suffix}").stat().st_size > 1000

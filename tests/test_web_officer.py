@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from web_support import CSRF, PASSWORD, signed_in
 
 from geoaccess.web import create_app
-from geoaccess.web.accounts import create_user
 from geoaccess.web.db import SavedCheck, session_scope
+from geoaccess.web.users import create_user
 
 CHECK = {
     "home": "LA14 1RP",
@@ -46,9 +46,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         for name, role in (("olive", "officer"), ("owen", "officer"), ("mary", "manager"), ("ada", "admin")):
             create_user(db, name, role, PASSWORD, must_change_password=False)
     yield app
-    from geoaccess.web import background as jobs
+    from geoaccess.web import background
 
-    jobs.shutdown(app, wait=False)
+    background.shutdown(app, wait=False)
 
 
 def csrf_of(client: FlaskClient, url: str = "/officer") -> str:
@@ -172,7 +172,8 @@ def test_map_and_pdf_come_from_the_cache_and_only_for_their_owner(app: Flask, ol
 
 
 def test_pdf_shows_the_home_only_at_its_sector(app: Flask, olive: FlaskClient, checked: str) -> None:
-    from geoaccess.web.officer import cache, journey_doc
+    from geoaccess.services.maps import round_trip_document
+    from geoaccess.web.officer import cache
 
     with app.test_request_context():
         from flask import g
@@ -184,7 +185,7 @@ def test_pdf_shows_the_home_only_at_its_sector(app: Flask, olive: FlaskClient, c
 
             g.ga_user = db.scalar(select(User).where(User.name == "olive"))
         item = cache().get(key_of(checked), g.ga_user.id)
-        doc = journey_doc(item["check"], coarsen=True)
+        doc = round_trip_document(item["check"], coarsen=True)
     ends = next(layer for layer in doc.layers if layer.name == "Ends").frame
     home = item["check"].home_point
     assert all(abs(point.x - home[0]) > 1e-4 or abs(point.y - home[1]) > 1e-4 for point in ends.geometry)

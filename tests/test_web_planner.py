@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from geoaccess.web import background as jobs
-from geoaccess.web import create_app
-from geoaccess.web.accounts import create_user
+from geoaccess.web import background, create_app, job_kinds, uploads
 from geoaccess.web.db import session_scope
+from geoaccess.web.users import create_user
 
 pytestmark = pytest.mark.xdist_group("web_planner")  # the last test checks every response the others got
 FIXTURES = Path(__file__).parent / "fixtures" / "caseload"
@@ -61,7 +60,7 @@ def app(tmp_path_factory) -> Iterator:
             create_user(db, name, role, PASSWORD, must_change_password=False)
     app.config["SEEN"] = []  # every response body a signed-in manager received, checked at the end
     yield app
-    jobs.shutdown(app)
+    background.shutdown(app)
 
 
 def token(client) -> str:
@@ -207,7 +206,7 @@ def test_upload_good_caseload_shows_the_report_and_keeps_no_postcode(app, manage
     assert report.status_code == 200 and rows[0].keys() == {"row", "reason", "message"}
     for body in (text, report.get_data(), manager.get("/planner").get_data()):
         assert_no_postcode(body)
-    kept = (jobs.uploads_root(app) / f"{upload_id}.parquet").read_bytes()
+    kept = (uploads.uploads_root(app) / f"{upload_id}.parquet").read_bytes()
     assert_no_postcode(kept.decode("latin-1"))
     # someone else's upload is not there for them
     assert signed_in(app, "manager2").get(f"/planner/caseloads/{upload_id}").status_code == 404
@@ -245,7 +244,7 @@ def test_upload_xlsx(manager) -> None:
 
 
 def test_upload_with_identifying_columns_is_refused(app, manager) -> None:
-    before = set(jobs.uploads_root(app).iterdir())
+    before = set(uploads.uploads_root(app).iterdir())
     body = b"Surname,postcode,Date of birth\nSmith,CA1 1HZ,1980-01-01\n"
     response = manager.post(
         "/planner/caseloads", {"caseload": (io.BytesIO(body), "names.csv")}, content_type="multipart/form-data"
@@ -254,18 +253,18 @@ def test_upload_with_identifying_columns_is_refused(app, manager) -> None:
     assert response.status_code == 400 and "ga-refused" in text and "Surname" in text
     assert "Smith" not in text and "1980" not in text
     assert_no_postcode(text)
-    assert set(jobs.uploads_root(app).iterdir()) == before  # nothing kept
+    assert set(uploads.uploads_root(app).iterdir()) == before  # nothing kept
 
 
 def test_upload_with_no_usable_row_keeps_nothing(app, manager) -> None:
-    before = set(jobs.uploads_root(app).iterdir())
+    before = set(uploads.uploads_root(app).iterdir())
     response = manager.post(
         "/planner/caseloads",
         {"caseload": (io.BytesIO(b"postcode\nCA99 9ZZ\nnope\n"), "bad.csv")},
         content_type="multipart/form-data",
     )
     assert response.status_code == 400 and "nothing was kept" in response.get_data(as_text=True)
-    assert set(jobs.uploads_root(app).iterdir()) == before
+    assert set(uploads.uploads_root(app).iterdir()) == before
 
 
 def test_upload_wrong_type_or_missing_file(manager) -> None:
@@ -299,7 +298,7 @@ def test_delete_upload(app, manager) -> None:
     upload_id = response.location.rsplit("/", 1)[1]
     assert manager.post(f"/planner/caseloads/{upload_id}/delete").status_code == 302
     assert manager.get(f"/planner/caseloads/{upload_id}").status_code == 404
-    assert not (jobs.uploads_root(app) / f"{upload_id}.parquet").exists()
+    assert not (uploads.uploads_root(app) / f"{upload_id}.parquet").exists()
 
 
 # --- scenarios -------------------------------------------------------------------------------
@@ -395,7 +394,8 @@ def test_compare_job_tables_maps_and_exports(app, manager, barrow) -> None:
         assert marker in page
     frame = manager.get(f"/planner/results/{job_id}/maps/change-1")
     assert frame.status_code == 200 and "leaflet" in frame.get_data(as_text=True).lower()
-    assert "/vendor/" in frame.get_data(as_text=True) and jobs.ASSET_PLACEHOLDER not in frame.get_data(as_text=True)
+    page = frame.get_data(as_text=True)
+    assert "/vendor/" in page and job_kinds.ASSET_PLACEHOLDER not in page
     nonce = re.search(r"'nonce-([^']+)'", frame.headers["Content-Security-Policy"]).group(1)
     assert f'<script nonce="{nonce}"' in frame.get_data(as_text=True)
     for fmt, magic in (("png", b"\x89PNG"), ("pdf", b"%PDF-"), ("html", b"<!DOCTYPE html>")):
@@ -468,24 +468,29 @@ def test_failed_job_shows_its_message(manager) -> None:
         if job["status"] == "failed":
             break
         time.sleep(0.1)
-    assert job["message"] == "the scenarios compared must be for the same programme"
+    assert job["message"] == "the scenarios must be for the same programme"
     assert "ga-job-failed" in manager.get(f"/planner/results/{job_id}").get_data(as_text=True)
 
 
 def test_json_run_returns_the_status_url(manager) -> None:
     response = manager.post(
         "/planner/run",
-        {"kind": "site", "caseload": "synthetic", "programme": "BBR", "p": "9"},
+        {"kind": "measures", "caseload": "synthetic", "scenario": "today:BBR"},
         headers={"Accept": "application/json"},
     )
     assert response.status_code == 202
     status_url = response.get_json()["status_url"]
-    for _ in range(200):
-        job = manager.get(status_url).get_json()
-        if job["status"] in ("done", "failed"):
-            break
-        time.sleep(0.1)
-    assert job["status"] == "failed" and "from 1 to 5" in job["message"]
+    assert manager.get(status_url).get_json()["status"] in ("queued", "running", "done")
+
+
+def test_json_run_refuses_bad_values_before_starting(manager) -> None:
+    # the planner checks a siting request as the job and the API do (p at most 5), before any job starts
+    response = manager.post(
+        "/planner/run",
+        {"kind": "site", "caseload": "synthetic", "programme": "BBR", "p": "9"},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 422 and "from 1 to 5" in response.get_json()["error"]
 
 
 def test_no_person_position_or_postcode_in_any_response(app) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import Flask
 
 from geoaccess.venues import load_venues
-from geoaccess.web import accounts, admin_venues, api, manager, officer, security, vendor, views
+from geoaccess.web import admin_users, admin_venues, api, auth, manager, officer, security, vendor, views
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -76,7 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)  # first: its nonce and headers apply to every response
     app.register_blueprint(vendor.bp)
     app.register_blueprint(views.bp)
-    for part in (accounts, admin_venues, officer, api, manager):
+    for part in (auth, admin_users, admin_venues, officer, api, manager):
         part.init_app(app)
     return app
 

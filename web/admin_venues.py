@@ -38,7 +38,7 @@ from geoaccess.venues import (
     read_venue_file,
     write_venue_file,
 )
-from geoaccess.web.accounts import login_required
+from geoaccess.web.auth import login_required
 
 bp = Blueprint("admin_venues", __name__, url_prefix="/admin/venues")
 

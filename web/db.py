@@ -41,6 +41,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.types import TypeDecorator
 
 ROLES = ("officer", "manager", "admin")
+"""Every role, least to most trusted: officers check journeys, managers plan venues, admins manage users."""
+MANAGERS = ("manager", "admin")
+"""The roles that may use the planner and the API's caseload analyses."""
 JOB_STATUSES = ("queued", "running", "done", "failed")
 EXTENSION = "geoaccess.db"
 

@@ -34,18 +34,21 @@ from flask import (
 )
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from geoaccess.analysis.scenarios import scenario_from_dict
+from geoaccess.defaults import SITING_COSTS, SITING_OBJECTIVES
 from geoaccess.errors import BadInput
-from geoaccess.web import background
-from geoaccess.web.accounts import current_user, login_required
+from geoaccess.services.analysis import SitingRequest, plan_siting
+from geoaccess.venues import REPORTING, REQUIREMENTS, session_fields
+from geoaccess.web import background, uploads
+from geoaccess.web.auth import current_user, login_required
+from geoaccess.web.db import MANAGERS
+from geoaccess.web.job_kinds import ASSET_PLACEHOLDER, MAP_FORMATS, MOST_SITES
 
 bp = Blueprint("planner", __name__, url_prefix="/planner")
 
-ROLES = ("manager", "admin")
-PROGRAMME_CODES = ("BBR", "TSP", "NSOGP", "UPW", "REPORTING")
 UPLOAD_SUFFIXES = (".csv", ".xlsx")
 MAX_REPORT_ROWS = 1000
 MAX_SCENARIOS = 30
-SESSION_TEXT = re.compile(r"^\s*(\w{3})\w*\s+(\d{1,2}:\d\d)\s*-\s*(\d{1,2}:\d\d)\s*$")
 SYNTHETIC_LABEL = "SYNTHETIC demonstration caseload (2,161 people, no real person)"
 
 #: Measures shown in tables: (key in summarise(), label, kind) where kind says how to format.
@@ -87,7 +90,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.setdefault("ga_measure", format_measure)
 
 
-manager_required = login_required(*ROLES)
+manager_required = login_required(*MANAGERS)
 """Signed-in managers and admins only: anonymous -> sign in, others (officers) -> 403."""
 
 
@@ -156,7 +159,7 @@ def _document(scenario: dict) -> dict:
 
 
 def _check(scenario: dict) -> None:
-    background.scenario_from_dict(_document(scenario), _venues())
+    scenario_from_dict(_document(scenario), _venues())
 
 
 def parse_sessions(text: str) -> list[dict] | None:
@@ -166,11 +169,10 @@ def parse_sessions(text: str) -> list[dict] | None:
         return None
     sessions = []
     for part in parts:
-        match = SESSION_TEXT.match(part)
-        if not match:
+        fields = session_fields(part)
+        if fields is None:
             raise BadInput(f"session {part.strip()[:40]!r} is not 'Day HH:MM-HH:MM' (as in 'Thu 18:00-20:30')")
-        day, start, end = match.groups()
-        sessions.append({"day": day.title(), "start": start.zfill(5), "end": end.zfill(5)})
+        sessions.append(fields)
     return sessions
 
 
@@ -234,13 +236,13 @@ def page() -> str:
     """Caseloads, scenarios, analyses and recent jobs."""
     owner = _owner()
     saved = load_scenarios(owner)
-    uploads = background.list_uploads(current_app, owner)
-    programmes = [code for code in PROGRAMME_CODES if any(code == "REPORTING" or v.offers(code) for v in _venues())]
+    kept = uploads.list_uploads(current_app, owner)
+    programmes = [code for code in REQUIREMENTS if any(code == REPORTING or v.offers(code) for v in _venues())]
     choices = [{"value": f"today:{code}", "label": f"Today's venues for {code}"} for code in programmes]
     choices += [{"value": f"saved:{s['id']}", "label": f"{s['name']} ({s['programme']})"} for s in saved]
     return render_template(
         "planner.html",
-        uploads=uploads,
+        uploads=kept,
         scenarios=_scenario_views(saved),
         programmes=programmes,
         scenario_choices=choices,
@@ -248,8 +250,8 @@ def page() -> str:
         recent=background.list_jobs(owner),
         synthetic_label=SYNTHETIC_LABEL,
         max_upload_mb=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) / 1024 / 1024,
-        objectives=background.SITE_OBJECTIVES,
-        costs=background.SITE_COSTS,
+        objectives=SITING_OBJECTIVES,
+        costs=SITING_COSTS,
     )
 
 
@@ -294,8 +296,8 @@ def upload() -> Response | tuple[str, int]:
             problems=problems,
             total_problems=len(caseload.problems),
         ), 400
-    upload_id = background.save_upload(current_app, caseload, _owner(), name)
-    report = background.uploads_root(current_app) / f"{upload_id}.problems.json"
+    upload_id = uploads.save_upload(current_app, caseload, _owner(), name)
+    report = uploads.uploads_root(current_app) / f"{upload_id}.problems.json"
     report.write_text(json.dumps({"problems": problems, "total": len(caseload.problems)}), encoding="utf-8")
     report.chmod(0o600)
     flash(
@@ -306,14 +308,14 @@ def upload() -> Response | tuple[str, int]:
 
 
 def _upload_or_404(upload_id: str) -> dict:
-    meta = background.upload_meta(current_app, upload_id, _owner())
+    meta = uploads.upload_meta(current_app, upload_id, _owner())
     if meta is None:
         abort(404)
     return meta
 
 
 def _problems(upload_id: str) -> dict:
-    path = background.uploads_root(current_app) / f"{upload_id}.problems.json"
+    path = uploads.uploads_root(current_app) / f"{upload_id}.problems.json"
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -349,8 +351,8 @@ def caseload_problems(upload_id: str) -> Response:
 def delete_caseload(upload_id: str) -> Response:
     """Delete an upload now (it is deleted anyway when it expires)."""
     _upload_or_404(upload_id)
-    background.delete_upload(current_app, upload_id, _owner())
-    (background.uploads_root(current_app) / f"{upload_id}.problems.json").unlink(missing_ok=True)
+    uploads.delete_upload(current_app, upload_id, _owner())
+    (uploads.uploads_root(current_app) / f"{upload_id}.problems.json").unlink(missing_ok=True)
     flash("Caseload deleted.", "success")
     return redirect(url_for("planner.page"))
 
@@ -497,8 +499,8 @@ def set_sessions(scenario_id: str, index: int) -> Response:
 
 
 def _caseload_choice(owner: int) -> str:
-    source = request.form.get("caseload", background.SYNTHETIC).strip()
-    if source != background.SYNTHETIC and background.upload_meta(current_app, source, owner) is None:
+    source = request.form.get("caseload", uploads.SYNTHETIC).strip()
+    if source != uploads.SYNTHETIC and uploads.upload_meta(current_app, source, owner) is None:
         raise BadInput("choose the synthetic caseload or one of your uploads")
     return source
 
@@ -532,28 +534,40 @@ def run() -> Response:
                 raise BadInput("choose different scenarios to compare")
             params["scenarios"] = [_scenario_choice(v, saved) for v in chosen]
         elif kind == "site":
-            params.update(
-                {
-                    "programme": request.form.get("programme", "BBR"),
-                    "p": request.form.get("p", "1"),
-                    "objective": request.form.get("objective", "over120"),
-                    "cost": request.form.get("cost", "roundtrip"),
-                    "keep": [k.strip() for k in re.split(r"[,\s]+", request.form.get("keep", "")) if k.strip()]
-                    + request.form.getlist("keep_ids"),
-                    "session": request.form.get("session", "").strip() or None,
-                }
-            )
+            params.update(_siting_request().to_dict())
         else:
             raise BadInput("unknown analysis")
         for document in params.get("scenarios", []):
-            background.scenario_from_dict(document, _venues())  # refuse a bad scenario now, not in the job
+            scenario_from_dict(document, _venues())  # refuse a bad scenario now, not in the job
         job_id = background.submit(current_app, kind, params, owner)
     except BadInput as exc:
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify({"error": f"Not started: {exc}"}), 422
         flash(f"Not started: {exc}", "danger")
         return redirect(url_for("planner.page", _anchor="analyses"))
     if request.accept_mimetypes.best == "application/json":
         return jsonify({"id": job_id, "status_url": url_for("planner.job_status", job_id=job_id)}), 202
     return redirect(url_for("planner.result", job_id=job_id))
+
+
+def _siting_request() -> SitingRequest:
+    """The siting form as a request, checked as the job will check it (at most :data:`MOST_SITES` venues)."""
+    form, defaults = request.form, SitingRequest()
+    try:
+        p = int(form.get("p", str(defaults.p)))
+    except ValueError as exc:
+        raise BadInput(f"p (venues to add) must be a whole number from 1 to {MOST_SITES}") from exc
+    keep = [k.strip() for k in re.split(r"[,\s]+", form.get("keep", "")) if k.strip()] + form.getlist("keep_ids")
+    siting = SitingRequest(
+        programme=form.get("programme", defaults.programme),
+        p=p,
+        objective=form.get("objective", defaults.objective),
+        cost=form.get("cost", defaults.cost),
+        keep=tuple(keep),
+        session=form.get("session", "").strip() or None,
+    )
+    plan_siting(siting, venues=_venues(), most_p=MOST_SITES)
+    return siting
 
 
 def _job_or_404(job_id: int, with_result: bool = True) -> dict:
@@ -613,16 +627,14 @@ def map_frame(job_id: int, key: str) -> Response:
     from geoaccess.web.vendor import asset_prefix
 
     html = _map_path(job_id, key, ".frame.html").read_text(encoding="utf-8")
-    return trust_inline_scripts(
-        Response(html.replace(background.ASSET_PLACEHOLDER, asset_prefix()), mimetype="text/html")
-    )
+    return trust_inline_scripts(Response(html.replace(ASSET_PLACEHOLDER, asset_prefix()), mimetype="text/html"))
 
 
 @bp.get("/results/<int:job_id>/maps/<key>.<fmt>")
 @manager_required
 def map_export(job_id: int, key: str, fmt: str) -> Response:
     """A result map as standalone HTML (works offline), PNG or PDF."""
-    if fmt not in background.MAP_FORMATS:
+    if fmt not in MAP_FORMATS:
         abort(404)
     path = _map_path(job_id, key, f".{fmt}")
     return send_file(

@@ -47,13 +47,6 @@ REASONS = {
     "bad_requirement": "the requirement is not recognised",
     "bad_sex": "the sex is not recognised",
 }
-REQUIREMENTS = {
-    "BBR": "Building Better Relationships",
-    "TSP": "Thinking Skills Programme",
-    "NSOGP": "Northumbria Sex Offender Group Programme",
-    "UPW": "Unpaid work (community payback)",
-    "REPORTING": "Office reporting (supervision)",
-}
 # Accepted spellings, compared after lower-casing and reducing punctuation to single spaces.
 REQUIREMENT_ALIASES = {
     "bbr": "BBR",
@@ -180,7 +173,7 @@ class Caseload:
 
     ``people`` has one row per usable person: ``person_id`` (the id given, else
     ``"row-N"``), ``lon``, ``lat``, ``lsoa21``, ``district``, ``council``,
-    ``postcode_sector``, ``requirement`` (a key of :data:`REQUIREMENTS`, or
+    ``postcode_sector``, ``requirement`` (one of :data:`geoaccess.venues.REQUIREMENTS`, or
     missing), ``sex`` (``"F"``, ``"M"`` or missing) and ``synthetic``.
     ``problems`` has ``row``, ``reason`` (a key of :data:`REASONS`) and
     ``message``, one line per problem (a row may have several).
@@ -226,11 +219,6 @@ class Caseload:
             "ignored_columns": list(self.ignored_columns),
             "warnings": list(self.warnings),
         }
-
-
-def empty_people() -> pd.DataFrame:
-    """A ``people`` frame with the right columns and no rows."""
-    return people_frame([])
 
 
 def read_caseload(path: Path, pack: Pack | None = None) -> Caseload:

@@ -20,27 +20,25 @@ import numpy as np
 import pandas as pd
 
 from geoaccess.analysis.scenarios import Scenario
+from geoaccess.defaults import DAY, MARGIN_MIN, SUPPRESS_BELOW, THRESHOLDS_MIN, WINDOW
 from geoaccess.pack import Pack
 from geoaccess.roads.router import Router
 from geoaccess.transit.batch import round_trips
 from geoaccess.transit.planner import Planner, parse_clock
 from geoaccess.transit.profiles import window_matrix
-from geoaccess.transit.timetable import WEEKDAYS
-
-THRESHOLDS = (30, 60, 90, 120)
-DAY_NAMES = {name[:3].title(): name for name in WEEKDAYS}
+from geoaccess.weekdays import weekday_name
 
 
 @dataclass(frozen=True)
 class Settings:
     """How the measures are taken."""
 
-    weekday: str = "wednesday"  # for the departure window
-    window: tuple[str, str] = ("07:00", "10:00")
+    weekday: str = weekday_name(DAY)  # for the departure window
+    window: tuple[str, str] = (WINDOW.split("-")[0], WINDOW.split("-")[1])
     step_min: int = 5
-    margin_min: int = 10
-    suppress_below: int = 5
-    thresholds: tuple[int, ...] = field(default=THRESHOLDS)
+    margin_min: int = MARGIN_MIN
+    suppress_below: int = SUPPRESS_BELOW
+    thresholds: tuple[int, ...] = field(default=THRESHOLDS_MIN)
 
     def to_dict(self) -> dict:
         """JSON form."""
@@ -92,7 +90,7 @@ def _best_round_trips(planner: Planner, homes: np.ndarray, scenario: Scenario, s
     best: pd.DataFrame | None = None
     for offer in scenario.offers:
         for session in offer.sessions:
-            when = planner.timetable.date_for(DAY_NAMES[session.day])
+            when = planner.timetable.date_for(weekday_name(session.day))
             trips = round_trips(
                 planner,
                 homes,

@@ -25,9 +25,8 @@ from pathlib import Path
 from geoaccess.errors import BadInput
 from geoaccess.geocode import locate_point
 from geoaccess.pack import Pack, load_pack
-from geoaccess.venues import PROGRAMMES, Session, Venue, find_venue, session_from
+from geoaccess.venues import REPORTING, REQUIREMENTS, Session, Venue, find_venue, session_from
 
-REPORTING = "REPORTING"
 REPORTING_APPOINTMENT = ("10:00", "11:00")
 """Assumed office-reporting appointment on each opening day (no source gives appointment times)."""
 REPORTING_KINDS = ("probation_office", "hub")
@@ -119,8 +118,8 @@ def scenario_from_document(
 def programme_code(text: str) -> str:
     """A programme code (BBR, TSP, NSOGP, UPW, REPORTING) in any case; a BadInput otherwise."""
     code = text.strip().upper()
-    if code not in (*PROGRAMMES, REPORTING):
-        raise BadInput(f"programme {text!r} is not one of {', '.join((*PROGRAMMES, REPORTING))}")
+    if code not in REQUIREMENTS:
+        raise BadInput(f"programme {text!r} is not one of {', '.join(REQUIREMENTS)}")
     return code
 
 
@@ -165,3 +164,13 @@ def _offer_from(item: dict, programme: str, venues: list[Venue], pack: Pack) -> 
 
 def _slug(name: str) -> str:
     return "new-" + "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
+
+
+def scenario_from_dict(document: object, venues: list[Venue]) -> Scenario:
+    """A scenario from ``{"today": "BBR"}`` (today's offer) or the JSON format above; every problem names the venue."""
+    if not isinstance(document, dict):
+        raise BadInput("a scenario must be an object")
+    if document.get("today"):
+        return current_scenario(str(document["today"]), venues)
+    name = str(document.get("name") or "scenario")[:80]
+    return scenario_from_document(document, venues, label=f"scenario {name!r}")

@@ -101,7 +101,10 @@ def _write_tables(writer: PackWriter, source: Path) -> tuple[list[str], list[str
         description="Live postcodes in the study box but outside the area, with council",
     )
     writer.write_table(
-        "postcode_sectors.parquet", geography.sectors(source), sources=["sectors"], description="Postcode sector centroids"
+        "postcode_sectors.parquet",
+        geography.sectors(source),
+        sources=["sectors"],
+        description="Postcode sector centroids",
     )
     stations = transport.stations(source)
     writer.write_table(

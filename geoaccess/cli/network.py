@@ -1,6 +1,5 @@
-"""``geoaccess network build|info`` and ``geoaccess data fetch``: real road networks from OpenStreetMap.
+"""``geoaccess network build|info|calibrate``: real road networks from OpenStreetMap, and the proxy's calibration.
 
-Register with ``main.add_command(network)`` and ``data.add_command(fetch)``.
 The heavy modules (osmnx, pyosmium, pandas) load only when a command runs.
 """
 
@@ -12,7 +11,6 @@ from pathlib import Path
 import click
 
 from geoaccess.cli.options import emit_json, json_option, reports_errors
-from geoaccess.roads.fetch import GEOFABRIK_ENGLAND, REGIONS, fetch_extract
 from geoaccess.settings import cache_root
 
 MODE_CHOICES = ("drive", "walk")  # geoaccess.roads.network.MODES, without importing pandas at start-up
@@ -171,46 +169,3 @@ def calibrate(network_path: Path | None, fit: bool, as_json: bool) -> None:
         )
     if fit:
         click.echo("parameters recorded; run `geoaccess data build --source PATH` to rebuild the proxy")
-
-
-@click.command("fetch")
-@click.option(
-    "--region",
-    "regions",
-    multiple=True,
-    type=click.Choice(REGIONS),
-    help="Extract to download; repeat for several (default: all).",
-)
-@click.option(
-    "--dest", type=click.Path(path_type=Path, file_okay=False), help="Folder to download into (default: <cache>/osm)."
-)
-@click.option(
-    "--base-url",
-    default=GEOFABRIK_ENGLAND,
-    show_default=True,
-    help="Folder URL holding <region>-latest.osm.pbf and its .md5 (a mirror, say).",
-)
-@json_option
-@reports_errors
-def fetch(regions: tuple[str, ...], dest: Path | None, base_url: str, as_json: bool) -> None:
-    """Download Geofabrik's OpenStreetMap extracts (resumable, checksum-checked)."""
-    dest = dest or cache_root() / "osm"
-    results = [fetch_extract(region, dest, base_url=base_url) for region in regions or REGIONS]
-    if as_json:
-        emit_json(
-            [
-                {
-                    "region": r.region,
-                    "path": str(r.path),
-                    "bytes": r.path.stat().st_size,
-                    "md5": r.md5,
-                    "downloaded": r.downloaded,
-                }
-                for r in results
-            ]
-        )
-        return
-    for r in results:
-        status = "downloaded" if r.downloaded else "already up to date"
-        click.echo(f"{r.region}: {r.path} ({r.path.stat().st_size / 1e6:.1f} MB, {status})")
-    click.echo("next: geoaccess network build --osm FILE")

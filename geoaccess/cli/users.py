@@ -47,8 +47,9 @@ def users() -> None:
 )
 def add(name: str, role: str, password_stdin: bool) -> None:
     """Add user NAME; prints a generated one-time password once (they must change it at first sign-in)."""
-    from geoaccess.web.accounts import create_user
+    from geoaccess.errors import BadInput
     from geoaccess.web.db import session_scope
+    from geoaccess.web.users import create_user
 
     password = None
     if password_stdin:
@@ -57,7 +58,7 @@ def add(name: str, role: str, password_stdin: bool) -> None:
         try:
             with session_scope() as db:
                 user, password = create_user(db, name, role, password)
-        except ValueError as exc:
+        except BadInput as exc:
             raise click.UsageError(str(exc)) from exc
     if password_stdin:
         click.echo(f"added {user.name} ({user.role})")
@@ -108,8 +109,8 @@ def list_users(as_json: bool) -> None:
 @click.argument("name")
 def token(name: str) -> None:
     """Print a new API token for NAME, once (only its SHA-256 is stored). Use: Authorization: Bearer TOKEN."""
-    from geoaccess.web.accounts import find_user, issue_token
     from geoaccess.web.db import session_scope
+    from geoaccess.web.users import find_user, issue_token
 
     with _app_context(), session_scope() as db:
         user = find_user(db, name)
@@ -125,8 +126,8 @@ def token(name: str) -> None:
 @click.argument("name")
 def reset(name: str) -> None:
     """Give NAME a new one-time password (printed once; unlocks the account; must be changed at sign-in)."""
-    from geoaccess.web.accounts import find_user, reset_password
     from geoaccess.web.db import session_scope
+    from geoaccess.web.users import find_user, reset_password
 
     with _app_context(), session_scope() as db:
         user = find_user(db, name)

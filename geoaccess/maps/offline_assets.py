@@ -20,7 +20,7 @@ from typing import Any
 import folium
 from branca.element import Element, Figure, Link
 
-from geoaccess.errors import GeoaccessError
+from geoaccess.errors import EXIT_DATA_PACK, GeoaccessError
 
 #: folium asset name -> path under the asset prefix.
 ASSETS: dict[str, str] = {
@@ -43,7 +43,12 @@ SUPPORT_DIRS = ("leaflet/images", "fontawesome/webfonts", "awesome-markers/image
 
 
 class AssetError(GeoaccessError):
-    """A map needs a JavaScript or CSS file that has no local copy."""
+    """A map needs a JavaScript or CSS file that has no local copy (the installation is incomplete)."""
+
+    exit_code = EXIT_DATA_PACK
+    status = 503
+    title = "Installation incomplete"
+    problem_type = "urn:geoaccess:problem:installation"
 
 
 @cache

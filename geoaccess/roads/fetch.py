@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import click
-
 from geoaccess import __version__
 from geoaccess.errors import BadInput, GeoaccessError
 
@@ -130,24 +128,24 @@ def _download(url: str, part: Path) -> None:
         size = start + int(response.headers.get("Content-Length") or 0)
         name = part.name.removesuffix(".part")
         received = start
-        with (
-            part.open("ab" if start else "wb") as out,
-            click.progressbar(
-                length=size,
-                label=f"{name} ({size / 1e6:.1f} MB)",
-                file=sys.stderr,
-            ) as bar,
-        ):
-            bar.update(start)
+        with part.open("ab" if start else "wb") as out:
             try:
                 for chunk in iter(lambda: response.read(CHUNK), b""):
                     out.write(chunk)
                     received += len(chunk)
-                    bar.update(len(chunk))
+                    _show_progress(name, received, size)
             except (OSError, http.client.HTTPException) as exc:
                 raise _broke_off(name, received, repr(exc)) from exc
+            _show_progress(name, received, size, done=True)
     if received < size:  # the connection closed early
         raise _broke_off(name, received, f"{size / 1e6:.1f} MB expected")
+
+
+def _show_progress(name: str, received: int, size: int, *, done: bool = False) -> None:
+    """``name: 12.3 of 98.7 MB`` on one line of a terminal's stderr (nothing when stderr is not a terminal)."""
+    if sys.stderr.isatty():
+        sys.stderr.write(f"\r{name}: {received / 1e6:.1f} of {size / 1e6:.1f} MB" + ("\n" if done else ""))
+        sys.stderr.flush()
 
 
 def _broke_off(name: str, received: int, why: str) -> DownloadError:

@@ -16,10 +16,11 @@ from datetime import date
 
 import numpy as np
 
+from geoaccess.defaults import MARGIN_MIN
 from geoaccess.transit.planner import Planner
 from geoaccess.transit.profiles import DEFAULT_HORIZON_S, _earliest_arrivals, _origin_profile, _profiles
 from geoaccess.transit.raptor import INF, earliest_arrival
-from geoaccess.transit.roundtrip import DEFAULT_MARGIN_MIN, flags_for
+from geoaccess.transit.roundtrip import flags_for
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def round_trips(
     when: date,
     start_s: int,
     end_s: int,
-    margin_min: int = DEFAULT_MARGIN_MIN,
+    margin_min: int = MARGIN_MIN,
     horizon_s: int = DEFAULT_HORIZON_S,
 ) -> RoundTrips:
     """Round trips from each (lon, lat) home to a session at ``venue``."""

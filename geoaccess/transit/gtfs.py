@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from geoaccess.errors import BadInput
-from geoaccess.transit.timetable import WEEKDAYS, Timetable, empty, to_date
+from geoaccess.transit.timetable import Timetable, empty, to_date
+from geoaccess.weekdays import WEEKDAYS
 
 REQUIRED_FILES = ("agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt")
 CALENDAR_FILES = ("calendar.txt", "calendar_dates.txt")

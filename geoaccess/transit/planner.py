@@ -16,15 +16,14 @@ from functools import cached_property
 import numpy as np
 from scipy.spatial import cKDTree
 
+from geoaccess.defaults import MAX_TRANSFERS, WALK_LIMIT_M
 from geoaccess.errors import BadInput
 from geoaccess.geometry import BNG, WGS84, transformer
 from geoaccess.roads.router import WALK_KPH, Router
 from geoaccess.transit.compiled import CompiledDay, compile_day
-from geoaccess.transit.raptor import DEFAULT_MAX_TRANSFERS, INF, Labels, Ride, Walk, earliest_arrival
+from geoaccess.transit.raptor import INF, Labels, Ride, Walk, earliest_arrival
 from geoaccess.transit.timetable import Timetable
 
-DEFAULT_WALK_LIMIT_M = 2000.0
-"""Longest walk from home to a stop, or from a stop to the venue."""
 DIRECT_WALK_LIMIT_M = 3000.0
 """Longest journey offered as a walk all the way."""
 WALK_CACHE_SIZE = 4096
@@ -132,8 +131,8 @@ class Planner:
 
     timetable: Timetable
     walker: Router
-    walk_limit_m: float = DEFAULT_WALK_LIMIT_M
-    max_transfers: int = DEFAULT_MAX_TRANSFERS
+    walk_limit_m: float = WALK_LIMIT_M
+    max_transfers: int = MAX_TRANSFERS
     _days: dict[tuple[date, bool], CompiledDay] = field(default_factory=dict, repr=False)
     _walks: dict[tuple[float, float], dict[int, tuple[float, float]]] = field(default_factory=dict, repr=False)
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from geoaccess.defaults import MAX_TRANSFERS
 from geoaccess.transit.compiled import CompiledDay
 
 INF = np.iinfo(np.int64).max // 4
-DEFAULT_MAX_TRANSFERS = 4
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class Labels:
         return np.minimum.reduce(self.arrival)
 
 
-def earliest_arrival(day: CompiledDay, starts: dict[int, int], max_transfers: int = DEFAULT_MAX_TRANSFERS) -> Labels:
+def earliest_arrival(day: CompiledDay, starts: dict[int, int], max_transfers: int = MAX_TRANSFERS) -> Labels:
     """Earliest arrival at every stop from ``starts`` (stop row -> time one is there, on foot)."""
     stops = len(day.stop_ids)
     arrival = np.full(stops, INF, dtype=np.int64)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from geoaccess.transit.planner import Planner, clock
-from geoaccess.transit.timetable import WEEKDAYS
+from geoaccess.defaults import LONG_JOURNEY_MIN, MARGIN_MIN
+from geoaccess.transit.planner import Itinerary, Planner, clock
+from geoaccess.weekdays import WEEKDAYS
 
-DEFAULT_MARGIN_MIN = 10
-"""Arrive this many minutes before the session starts."""
-LONG_JOURNEY_MIN = 120
 LATE_HOME_S = 23 * 3600
 
 FLAGS = {
@@ -22,6 +22,82 @@ FLAGS = {
 """Flag code -> plain words."""
 
 
+@dataclass(frozen=True)
+class RoundTrip:
+    """One session on one day: the way there (leaving as late as possible) and the first way home."""
+
+    when: date
+    start_s: int
+    end_s: int
+    margin_min: int
+    outbound: Itinerary | None
+    home_again: Itinerary | None
+
+    @property
+    def feasible(self) -> bool:
+        """There is a way there in time and a way home the same day."""
+        return self.outbound is not None and self.home_again is not None
+
+    @property
+    def minutes_home_after_session(self) -> float | None:
+        """The session's end until home (waiting for the first way home included)."""
+        return None if self.home_again is None else (self.home_again.arrive - self.end_s) / 60
+
+    @property
+    def flags(self) -> list[str]:
+        """The fixed flag codes of :data:`FLAGS`."""
+        return flags_for(
+            None if self.outbound is None else self.outbound.minutes,
+            self.minutes_home_after_session,
+            None if self.home_again is None else self.home_again.arrive,
+        )
+
+    @property
+    def weekday(self) -> str:
+        """``thursday``."""
+        return WEEKDAYS[self.when.weekday()]
+
+    def flags_in_words(self) -> list[str]:
+        """The flags in plain words with the day and times ("no way home after 20:30 on Thursday")."""
+        weekday, start, end = self.weekday.title(), clock(self.start_s), clock(self.end_s)
+        out, home = self.outbound, self.home_again
+        words = {
+            "no_outbound": f"no journey arrives in time for the {start} start on {weekday}"
+            + (f" (arriving {self.margin_min} minutes early)" if self.margin_min else ""),
+            "outbound_over_120": f"the journey there on {weekday} takes more than two hours"
+            + (f" ({out.minutes:.0f} min, leaving home at {clock(out.depart)})" if out else ""),
+            "no_return_same_day": f"no way home after {end} on {weekday}",
+            "return_over_120": f"home more than two hours after the session ends at {end} on {weekday}"
+            + (f" ({self.minutes_home_after_session:.0f} min)" if home else ""),
+            "home_after_2300": f"home after 23:00 on {weekday}"
+            + (f", arriving at {clock_text(clock(home.arrive))}" if home else ""),
+        }
+        return [words[flag] for flag in self.flags]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: the day, the session, both ways, feasibility, flags (codes, short and full words)."""
+        out, home = self.outbound, self.home_again
+        after = self.minutes_home_after_session
+        flags = self.flags
+        return {
+            "date": self.when.isoformat(),
+            "weekday": self.weekday,
+            "session": {
+                "start": clock(self.start_s),
+                "end": clock(self.end_s),
+                "arrive_early_minutes": self.margin_min,
+            },
+            "outbound": None if out is None else out.to_dict(),
+            "return": None if home is None else home.to_dict(),
+            "feasible": self.feasible,
+            "flags": flags,
+            "flag_text": [FLAGS[flag] for flag in flags],
+            "flags_in_words": self.flags_in_words(),
+            "minutes_away": None if out is None or home is None else round((home.arrive - out.depart) / 60, 1),
+            "minutes_home_after_session": None if after is None else round(after, 1),
+        }
+
+
 def round_trip(
     planner: Planner,
     home: tuple[float, float],
@@ -29,30 +105,12 @@ def round_trip(
     when: date,
     start_s: int,
     end_s: int,
-    margin_min: int = DEFAULT_MARGIN_MIN,
-) -> dict:
+    margin_min: int = MARGIN_MIN,
+) -> RoundTrip:
     """Outbound (leaving as late as possible, arriving ``margin_min`` early) and the first way home."""
     outbound = planner.arrive_by(home, venue, when, start_s - margin_min * 60, ("home", "venue"))
     home_again = planner.depart_at(venue, home, when, end_s, ("venue", "home"))
-    flags = flags_for(
-        None if outbound is None else outbound.minutes,
-        None if home_again is None else (home_again.arrive - end_s) / 60,
-        None if home_again is None else home_again.arrive,
-    )
-    return {
-        "date": when.isoformat(),
-        "weekday": WEEKDAYS[when.weekday()],
-        "session": {"start": clock(start_s), "end": clock(end_s), "arrive_early_minutes": margin_min},
-        "outbound": None if outbound is None else outbound.to_dict(),
-        "return": None if home_again is None else home_again.to_dict(),
-        "feasible": outbound is not None and home_again is not None,
-        "flags": flags,
-        "flag_text": [FLAGS[flag] for flag in flags],
-        "minutes_away": (
-            None if outbound is None or home_again is None else round((home_again.arrive - outbound.depart) / 60, 1)
-        ),
-        "minutes_home_after_session": None if home_again is None else round((home_again.arrive - end_s) / 60, 1),
-    }
+    return RoundTrip(when, start_s, end_s, margin_min, outbound, home_again)
 
 
 def flags_for(outbound_minutes: float | None, return_minutes: float | None, home_at_s: float | None) -> list[str]:
@@ -68,19 +126,14 @@ def flags_for(outbound_minutes: float | None, return_minutes: float | None, home
     else:
         if return_minutes > LONG_JOURNEY_MIN:
             flags.append("return_over_120")
-        if home_at_s > LATE_HOME_S:
+        if home_at_s is not None and home_at_s > LATE_HOME_S:
             flags.append("home_after_2300")
     return flags
 
 
-def week(
-    planner: Planner,
-    home: tuple[float, float],
-    venue: tuple[float, float],
-    dates: list[date],
-    start_s: int,
-    end_s: int,
-    margin_min: int = DEFAULT_MARGIN_MIN,
-) -> list[dict]:
-    """The same session on each of ``dates`` (for example the seven days of a week)."""
-    return [round_trip(planner, home, venue, when, start_s, end_s, margin_min) for when in dates]
+def clock_text(text: str | None) -> str:
+    """``"24:29"`` -> ``"00:29 next day"``; other times unchanged; ``None`` -> a dash."""
+    if not text:
+        return "—"
+    hours, minutes = (int(part) for part in text.split(":"))
+    return f"{hours - 24:02d}:{minutes:02d} next day" if hours >= 24 else text

@@ -6,14 +6,14 @@ from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from geoaccess.defaults import MAX_TRANSFERS, WALK_LIMIT_M
 from geoaccess.errors import BadInput
 from geoaccess.pack import load_pack
 from geoaccess.roads.journeys import network_provenance
 from geoaccess.roads.sources import router_for
 from geoaccess.transit.planner import Planner
-from geoaccess.transit.timetable import WEEKDAYS, Timetable, merge, to_date_text
-
-DAY_NAMES = {name[:3]: name for name in WEEKDAYS} | {name: name for name in WEEKDAYS}
+from geoaccess.transit.timetable import Timetable, merge, to_date_text
+from geoaccess.weekdays import is_weekday, weekday_name
 
 
 def load_timetable(gtfs: tuple[Path, ...] = (), cif: tuple[Path, ...] = ()) -> Timetable:
@@ -44,8 +44,8 @@ def planner_for(
     gtfs: tuple[Path, ...] = (),
     cif: tuple[Path, ...] = (),
     walk_network: Path | None = None,
-    walk_limit_m: float = 2000.0,
-    max_transfers: int = 4,
+    walk_limit_m: float = WALK_LIMIT_M,
+    max_transfers: int = MAX_TRANSFERS,
 ) -> Planner:
     """A planner on the chosen timetable and walk network, built once per process."""
     return _planner(
@@ -60,8 +60,8 @@ def planner_for(
 def service_date(text: str, timetable: Timetable, today: date | None = None) -> date:
     """``wed``/``wednesday`` (the next one in the timetable's range) or ``YYYY-MM-DD`` (checked)."""
     wanted = (text or "").strip().lower()
-    if wanted in DAY_NAMES:
-        return timetable.date_for(DAY_NAMES[wanted], today)
+    if is_weekday(wanted):
+        return timetable.date_for(weekday_name(wanted), today)
     try:
         when = date.fromisoformat(wanted)
     except ValueError as exc:

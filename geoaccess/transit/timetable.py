@@ -17,8 +17,8 @@ import pandas as pd
 
 from geoaccess._io import replace_folder
 from geoaccess.errors import BadInput, DataPackError
+from geoaccess.weekdays import WEEKDAYS
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ROUTE_TYPES = {
     0: "tram",
     1: "metro",

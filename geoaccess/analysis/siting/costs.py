@@ -3,30 +3,26 @@ transport, or as the session round trip (the longer of the way there and the way
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
-from geoaccess.analysis.measures import DAY_NAMES, Settings
+from geoaccess.analysis.measures import Settings
 from geoaccess.analysis.scenarios import Offer
 from geoaccess.errors import BadInput
 from geoaccess.roads.router import Router
 from geoaccess.transit.batch import round_trips
 from geoaccess.transit.planner import Planner, parse_clock
 from geoaccess.transit.profiles import window_matrix
-from geoaccess.venues import Session, session_from
-
-_SESSION = re.compile(r"^\s*(\w{3})\w*\s+(\d{1,2}:\d\d)\s*-\s*(\d{1,2}:\d\d)\s*$")
+from geoaccess.venues import Session, session_fields, session_from
+from geoaccess.weekdays import weekday_name
 
 
 def parse_session(text: str, programme: str) -> Session:
     """``"Thu 18:00-20:30"`` -> a session (checked)."""
-    match = _SESSION.match(text or "")
-    if not match:
+    fields = session_fields(text)
+    if fields is None:
         raise BadInput(f"session {text!r} is not 'Day HH:MM-HH:MM' (as in 'Thu 18:00-20:30')")
-    day, start, end = match.groups()
-    return session_from(programme, {"day": day, "start": start.zfill(5), "end": end.zfill(5)})
+    return session_from(programme, fields)
 
 
 def cost_matrix(
@@ -51,7 +47,7 @@ def cost_matrix(
     minutes = np.full((len(homes), len(offers)), np.inf)
     for column, offer in enumerate(offers):
         for session in offer.sessions:
-            when = planner.timetable.date_for(DAY_NAMES[session.day])
+            when = planner.timetable.date_for(weekday_name(session.day))
             trips = round_trips(
                 planner,
                 homes,

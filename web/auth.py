@@ -1,8 +1,8 @@
-"""Accounts and roles: sign-in, sessions, API tokens, CSRF, throttling and the admin's user pages.
+"""Who is asking: sign-in, sessions, API tokens, roles, CSRF, throttling and the sign-in pages.
 
 Interfaces for the other parts of the app::
 
-    from geoaccess.web.accounts import login_required, api_auth, current_user
+    from geoaccess.web.auth import login_required, api_auth, current_user
 
     @bp.get("/officer")
     @login_required("officer")            # anonymous -> /login?next=...; wrong role -> 403
@@ -28,6 +28,9 @@ Sign-in throttling: 5 failed sign-ins to an account lock it for 15 minutes
 address within 15 minutes refuse further sign-ins from it for the rest of that
 window with 429 (``LOGIN_IP_MAX_FAILURES``, ``LOGIN_IP_WINDOW_MINUTES``; kept
 in memory per process). The failure message never says whether the name exists.
+
+The account store (hashing, adding and resetting users, tokens) is
+:mod:`geoaccess.web.users`; the admin's user pages are :mod:`geoaccess.web.admin_users`.
 """
 
 from __future__ import annotations
@@ -36,8 +39,8 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
-import re
 import secrets
+import sys
 import threading
 import time
 from collections import defaultdict, deque
@@ -46,43 +49,26 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import click
-from flask import (
-    Blueprint,
-    Flask,
-    Response,
-    abort,
-    current_app,
-    g,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from geoaccess.errors import BadInput
 from geoaccess.web.db import ROLES, ApiToken, User, init_db, session_scope, utcnow
+from geoaccess.web.problems import PROBLEM_JSON, problem
+from geoaccess.web.users import check_password, create_user, find_user, hash_password, password_problem, token_hash
 
 log = logging.getLogger(__name__)
-bp = Blueprint("accounts", __name__)
+bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
-MIN_PASSWORD_LENGTH = 12
-PASSWORD_METHOD = "scrypt"  # werkzeug's scrypt (n=2**15, r=8, p=1) with a random salt
-PROBLEM_JSON = "application/problem+json"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Endpoints a user who must change their password may still reach.
 OPEN_WHILE_CHANGING = frozenset(
-    {"accounts.change_password", "accounts.logout", "accounts.login", "static", "vendor.asset", "pages.healthz"}
+    {"auth.change_password", "auth.logout", "auth.login", "static", "vendor.asset", "pages.healthz"}
 )
 
 DEFAULTS: dict[str, Any] = {
@@ -96,98 +82,6 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_IP_MAX_FAILURES": 20,
     "LOGIN_IP_WINDOW_MINUTES": 15,
 }
-
-
-# --- passwords and tokens ---------------------------------------------------------------
-
-
-def hash_password(password: str) -> str:
-    """A salted scrypt hash of ``password``."""
-    return generate_password_hash(password, method=PASSWORD_METHOD)
-
-
-def check_password(password_hash: str, password: str) -> bool:
-    """Whether ``password`` matches ``password_hash``."""
-    return check_password_hash(password_hash, password)
-
-
-def generate_password() -> str:
-    """A random one-time password (about 96 bits), easy to type: no look-alike characters."""
-    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    groups = ["".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4)]
-    return "-".join(groups)
-
-
-def token_hash(token: str) -> str:
-    """The SHA-256 (hex) kept for an API token."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def password_problem(password: str, name: str = "") -> str | None:
-    """Why ``password`` is not acceptable, or ``None``."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
-    if len(password) > 1024:
-        return "Use at most 1024 characters."
-    if name and password.lower() == name.lower():
-        return "Do not use your name as your password."
-    return None
-
-
-def create_user(
-    db: Session, name: str, role: str, password: str | None = None, must_change_password: bool | None = None
-) -> tuple[User, str]:
-    """Add a user; returns it and its password (generated, one-time, when none is given).
-
-    A generated password must be changed at first sign-in. Raises ``ValueError``
-    for a bad name, role or password, or a name already taken.
-    """
-    if not NAME_RE.match(name):
-        raise ValueError("a user name is 1-80 letters, digits, '.', '_' or '-', starting with a letter or digit")
-    if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    generated = password is None
-    if password is None:
-        password = generate_password()
-    elif problem := password_problem(password, name):
-        raise ValueError(problem)
-    if db.scalar(select(User.id).where(func.lower(User.name) == name.lower())) is not None:
-        raise ValueError(f"a user named {name!r} already exists")
-    user = User(
-        name=name,
-        role=role,
-        password_hash=hash_password(password),
-        created=utcnow(),
-        failed_logins=0,
-        disabled=False,
-        must_change_password=generated if must_change_password is None else must_change_password,
-    )
-    db.add(user)
-    db.flush()
-    return user, password
-
-
-def reset_password(user: User) -> str:
-    """Give ``user`` a new one-time password (returned, to show once); unlocks the account."""
-    password = generate_password()
-    user.password_hash = hash_password(password)
-    user.must_change_password = True
-    user.failed_logins = 0
-    user.locked_until = None
-    return password
-
-
-def issue_token(db: Session, user: User) -> str:
-    """A new API token for ``user``: only its hash is stored, so show the returned token once."""
-    token = "ga_" + secrets.token_urlsafe(32)
-    db.add(ApiToken(user_id=user.id, token_hash=token_hash(token), created=utcnow()))
-    db.flush()
-    return token
-
-
-def find_user(db: Session, name: str) -> User | None:
-    """The user called ``name`` (case-insensitive), or ``None``."""
-    return db.scalar(select(User).where(func.lower(User.name) == name.lower()))
 
 
 # --- who is asking ----------------------------------------------------------------------
@@ -209,6 +103,7 @@ def current_user() -> User | None:
 
 
 def _session_user() -> User | None:
+    """The session's user, if enabled and the password unchanged since sign-in; else clears the session."""
     uid = session.get("uid")
     if uid is None:
         return None
@@ -230,6 +125,7 @@ def _bearer_token() -> str | None:
 
 
 def _token_user(token: str) -> User | None:
+    """The enabled user owning API token ``token``, or ``None``; notes when the token was last used."""
     if not token:
         return None
     with session_scope() as db:
@@ -243,17 +139,6 @@ def _token_user(token: str) -> User | None:
         if row.last_used is None or now - row.last_used > dt.timedelta(minutes=1):
             row.last_used = now  # at most one write a minute per token
     return user
-
-
-def problem(status: int, title: str, detail: str, type_: str = "about:blank", **extra: Any) -> Response:
-    """An RFC 9457 problem details response (``application/problem+json``)."""
-    body = {"type": type_, "title": title, "status": status, "detail": detail, **extra}
-    response = jsonify(body)
-    response.status_code = status
-    response.mimetype = PROBLEM_JSON
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="geoaccess"'
-    return response
 
 
 def login_required(*roles: Any) -> Any:
@@ -272,7 +157,7 @@ def login_required(*roles: Any) -> Any:
             user = current_user()
             if user is None:
                 target = request.full_path if request.query_string else request.path
-                return redirect(url_for("accounts.login", next=target))
+                return redirect(url_for("auth.login", next=target))
             if roles and user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
@@ -324,12 +209,14 @@ def api_auth(*roles: Any) -> Any:
 
 
 def _check_roles(roles: tuple[str, ...]) -> None:
+    """Refuse, at decoration time, a role name that does not exist (a programming error)."""
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise ValueError(f"unknown role(s) {unknown}; roles are {ROLES}")
 
 
 def _is_api_request() -> bool:
+    """Whether an error should be answered as problem+json rather than an HTML page."""
     return (
         request.path.startswith("/api/")
         or request.is_json
@@ -341,7 +228,7 @@ def _is_api_request() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Accounts for ``app``: database and migrations, CSRF, hooks, pages and the first-start admin."""
+    """Auth for ``app``: database and migrations, CSRF, hooks, sign-in pages and the first-start admin."""
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     init_db(app)
@@ -358,11 +245,13 @@ def init_app(app: Flask) -> None:
 
 
 def _check_csrf() -> None:
+    """Before each request: an unsafe method needs the CSRF token unless it has an ``Authorization`` header."""
     if request.method in UNSAFE_METHODS and _bearer_token() is None:
         csrf.protect()
 
 
 def _csrf_error(error: CSRFError) -> Any:
+    """A failed CSRF check: 400, as problem+json or a page."""
     if _is_api_request():
         return problem(
             400,
@@ -378,6 +267,7 @@ def _csrf_error(error: CSRFError) -> Any:
 
 
 def _forbidden(_error: Exception) -> Any:
+    """A 403, as problem+json or a page."""
     if _is_api_request():
         return problem(403, "Forbidden", "This account may not do this.")
     return render_template(
@@ -386,6 +276,7 @@ def _forbidden(_error: Exception) -> Any:
 
 
 def _force_password_change() -> Any:
+    """Before each request: a session that must change its password goes to the change form (API: 403)."""
     if request.endpoint in OPEN_WHILE_CHANGING or _bearer_token() is not None:
         return None
     user = current_user()
@@ -393,7 +284,7 @@ def _force_password_change() -> Any:
         return None
     if request.path.startswith("/api/"):
         return problem(403, "Forbidden", "This account must change its password first.")
-    return redirect(url_for("accounts.change_password"))
+    return redirect(url_for("auth.change_password"))
 
 
 def bootstrap_admin(app: Flask) -> str | None:
@@ -408,18 +299,18 @@ def bootstrap_admin(app: Flask) -> str | None:
         )
     if users:
         if pending is not None and users == 1:
-            click.echo(
+            print(
                 f"geoaccess: the first-start admin '{pending.name}' has not signed in yet. If its one-time "
                 f"password is lost, run: geoaccess users reset-password {pending.name}",
-                err=True,
+                file=sys.stderr,
             )
         return None
     try:
         with session_scope(app) as db:
             _, password = create_user(db, "admin", "admin", must_change_password=True)
-    except (IntegrityError, ValueError):  # another process created it first
+    except (IntegrityError, BadInput):  # another process created it first
         return None
-    click.echo(
+    print(
         "\n".join(
             [
                 "geoaccess: first start, no users: created the user 'admin' with this one-time password",
@@ -429,7 +320,7 @@ def bootstrap_admin(app: Flask) -> str | None:
                 "It is shown only now. Sign in at /login; you will be asked to choose a new password.",
             ]
         ),
-        err=True,
+        file=sys.stderr,
     )
     return password
 
@@ -442,6 +333,7 @@ class _IpFailures:
         self._failures: dict[str, deque[float]] = defaultdict(deque)
 
     def _trim(self, ip: str, window: float) -> deque[float]:
+        """The failure times of ``ip`` still inside the window (call with the lock held)."""
         times = self._failures[ip]
         cutoff = time.monotonic() - window
         while times and times[0] < cutoff:
@@ -449,6 +341,7 @@ class _IpFailures:
         return times
 
     def blocked(self, ip: str, limit: int, window: float) -> bool:
+        """Whether ``ip`` has ``limit`` or more failures in the last ``window`` seconds."""
         with self._lock:
             blocked = len(self._trim(ip, window)) >= limit
             if not self._failures[ip]:
@@ -456,6 +349,7 @@ class _IpFailures:
             return blocked
 
     def record(self, ip: str, window: float) -> None:
+        """Note a failure from ``ip`` now."""
         with self._lock:
             self._trim(ip, window).append(time.monotonic())
 
@@ -481,6 +375,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _sign_in(user: User) -> None:
+    """Start a fresh session for ``user``, bound to its current password."""
     session.clear()
     session["uid"] = user.id
     session["pwh"] = _fingerprint(user)
@@ -532,7 +427,7 @@ def login() -> Any:
                 user.locked_until = now + dt.timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
                 user.failed_logins = 0
                 log.warning("account %s locked after %d failed sign-ins", user.id, config["LOGIN_MAX_FAILURES"])
-    if not ok:
+    if not ok or user is None:
         failures.record(ip, window)
         return render_template(
             "login.html",
@@ -543,7 +438,7 @@ def login() -> Any:
     _sign_in(user)
     log.info("user %s signed in", user.id)
     if user.must_change_password:
-        return redirect(url_for("accounts.change_password", next=next_url or None))
+        return redirect(url_for("auth.change_password", next=next_url or None))
     return redirect(_safe_next(next_url))
 
 
@@ -552,7 +447,7 @@ def logout() -> Any:
     """Sign out (POST only, with the CSRF token)."""
     session.clear()
     g.pop("ga_user", None)
-    return redirect(url_for("accounts.login"))
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -587,97 +482,3 @@ def change_password() -> Any:
         return render_template("account_password.html", user=user, next_url=next_url, error=error), 400
     log.info("user %s changed their password", user.id)
     return redirect(_safe_next(next_url))
-
-
-def _admin_page(status: int = 200, **context: Any) -> Any:
-    with session_scope() as db:
-        users = db.scalars(select(User).order_by(func.lower(User.name))).all()
-        tokens = dict(db.execute(select(ApiToken.user_id, func.count(ApiToken.id)).group_by(ApiToken.user_id)).all())
-    context.setdefault("error", None)
-    context.setdefault("shown_password", None)
-    response = current_app.make_response(
-        (
-            render_template(
-                "admin_users.html", users=users, tokens=tokens, roles=ROLES, now=utcnow(), me=current_user(), **context
-            ),
-            status,
-        )
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.get("/admin/users")
-@login_required("admin")
-def admin_users() -> Any:
-    """Every user: role, state, last sign-in; forms to add, change role, reset, disable."""
-    return _admin_page()
-
-
-@bp.post("/admin/users")
-@login_required("admin")
-def admin_add_user() -> Any:
-    """Add a user with a generated one-time password, shown once on the page returned."""
-    name = request.form.get("name", "").strip()
-    role = request.form.get("role", "")
-    try:
-        with session_scope() as db:
-            user, password = create_user(db, name, role)
-    except ValueError as exc:
-        return _admin_page(400, error=str(exc))
-    log.info("admin %s added user %s", current_user().id, user.id)  # type: ignore[union-attr]
-    return _admin_page(201, shown_password=(user.name, password))
-
-
-def _other_user(db: Session, user_id: int) -> User:
-    user = db.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
-
-
-def _would_leave_no_admin(db: Session, user: User) -> bool:
-    if user.role != "admin" or user.disabled:
-        return False
-    admins = db.scalar(select(func.count(User.id)).where(User.role == "admin", User.disabled.is_(False)))
-    return admins <= 1
-
-
-@bp.post("/admin/users/<int:user_id>/role")
-@login_required("admin")
-def admin_set_role(user_id: int) -> Any:
-    """Change a user's role (never leaving no enabled admin)."""
-    role = request.form.get("role", "")
-    if role not in ROLES:
-        return _admin_page(400, error=f"Role must be one of {', '.join(ROLES)}.")
-    with session_scope() as db:
-        user = _other_user(db, user_id)
-        if role != "admin" and _would_leave_no_admin(db, user):
-            return _admin_page(400, error="That would leave no admin.")
-        user.role = role
-    return redirect(url_for("accounts.admin_users"), code=303)
-
-
-@bp.post("/admin/users/<int:user_id>/reset")
-@login_required("admin")
-def admin_reset_password(user_id: int) -> Any:
-    """A new one-time password (shown once); the user must change it; unlocks the account."""
-    with session_scope() as db:
-        user = _other_user(db, user_id)
-        password = reset_password(user)
-    return _admin_page(200, shown_password=(user.name, password))
-
-
-@bp.post("/admin/users/<int:user_id>/disable")
-@login_required("admin")
-def admin_disable(user_id: int) -> Any:
-    """Disable (``disabled=1``) or enable (``disabled=0``) an account; a disabled one cannot sign in or use tokens."""
-    disable = request.form.get("disabled", "1") != "0"
-    with session_scope() as db:
-        user = _other_user(db, user_id)
-        if disable and user.id == current_user().id:  # type: ignore[union-attr]
-            return _admin_page(400, error="You cannot disable your own account.")
-        if disable and _would_leave_no_admin(db, user):
-            return _admin_page(400, error="That would leave no admin.")
-        user.disabled = disable
-    return redirect(url_for("accounts.admin_users"), code=303)

@@ -1,0 +1,321 @@
+"""Can this person reach the session on time, and get home after it? For one day, a week, or every venue.
+
+One set of defaults and checks for the CLI's ``roundtrip``, the API's ``/roundtrip`` and the officer's page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from geoaccess.defaults import MARGIN_MIN, MOST_MARGIN_MIN
+from geoaccess.errors import BadInput, InvalidRequest, NoRoute
+from geoaccess.places import Place
+from geoaccess.roads.router import Router
+from geoaccess.services.engines import DataChoice
+from geoaccess.services.journeys import resolve_home
+from geoaccess.transit.planner import Planner, parse_clock
+from geoaccess.transit.roundtrip import RoundTrip, clock_text, round_trip
+from geoaccess.transit.sources import service_date, transit_provenance, week_dates
+from geoaccess.venues import PROGRAMMES, VENUE_ID, Venue, find_venue
+from geoaccess.weekdays import SHORT_DAYS, is_weekday, weekday_name
+
+WEEK = "week"
+
+
+def session_seconds(start: str, end: str) -> tuple[int, int]:
+    """A session's start and end (``HH:MM``) in seconds after midnight; the end must follow the start."""
+    start_s, end_s = parse_clock(start), parse_clock(end)
+    if end_s <= start_s:
+        raise BadInput(f"the session ends ({end}) before it starts ({start})")
+    return start_s, end_s
+
+
+def checked_margin(margin: int) -> int:
+    """Minutes to arrive early, from 0 to :data:`MOST_MARGIN_MIN`."""
+    if isinstance(margin, bool) or not isinstance(margin, int) or not 0 <= margin <= MOST_MARGIN_MIN:
+        raise BadInput(f"the arrive-early margin must be a whole number of minutes from 0 to {MOST_MARGIN_MIN}")
+    return margin
+
+
+def venue_place(venue_id: str, venues: list[Venue]) -> Place:
+    """A venue id as a journey end."""
+    venue = venue_by_id(venue_id, venues)
+    return Place(kind="venue", label=venue.name, lon=venue.lon, lat=venue.lat, venue_id=venue.id)
+
+
+def round_trip_days(
+    *,
+    home: str,
+    venues: list[Venue],
+    day: str,
+    start: str,
+    end: str,
+    venue: str | None = None,
+    to: str | None = None,
+    margin: int = MARGIN_MIN,
+    data: DataChoice | None = None,
+) -> dict[str, Any]:
+    """The session's round trip on one day (a weekday or date) or on each day of a week (``day="week"``).
+
+    The venue is a venue id (``venue``) or a postcode or ``lat,lon`` (``to``), exactly one of them.
+    """
+    if (venue is None) == (to is None):
+        raise InvalidRequest("give exactly one of a venue id or a postcode or 'lat,lon' for the venue")
+    start_s, end_s = session_seconds(start, end)
+    margin = checked_margin(margin)
+    place = venue_place(venue, venues) if venue is not None else resolve_home(to or "", venues)
+    person = resolve_home(home, venues)
+    planner = (data or DataChoice()).planner()
+    dates = week_dates(planner.timetable) if day.strip().lower() == WEEK else [service_date(day, planner.timetable)]
+    days = [
+        round_trip(planner, (person.lon, person.lat), (place.lon, place.lat), when, start_s, end_s, margin).to_dict()
+        for when in dates
+    ]
+    result: dict[str, Any] = {
+        "from": person.to_dict(),
+        "to": place.to_dict(),
+        "days": days,
+        "provenance": transit_provenance(planner, dates[0]),
+    }
+    if len(days) == 1:
+        result.update({key: days[0][key] for key in ("outbound", "return", "feasible", "flags", "flags_in_words")})
+    else:
+        result["works_on"] = [d["weekday"] for d in days if d["feasible"]]
+    return result
+
+
+# --- the officer's check: a venue (or the nearest offering a programme), a day, the session ----------------
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """What an officer asks, checked: the home is never repeated in a message."""
+
+    home: str
+    venue_id: str | None
+    programme: str | None
+    day: str
+    start: str
+    end: str
+    margin: int = MARGIN_MIN
+    every_venue: bool = False
+
+    @classmethod
+    def from_fields(cls, fields: Any) -> CheckRequest:
+        """From a form or a JSON object (``home`` or ``from``, ``venue``, ``programme``, ``day``, times, ``margin``)."""
+        home = str(fields.get("home") or fields.get("from") or "").strip()
+        if not home:
+            raise BadInput("enter the person's postcode (or 'lat,lon')")
+        programme = str(fields.get("programme") or "").strip().upper() or None
+        if programme is not None and programme not in PROGRAMMES:
+            raise BadInput(f"programme must be one of {', '.join(PROGRAMMES)}")
+        venue_id = str(fields.get("venue") or "").strip() or None
+        if venue_id is None and programme is None:
+            raise BadInput("choose a venue, or a programme to use the nearest venue offering it")
+        day = str(fields.get("day") or "").strip()
+        if not is_weekday(day):
+            raise BadInput("choose a day of the week (Monday to Sunday)")
+        margin_text = str(fields.get("margin") if fields.get("margin") not in (None, "") else MARGIN_MIN)
+        try:
+            margin = checked_margin(int(margin_text.strip()))
+        except ValueError as exc:
+            raise BadInput("the arrive-early margin must be a whole number of minutes") from exc
+        return cls(
+            home=home,
+            venue_id=venue_id,
+            programme=programme,
+            day=weekday_name(day)[:3],
+            start=str(fields.get("start") or "").strip(),
+            end=str(fields.get("end") or "").strip(),
+            margin=margin,
+            every_venue=str(fields.get("every_venue") or "").lower() in ("1", "on", "true", "yes"),
+        )
+
+
+@dataclass
+class SessionCheck:
+    """A worked check: the venue and why, the round trip, the every-venue table, and what the maps need."""
+
+    request: CheckRequest
+    venue: Venue
+    venue_reason: str
+    trip: RoundTrip
+    home_point: tuple[float, float]
+    start: str
+    end: str
+    week: list[dict[str, Any]] | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def day(self) -> dict[str, Any]:
+        """The round trip in its JSON form."""
+        return self.trip.to_dict()
+
+    @property
+    def legs(self) -> list[Any]:
+        """Every leg, there and back, for the journey map."""
+        ways = (self.trip.outbound, self.trip.home_again)
+        return [leg for way in ways if way is not None for leg in way.legs]
+
+    def summary(self) -> dict[str, Any]:
+        """What may be saved: venue, day, times, flags and minutes; no postcode, no position."""
+        day = self.day
+
+        def trip(key: str) -> dict[str, Any] | None:
+            it = day.get(key)
+            keys = ("depart", "arrive", "minutes", "changes")
+            return None if it is None else {k: it[k] for k in keys}
+
+        return {
+            "venue_id": self.venue.id,
+            "venue_name": self.venue.name,
+            "town": self.venue.town,
+            "programme": self.request.programme,
+            "weekday": day["weekday"],
+            "date": day["date"],
+            "session": day["session"],
+            "feasible": day["feasible"],
+            "flags": day["flags"],
+            "flags_in_words": day["flags_in_words"],
+            "outbound": trip("outbound"),
+            "return": trip("return"),
+            "minutes_away": day["minutes_away"],
+            "total_minutes": total_minutes(self.trip),
+            "timetable": self.provenance.get("timetable", {}).get("timetable"),
+            "modelled": bool(self.provenance.get("modelled")),
+        }
+
+
+def check_session(request: CheckRequest, *, venues: list[Venue], data: DataChoice | None = None) -> SessionCheck:
+    """Work out the officer's check: the round trip, and the every-venue table when asked."""
+    data = data or DataChoice()
+    home = resolve_home(request.home, venues)
+    home_point = (home.lon, home.lat)
+    if request.venue_id:
+        venue = venue_by_id(request.venue_id, venues)
+        reason = "chosen"
+        if request.programme and not venue.offers(request.programme):
+            reason = f"chosen (it does not hold {request.programme} in the registry)"
+    else:
+        programme = request.programme or ""
+        venue, minutes = nearest_offering(home_point, programme, venues, data.router("car"))
+        reason = f"nearest venue offering {programme} ({minutes:.0f} min by car)"
+    start, end = scheduled_times(request, venue)
+    start_s, end_s = session_seconds(start, end)
+    planner = data.planner()
+    when = service_date(request.day, planner.timetable)
+    trip = round_trip(planner, home_point, (venue.lon, venue.lat), when, start_s, end_s, request.margin)
+    check = SessionCheck(
+        request=request,
+        venue=venue,
+        venue_reason=reason,
+        trip=trip,
+        home_point=home_point,
+        start=start,
+        end=end,
+        provenance=transit_provenance(planner, when),
+    )
+    if request.every_venue:
+        programme = request.programme or (venue.programmes[0].code if venue.programmes else None)
+        check.week = every_venue_and_day(planner, home_point, programme, venues, start_s, end_s, request.margin)
+    return check
+
+
+def venue_by_id(venue_id: str, venues: list[Venue]) -> Venue:
+    """The venue with this id. An unknown id is named, with close ids, only when it has a venue id's shape
+    (no postcode has a hyphen); anything else may be a mistyped postcode and is not repeated back."""
+    wanted = venue_id.strip()
+    if VENUE_ID.match(wanted):
+        return find_venue(venues, wanted)
+    raise BadInput("that is not a venue id (`geoaccess venues list` or GET /api/v1/venues lists them)")
+
+
+def nearest_offering(
+    home: tuple[float, float], programme: str, venues: list[Venue], car: Router
+) -> tuple[Venue, float]:
+    """The venue offering ``programme`` nearest ``home`` by car, and its minutes."""
+    offering = [v for v in venues if v.offers(programme)]
+    if not offering:
+        raise BadInput(f"no venue in the registry offers {programme}")
+    seconds = car.many_to_many(np.asarray([home]), np.asarray([(v.lon, v.lat) for v in offering])).seconds[0]
+    if not np.isfinite(seconds).any():
+        raise NoRoute(f"no venue offering {programme} can be reached by road")
+    best = int(np.nanargmin(np.where(np.isfinite(seconds), seconds, np.nan)))
+    return offering[best], float(seconds[best]) / 60.0
+
+
+def scheduled_times(request: CheckRequest, venue: Venue) -> tuple[str, str]:
+    """The times asked for, else the venue's scheduled session of the programme on that day."""
+    if request.start and request.end:
+        return request.start, request.end
+    day = request.day[:3].title()
+    for programme in venue.programmes:
+        if request.programme in (None, programme.code):
+            for session in programme.sessions:
+                if session.day == day:
+                    return request.start or session.start, request.end or session.end
+    raise BadInput(f"give the session's start and end times ({venue.name} has no scheduled session that day)")
+
+
+def total_minutes(trip: RoundTrip) -> float | None:
+    """Minutes travelling: the way there plus the session's end to home (waiting included)."""
+    after = trip.minutes_home_after_session
+    if trip.outbound is None or after is None:
+        return None
+    return round(trip.outbound.minutes + after, 1)
+
+
+def every_venue_and_day(
+    planner: Planner,
+    home: tuple[float, float],
+    programme: str | None,
+    venues: list[Venue],
+    start_s: int,
+    end_s: int,
+    margin: int,
+) -> list[dict[str, Any]]:
+    """Each venue offering ``programme`` on each weekday, Monday to Sunday, least burden first."""
+    if programme is None:
+        return []
+    rows = []
+    dates = week_dates(planner.timetable)
+    for venue in (v for v in venues if v.offers(programme)):
+        held = {s.day for p in venue.programmes if p.code == programme for s in p.sessions}
+        for index, when in enumerate(dates):
+            trip = round_trip(planner, home, (venue.lon, venue.lat), when, start_s, end_s, margin)
+            day = trip.to_dict()
+            rows.append(
+                {
+                    "venue_id": venue.id,
+                    "venue_name": venue.name,
+                    "town": venue.town,
+                    "weekday": day["weekday"].title(),
+                    "weekday_index": index,
+                    "date": day["date"],
+                    "held_then": SHORT_DAYS[index] in held,
+                    "feasible": day["feasible"],
+                    "flags": day["flags"],
+                    "flags_in_words": day["flags_in_words"],
+                    "flag_text": day["flag_text"],
+                    "leave_home": (day["outbound"] or {}).get("depart"),
+                    "at_venue": (day["outbound"] or {}).get("arrive"),
+                    "home_again": clock_text(day["return"]["arrive"]) if day["return"] else None,
+                    "total_minutes": total_minutes(trip),
+                }
+            )
+    return sorted(rows, key=_burden_key)
+
+
+def _burden_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    """Infeasible last, then fewer flags, then fewer minutes."""
+    minutes = row["total_minutes"]
+    return (
+        not row["feasible"],
+        len(row["flags"]),
+        float("inf") if minutes is None else minutes,
+        row["venue_name"],
+        row["weekday_index"],
+    )

@@ -1,0 +1,153 @@
+"""Caseload uploads: kept per owner on disk, without postcodes, deleted when they expire.
+
+An uploaded caseload is criminal-justice personal data. The validated people (pseudonymous id,
+lon/lat of the postcode centroid, LSOA, district, council, postcode sector, requirement, sex: never
+the postcode) are kept in the instance folder, one Parquet file per upload (mode 0600) named by a
+random id, owned by the uploader, deletable by them, and deleted after ``PLANNER_UPLOAD_DAYS``
+(default 7) days. Keeping them on disk rather than in memory lets a job run in any worker process
+and lets a manager run several analyses on one upload without sending it again; the expiry and the
+delete button bound how long the data are held. Nothing about a person is logged.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+from flask import Flask
+
+from geoaccess.analysis.caseload import Caseload
+from geoaccess.errors import BadInput
+from geoaccess.services.analysis import People, caseload_people
+
+SYNTHETIC = "synthetic"
+UPLOAD_ID_BYTES = 16
+
+
+def uploads_root(app: Flask) -> Path:
+    """Where uploads are kept: ``PLANNER_FOLDER/uploads`` (default ``instance/planner/uploads``)."""
+    return Path(app.config.get("PLANNER_FOLDER") or Path(app.instance_path) / "planner") / "uploads"
+
+
+_store_lock = threading.Lock()
+_synthetic_cache: dict[str, People] = {}
+
+
+def _valid_upload_id(upload_id: str) -> bool:
+    return (
+        isinstance(upload_id, str)
+        and len(upload_id) == UPLOAD_ID_BYTES * 2
+        and all(c in "0123456789abcdef" for c in upload_id)
+    )
+
+
+def save_upload(app: Flask, caseload: Caseload, owner_id: int, file_name: str) -> str:
+    """Keep a validated caseload's people for ``owner_id``; returns the upload id."""
+    upload_id = secrets.token_hex(UPLOAD_ID_BYTES)
+    root = uploads_root(app)
+    root.mkdir(parents=True, exist_ok=True)
+    people = caseload.people.drop(columns=[c for c in ("postcode",) if c in caseload.people.columns])
+    data = root / f"{upload_id}.parquet"
+    temp = root / f".{upload_id}.tmp"
+    people.to_parquet(temp, index=False)
+    temp.chmod(0o600)
+    temp.replace(data)
+    now = datetime.now(UTC)
+    summary = caseload.summary()
+    summary.pop("file", None)
+    meta = {
+        "id": upload_id,
+        "owner_id": int(owner_id),
+        "file_name": Path(file_name).name[:120],
+        "created": now.isoformat(timespec="seconds"),
+        "expires": (now + timedelta(days=float(app.config.get("PLANNER_UPLOAD_DAYS", 7)))).isoformat(
+            timespec="seconds"
+        ),
+        "summary": summary,
+        "people": len(people),
+    }
+    meta_path = root / f"{upload_id}.json"
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    meta_path.chmod(0o600)
+    return upload_id
+
+
+def upload_meta(app: Flask, upload_id: str, owner_id: int) -> dict | None:
+    """The upload's description if it exists, has not expired and is ``owner_id``'s."""
+    if not _valid_upload_id(upload_id):
+        return None
+    path = uploads_root(app) / f"{upload_id}.json"
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if meta.get("owner_id") != int(owner_id):
+        return None
+    if datetime.fromisoformat(meta["expires"]) <= datetime.now(UTC):
+        delete_upload(app, upload_id, owner_id=None)
+        return None
+    return meta
+
+
+def list_uploads(app: Flask, owner_id: int) -> list[dict]:
+    """The owner's uploads that have not expired, newest first."""
+    purge_expired_uploads(app)
+    found = []
+    for path in uploads_root(app).glob("*.json"):
+        meta = upload_meta(app, path.stem, owner_id)
+        if meta is not None:
+            found.append(meta)
+    return sorted(found, key=lambda m: m["created"], reverse=True)
+
+
+def delete_upload(app: Flask, upload_id: str, owner_id: int | None) -> bool:
+    """Delete an upload (only the owner's when ``owner_id`` is given); True if something was deleted."""
+    if not _valid_upload_id(upload_id):
+        return False
+    root = uploads_root(app)
+    if owner_id is not None and upload_meta(app, upload_id, owner_id) is None:
+        return False
+    with _store_lock:
+        removed = False
+        for path in (root / f"{upload_id}.parquet", root / f"{upload_id}.json"):
+            if path.exists():
+                path.unlink()
+                removed = True
+    return removed
+
+
+def purge_expired_uploads(app: Flask) -> int:
+    """Delete every expired (or unreadable) upload; returns how many."""
+    root = uploads_root(app)
+    if not root.is_dir():
+        return 0
+    now, count = datetime.now(UTC), 0
+    for path in root.glob("*.json"):
+        try:
+            expired = datetime.fromisoformat(json.loads(path.read_text(encoding="utf-8"))["expires"]) <= now
+        except (OSError, ValueError, KeyError, TypeError):
+            expired = True
+        if expired:
+            count += delete_upload(app, path.stem, owner_id=None)
+    for path in root.glob("*.parquet"):  # data without its description
+        if not (root / f"{path.stem}.json").exists():
+            path.unlink(missing_ok=True)
+    return count
+
+
+def load_caseload(app: Flask, source: str, owner_id: int) -> People:
+    """``"synthetic"`` (made once per process) or an upload id of ``owner_id``'s."""
+    if source == SYNTHETIC:
+        with _store_lock:
+            if SYNTHETIC not in _synthetic_cache:
+                _synthetic_cache[SYNTHETIC] = caseload_people(synthetic=True)
+            return _synthetic_cache[SYNTHETIC]
+    meta = upload_meta(app, source, owner_id)
+    if meta is None:
+        raise BadInput("that caseload upload is not available (deleted, expired or not yours): upload it again")
+    people = pd.read_parquet(uploads_root(app) / f"{source}.parquet")
+    return People(people, f"uploaded caseload ({meta['people']} people)", False)
