@@ -35,15 +35,21 @@ def module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-def imports_of(path: Path) -> set[str]:
-    """Every module ``path`` imports, anywhere in it (inside functions and ``TYPE_CHECKING`` blocks too)."""
+def imports_of(path: Path, module: str | None = None) -> set[str]:
+    """Every module ``path`` imports, anywhere in it (inside functions and ``TYPE_CHECKING`` blocks too);
+    relative imports are resolved against ``module``, the importing module's name."""
     found = set()
+    package = (module or "").split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found |= {f"{node.module}.{alias.name}" for alias in node.names}  # from geoaccess import cli
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            source = ".".join([*base, *([node.module] if node.module else [])])
+            found.add(source)
+            found |= {f"{source}.{alias.name}" for alias in node.names}  # from geoaccess import cli
     return found
 
 
@@ -87,7 +93,11 @@ def test_every_module_is_in_a_layer_or_in_build() -> None:
 
 
 def test_imports_run_one_way() -> None:
-    problems = [problem for path in source_files() for problem in violations(module_name(path), imports_of(path))]
+    problems = [
+        problem
+        for path in source_files()
+        for problem in violations(module_name(path), imports_of(path, module_name(path)))
+    ]
     assert not problems, "\n".join(problems)
 
 
@@ -110,7 +120,10 @@ def test_the_rules_catch_each_kind_of_leak(module: str, imported: set[str]) -> N
     assert violations(module, imported)
 
 
-def test_the_import_reader_sees_imports_inside_functions(tmp_path: Path) -> None:
+def test_the_import_reader_sees_imports_inside_functions_and_relative_ones(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
-    sample.write_text("def f():\n    from geoaccess.cli import options\n    import click\n", encoding="utf-8")
-    assert {"geoaccess.cli", "geoaccess.cli.options", "click"} <= imports_of(sample)
+    sample.write_text(
+        "from .db import User\ndef f():\n    from geoaccess.cli import options\n    import click\n", encoding="utf-8"
+    )
+    found = imports_of(sample, "geoaccess.web.sample")
+    assert {"geoaccess.cli", "geoaccess.cli.options", "click", "geoaccess.web.db"} <= found
