@@ -30,6 +30,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -183,9 +184,9 @@ class Caseload:
     problems: pd.DataFrame
     rows_read: int = 0
     source: str = ""
-    ignored_columns: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    meta: dict = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list[Any])
+    warnings: list[str] = field(default_factory=list[Any])
+    meta: dict[str, Any] = field(default_factory=dict[str, Any])
     # Full postcodes, kept only for a synthetic caseload (real postcodes, no real people) so it can be
     # written out and read back; read_caseload never keeps them.
     postcodes: pd.Series | None = None
@@ -195,7 +196,7 @@ class Caseload:
         """True when every person is synthetic (a demonstration caseload)."""
         return bool(self.meta.get("synthetic")) or bool(len(self.people) and self.people["synthetic"].all())
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """Counts for a validation report: rows, usable people, problems, districts, requirements, sex."""
         people = self.people
         sex_known = people["sex"].isin(["F", "M"])
@@ -257,7 +258,7 @@ def write_report(caseload: Caseload, path: Path) -> None:
     write_atomically(Path(path), lambda partial: problems.to_csv(partial, index=False, encoding="utf-8"))
 
 
-def _synthetic_sidecar(path: Path) -> dict | None:
+def _synthetic_sidecar(path: Path) -> dict[str, Any] | None:
     """The ``FILE.meta.json`` written by ``geoaccess caseload synth`` beside FILE, if it says synthetic."""
     sidecar = path.with_name(f"{path.name}.meta.json")
     if not sidecar.is_file():
@@ -407,8 +408,8 @@ def _check_rows(
     rows: list[tuple[int, list[str]]],
     pack: Pack,
 ) -> Caseload:
-    people: list[dict] = []
-    problems: list[dict] = []
+    people: list[dict[str, Any]] = []
+    problems: list[dict[str, Any]] = []
     first_row_of_id: dict[str, int] = {}
     suspicious_ids = 0
     long_rows = 0
@@ -526,7 +527,7 @@ def _sex(text: str) -> tuple[str | None, tuple[str, str] | None]:
     return sex, None
 
 
-def people_frame(data: list[dict] | dict) -> pd.DataFrame:
+def people_frame(data: list[dict[str, Any]] | dict[str, Any]) -> pd.DataFrame:
     """A ``people`` frame with the documented columns and dtypes, from records or a dict of columns."""
     frame = pd.DataFrame(data, columns=list(PEOPLE_COLUMNS))
     for name in ("person_id", "lsoa21", "district", "council", "postcode_sector", "requirement", "sex"):
@@ -537,7 +538,7 @@ def people_frame(data: list[dict] | dict) -> pd.DataFrame:
     return frame
 
 
-def problems_frame(records: list[dict]) -> pd.DataFrame:
+def problems_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     """A ``problems`` frame (row, reason, message) from records."""
     frame = pd.DataFrame(records, columns=list(PROBLEM_COLUMNS))
     frame["row"] = frame["row"].astype("int64")

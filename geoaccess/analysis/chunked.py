@@ -32,7 +32,7 @@ on a cluster.
 
 Chunking is by origin (or person). Each chunk repeats the work done per
 destination (one road search per destination when the chunk is larger than
-the destination list, one transit profile per destination and arrival time),
+the destination list[Any], one transit profile per destination and arrival time),
 so chunks should be large: thousands of origins, and always more origins than
 destinations, or a road chunk searches once per origin instead (tens of times
 slower). Each local run also starts its process pool afresh (1-2 s). So
@@ -55,11 +55,16 @@ from collections.abc import Callable
 from dataclasses import asdict
 from functools import lru_cache, partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from geoaccess.errors import BadInput, GeoaccessError
+
+if TYPE_CHECKING:
+    from geoaccess.analysis.measures import Settings
+    from geoaccess.analysis.scenarios import Scenario
 
 LOCAL_SCHEDULERS = ("processes", "threads", "synchronous")
 DEFAULT_LOCAL = "processes"
@@ -103,11 +108,11 @@ def run_chunked(
     chunks = [frame.iloc[start : start + int(chunk_size)] for start in range(0, len(frame), int(chunk_size))]
     if not chunks:
         return function(frame)  # no rows: the function's own empty result (its columns)
-    import dask
+    from dask.delayed import delayed
 
     label = _label(function)
     run = uuid.uuid4().hex[:8]  # keys unique per run: a shared cluster must not mix two jobs' chunks
-    task = dask.delayed(function, name=f"{label}-function-{run}", pure=False)
+    task = delayed(function, name=f"{label}-function-{run}", pure=False)
     parts = [task(chunk, dask_key_name=f"{label}-{run}-{number}") for number, chunk in enumerate(chunks)]
     if scheduler:
         results = _on_cluster(parts, scheduler, progress, connect_timeout_s)
@@ -116,9 +121,9 @@ def run_chunked(
     return pd.concat(results, ignore_index=True)
 
 
-def _on_this_machine(parts: list, local: str, progress: bool) -> list[pd.DataFrame]:
-    import dask
-    from dask.diagnostics import ProgressBar
+def _on_this_machine(parts: list[Any], local: str, progress: bool) -> list[pd.DataFrame]:
+    from dask.base import compute
+    from dask.diagnostics.progress import ProgressBar
 
     if len(parts) == 1:
         local = "synchronous"  # no pool to start for one chunk
@@ -128,10 +133,10 @@ def _on_this_machine(parts: list, local: str, progress: bool) -> list[pd.DataFra
         options["chunksize"] = 1  # Dask batches 6 tasks per process by default: our tasks are big
     bar = ProgressBar(minimum=PROGRESS_MINIMUM_S, out=sys.stderr) if progress else contextlib.nullcontext()
     with bar:
-        return list(dask.compute(*parts, **options))
+        return list(compute(*parts, **options))
 
 
-def _on_cluster(parts: list, address: str, progress: bool, timeout_s: float) -> list[pd.DataFrame]:
+def _on_cluster(parts: list[Any], address: str, progress: bool, timeout_s: float) -> list[pd.DataFrame]:
     from distributed import Client
     from distributed import progress as cluster_progress
 
@@ -147,9 +152,10 @@ def _on_cluster(parts: list, address: str, progress: bool, timeout_s: float) -> 
         futures = client.compute(parts)
         if progress:
             with contextlib.redirect_stdout(sys.stderr):  # distributed's text bar writes to stdout
-                cluster_progress(futures, scheduler=client.scheduler.address)
+                scheduler_rpc = client.scheduler
+                cluster_progress(futures, scheduler=address if scheduler_rpc is None else scheduler_rpc.address)
         try:
-            return client.gather(futures)
+            return list(client.gather(futures))
         except ImportError as exc:
             raise JobError(
                 f"the Dask workers at {address} cannot run geoaccess ({_first_line(exc)}): "
@@ -159,7 +165,7 @@ def _on_cluster(parts: list, address: str, progress: bool, timeout_s: float) -> 
         client.close()
 
 
-def _label(function: Callable) -> str:
+def _label(function: Callable[..., Any]) -> str:
     inner = function.func if isinstance(function, partial) else function
     return getattr(inner, "__name__", type(inner).__name__).strip("<>").replace("_", "-")
 
@@ -244,8 +250,8 @@ def window_matrix_chunk(
 
 def measures_chunk(
     people_chunk: pd.DataFrame,
-    programme,
-    settings=None,
+    programme: str | Scenario,
+    settings: Settings | dict[str, Any] | None = None,
     gtfs: tuple[Path | str, ...] = (),
     cif: tuple[Path | str, ...] = (),
     network_path: Path | str | None = None,
@@ -270,20 +276,20 @@ def measures_chunk(
     )
 
 
-def settings_dict(settings) -> dict:
+def settings_dict(settings: Settings) -> dict[str, Any]:
     """A :class:`~geoaccess.analysis.measures.Settings` as plain data (for :func:`measures_chunk`)."""
     return asdict(settings)
 
 
 @lru_cache(maxsize=8)
-def _current_scenario(programme: str):
+def _current_scenario(programme: str) -> Scenario:
     from geoaccess.analysis.scenarios import current_scenario
     from geoaccess.venues import load_venues
 
     return current_scenario(programme, load_venues())
 
 
-def _settings(settings):
+def _settings(settings: Settings | dict[str, Any] | None) -> Settings:
     from geoaccess.analysis.measures import DEFAULT_SETTINGS, Settings
 
     if settings is None:
@@ -324,7 +330,7 @@ def road_matrix_job(
     chunk_size: int = 5000,
     scheduler: str | None = None,
     progress: bool = True,
-    **options,
+    **options: Any,
 ) -> pd.DataFrame:
     """A whole road matrix, chunked by origin (see :func:`road_matrix_chunk` and :func:`run_chunked`)."""
     job = partial(
@@ -348,7 +354,7 @@ def window_matrix_job(
     chunk_size: int = 2000,
     scheduler: str | None = None,
     progress: bool = True,
-    **options,
+    **options: Any,
 ) -> pd.DataFrame:
     """A whole public transport window matrix, chunked by origin.
 
@@ -375,8 +381,8 @@ def window_matrix_job(
 
 def measures_job(
     people: pd.DataFrame,
-    programme,
-    settings=None,
+    programme: str | Scenario,
+    settings: Settings | dict[str, Any] | None = None,
     *,
     gtfs: tuple[Path, ...] = (),
     cif: tuple[Path, ...] = (),
@@ -384,7 +390,7 @@ def measures_job(
     chunk_size: int = 500,
     scheduler: str | None = None,
     progress: bool = True,
-    **options,
+    **options: Any,
 ) -> pd.DataFrame:
     """:func:`~geoaccess.analysis.measures.person_measures` for many people, chunked by person."""
     job = partial(

@@ -3,6 +3,8 @@ gains or loses, as counts by district (never a list of people)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from geoaccess.analysis.measures import DEFAULT_SETTINGS, Settings, by_area, person_measures, summarise
@@ -20,7 +22,7 @@ def compare_scenarios(
     car: Router,
     planner: Planner,
     settings: Settings = DEFAULT_SETTINGS,
-) -> dict:
+) -> dict[str, Any]:
     """Measures of each scenario for the people needing its programme, and changes against the first."""
     programme = scenarios[0].programme
     group = people[people["requirement"] == programme]
@@ -30,10 +32,10 @@ def compare_scenarios(
 
 def compare_measured(
     scenarios: list[Scenario], measured: list[pd.DataFrame], settings: Settings = DEFAULT_SETTINGS
-) -> dict:
+) -> dict[str, Any]:
     """Side-by-side measures and changes against the first, from each scenario's per-person measures."""
     programme = scenarios[0].programme
-    entries = [
+    entries: list[dict[str, Any]] = [
         {
             "name": s.name,
             "scenario": s.to_dict(),
@@ -42,7 +44,7 @@ def compare_measured(
         }
         for s, m in zip(scenarios, measured, strict=True)
     ]
-    baseline = entries[0]["overall"]
+    baseline: dict[str, Any] = entries[0]["overall"]
     changes = []
     for entry, measures in zip(entries[1:], measured[1:], strict=True):
         delta = {
@@ -67,7 +69,7 @@ def compare_measured(
     }
 
 
-def _gains(before: pd.DataFrame, after: pd.DataFrame, settings: Settings) -> list[dict]:
+def _gains(before: pd.DataFrame, after: pd.DataFrame, settings: Settings) -> list[dict[str, Any]]:
     """Per district: people who gain or lose a way there and back, two-hour burdens, or transit time."""
     over = "outbound_over_120|return_over_120"
     was_over, now_over = before["rt_flags"].str.contains(over), after["rt_flags"].str.contains(over)

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from geoaccess.analysis.scenarios import Scenario
 from geoaccess.defaults import DAY, MARGIN_MIN, SUPPRESS_BELOW, THRESHOLDS_MIN, WINDOW
+from geoaccess.errors import BadInput
 from geoaccess.pack import Pack
 from geoaccess.roads.router import Router
 from geoaccess.transit.batch import round_trips
@@ -40,7 +42,7 @@ class Settings:
     suppress_below: int = SUPPRESS_BELOW
     thresholds: tuple[int, ...] = field(default=THRESHOLDS_MIN)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON form."""
         return {
             "public_transport_window": f"{self.window[0]}-{self.window[1]} on a {self.weekday}, every "
@@ -80,9 +82,13 @@ def person_measures(
 
 
 def _nearest(minutes: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the least finite minutes (``nan`` if none) and the id of its column (``None`` if none)."""
     best = np.nanmin(np.where(np.isfinite(minutes), minutes, np.nan), axis=1, initial=np.inf)
     column = np.argmin(np.where(np.isfinite(minutes), minutes, np.inf), axis=1)
-    return np.where(np.isfinite(best), best, np.nan), np.where(np.isfinite(best), ids[column], None)
+    reached = np.isfinite(best)
+    names = ids[column].astype(object)
+    names[~reached] = None
+    return np.where(reached, best, np.nan), names
 
 
 def _best_round_trips(planner: Planner, homes: np.ndarray, scenario: Scenario, settings: Settings) -> pd.DataFrame:
@@ -120,10 +126,12 @@ def _best_round_trips(planner: Planner, homes: np.ndarray, scenario: Scenario, s
                 )
             )
             best = option if best is None else best.where(best["_rank"] <= option["_rank"], option)
+    if best is None:
+        raise BadInput(f"{scenario.name} has no session to measure round trips to")
     return best.drop(columns="_rank")
 
 
-def summarise(measures: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS) -> dict:
+def summarise(measures: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS) -> dict[str, Any]:
     """Counts and shares for a group of people (no individual rows)."""
     n = len(measures)
     flags = measures["rt_flags"].fillna("")
@@ -149,7 +157,7 @@ def summarise(measures: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS) -> 
     return summary
 
 
-def by_area(measures: pd.DataFrame, column: str, settings: Settings = DEFAULT_SETTINGS) -> list[dict]:
+def by_area(measures: pd.DataFrame, column: str, settings: Settings = DEFAULT_SETTINGS) -> list[dict[str, Any]]:
     """:func:`summarise` per area; areas with fewer than ``suppress_below`` people show only that."""
     rows = []
     for area, group in measures.groupby(column, sort=True):
@@ -167,7 +175,7 @@ def population_measures(
     planner: Planner,
     settings: Settings = DEFAULT_SETTINGS,
     councils: tuple[str, ...] | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Resident-weighted minimum travel times from every LSOA (optionally only some councils)."""
     lsoas = pack.lsoas if councils is None else pack.lsoas[pack.lsoas["council"].isin(councils)]
     points = lsoas[["point_lon", "point_lat"]].to_numpy(dtype=float)
@@ -192,14 +200,15 @@ def population_measures(
             "pt_minutes": window.median.min(axis=1),
         }
     )
-    result = {"overall": _weighted(frame, settings)}
-    result["by_district"] = [{"district": d, **_weighted(g, settings)} for d, g in frame.groupby("district")]
-    return result
+    return {
+        "overall": _weighted(frame, settings),
+        "by_district": [{"district": d, **_weighted(g, settings)} for d, g in frame.groupby("district")],
+    }
 
 
-def _weighted(frame: pd.DataFrame, settings: Settings) -> dict:
+def _weighted(frame: pd.DataFrame, settings: Settings) -> dict[str, Any]:
     weights = frame["residents"].to_numpy(dtype=float)
-    out = {"residents": int(weights.sum()), "lsoas": len(frame)}
+    out: dict[str, Any] = {"residents": int(weights.sum()), "lsoas": len(frame)}
     for mode in ("car", "pt"):
         minutes = frame[f"{mode}_minutes"].to_numpy(dtype=float)
         finite = np.isfinite(minutes)

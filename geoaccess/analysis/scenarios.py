@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from geoaccess.errors import BadInput
 from geoaccess.geocode import locate_point
@@ -51,7 +52,7 @@ class Scenario:
     programme: str
     offers: tuple[Offer, ...]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON form (venue positions included: venues are not personal data)."""
         return {
             "name": self.name,
@@ -140,7 +141,7 @@ def _offer(venue: Venue, programme: str, sessions: tuple[Session, ...] | None = 
     return Offer(venue_id=venue.id, name=venue.name, lon=venue.lon, lat=venue.lat, sessions=sessions)
 
 
-def _offer_from(item: dict, programme: str, venues: list[Venue], pack: Pack) -> Offer:
+def _offer_from(item: dict[str, Any], programme: str, venues: list[Venue], pack: Pack) -> Offer:
     if not isinstance(item, dict):
         raise BadInput("each venue must be an object with 'id', or 'name', 'lon' and 'lat'")
     sessions = None

@@ -6,6 +6,7 @@ Register with ``main.add_command(caseload)``. pandas and the pack load only when
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -106,7 +107,7 @@ def caseload_synth(out: Path, seed: int, as_json: bool) -> None:
     )
 
 
-def _summary_text(summary: dict, name: str) -> str:
+def _summary_text(summary: dict[str, Any], name: str) -> str:
     lines = [
         f"{name}{' (SYNTHETIC)' if summary['synthetic'] else ''}: {summary['rows_read']} row(s) read, "
         f"{summary['usable']} usable, {summary['rows_with_problems']} with problems"

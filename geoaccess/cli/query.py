@@ -193,7 +193,7 @@ def matrix(
         else read_endpoints(Path(destinations))
     )
     chunk = chunk_size or (2000 if scheduler else len(starts))
-    run = {"chunk_size": chunk, "scheduler": scheduler, "progress": sys.stderr.isatty()}
+    progress = sys.stderr.isatty()
     about: dict[str, Any] = {"mode": mode, "origins": origins.name, "destinations": destinations}
     if mode == "transit":
         planner = data.planner()
@@ -209,7 +209,9 @@ def matrix(
             network_path=data.network,
             walk_limit_m=data.walk_limit_m,
             max_transfers=data.max_transfers,
-            **run,
+            chunk_size=chunk,
+            scheduler=scheduler,
+            progress=progress,
         )
         about.update(
             window=window,
@@ -220,7 +222,16 @@ def matrix(
         described = f"timetable {planner.timetable.provenance.get('timetable')} on {when}"
     else:
         router = data.router(mode)
-        table = road_matrix_job(starts, ends, mode=mode, network_path=data.network, cutoff=cutoff, **run)
+        table = road_matrix_job(
+            starts,
+            ends,
+            mode=mode,
+            network_path=data.network,
+            cutoff=cutoff,
+            chunk_size=chunk,
+            scheduler=scheduler,
+            progress=progress,
+        )
         about.update(cutoff_minutes=cutoff, provenance=network_provenance(router.network))
         described = f"network: {router.network.describe()}"
     about.update(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
 
-def provenance_lines(provenance: dict) -> list[str]:
+
+def provenance_lines(provenance: dict[str, Any]) -> list[str]:
     """Where a result came from, and MODELLED where it is."""
     lines = []
     network = provenance.get("walk_network") or provenance
@@ -28,7 +30,7 @@ def provenance_lines(provenance: dict) -> list[str]:
     return lines
 
 
-def legs_lines(itinerary: dict) -> list[str]:
+def legs_lines(itinerary: dict[str, Any]) -> list[str]:
     """One line per leg."""
     lines = []
     for leg in itinerary["legs"]:
@@ -37,7 +39,7 @@ def legs_lines(itinerary: dict) -> list[str]:
     return lines
 
 
-def journey_text(result: dict) -> str:
+def journey_text(result: dict[str, Any]) -> str:
     """A journey for the terminal."""
     if "legs" in result:
         lines = [
@@ -58,7 +60,7 @@ def journey_text(result: dict) -> str:
     return "\n".join(lines + ["  " + line for line in provenance_lines(result["provenance"])])
 
 
-def roundtrip_text(result: dict) -> str:
+def roundtrip_text(result: dict[str, Any]) -> str:
     """A session round trip (or a week of them) for the terminal."""
     lines = []
     for day in result["days"]:

@@ -219,8 +219,8 @@ def check_session(request: CheckRequest, *, venues: list[Venue], data: DataChoic
         provenance=transit_provenance(planner, when),
     )
     if request.every_venue:
-        programme = request.programme or (venue.programmes[0].code if venue.programmes else None)
-        check.week = every_venue_and_day(planner, home_point, programme, venues, start_s, end_s, request.margin)
+        listed = request.programme or (venue.programmes[0].code if venue.programmes else None)
+        check.week = every_venue_and_day(planner, home_point, listed, venues, start_s, end_s, request.margin)
     return check
 
 

@@ -36,4 +36,5 @@ def _inside(pack: Pack, points: pd.DataFrame, councils: tuple[str, ...] | None) 
     lsoas = pack.lsoas if councils is None else pack.lsoas[pack.lsoas["council"].isin(councils)]
     located = gpd.GeoDataFrame(geometry=gpd.points_from_xy(points["lon"], points["lat"]), crs=lsoas.crs)
     hits = gpd.sjoin(located, lsoas[["geometry"]], predicate="within", how="left")
-    return hits.groupby(level=0)["index_right"].count().reindex(range(len(points)), fill_value=0).to_numpy() > 0
+    counts = hits.groupby(level=0)["index_right"].count().reindex(range(len(points)), fill_value=0)
+    return np.asarray(counts.to_numpy() > 0, dtype=bool)
