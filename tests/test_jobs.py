@@ -50,7 +50,7 @@ def add_row_number(chunk: pd.DataFrame, offset: int = 0) -> pd.DataFrame:
 def test_chunked_road_matrix_on_this_machine_equals_one_go(origins, venues, road_whole):
     assert len(origins) == 60 and len(venues) == 22
     # chunks of 16 < 22 venues search from each origin; the whole matrix searches from each venue
-    chunked = jobs.road_matrix_job(origins, venues, chunk_size=16, progress=False)  # local processes
+    chunked = jobs.road_matrix_job(origins, venues, chunking=jobs.Chunking(16, progress=False))  # local processes
     assert len(chunked) == 60 * 22 and chunked["minutes"].notna().all()
     pd.testing.assert_frame_equal(chunked, road_whole, check_exact=True)
     threads = run_chunked(
@@ -76,12 +76,14 @@ def test_chunked_jobs_on_a_local_dask_cluster_equal_one_go(origins, venues, road
             assert len(where) == 2 and len(set(where.values())) == 1
         address = cluster.scheduler_address
         assert address.startswith("tcp://127.0.0.1:")
-        chunked = jobs.road_matrix_job(origins, venues, chunk_size=16, scheduler=address, progress=True)
+        chunked = jobs.road_matrix_job(origins, venues, chunking=jobs.Chunking(16, scheduler=address))
         pd.testing.assert_frame_equal(chunked, road_whole, check_exact=True)
         out, err = capfd.readouterr()
         assert out == "" and "Completed" in err  # the bar goes to stderr, stdout stays clean for --json
         with pytest.raises(BadInput, match="mode 'bike'"):  # a worker's error comes back as it is
-            jobs.road_matrix_job(origins, venues, mode="bike", chunk_size=30, scheduler=address, progress=False)
+            jobs.road_matrix_job(
+                origins, venues, mode="bike", chunking=jobs.Chunking(30, scheduler=address, progress=False)
+            )
     assert cluster.status.name == "closed"
     assert time.perf_counter() - started < 20
 
@@ -100,7 +102,12 @@ def test_chunked_transit_window_matrix_equals_one_go(origins, venues):
         step_s=600,
     )
     chunked = jobs.window_matrix_job(
-        starts, ends, day="wed", window="07:00-08:00", step_min=10, chunk_size=3, local="threads", progress=False
+        starts,
+        ends,
+        day="wed",
+        window="07:00-08:00",
+        step_min=10,
+        chunking=jobs.Chunking(3, local="threads", progress=False),
     )
     assert list(chunked.columns) == ["origin_id", "destination_id", "minutes", "p90_minutes", "best_minutes"]
     assert list(chunked["origin_id"]) == [o for o in starts["id"] for _ in range(3)]
@@ -117,7 +124,7 @@ def test_chunked_measures_equal_one_go(pack):
     whole = person_measures(
         people, current_scenario("BBR", load_venues(pack=pack)), router_for("car"), planner_for(), settings
     )
-    chunked = jobs.measures_job(people, "BBR", settings, chunk_size=15, progress=False)  # local processes
+    chunked = jobs.measures_job(people, "BBR", settings, chunking=jobs.Chunking(15, progress=False))  # local processes
     assert len(chunked) == 40 and list(chunked["person_id"]) == list(people["person_id"])
     pd.testing.assert_frame_equal(chunked, whole, check_exact=True)
 

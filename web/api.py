@@ -41,7 +41,7 @@ from geoaccess.errors import GeoaccessError, InvalidRequest
 from geoaccess.services.analysis import Analysis, SitingRequest, measure_settings, plan_siting, same_programme
 from geoaccess.services.journeys import journey as find_journey
 from geoaccess.services.maps import FORMATS, isochrone_document, journey_document, map_bytes, venues_document
-from geoaccess.services.roundtrips import round_trip_days
+from geoaccess.services.roundtrips import round_trip_days, session_place
 from geoaccess.venues import KINDS, PROGRAMMES, venues_geojson
 from geoaccess.web import background
 from geoaccess.web.auth import api_auth
@@ -213,14 +213,16 @@ def journey() -> Response:
 def roundtrip() -> Response:
     """Can someone get to a session on time by public transport, and home after it? (``day: "week"`` for all)"""
     data = body()
+    place = session_place(
+        venues=venues(), venue=text(data, "venue", required=False), to=text(data, "to", required=False)
+    )
     result = round_trip_days(
         home=required_text(data, "from"),
+        place=place,
         venues=venues(),
         day=required_text(data, "day"),
         start=required_text(data, "start"),
         end=required_text(data, "end"),
-        venue=text(data, "venue", required=False),
-        to=text(data, "to", required=False),
         margin=integer(data, "margin", MARGIN_MIN),
     )
     return jsonify(result)

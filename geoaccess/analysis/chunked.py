@@ -52,7 +52,7 @@ import os
 import sys
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,7 +60,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from geoaccess.defaults import WINDOW
 from geoaccess.errors import BadInput, GeoaccessError
+from geoaccess.transit.sources import DataChoice
 
 if TYPE_CHECKING:
     from geoaccess.analysis.measures import Settings
@@ -182,50 +184,38 @@ def road_matrix_chunk(
     origins_chunk: pd.DataFrame,
     destinations: pd.DataFrame,
     mode: str = "car",
-    network_path: Path | str | None = None,
+    data: DataChoice | None = None,
     cutoff: float | None = None,
 ) -> pd.DataFrame:
     """:func:`~geoaccess.roads.journeys.road_matrix` for some origins (``id, lon, lat``):
     long ``origin_id, destination_id, minutes, km``. The router is loaded once per worker process."""
     from geoaccess.roads.journeys import road_matrix
-    from geoaccess.roads.sources import router_for
 
-    router = router_for(mode, None if network_path is None else Path(network_path))
-    return road_matrix(origins_chunk, destinations, router, cutoff)
+    return road_matrix(origins_chunk, destinations, (data or DataChoice()).router(mode), cutoff)
 
 
 def window_matrix_chunk(
     origins_chunk: pd.DataFrame,
     destinations: pd.DataFrame,
     weekday: str = "wednesday",
-    window: str | tuple[str, str] = ("07:00", "10:00"),
+    window: str | tuple[str, str] = WINDOW,
     step_min: int = 5,
-    gtfs: tuple[Path | str, ...] = (),
-    cif: tuple[Path | str, ...] = (),
-    network_path: Path | str | None = None,
-    walk_limit_m: float = 2000.0,
-    max_transfers: int = 4,
+    data: DataChoice | None = None,
 ) -> pd.DataFrame:
     """Public transport over a departure window for some origins: long ``origin_id, destination_id,
     minutes`` (median over the window's departures, as r5 and the DfT report), ``p90_minutes`` and
     ``best_minutes``; empty (``NaN``) where unreachable within five hours.
 
     ``weekday`` is a weekday (``wed``/``wednesday``, the next in the timetable) or a date
-    ``YYYY-MM-DD``; ``window`` is ``"HH:MM-HH:MM"`` or a (start, end) pair; ``network_path`` is the
-    walk network (default: the pack's proxy).
+    ``YYYY-MM-DD``; ``window`` is ``"HH:MM-HH:MM"`` or a (start, end) pair; ``data`` names the
+    timetable and walk network (default: the pack's modelled ones).
     """
     from geoaccess.transit.planner import parse_clock
     from geoaccess.transit.profiles import window_matrix
-    from geoaccess.transit.sources import planner_for, service_date
+    from geoaccess.transit.sources import service_date
 
     start, end = _window(window)
-    planner = planner_for(
-        tuple(Path(p) for p in gtfs),
-        tuple(Path(p) for p in cif),
-        None if network_path is None else Path(network_path),
-        walk_limit_m,
-        max_transfers,
-    )
+    planner = (data or DataChoice()).planner()
     when = service_date(weekday, planner.timetable)
     times = window_matrix(
         planner,
@@ -252,9 +242,7 @@ def measures_chunk(
     people_chunk: pd.DataFrame,
     programme: str | Scenario,
     settings: Settings | dict[str, Any] | None = None,
-    gtfs: tuple[Path | str, ...] = (),
-    cif: tuple[Path | str, ...] = (),
-    network_path: Path | str | None = None,
+    data: DataChoice | None = None,
 ) -> pd.DataFrame:
     """:func:`~geoaccess.analysis.measures.person_measures` for some people, for ``programme``'s current
     scenario (today's venues offering it, from the registry; or a :class:`~geoaccess.analysis.scenarios.Scenario`
@@ -262,18 +250,10 @@ def measures_chunk(
     (see :func:`settings_dict`) or ``None`` for the defaults."""
     from geoaccess.analysis.measures import person_measures
     from geoaccess.analysis.scenarios import Scenario
-    from geoaccess.roads.sources import router_for
-    from geoaccess.transit.sources import planner_for
 
-    network = None if network_path is None else Path(network_path)
+    data = data or DataChoice()
     scenario = programme if isinstance(programme, Scenario) else _current_scenario(str(programme))
-    return person_measures(
-        people_chunk,
-        scenario,
-        router_for("car", network),
-        planner_for(tuple(Path(p) for p in gtfs), tuple(Path(p) for p in cif), network),
-        _settings(settings),
-    )
+    return person_measures(people_chunk, scenario, data.router("car"), data.planner(), _settings(settings))
 
 
 def settings_dict(settings: Settings) -> dict[str, Any]:
@@ -317,7 +297,24 @@ def _minutes(values: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(values), np.round(values, 2), np.nan).ravel()
 
 
-# -- whole jobs (what the CLI calls) ---------------------------------------------------------------------------
+# -- whole jobs (what the CLI and the services call) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chunking:
+    """How a job is cut (``chunk_size`` rows a chunk) and where it runs: this machine (``local`` picks
+    Dask's local scheduler) or the cluster of a Dask ``scheduler`` address."""
+
+    chunk_size: int
+    scheduler: str | None = None
+    progress: bool = True
+    local: str = DEFAULT_LOCAL
+
+    def run(self, function: Callable[[pd.DataFrame], pd.DataFrame], frame: pd.DataFrame) -> pd.DataFrame:
+        """``function`` over ``frame`` in these chunks (see :func:`run_chunked`)."""
+        return run_chunked(
+            function, frame, self.chunk_size, scheduler=self.scheduler, progress=self.progress, local=self.local
+        )
 
 
 def road_matrix_job(
@@ -325,18 +322,15 @@ def road_matrix_job(
     destinations: pd.DataFrame,
     *,
     mode: str = "car",
-    network_path: Path | None = None,
+    data: DataChoice | None = None,
     cutoff: float | None = None,
-    chunk_size: int = 5000,
-    scheduler: str | None = None,
-    progress: bool = True,
-    **options: Any,
+    chunking: Chunking = Chunking(5000),
 ) -> pd.DataFrame:
     """A whole road matrix, chunked by origin (see :func:`road_matrix_chunk` and :func:`run_chunked`)."""
-    job = partial(
-        road_matrix_chunk, destinations=destinations, mode=mode, network_path=_absolute(network_path), cutoff=cutoff
+    chosen = (data or DataChoice()).resolved()
+    return chunking.run(
+        partial(road_matrix_chunk, destinations=destinations, mode=mode, data=chosen, cutoff=cutoff), origins
     )
-    return run_chunked(job, origins, chunk_size, scheduler=scheduler, progress=progress, **options)
 
 
 def window_matrix_job(
@@ -344,39 +338,24 @@ def window_matrix_job(
     destinations: pd.DataFrame,
     *,
     day: str = "wednesday",
-    window: str | tuple[str, str] = ("07:00", "10:00"),
+    window: str | tuple[str, str] = WINDOW,
     step_min: int = 5,
-    gtfs: tuple[Path, ...] = (),
-    cif: tuple[Path, ...] = (),
-    network_path: Path | None = None,
-    walk_limit_m: float = 2000.0,
-    max_transfers: int = 4,
-    chunk_size: int = 2000,
-    scheduler: str | None = None,
-    progress: bool = True,
-    **options: Any,
+    data: DataChoice | None = None,
+    chunking: Chunking = Chunking(2000),
 ) -> pd.DataFrame:
     """A whole public transport window matrix, chunked by origin.
 
     A weekday is turned into its date here, once, so every worker uses the same service day.
     """
-    from geoaccess.transit.sources import load_timetable, service_date
+    from geoaccess.transit.sources import service_date
 
     _window(window)  # a bad window fails here, not on every worker
-    when = service_date(day, load_timetable(tuple(gtfs), tuple(cif))).isoformat()
+    chosen = (data or DataChoice()).resolved()
+    when = service_date(day, chosen.planner().timetable).isoformat()
     job = partial(
-        window_matrix_chunk,
-        destinations=destinations,
-        weekday=when,
-        window=window,
-        step_min=step_min,
-        gtfs=_absolute_all(gtfs),
-        cif=_absolute_all(cif),
-        network_path=_absolute(network_path),
-        walk_limit_m=walk_limit_m,
-        max_transfers=max_transfers,
+        window_matrix_chunk, destinations=destinations, weekday=when, window=window, step_min=step_min, data=chosen
     )
-    return run_chunked(job, origins, chunk_size, scheduler=scheduler, progress=progress, **options)
+    return chunking.run(job, origins)
 
 
 def measures_job(
@@ -384,33 +363,17 @@ def measures_job(
     programme: str | Scenario,
     settings: Settings | dict[str, Any] | None = None,
     *,
-    gtfs: tuple[Path, ...] = (),
-    cif: tuple[Path, ...] = (),
-    network_path: Path | None = None,
-    chunk_size: int = 500,
-    scheduler: str | None = None,
-    progress: bool = True,
-    **options: Any,
+    data: DataChoice | None = None,
+    chunking: Chunking = Chunking(500),
 ) -> pd.DataFrame:
     """:func:`~geoaccess.analysis.measures.person_measures` for many people, chunked by person."""
     job = partial(
         measures_chunk,
         programme=programme,
         settings=None if settings is None else settings_dict(_settings(settings)),
-        gtfs=_absolute_all(gtfs),
-        cif=_absolute_all(cif),
-        network_path=_absolute(network_path),
+        data=(data or DataChoice()).resolved(),
     )
-    return run_chunked(job, people, chunk_size, scheduler=scheduler, progress=progress, **options)
-
-
-def _absolute(path: Path | str | None) -> str | None:
-    """Paths travel to workers as absolute text: a worker's working folder is not ours."""
-    return None if path is None else str(Path(path).expanduser().resolve())
-
-
-def _absolute_all(paths: tuple[Path | str, ...]) -> tuple[str, ...]:
-    return tuple(str(Path(p).expanduser().resolve()) for p in paths)
+    return chunking.run(job, people)
 
 
 # -- output ----------------------------------------------------------------------------------------------------

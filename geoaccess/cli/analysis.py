@@ -89,7 +89,7 @@ def access(
 ) -> None:
     """Travel burden of a caseload to the venues offering each person's requirement."""
     from geoaccess._io import write_atomically
-    from geoaccess.services.analysis import Chunking
+    from geoaccess.analysis.chunked import Chunking
     from geoaccess.services.analysis import access as measure_access
     from geoaccess.venues import load_venues
 

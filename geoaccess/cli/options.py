@@ -16,7 +16,7 @@ from geoaccess.errors import GeoaccessError
 
 if TYPE_CHECKING:  # the engines load when a command runs, not when the CLI starts
     from geoaccess.services.analysis import Analysis
-    from geoaccess.services.engines import DataChoice
+    from geoaccess.transit.sources import DataChoice
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -111,7 +111,7 @@ caseload_options = _stack(
 
 def data_choice(options: dict[str, Any]) -> DataChoice:
     """The :class:`DataChoice` named by :data:`data_options` (popped from a command's keyword arguments)."""
-    from geoaccess.services.engines import DataChoice
+    from geoaccess.transit.sources import DataChoice
 
     return DataChoice(
         gtfs=tuple(options.pop("gtfs")),

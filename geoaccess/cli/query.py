@@ -108,17 +108,17 @@ def roundtrip(
 ) -> None:
     """Can someone get from home to a session on time by public transport, and home again after it?"""
     from geoaccess.cli.text import roundtrip_text
-    from geoaccess.services.roundtrips import round_trip_days
+    from geoaccess.services.roundtrips import round_trip_days, session_place
     from geoaccess.venues import load_venues
 
+    registry = load_venues(extra=venues_file)
     result = round_trip_days(
         home=origin,
-        venues=load_venues(extra=venues_file),
+        place=session_place(venues=registry, venue=venue, to=destination),
+        venues=registry,
         day=day,
         start=start,
         end=end,
-        venue=venue,
-        to=destination,
         margin=margin,
         data=data_choice(options),
     )
@@ -176,7 +176,13 @@ def matrix(
     """Travel times between many places: origin_id, destination_id, minutes, then km (car, walk) or
     p90_minutes and best_minutes (transit)."""
     from geoaccess._io import write_atomically
-    from geoaccess.analysis.chunked import check_table_path, road_matrix_job, window_matrix_job, write_table
+    from geoaccess.analysis.chunked import (
+        Chunking,
+        check_table_path,
+        road_matrix_job,
+        window_matrix_job,
+        write_table,
+    )
     from geoaccess.endpoints import read_endpoints, venue_endpoints
     from geoaccess.roads.journeys import network_provenance
     from geoaccess.transit.sources import service_date, transit_provenance
@@ -193,25 +199,13 @@ def matrix(
         else read_endpoints(Path(destinations))
     )
     chunk = chunk_size or (2000 if scheduler else len(starts))
-    progress = sys.stderr.isatty()
+    chunking = Chunking(chunk, scheduler=scheduler, progress=sys.stderr.isatty())
     about: dict[str, Any] = {"mode": mode, "origins": origins.name, "destinations": destinations}
     if mode == "transit":
         planner = data.planner()
         when = service_date(day, planner.timetable)
         table = window_matrix_job(
-            starts,
-            ends,
-            day=when.isoformat(),
-            window=window,
-            step_min=step_min,
-            gtfs=data.gtfs,
-            cif=data.cif,
-            network_path=data.network,
-            walk_limit_m=data.walk_limit_m,
-            max_transfers=data.max_transfers,
-            chunk_size=chunk,
-            scheduler=scheduler,
-            progress=progress,
+            starts, ends, day=when.isoformat(), window=window, step_min=step_min, data=data, chunking=chunking
         )
         about.update(
             window=window,
@@ -222,16 +216,7 @@ def matrix(
         described = f"timetable {planner.timetable.provenance.get('timetable')} on {when}"
     else:
         router = data.router(mode)
-        table = road_matrix_job(
-            starts,
-            ends,
-            mode=mode,
-            network_path=data.network,
-            cutoff=cutoff,
-            chunk_size=chunk,
-            scheduler=scheduler,
-            progress=progress,
-        )
+        table = road_matrix_job(starts, ends, mode=mode, data=data, cutoff=cutoff, chunking=chunking)
         about.update(cutoff_minutes=cutoff, provenance=network_provenance(router.network))
         described = f"network: {router.network.describe()}"
     about.update(

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from geoaccess.analysis.caseload import read_caseload
-from geoaccess.analysis.chunked import measures_job
+from geoaccess.analysis.chunked import Chunking, measures_job
 from geoaccess.analysis.comparison import compare_measured
 from geoaccess.analysis.measures import Settings, by_area, person_measures, population_measures, summarise
 from geoaccess.analysis.scenarios import Scenario, current_scenario
@@ -40,8 +40,9 @@ from geoaccess.defaults import (
 from geoaccess.errors import BadInput, InvalidRequest
 from geoaccess.pack import load_pack
 from geoaccess.roads.router import Router
-from geoaccess.services.engines import DataChoice, analysis_provenance
+from geoaccess.services.engines import analysis_provenance
 from geoaccess.transit.planner import Planner, parse_clock
+from geoaccess.transit.sources import DataChoice
 from geoaccess.venues import Session, Venue
 from geoaccess.weekdays import weekday_name
 
@@ -145,15 +146,6 @@ def same_programme(scenarios: list[Scenario], *, least: int = 1) -> str:
     return scenarios[0].programme
 
 
-@dataclass(frozen=True)
-class Chunking:
-    """Measure people in chunks through Dask: on this machine's processes, or on a cluster's ``scheduler``."""
-
-    chunk_size: int = 500
-    scheduler: str | None = None
-    progress: bool = False
-
-
 def measure_scenarios(
     *, people: People, scenarios: list[Scenario], analysis: Analysis, chunking: Chunking | None = None
 ) -> list[Measured]:
@@ -164,18 +156,7 @@ def measure_scenarios(
         if chunking is None:
             measures = person_measures(group, scenario, analysis.car, analysis.planner, analysis.settings)
         else:
-            data = analysis.data
-            measures = measures_job(
-                group,
-                scenario,
-                analysis.settings,
-                gtfs=data.gtfs,
-                cif=data.cif,
-                network_path=data.network,
-                chunk_size=chunking.chunk_size,
-                scheduler=chunking.scheduler,
-                progress=chunking.progress,
-            )
+            measures = measures_job(group, scenario, analysis.settings, data=analysis.data, chunking=chunking)
         measured.append(Measured(scenario, group, measures))
     return measured
 

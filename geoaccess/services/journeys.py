@@ -8,9 +8,8 @@ from typing import Any
 from geoaccess.errors import BadInput, InvalidRequest, NoRoute
 from geoaccess.places import Place, resolve_place
 from geoaccess.roads.journeys import road_journey
-from geoaccess.services.engines import DataChoice
 from geoaccess.transit.planner import Itinerary, Planner, parse_clock
-from geoaccess.transit.sources import service_date, transit_provenance
+from geoaccess.transit.sources import DataChoice, service_date, transit_provenance
 from geoaccess.venues import Venue
 from geoaccess.weekdays import WEEKDAYS
 

@@ -19,12 +19,12 @@ from geoaccess.maps.static import render_static
 from geoaccess.pack import Pack, load_pack
 from geoaccess.places import resolve_place
 from geoaccess.services.analysis import CUMBRIA, Analysis, Measured, People
-from geoaccess.services.engines import DataChoice, describe
+from geoaccess.services.engines import describe
 from geoaccess.services.journeys import resolve_home, transit_itinerary
 from geoaccess.services.roundtrips import SessionCheck, venue_by_id
 from geoaccess.transit.planner import parse_clock
 from geoaccess.transit.profiles import window_matrix
-from geoaccess.transit.sources import service_date, transit_provenance
+from geoaccess.transit.sources import DataChoice, service_date, transit_provenance
 from geoaccess.venues import Venue
 
 FORMATS = {"html": "text/html", "png": "image/png", "pdf": "application/pdf"}

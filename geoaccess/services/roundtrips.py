@@ -14,11 +14,10 @@ from geoaccess.defaults import MARGIN_MIN, MOST_MARGIN_MIN
 from geoaccess.errors import BadInput, InvalidRequest, NoRoute
 from geoaccess.places import Place
 from geoaccess.roads.router import Router
-from geoaccess.services.engines import DataChoice
 from geoaccess.services.journeys import resolve_home
 from geoaccess.transit.planner import Planner, parse_clock
 from geoaccess.transit.roundtrip import RoundTrip, clock_text, round_trip
-from geoaccess.transit.sources import service_date, transit_provenance, week_dates
+from geoaccess.transit.sources import DataChoice, service_date, transit_provenance, week_dates
 from geoaccess.venues import PROGRAMMES, VENUE_ID, Venue, find_venue
 from geoaccess.weekdays import SHORT_DAYS, is_weekday, weekday_name
 
@@ -46,27 +45,28 @@ def venue_place(venue_id: str, venues: list[Venue]) -> Place:
     return Place(kind="venue", label=venue.name, lon=venue.lon, lat=venue.lat, venue_id=venue.id)
 
 
+def session_place(*, venues: list[Venue], venue: str | None = None, to: str | None = None) -> Place:
+    """Where the session is held: a venue id (``venue``) or a postcode or ``lat,lon`` (``to``), exactly one."""
+    if (venue is None) == (to is None):
+        raise InvalidRequest("give exactly one of a venue id or a postcode or 'lat,lon' for the venue")
+    return venue_place(venue, venues) if venue is not None else resolve_home(to or "", venues)
+
+
 def round_trip_days(
     *,
     home: str,
+    place: Place,
     venues: list[Venue],
     day: str,
     start: str,
     end: str,
-    venue: str | None = None,
-    to: str | None = None,
     margin: int = MARGIN_MIN,
     data: DataChoice | None = None,
 ) -> dict[str, Any]:
-    """The session's round trip on one day (a weekday or date) or on each day of a week (``day="week"``).
-
-    The venue is a venue id (``venue``) or a postcode or ``lat,lon`` (``to``), exactly one of them.
-    """
-    if (venue is None) == (to is None):
-        raise InvalidRequest("give exactly one of a venue id or a postcode or 'lat,lon' for the venue")
+    """The session's round trip from ``home`` to ``place`` (see :func:`session_place`) on one day (a weekday
+    or a date) or on each day of a week (``day="week"``)."""
     start_s, end_s = session_seconds(start, end)
     margin = checked_margin(margin)
-    place = venue_place(venue, venues) if venue is not None else resolve_home(to or "", venues)
     person = resolve_home(home, venues)
     planner = (data or DataChoice()).planner()
     dates = week_dates(planner.timetable) if day.strip().lower() == WEEK else [service_date(day, planner.timetable)]

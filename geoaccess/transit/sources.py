@@ -1,7 +1,8 @@
-"""Which timetable a command uses: the pack's modelled default, or the feeds given."""
+"""Which timetable and walk network a request uses: the pack's modelled default, or the feeds and network given."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -10,6 +11,7 @@ from geoaccess.defaults import MAX_TRANSFERS, WALK_LIMIT_M
 from geoaccess.errors import BadInput
 from geoaccess.pack import load_pack
 from geoaccess.roads.journeys import network_provenance
+from geoaccess.roads.router import Router
 from geoaccess.roads.sources import router_for
 from geoaccess.transit.planner import Planner
 from geoaccess.transit.timetable import Timetable, merge, to_date_text
@@ -91,3 +93,41 @@ def transit_provenance(planner: Planner, when: date) -> dict:
         "walk_network": network_provenance(planner.walker.network),
         "modelled": bool(p.get("modelled") or planner.walker.network.provenance.get("modelled")),
     }
+
+
+@dataclass(frozen=True)
+class DataChoice:
+    """The data behind a request: feeds and a built network given by the user, else the pack's modelled ones."""
+
+    gtfs: tuple[Path, ...] = ()
+    cif: tuple[Path, ...] = ()
+    network: Path | None = None
+    walk_limit_m: float = WALK_LIMIT_M
+    max_transfers: int = MAX_TRANSFERS
+
+    def __post_init__(self) -> None:
+        if not 0 < self.walk_limit_m <= 10_000:
+            raise BadInput(f"the walk limit must be more than 0 and at most 10000 metres (got {self.walk_limit_m:g})")
+        if not 0 <= self.max_transfers <= 10:
+            raise BadInput(f"the transfer cap must be from 0 to 10 (got {self.max_transfers})")
+
+    def router(self, mode: str) -> Router:
+        """The car (``car``) or walking (``walk``) router, loaded once per process."""
+        return router_for(mode, self.network)
+
+    def planner(self) -> Planner:
+        """The public transport planner on the chosen timetable and walk network, built once per process."""
+        return planner_for(self.gtfs, self.cif, self.network, self.walk_limit_m, self.max_transfers)
+
+    def resolved(self) -> DataChoice:
+        """The same choice with absolute paths (a Dask worker's working folder is not ours)."""
+
+        def absolute(path: Path) -> Path:
+            return Path(path).expanduser().resolve()
+
+        return replace(
+            self,
+            gtfs=tuple(absolute(p) for p in self.gtfs),
+            cif=tuple(absolute(p) for p in self.cif),
+            network=None if self.network is None else absolute(self.network),
+        )
