@@ -1,4 +1,4 @@
-# geoaccess: `make run` serves the app, `make test` runs the whole suite.
+# geoaccess: `make run` serves the app, `make test` runs the whole suite, `make lint` checks style and types.
 # Both create .venv (Python 3.11+) and install the project into it when needed.
 
 PYTHON ?= python3
@@ -8,7 +8,7 @@ PIP := $(BIN)/python -m pip
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast install data clean
+.PHONY: run test test-fast lint install data clean
 
 run: $(VENV)/.installed
 	$(BIN)/geoaccess serve --host $(HOST) --port $(PORT)
@@ -18,6 +18,11 @@ test: $(VENV)/.installed-test
 
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m "not slow and not browser"
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 install: $(VENV)/.installed
 
@@ -40,6 +45,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e '.[test]'
 	touch $(VENV)/.installed $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $(VENV)/.installed-test $@
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
