@@ -14,20 +14,20 @@ within each threshold, comparable to the DfT statistics).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from geoaccess.analysis.scenarios import Scenario
+from geoaccess.analysis.scenarios import Offer, Scenario
 from geoaccess.defaults import DAY, MARGIN_MIN, SUPPRESS_BELOW, THRESHOLDS_MIN, WINDOW
 from geoaccess.errors import BadInput
 from geoaccess.pack import Pack
 from geoaccess.roads.router import Router
-from geoaccess.transit.batch import round_trips
+from geoaccess.transit.batch import RoundTrips, round_trips
 from geoaccess.transit.planner import Planner, parse_clock
-from geoaccess.transit.profiles import window_matrix
+from geoaccess.transit.profiles import WindowTimes, window_matrix
+from geoaccess.venues import Session
 from geoaccess.weekdays import weekday_name
 
 
@@ -65,20 +65,40 @@ def person_measures(
     places = np.asarray([[o.lon, o.lat] for o in scenario.offers])
     ids = np.asarray([o.venue_id for o in scenario.offers])
     car_min = car.many_to_many(homes, places).seconds / 60.0
-    when = planner.timetable.date_for(settings.weekday)
-    window = window_matrix(
-        planner,
-        homes,
-        places,
-        when,
-        parse_clock(settings.window[0]),
-        parse_clock(settings.window[1]),
-        step_s=settings.step_min * 60,
-    )
+    window = window_times(planner, homes, places, settings)
     frame = people[["person_id", "lsoa21", "district"]].reset_index(drop=True).copy()
     frame["car_minutes"], frame["car_venue"] = _nearest(car_min, ids)
     frame["pt_minutes"], frame["pt_venue"] = _nearest(window.median, ids)
     return frame.join(_best_round_trips(planner, homes, scenario, settings))
+
+
+def window_times(planner: Planner, origins: np.ndarray, places: np.ndarray, settings: Settings) -> WindowTimes:
+    """Public transport minutes from each origin to each place over the settings' departure window on its
+    weekday (median, 90th percentile and best over the departures, as r5 and the DfT report them)."""
+    return window_matrix(
+        planner,
+        origins,
+        places,
+        planner.timetable.date_for(settings.weekday),
+        parse_clock(settings.window[0]),
+        parse_clock(settings.window[1]),
+        step_s=settings.step_min * 60,
+    )
+
+
+def session_round_trips(
+    planner: Planner, homes: np.ndarray, offer: Offer, session: Session, settings: Settings
+) -> RoundTrips:
+    """Every home's round trip to one weekly session of a venue, arriving ``settings.margin_min`` early."""
+    return round_trips(
+        planner,
+        homes,
+        (offer.lon, offer.lat),
+        planner.timetable.date_for(weekday_name(session.day)),
+        parse_clock(session.start),
+        parse_clock(session.end),
+        settings.margin_min,
+    )
 
 
 def _nearest(minutes: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -96,16 +116,7 @@ def _best_round_trips(planner: Planner, homes: np.ndarray, scenario: Scenario, s
     best: pd.DataFrame | None = None
     for offer in scenario.offers:
         for session in offer.sessions:
-            when = planner.timetable.date_for(weekday_name(session.day))
-            trips = round_trips(
-                planner,
-                homes,
-                (offer.lon, offer.lat),
-                when,
-                parse_clock(session.start),
-                parse_clock(session.end),
-                settings.margin_min,
-            )
+            trips = session_round_trips(planner, homes, offer, session, settings)
             flags = trips.flags()
             option = pd.DataFrame(
                 {
@@ -180,17 +191,8 @@ def population_measures(
     lsoas = pack.lsoas if councils is None else pack.lsoas[pack.lsoas["council"].isin(councils)]
     points = lsoas[["point_lon", "point_lat"]].to_numpy(dtype=float)
     places = np.asarray([[o.lon, o.lat] for o in scenario.offers])
-    when: date = planner.timetable.date_for(settings.weekday)
     car_min = (car.many_to_many(points, places).seconds / 60.0).min(axis=1)
-    window = window_matrix(
-        planner,
-        points,
-        places,
-        when,
-        parse_clock(settings.window[0]),
-        parse_clock(settings.window[1]),
-        step_s=settings.step_min * 60,
-    )
+    window = window_times(planner, points, places, settings)
     frame = pd.DataFrame(
         {
             "lsoa21": lsoas["lsoa21"].to_numpy(),

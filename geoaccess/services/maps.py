@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from geoaccess.analysis.measures import window_times
 from geoaccess.errors import BadInput, InvalidRequest, NoRoute
 from geoaccess.maps.builders import burden_map, journey_map, scenario_map, travel_time_map, venues_map
 from geoaccess.maps.document import MapDocument
@@ -22,8 +23,6 @@ from geoaccess.services.analysis import CUMBRIA, Analysis, Measured, People
 from geoaccess.services.engines import describe
 from geoaccess.services.journeys import resolve_home, transit_itinerary
 from geoaccess.services.roundtrips import SessionCheck, venue_by_id
-from geoaccess.transit.planner import parse_clock
-from geoaccess.transit.profiles import window_matrix
 from geoaccess.transit.sources import DataChoice, service_date, transit_provenance
 from geoaccess.venues import Venue
 
@@ -76,16 +75,7 @@ def isochrone_document(*, venue_id: str, mode: str, analysis: Analysis, venues: 
         minutes = analysis.car.many_to_many(points, target).seconds[:, 0] / 60.0
         label = "car"
     else:
-        times = window_matrix(
-            analysis.planner,
-            points,
-            target,
-            analysis.service_date,
-            parse_clock(settings.window[0]),
-            parse_clock(settings.window[1]),
-            step_s=settings.step_min * 60,
-        )
-        minutes = times.median[:, 0]
+        minutes = window_times(analysis.planner, points, target, settings).median[:, 0]
         label = f"public transport ({settings.weekday} {settings.window[0]}-{settings.window[1]}, median)"
     if not np.isfinite(minutes).any():
         raise BadInput(f"no LSOA can reach {venue.id} by {mode}: the map would be empty")

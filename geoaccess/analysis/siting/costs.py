@@ -6,15 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geoaccess.analysis.measures import Settings
+from geoaccess.analysis.measures import Settings, session_round_trips, window_times
 from geoaccess.analysis.scenarios import Offer
 from geoaccess.errors import BadInput
 from geoaccess.roads.router import Router
-from geoaccess.transit.batch import round_trips
-from geoaccess.transit.planner import Planner, parse_clock
-from geoaccess.transit.profiles import window_matrix
+from geoaccess.transit.planner import Planner
 from geoaccess.venues import Session, session_fields, session_from
-from geoaccess.weekdays import weekday_name
 
 
 def parse_session(text: str, programme: str) -> Session:
@@ -34,29 +31,11 @@ def cost_matrix(
     if cost == "car":
         return car.many_to_many(homes, places).seconds / 60.0
     if cost == "transit":
-        when = planner.timetable.date_for(settings.weekday)
-        return window_matrix(
-            planner,
-            homes,
-            places,
-            when,
-            parse_clock(settings.window[0]),
-            parse_clock(settings.window[1]),
-            step_s=settings.step_min * 60,
-        ).median
+        return window_times(planner, homes, places, settings).median
     minutes = np.full((len(homes), len(offers)), np.inf)
     for column, offer in enumerate(offers):
         for session in offer.sessions:
-            when = planner.timetable.date_for(weekday_name(session.day))
-            trips = round_trips(
-                planner,
-                homes,
-                (offer.lon, offer.lat),
-                when,
-                parse_clock(session.start),
-                parse_clock(session.end),
-                settings.margin_min,
-            )
+            trips = session_round_trips(planner, homes, offer, session, settings)
             worst_way = np.fmax(trips.outbound_minutes, trips.return_minutes)
             worst_way[np.isnan(trips.outbound_minutes) | np.isnan(trips.return_minutes)] = np.inf
             minutes[:, column] = np.minimum(minutes[:, column], worst_way)
