@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -62,7 +63,7 @@ def venue_endpoints(venues: list[Venue]) -> pd.DataFrame:
     return pd.DataFrame({"id": [v.id for v in venues], "lon": [v.lon for v in venues], "lat": [v.lat for v in venues]})
 
 
-def _position(record: dict, pack: Pack) -> tuple[float, float]:
+def _position(record: dict[str, Any], pack: Pack) -> tuple[float, float]:
     postcode = (record.get("postcode") or "").strip()
     if postcode:
         location = geocode_postcode(postcode, pack)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import shapely
 
@@ -38,7 +39,7 @@ class Location:
     precision: str
     source: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON output."""
         return asdict(self)
 
@@ -74,8 +75,8 @@ def looks_like_coordinates(text: str) -> bool:
 def geocode(query: str, pack: Pack | None = None) -> Location:
     """A postcode or ``lat,lon`` text -> :class:`Location`, checked against the pack's area."""
     pack = pack or load_pack()
-    if looks_like_coordinates(query):
-        lat, lon = (float(v) for v in _LATLON.match(query).groups())
+    if match := _LATLON.match(query or ""):  # the ``lat,lon`` shape, as in looks_like_coordinates
+        lat, lon = (float(v) for v in match.groups())
         return locate_point(lon, lat, pack)
     return geocode_postcode(query, pack)
 
@@ -156,7 +157,7 @@ def locate_point(lon: float, lat: float, pack: Pack | None = None) -> Location:
     )
 
 
-def _containing_lsoa(pack: Pack, point: shapely.Point) -> dict | None:
+def _containing_lsoa(pack: Pack, point: shapely.Point) -> dict[str, Any] | None:
     """The LSOA containing the point, or the nearest within the on-land tolerance."""
     lsoas = pack.lsoas_bng
     hits = lsoas.sindex.query(point, predicate="intersects")
@@ -165,7 +166,8 @@ def _containing_lsoa(pack: Pack, point: shapely.Point) -> dict | None:
         if len(hits) == 0:
             return None
         hits = [min(hits, key=lambda i: lsoas.geometry.iloc[i].distance(point))]
-    return lsoas.iloc[hits[0]].to_dict()
+    lsoa: dict[str, Any] = lsoas.iloc[hits[0]].to_dict()
+    return lsoa
 
 
 def _district_at(pack: Pack, point: shapely.Point) -> str:
@@ -180,4 +182,5 @@ def _source_label(pack: Pack, key: str) -> str:
 
 def _area_description(pack: Pack) -> str:
     """Short name of the pack's area ("Cumbria and north Lancashire")."""
-    return pack.manifest["area"].split(":")[0]
+    area: str = pack.manifest["area"]
+    return area.split(":")[0]

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -29,7 +30,7 @@ class Pack:
     path: Path
 
     @cached_property
-    def manifest(self) -> dict:
+    def manifest(self) -> dict[str, Any]:
         """The parsed ``manifest.json``."""
         manifest_path = self.path / MANIFEST_NAME
         if not manifest_path.is_file():
@@ -38,9 +39,10 @@ class Pack:
                 "(build one with `geoaccess data build --source PATH`)"
             )
         try:
-            return json.loads(manifest_path.read_text(encoding="utf-8"))
+            manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise DataPackError(f"{manifest_path} is not valid JSON: {exc}") from exc
+        return manifest
 
     def file(self, name: str) -> Path:
         """Path of a pack file listed in the manifest."""

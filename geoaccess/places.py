@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from geoaccess.geocode import geocode, looks_like_coordinates
 from geoaccess.pack import Pack, load_pack
@@ -19,9 +20,9 @@ class Place:
     lat: float
     venue_id: str | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON output."""
-        data = {"kind": self.kind, "label": self.label, "lon": self.lon, "lat": self.lat}
+        data: dict[str, Any] = {"kind": self.kind, "label": self.label, "lon": self.lon, "lat": self.lat}
         if self.venue_id:
             data["venue_id"] = self.venue_id
         return data

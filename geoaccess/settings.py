@@ -7,6 +7,7 @@ One place for paths, so the library, the CLI and the web app agree.
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -21,8 +22,9 @@ def data_root() -> Path:
         return Path(override)
     if (REPO_ROOT / "pyproject.toml").is_file() and (REPO_ROOT / "data").is_dir():
         return REPO_ROOT / "data"  # running from a checkout (or an editable install)
-    from geoaccess import packs  # installed copy of data/, see pyproject.toml
-
+    # The installed copy of data/: package-dir maps it to geoaccess.packs (see pyproject.toml),
+    # which mypy cannot follow, so it is imported by name.
+    packs = importlib.import_module("geoaccess.packs")
     return Path(packs.__path__[0])
 
 

@@ -16,6 +16,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from geoaccess.errors import GeoaccessError, VenueFileError
 from geoaccess.geocode import geocode_postcode, locate_point
@@ -191,7 +192,7 @@ def write_venue_file(venues: list[Venue], path: Path) -> None:
     tmp.replace(path)
 
 
-def venues_geojson(venues: list[Venue]) -> dict:
+def venues_geojson(venues: list[Venue]) -> dict[str, Any]:
     """Venues as a GeoJSON FeatureCollection (nested programmes in the properties)."""
     features = []
     for venue in venues:
@@ -231,7 +232,7 @@ def venues_geojson(venues: list[Venue]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _csv_row(venue: Venue) -> dict:
+def _csv_row(venue: Venue) -> dict[str, Any]:
     programmes = "; ".join(
         f"{p.code} [{p.basis}]" + (f": {', '.join(s.label() for s in p.sessions)}" if p.sessions else "")
         for p in venue.programmes
@@ -260,7 +261,7 @@ def _csv_row(venue: Venue) -> dict:
 # --- reading -------------------------------------------------------------------------------
 
 
-def _records_from_geojson(path: Path) -> list[tuple[str, dict]]:
+def _records_from_geojson(path: Path) -> list[tuple[str, dict[str, Any]]]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -281,7 +282,7 @@ def _records_from_geojson(path: Path) -> list[tuple[str, dict]]:
     return records
 
 
-def _records_from_csv(path: Path) -> list[tuple[str, dict]]:
+def _records_from_csv(path: Path) -> list[tuple[str, dict[str, Any]]]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
@@ -299,7 +300,7 @@ def _records_from_csv(path: Path) -> list[tuple[str, dict]]:
         raise VenueFileError(f"{path.name}: not UTF-8 text ({exc})") from exc
 
 
-def _parse_programme_cell(cell: str) -> list[dict] | str:
+def _parse_programme_cell(cell: str) -> list[dict[str, Any]] | str:
     """``"BBR: Thu 18:00-20:30, Tue 18:00-20:30; TSP [assumed]"`` -> programme dicts.
 
     The optional ``[basis]`` after the code defaults to ``user``.
@@ -323,7 +324,7 @@ def _parse_programme_cell(cell: str) -> list[dict] | str:
 # --- validation ----------------------------------------------------------------------------
 
 
-def _validate_all(file_name: str, records: list[tuple[str, dict]], pack: Pack) -> list[Venue]:
+def _validate_all(file_name: str, records: list[tuple[str, dict[str, Any]]], pack: Pack) -> list[Venue]:
     problems: list[str] = []
     venues: list[Venue] = []
     first_seen: dict[str, str] = {}
@@ -347,7 +348,7 @@ def _validate_all(file_name: str, records: list[tuple[str, dict]], pack: Pack) -
     return venues
 
 
-def _venue_from_record(record: dict, pack: Pack) -> Venue:
+def _venue_from_record(record: dict[str, Any], pack: Pack) -> Venue:
     if record.get("__error__"):
         raise VenueFileError(record["__error__"])
     missing = [name for name in REQUIRED if not _text(record.get(name))]
@@ -396,7 +397,7 @@ def _place(venue: Venue, lon: object, lat: object, pack: Pack) -> Venue:
         raise VenueFileError("give both lon and lat, or neither (the postcode is then used)")
     if has_lon:
         try:
-            lon_f, lat_f = float(lon), float(lat)
+            lon_f, lat_f = _float(lon), _float(lat)
         except (TypeError, ValueError) as exc:
             raise VenueFileError("lon and lat must be numbers") from exc
         locate_point(lon_f, lat_f, pack)
@@ -415,7 +416,7 @@ def _place(venue: Venue, lon: object, lat: object, pack: Pack) -> Venue:
     )
 
 
-def _programmes(raw: list[dict] | str) -> tuple[Programme, ...]:
+def _programmes(raw: list[dict[str, Any]] | str) -> tuple[Programme, ...]:
     if isinstance(raw, str):
         raise VenueFileError(raw)
     programmes = []
@@ -451,7 +452,7 @@ def session_fields(text: str) -> dict[str, str] | None:
     return {"day": day.title(), "start": start.zfill(5), "end": end.zfill(5)}
 
 
-def session_from(code: str, raw: dict) -> Session:
+def session_from(code: str, raw: dict[str, Any]) -> Session:
     """A validated session of programme ``code`` from ``{"day", "start", "end"}``."""
     day = _day(raw.get("day"))
     start, end = _text(raw.get("start")), _text(raw.get("end"))
@@ -472,3 +473,10 @@ def _day(value: object) -> str:
 
 def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
+
+
+def _float(value: object) -> float:
+    """``float()`` of a JSON or CSV scalar (text, number or boolean); ``TypeError`` for anything else."""
+    if isinstance(value, str | int | float):
+        return float(value)
+    raise TypeError(f"not a number: {value!r}")

@@ -9,6 +9,10 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
 
 from geoaccess.build import geography, roads, transport
 from geoaccess.build.catalogue import SOURCES
@@ -26,7 +30,7 @@ AREA = (
 )
 
 
-def build_pack(source: Path, target: Path, pack_name: str = "cumbria") -> dict:
+def build_pack(source: Path, target: Path, pack_name: str = "cumbria") -> dict[str, Any]:
     """Build the pack from ``source`` (the folder holding ``data/`` and ``facts/``) into ``target``.
 
     Returns the manifest. All or nothing: a failure leaves any existing pack untouched.
@@ -126,7 +130,9 @@ def _write_tables(writer: PackWriter, source: Path) -> tuple[list[str], list[str
     return _write_venues(writer, source, postcodes, stations), assumptions
 
 
-def _write_roads(writer: PackWriter, source: Path, stops, postcodes, land) -> None:
+def _write_roads(
+    writer: PackWriter, source: Path, stops: pd.DataFrame, postcodes: pd.DataFrame, land: gpd.GeoDataFrame
+) -> None:
     """The car-time reference and the offline proxy drive and walk networks."""
     reference = roads.car_reference(source)
     writer.write_table(
@@ -146,7 +152,7 @@ def _write_roads(writer: PackWriter, source: Path, stops, postcodes, land) -> No
         )
 
 
-def _write_timetable(writer: PackWriter, source: Path, stations, stops) -> list[str]:
+def _write_timetable(writer: PackWriter, source: Path, stations: pd.DataFrame, stops: pd.DataFrame) -> list[str]:
     """The modelled default timetable; returns its assumptions, for SOURCES.md."""
     from geoaccess.build.timetable_model import modelled_timetable
 
@@ -167,7 +173,7 @@ def _write_timetable(writer: PackWriter, source: Path, stations, stops) -> list[
     return assumptions
 
 
-def _write_venues(writer: PackWriter, source: Path, postcodes, stations) -> list[str]:
+def _write_venues(writer: PackWriter, source: Path, postcodes: pd.DataFrame, stations: pd.DataFrame) -> list[str]:
     """Write the venue registry, validated by the same code that reads users' venue files."""
     from geoaccess.pack import Pack
     from geoaccess.venues import read_venue_file, venues_geojson

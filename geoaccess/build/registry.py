@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -15,7 +16,7 @@ CURATION = Path(__file__).with_name("venue_curation.json")
 
 def venue_records(
     source: Path, postcodes: pd.DataFrame, stations: pd.DataFrame, stop_positions: pd.DataFrame
-) -> tuple[list[dict], list[str]]:
+) -> tuple[list[dict[str, Any]], list[str]]:
     """GeoJSON features for every curated facts row, and the excluded rows with reasons.
 
     Fails when a facts row has no curation entry or a curation entry names no facts row,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from geoaccess.build.registry import CURATION
 
 
-def sources_markdown(manifest: dict, excluded_venues: list[str], timetable_assumptions: list[str]) -> str:
+def sources_markdown(manifest: dict[str, Any], excluded_venues: list[str], timetable_assumptions: list[str]) -> str:
     """The pack's ``SOURCES.md`` text."""
     lines = [
         f"# Sources of the `{manifest['pack']}` data pack",

@@ -686,7 +686,8 @@ def calling_points(pattern: str) -> list[str]:
 
 def calling_pattern(pattern: str, stations: pd.DataFrame) -> tuple[list[str], list[str]]:
     """CRS codes of the calling points inside the study area, and the names left out."""
-    crs, outside = [], []
+    crs: list[str] = []
+    outside: list[str] = []
     for name in calling_points(pattern):
         code = station_crs(name, stations)
         (crs if code else outside).append(code or name)
@@ -721,7 +722,7 @@ def _gaps_km(points: pd.DataFrame) -> np.ndarray:
 
 def split_by_distance(gaps_km: np.ndarray, minutes: float) -> np.ndarray:
     """``minutes`` shared among segments in proportion to their straight-line length."""
-    return minutes * gaps_km / gaps_km.sum()
+    return minutes * gaps_km / float(gaps_km.sum())
 
 
 def _rail_points(
@@ -896,7 +897,7 @@ def _service_tables(
 
 def _trip(
     prefix: str, minute: int, timing: Timing, ordered: pd.DataFrame, segments: np.ndarray
-) -> tuple[dict, pd.DataFrame]:
+) -> tuple[dict[str, str], pd.DataFrame]:
     """One trip and its stop times; ``segments`` are minutes between consecutive stops of ``ordered``."""
     keys = list(ordered["key"])
     lo = keys.index(timing.first) if timing.first else 0

@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -120,7 +121,7 @@ class PackWriter:
             )
         )
 
-    def manifest(self) -> dict:
+    def manifest(self) -> dict[str, Any]:
         """The manifest document: pack identity, sources used, and every file."""
         used = sorted({key for entry in self.entries for key in entry.sources})
         return {
@@ -131,7 +132,7 @@ class PackWriter:
             "files": [asdict(e) for e in sorted(self.entries, key=lambda e: e.file)],
         }
 
-    def publish(self, sources_md: str) -> dict:
+    def publish(self, sources_md: str) -> dict[str, Any]:
         """Write the manifest and SOURCES.md, then move the pack into place."""
         manifest = self.manifest()
         (self.staging / MANIFEST_NAME).write_text(

@@ -20,6 +20,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,9 +59,9 @@ class Calibration:
     median_abs_pct_error: float
     mean_abs_pct_error: float
     bias_pct: float
-    bands: list[dict]
+    bands: list[dict[str, Any]]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON and provenance."""
         return asdict(self)
 
@@ -185,4 +186,5 @@ def _straight_km(pairs: pd.DataFrame) -> np.ndarray:
     project = transformer(WGS84, BNG).transform
     ox, oy = project(pairs["origin_lon"].to_numpy(), pairs["origin_lat"].to_numpy())
     dx, dy = project(pairs["destination_lon"].to_numpy(), pairs["destination_lat"].to_numpy())
-    return np.hypot(ox - dx, oy - dy) / 1000.0
+    metres: np.ndarray = np.hypot(ox - dx, oy - dy)
+    return metres / 1000.0

@@ -95,7 +95,11 @@ def _open(url: str, start: int = 0) -> http.client.HTTPResponse:
         headers["Range"] = f"bytes={start}-"
     host = urlsplit(url).netloc
     try:
-        return urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=TIMEOUT_S)
+        # typeshed types urlopen's result as Any; for an http(s) URL it is an HTTPResponse
+        response: http.client.HTTPResponse = urllib.request.urlopen(
+            urllib.request.Request(url, headers=headers), timeout=TIMEOUT_S
+        )
+        return response
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and start:  # Range Not Satisfiable
             raise _NothingLeft from exc

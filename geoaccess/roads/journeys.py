@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -10,10 +12,10 @@ from geoaccess.roads.network import RoadNetwork
 from geoaccess.roads.router import Router
 
 
-def network_provenance(network: RoadNetwork) -> dict:
+def network_provenance(network: RoadNetwork) -> dict[str, Any]:
     """What a result was computed on: network, source, date, modelled, and measured error."""
     p = network.provenance
-    summary = {key: p[key] for key in ("network", "source", "date", "modelled") if key in p}
+    summary: dict[str, Any] = {key: p[key] for key in ("network", "source", "date", "modelled") if key in p}
     summary["mode"] = network.mode
     calibration = p.get("calibration")
     if calibration:
@@ -29,7 +31,7 @@ def network_provenance(network: RoadNetwork) -> dict:
     return summary
 
 
-def road_journey(origin: Place, destination: Place, router: Router) -> dict:
+def road_journey(origin: Place, destination: Place, router: Router) -> dict[str, Any]:
     """Door-to-door minutes, km and path summary between two places."""
     route = router.route((origin.lon, origin.lat), (destination.lon, destination.lat))
     return {
@@ -55,6 +57,7 @@ def road_matrix(
     matrix = router.many_to_many(
         origins[["lon", "lat"]].to_numpy(), destinations[["lon", "lat"]].to_numpy(), cutoff_s=cutoff, with_metres=True
     )
+    assert matrix.metres is not None  # asked for with_metres
     minutes = matrix.seconds / 60.0
     km = matrix.metres / 1000.0
     reachable = np.isfinite(minutes)

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -45,7 +46,7 @@ class RoadNetwork:
     mode: str
     nodes: pd.DataFrame
     edges: pd.DataFrame
-    provenance: dict = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -100,7 +101,7 @@ class RoadNetwork:
     # --- networkx interchange ---------------------------------------------------------------
 
     @classmethod
-    def from_graph(cls, graph: nx.MultiDiGraph, mode: str, provenance: dict) -> RoadNetwork:
+    def from_graph(cls, graph: nx.MultiDiGraph, mode: str, provenance: dict[str, Any]) -> RoadNetwork:
         """From an osmnx-convention MultiDiGraph (``x``, ``y``; ``length``, ``travel_time``)."""
         if graph.number_of_nodes() == 0 or graph.number_of_edges() == 0:
             raise BadInput(f"the {mode} network is empty: it has no roads to route on")
@@ -190,7 +191,7 @@ class RoadNetwork:
         return text
 
 
-def _edge_label(data: dict) -> str | None:
+def _edge_label(data: dict[str, Any]) -> str | None:
     """A road's name for path summaries: ``ref`` (e.g. A595), else ``name``, else a given label."""
     for key in ("ref", "name", "label"):
         value = data.get(key)

@@ -26,6 +26,7 @@ this network says it is modelled and carries the measured error.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -67,12 +68,12 @@ class ProxyParameters:
     circuity: float
     level_kph: tuple[float, ...]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain dict for provenance."""
         return {"circuity": self.circuity, "level_kph": [round(v, 3) for v in self.level_kph]}
 
     @classmethod
-    def from_dict(cls, data: dict) -> ProxyParameters:
+    def from_dict(cls, data: dict[str, Any]) -> ProxyParameters:
         """From :meth:`to_dict`'s form."""
         return cls(circuity=float(data["circuity"]), level_kph=tuple(float(v) for v in data["level_kph"]))
 
@@ -150,7 +151,7 @@ def proxy_links(points: pd.DataFrame, land: shapely.Geometry) -> ProxyLinks:
     )
 
 
-def proxy_network(links: ProxyLinks, params: ProxyParameters, mode: str, provenance: dict) -> RoadNetwork:
+def proxy_network(links: ProxyLinks, params: ProxyParameters, mode: str, provenance: dict[str, Any]) -> RoadNetwork:
     """The proxy as a drive or walk :class:`RoadNetwork` (links usable both ways).
 
     Walking uses every link at the walking speed.
@@ -168,7 +169,7 @@ def proxy_network(links: ProxyLinks, params: ProxyParameters, mode: str, provena
             "length": length,
             "speed_kph": speed,
             "travel_time": length / (speed / 3.6),
-            "label": np.where(links.pairs["bridge"], "link assumed across water", None),
+            "label": np.where(links.pairs["bridge"], "link assumed across water", np.array(None)),  # object array
         }
     )
     both = pd.concat([one_way, one_way.rename(columns={"u": "v", "v": "u"})], ignore_index=True)
@@ -215,7 +216,8 @@ def _thinned(xy: np.ndarray, candidates: np.ndarray, cell_m: float) -> np.ndarra
 def _on_land(xy: np.ndarray, pairs: np.ndarray, area: shapely.Geometry) -> np.ndarray:
     """Which straight links lie within ``area`` (the land, widened by the tolerance)."""
     lines = shapely.linestrings(np.stack([xy[pairs[:, 0]], xy[pairs[:, 1]]], axis=1))
-    return shapely.covered_by(lines, area)
+    covered: np.ndarray = shapely.covered_by(lines, area)
+    return covered
 
 
 def _in_corridor(xy: np.ndarray, pairs: np.ndarray, tree: cKDTree) -> np.ndarray:
@@ -284,4 +286,5 @@ def _adjacency(n: int, pairs: np.ndarray) -> sparse.csr_matrix:
 def _largest_part(n: int, pairs: np.ndarray) -> np.ndarray:
     """Mask of the points in the largest connected part."""
     _, label = connected_components(_adjacency(n, pairs), directed=False)
-    return label == np.bincount(label).argmax()
+    largest: np.ndarray = label == np.bincount(label).argmax()
+    return largest

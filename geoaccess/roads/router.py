@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+import numpy.typing as npt
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
@@ -82,7 +83,7 @@ class Router:
 
     # --- snapping ---------------------------------------------------------------------------
 
-    def snap(self, lon: np.ndarray, lat: np.ndarray) -> Snap:
+    def snap(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> Snap:
         """Nearest node of each WGS84 point and the time charged to reach it."""
         lon, lat = np.atleast_1d(np.asarray(lon, dtype=float)), np.atleast_1d(np.asarray(lat, dtype=float))
         bad = ~(np.isfinite(lon) & np.isfinite(lat))
@@ -131,13 +132,13 @@ class Router:
             found = dijkstra(graph, indices=unique_sources[batch], limit=limit, return_predecessors=with_metres)
             dist = found[0] if with_metres else found
             network_s[batch] = dist[:, targets.node]
-            if with_metres:
+            if along is not None:  # with_metres
                 along[batch] = np.vstack(
                     [self._tree_lengths(d, p, reverse)[targets.node] for d, p in zip(dist, found[1], strict=True)]
                 )
         network_s = network_s[source_row]
         metres = None
-        if with_metres:
+        if along is not None:  # with_metres
             gaps = sources.gap_m[:, None] + targets.gap_m[None, :]
             metres = along[source_row] + gaps * ACCESS_CIRCUITY
         seconds = network_s + sources.access_s[:, None] + targets.access_s[None, :]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+import numpy.typing as npt
 
 from geoaccess.defaults import MARGIN_MIN
 from geoaccess.transit.planner import Planner
@@ -27,9 +28,9 @@ from geoaccess.transit.roundtrip import flags_for
 class RoundTrips:
     """Per home: leave home, reach the venue, reach home again (seconds; ``nan`` when there is no way)."""
 
-    leave_home: np.ndarray
-    at_venue: np.ndarray
-    home_again: np.ndarray
+    leave_home: npt.NDArray[np.float64]
+    at_venue: npt.NDArray[np.float64]
+    home_again: npt.NDArray[np.float64]
     session_end_s: int
 
     @property

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -369,8 +370,8 @@ class _Tables:
 
     def __init__(self, places: dict[str, tuple[str, float, float]], names: dict[str, str]) -> None:
         self.places, self.names = places, names
-        self.rows: dict[str, list[tuple]] = {table: [] for table in COLUMNS}
-        self.routes: dict[str, tuple] = {}
+        self.rows: dict[str, list[tuple[Any, ...]]] = {table: [] for table in COLUMNS}
+        self.routes: dict[str, tuple[str, str, str, str, int]] = {}
         self.trip_ids: set[str] = set()
 
     def name(self, tiploc: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,7 +57,7 @@ class CompiledDay:
     change_s: np.ndarray  # per stop: minimum time to change vehicles there
     walk_from: list[list[tuple[int, float]]]  # per stop: (other stop, seconds) walking transfers
     routes: pd.DataFrame
-    provenance: dict = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
     reversed: bool = False
 
     @property
@@ -64,7 +65,7 @@ class CompiledDay:
         """Stop id -> row."""
         return {stop_id: row for row, stop_id in enumerate(self.stop_ids)}
 
-    def route_label(self, pattern: int) -> dict:
+    def route_label(self, pattern: int) -> dict[str, str]:
         """Route name, operator and mode word for a pattern's legs."""
         route = self.routes.iloc[self.patterns[pattern].route_row]
         name = route["route_short_name"] or route["route_long_name"]
@@ -184,9 +185,9 @@ def _patterns(calls: pd.DataFrame, stop_row: pd.Series, route_row: pd.Series) ->
     return patterns
 
 
-def _group_runs(keys: pd.Series) -> dict[tuple, list[str]]:
+def _group_runs(keys: pd.Series) -> dict[tuple[str, tuple[np.int64, ...]], list[str]]:
     """(route id, stop sequence) -> run ids, in a stable order."""
-    groups: dict[tuple, list[str]] = {}
+    groups: dict[tuple[str, tuple[np.int64, ...]], list[str]] = {}
     for run, key in keys.items():
         groups.setdefault(key, []).append(run)
     return dict(sorted(groups.items(), key=lambda item: (item[0][0], item[0][1])))

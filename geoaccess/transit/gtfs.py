@@ -20,6 +20,7 @@ import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -187,7 +188,7 @@ def _parse_csv(file: str, content: bytes, problems: _Problems) -> pd.DataFrame |
     return frame[(frame != "").any(axis=1)]
 
 
-def _convert(feed: Feed, problems: _Problems) -> tuple[Timetable, dict]:
+def _convert(feed: Feed, problems: _Problems) -> tuple[Timetable, dict[str, Any]]:
     """The validated timetable and feed_info's facts, or a :class:`GtfsError` listing every problem."""
     stops = _stops(feed["stops.txt"], problems)
     routes = _routes(feed["routes.txt"], feed["agency.txt"], problems)
@@ -554,7 +555,7 @@ def _transfers(frame: pd.DataFrame | None, stops: set[str], problems: _Problems)
     )
 
 
-def _feed_info(frame: pd.DataFrame | None, problems: _Problems) -> dict:
+def _feed_info(frame: pd.DataFrame | None, problems: _Problems) -> dict[str, Any]:
     """Publisher and validity dates (``YYYYMMDD`` numbers) from feed_info.txt, where given."""
     if frame is None or frame.empty:
         return {}
@@ -566,7 +567,7 @@ def _feed_info(frame: pd.DataFrame | None, problems: _Problems) -> dict:
     return info
 
 
-def _provenance(timetable: Timetable, info: dict, source: str, sha256: str) -> dict:
+def _provenance(timetable: Timetable, info: dict[str, Any], source: str, sha256: str) -> dict[str, Any]:
     """Where the timetable came from and the dates it covers."""
     dates = pd.concat(
         [timetable.calendar["start_date"], timetable.calendar["end_date"], timetable.calendar_dates["date"]]
@@ -658,7 +659,7 @@ def _gtfs_tables(timetable: Timetable) -> dict[str, pd.DataFrame | None]:
     return {file: None if file in optional and frame.empty else frame for file, frame in tables.items()}
 
 
-def _feed_info_table(provenance: dict) -> pd.DataFrame:
+def _feed_info_table(provenance: dict[str, Any]) -> pd.DataFrame:
     """feed_info.txt's one row from a timetable's provenance."""
     row = {
         "feed_publisher_name": provenance.get("publisher") or "geoaccess",

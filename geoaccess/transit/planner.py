@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -47,9 +48,9 @@ class Leg:
     trip_id: str | None = None
     path: tuple[tuple[float, float], ...] = ()  # (lon, lat) along the leg, for maps; not in to_dict
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON form, with clock times."""
-        data = {
+        data: dict[str, Any] = {
             "mode": self.kind,
             "from": self.start,
             "to": self.end,
@@ -96,7 +97,7 @@ class Itinerary:
         gaps = sum(later.depart - earlier.arrive for earlier, later in zip(self.legs, self.legs[1:], strict=False))
         return gaps / 60
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON form: depart, arrive, minutes, changes, waiting, legs."""
         return {
             "depart": clock(self.depart),
@@ -170,6 +171,7 @@ class Planner:
         matrix = self.walker.many_to_many(
             np.asarray([[lon, lat]]), lonlat[near], with_metres=True, cutoff_s=self._walk_seconds(self.walk_limit_m)
         )
+        assert matrix.metres is not None  # asked for with_metres
         seconds, metres = matrix.seconds[0], matrix.metres[0]
         keep = np.isfinite(seconds) & (metres <= self.walk_limit_m)
         return {
@@ -187,6 +189,7 @@ class Planner:
             with_metres=True,
             cutoff_s=self._walk_seconds(DIRECT_WALK_LIMIT_M),
         )
+        assert matrix.metres is not None  # asked for with_metres
         seconds, metres = float(matrix.seconds[0, 0]), float(matrix.metres[0, 0])
         return (seconds, metres) if np.isfinite(seconds) and metres <= DIRECT_WALK_LIMIT_M else None
 

@@ -96,7 +96,8 @@ def _origin_profile(latest: np.ndarray, walks: dict[int, tuple[float, float]]) -
         return np.full(len(latest), -np.inf)
     stops = np.fromiter(walks, dtype=int)
     walk_s = np.ceil(np.asarray([walks[s][0] for s in stops]))
-    return (latest[:, stops] - walk_s[None, :]).max(axis=1)
+    leave: np.ndarray = (latest[:, stops] - walk_s[None, :]).max(axis=1)
+    return leave
 
 
 def _earliest_arrivals(deadlines: np.ndarray, leave_by: np.ndarray, departures: np.ndarray) -> np.ndarray:

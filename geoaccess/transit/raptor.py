@@ -53,7 +53,8 @@ class Labels:
 
     def best(self) -> np.ndarray:
         """Earliest arrival at each stop over all rounds."""
-        return np.minimum.reduce(self.arrival)
+        best: np.ndarray = np.minimum.reduce(self.arrival)
+        return best
 
 
 def earliest_arrival(day: CompiledDay, starts: dict[int, int], max_transfers: int = MAX_TRANSFERS) -> Labels:
@@ -95,9 +96,9 @@ def _scan_patterns(
     improved: set[int] = set()
     first: dict[int, int] = {}
     for stop in marked:
-        for pattern, position in day.stop_patterns[stop]:
-            if position < first.get(pattern, 1 << 30):
-                first[pattern] = position
+        for number, position in day.stop_patterns[stop]:
+            if position < first.get(number, 1 << 30):
+                first[number] = position
     for number, start in first.items():
         pattern = day.patterns[number]
         trip, board = -1, -1

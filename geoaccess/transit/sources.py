@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from geoaccess.defaults import MAX_TRANSFERS, WALK_LIMIT_M
 from geoaccess.errors import BadInput
@@ -81,10 +82,12 @@ def week_dates(timetable: Timetable, today: date | None = None) -> list[date]:
     return [monday + timedelta(days=offset) for offset in range(7)]
 
 
-def transit_provenance(planner: Planner, when: date) -> dict:
+def transit_provenance(planner: Planner, when: date) -> dict[str, Any]:
     """Timetable and walk network a transit result came from, and whether each is modelled."""
     p = planner.timetable.provenance
-    timetable = {key: p[key] for key in ("timetable", "source", "valid_from", "valid_to", "modelled") if key in p}
+    timetable: dict[str, Any] = {
+        key: p[key] for key in ("timetable", "source", "valid_from", "valid_to", "modelled") if key in p
+    }
     if p.get("timetable") == "modelled":
         timetable["assumptions"] = "see data/SOURCES.md"
     return {

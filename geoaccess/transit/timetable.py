@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -123,7 +124,7 @@ class Timetable:
     calendar_dates: pd.DataFrame = field(default_factory=lambda: empty("calendar_dates"))
     frequencies: pd.DataFrame = field(default_factory=lambda: empty("frequencies"))
     transfers: pd.DataFrame = field(default_factory=lambda: empty("transfers"))
-    provenance: dict = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for table in COLUMNS:
@@ -202,9 +203,7 @@ def merge(timetables: list[Timetable]) -> Timetable:
         "timetable": "+".join(t.provenance.get("timetable", "?") for t in timetables),
         "source": " + ".join(t.provenance.get("source", "?") for t in timetables),
         "valid_from": max(t.provenance.get("valid_from") or "" for t in timetables) or None,
-        "valid_to": min(
-            (t.provenance.get("valid_to") for t in timetables if t.provenance.get("valid_to")), default=None
-        ),
+        "valid_to": min((t.provenance["valid_to"] for t in timetables if t.provenance.get("valid_to")), default=None),
         "modelled": any(t.provenance.get("modelled") for t in timetables),
         "feeds": [t.provenance for t in timetables],
     }
