@@ -46,6 +46,11 @@ def _document(pack: Pack) -> MapDocument:
         geometry=[Point(-2.933, 54.891), Point(-2.95, 54.75), Point(-2.758, 54.662), Point(-2.91, 54.88)],
         crs=4326,
     )
+    offices = gpd.GeoDataFrame(
+        {"name": ["Penrith office", "Penrith hub"], "icon": ["building", "circle-nodes"]},
+        geometry=[Point(-2.755, 54.665), Point(-2.755, 54.665)],  # one position: the pins fan out
+        crs=4326,
+    )
     return MapDocument(
         title="Travel time to BBR groups",
         subtitle="Public transport, Thursday evening",
@@ -79,6 +84,16 @@ def _document(pack: Pack) -> MapDocument:
                 tooltip="name",
                 label="name",
                 legend=[LegendEntry("Venue", OKABE_ITO[5], "circle")],
+            ),
+            Layer(
+                "Offices",
+                offices,
+                "points",
+                colour=OKABE_ITO[4],
+                icon_column="icon",
+                radius=13,
+                tooltip="name",
+                legend=[LegendEntry("Office", OKABE_ITO[4], "circle", icon="building")],
             ),
         ],
         attribution=[
@@ -137,6 +152,8 @@ def test_standalone_map_renders_from_disk_with_networking_off(browser: object, p
     attribution = page.locator(".leaflet-control-attribution").inner_text()
     scale = page.locator(".leaflet-control-scale").count()
     external_links = page.locator("a[href^='http']").count()
+    pins = [page.locator(".ga-marker").nth(i).bounding_box() for i in range(page.locator(".ga-marker").count())]
+    glyph_font = page.locator(".ga-marker i").first.evaluate("e => getComputedStyle(e, '::before').fontFamily")
     font_faces = page.evaluate(
         "async () => (await document.fonts.load('900 16px \"Font Awesome 6 Free\"', '\\uf007')).length"
     )
@@ -177,3 +194,9 @@ def test_standalone_map_renders_from_disk_with_networking_off(browser: object, p
     assert external_links == 0, "the map links to an external site"
     assert font_faces > 0, "the inlined Font Awesome webfont did not load"
     assert popups == HOSTILE, "popups must show the names as text"
+    first, second = pins
+    assert first is not None and second is not None, "both pins drawn"
+    assert abs(first["x"] - second["x"]) >= first["width"] or abs(first["y"] - second["y"]) >= first["height"], (
+        "pins at one position fan out"
+    )
+    assert "Font Awesome 6 Free" in glyph_font

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -15,7 +16,7 @@ from shapely.geometry import LineString, Point, box
 
 from geoaccess.errors import BadInput
 from geoaccess.maps import interactive
-from geoaccess.maps.document import OKABE_ITO, SEQUENTIAL, Layer, LegendEntry, MapDocument
+from geoaccess.maps.document import OKABE_ITO, SEQUENTIAL, Layer, LegendEntry, MapDocument, ink
 from geoaccess.maps.interactive import render_interactive, save_html, standalone_html
 from geoaccess.maps.offline_assets import ASSETS
 from geoaccess.pack import Pack
@@ -336,3 +337,117 @@ def test_missing_and_empty_geometries_are_skipped() -> None:
     page = render_interactive(_document(layers=layers), asset_prefix="/vendor/").get_root().render()
     assert len(_features(page)) == 3 and "nowhere" not in page
     assert "NaN" not in page.split("fitBounds(")[1][:80]
+
+
+def _pins(**overrides: object) -> Layer:
+    """Three offices as pins: two sharing a position, one at an approximate position, in two groups."""
+    frame = gpd.GeoDataFrame(
+        {
+            "name": ["Carlisle office", "Carlisle hub", "Penrith office"],
+            "kind": ["Office", "Hub", "Office"],
+            "colour": ["#0072B2", "#009E73", "#0072B2"],
+            "icon": ["building", "circle-nodes", "building"],
+            "approximate": [False, False, True],
+        },
+        geometry=[Point(-2.933, 54.891), Point(-2.933, 54.891), Point(-2.758, 54.662)],
+        crs=4326,
+    )
+    settings: dict[str, object] = {
+        "colour_column": "colour",
+        "icon_column": "icon",
+        "dashed_column": "approximate",
+        "group_column": "kind",
+        "tooltip": "name",
+        "radius": 13,
+        "legend": [
+            LegendEntry("Office", "#0072B2", "circle", icon="building"),
+            LegendEntry("approximate position", "#FFFFFF", "circle", icon="location-dot", dashed=True),
+        ],
+    }
+    settings.update(overrides)
+    return Layer("Offices", frame, "points", **settings)  # type: ignore[arg-type]
+
+
+def test_pins_show_a_glyph_in_a_contrasting_ink_and_a_dashed_outline_where_marked() -> None:
+    page = render_interactive(_document(layers=[_pins()]), asset_prefix="/vendor/").get_root().render()
+    html = [json.loads(m) for m in re.findall(r'"html": ("(?:[^"\\]|\\.)*")', page)]
+    assert sorted(html) == sorted(
+        [
+            interactive.pin_html("#0072B2", "building"),
+            interactive.pin_html("#009E73", "circle-nodes"),
+            interactive.pin_html("#0072B2", "building", dashed=True),
+        ]
+    )
+    assert 'style="background:#0072B2;color:#ffffff"' in "".join(html)
+    assert 'style="background:#009E73;color:#000000"' in "".join(html), "black on green contrasts more"
+    assert page.count("new iconRootAlias.DivIcon(") == 2 and '"iconSize": [26, 26]' in page
+    assert "new L.CircleMarker(" not in page, "pins, not circles"
+
+
+def test_pin_groups_get_a_layer_control_entry_each_and_the_legend_draws_pins() -> None:
+    page = render_interactive(_document(layers=[_pins()]), asset_prefix="/vendor/").get_root().render()
+    overlays = re.search(r"overlays\s*:\s*\{(.*?)\}", page, re.DOTALL)
+    assert overlays is not None and re.findall(r'"([^"]+)"\s*:', overlays.group(1)) == ["Office", "Hub"]
+    legend = next(c for c in _json_strings(page, r"d\.innerHTML=(\"(?:[^\"\\]|\\.)*\");") if "Offices" in c)
+    assert interactive.pin_html("#0072B2", "building") in legend
+    assert interactive.pin_html("#FFFFFF", "location-dot", dashed=True) in legend
+    layout = page[page.index("pinLayers=") :]
+    assert re.match(r"pinLayers=\[\[\[geo_json_\w+,geo_json_\w+\],13\],\]", layout), "both groups, laid out as one"
+
+
+def test_pages_without_pins_have_no_layout_script(page: str) -> None:
+    assert "pinLayers=" not in page
+
+
+@pytest.mark.parametrize(
+    ("layer", "message"),
+    [
+        (_pins(icon_column="nope"), "column it does not have"),
+        (_pins(legend=[LegendEntry("x", "#000000", icon="no-such-icon")]), "not a Font Awesome solid icon"),
+        (_pins(legend=[LegendEntry("x", "#000000", icon="github")]), "not a Font Awesome solid icon"),  # a brand
+        (_pins(colour_column=None, colour="red"), "must be #rgb or #rrggbb"),
+    ],
+)
+def test_bad_pins_are_bad_input(layer: Layer, message: str) -> None:
+    with pytest.raises(BadInput, match=message):
+        render_interactive(_document(layers=[layer]), asset_prefix="/vendor/")
+
+
+def test_icons_and_dashes_are_for_points_only() -> None:
+    bands = _document().layers[0]
+    for setting in ("icon_column", "dashed_column"):
+        layer = Layer("Bands", bands.frame, "polygons", **{setting: "band"})  # type: ignore[arg-type]
+        with pytest.raises(BadInput, match=f"{setting} is for points"):
+            render_interactive(_document(layers=[layer]), asset_prefix="/vendor/")
+
+
+def test_an_icon_name_cannot_reach_the_page_unchecked() -> None:
+    pins = _pins()
+    frame = pins.frame.assign(icon=['x"><script>alert(1)</script>', "building", "building"])
+    with pytest.raises(BadInput, match="not a Font Awesome solid icon"):
+        render_interactive(_document(layers=[dataclasses.replace(pins, frame=frame)]), asset_prefix="/vendor/")
+
+
+def _contrast(a: str, b: str) -> float:
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("colour", [*OKABE_ITO, "#6E6E6E", "#FFFFFF", "#0072b2", "#fff"])
+def test_ink_contrasts_with_every_okabe_ito_colour(colour: str) -> None:
+    full = colour if len(colour) == 7 else "#" + "".join(c * 2 for c in colour[1:])
+    glyph = ink(colour)
+    assert glyph in ("#000000", "#ffffff")
+    assert _contrast(full, glyph) >= 4.5
+    assert _contrast(full, glyph) >= _contrast(full, "#ffffff" if glyph == "#000000" else "#000000")
+
+
+@pytest.mark.parametrize("colour", ["red", "#12345", "#1234567", "rgb(0,0,0)", ""])
+def test_ink_needs_a_hex_colour(colour: str) -> None:
+    with pytest.raises(ValueError, match="not a #rgb or #rrggbb colour"):
+        ink(colour)

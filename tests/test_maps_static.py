@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,7 +15,7 @@ from shapely.geometry import LineString, Point, box
 
 from geoaccess.errors import BadInput
 from geoaccess.maps import static
-from geoaccess.maps.document import BASEMAP_FILL, OKABE_ITO, SEQUENTIAL, Layer, LegendEntry, MapDocument
+from geoaccess.maps.document import BASEMAP_FILL, FAN_OUT_GAP, OKABE_ITO, SEQUENTIAL, Layer, LegendEntry, MapDocument
 from geoaccess.maps.static import render_static, scale_length_km
 from geoaccess.pack import load_pack
 
@@ -248,3 +249,118 @@ def test_an_error_while_writing_leaves_the_old_file_untouched(
         render_static(carlisle_penrith(), target)
     assert list(tmp_path.iterdir()) == [target]
     assert target.read_bytes() == b"the previous export"
+
+
+# --------------------------------------------------------------------------- pins
+
+PIN = "#CC79A7"  # reddish purple, on pins only
+
+
+def _pins_document(points: list[Point], colours: list[str], *, approximate: bool = False) -> MapDocument:
+    venues = _frame(
+        points,
+        colour=colours,
+        icon=["house"] * len(points),
+        approximate=[approximate] * len(points),
+        name=[f"venue {i}" for i in range(len(points))],
+    )
+    towns = _frame([Point(-2.93, 54.89)], name=["Carlisle"])
+    return MapDocument(
+        title="Pins",
+        layers=[
+            Layer("Land", _frame([box(-3.6, 53.7, -2.2, 55.2)]), "polygons", basemap=True),
+            Layer("Towns", towns, "points", radius=2.5, label="name", basemap=True),
+            Layer(
+                "Venues",
+                venues,
+                "points",
+                colour_column="colour",
+                icon_column="icon",
+                dashed_column="approximate",
+                radius=13,
+                legend=[
+                    LegendEntry("Approved premises", PIN, "circle", icon="house"),
+                    LegendEntry("approximate position", "#FFFFFF", "circle", icon="location-dot", dashed=True),
+                ],
+            ),
+        ],
+        attribution=[OS_NOTICE],
+        provenance="test venues",
+    )
+
+
+def _render(doc: MapDocument, path: Path, dpi: int = 100) -> np.ndarray:
+    render_static(doc, path, dpi=dpi)
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+def test_fan_out_spreads_pins_that_would_overlap_and_leaves_others_alone() -> None:
+    radius = 10.0
+    at = [(0.0, 0.0), (0.0, 0.0), (0.0, 0.0), (5.0, 3.0), (25.0, 0.0), (200.0, 200.0)]
+    offsets = static._fan_out(at, radius)
+    placed = [(x + dx, y + dy) for (x, y), (dx, dy) in zip(at, offsets, strict=True)]
+    for i, a in enumerate(placed):
+        for b in placed[:i]:
+            assert np.hypot(a[0] - b[0], a[1] - b[1]) >= 2 * radius + FAN_OUT_GAP - 1e-9
+    assert offsets[-1] == (0.0, 0.0), "a pin far from the others stays where it is"
+    centre = np.mean(placed[:5], axis=0)
+    assert np.allclose(centre, np.mean(at[:5], axis=0)), "a group's ring is centred where its pins were"
+
+
+def test_a_label_moves_clear_of_pins() -> None:
+    pins = [(10.0, 0.0, 5.0), (22.0, 0.0, 5.0), (100.0, 50.0, 5.0)]
+    assert static._clear_of(pins, 8.0, 0.0, width=30.0, height=6.0) == 29.0  # past both pins in its way
+    assert static._clear_of(pins, 8.0, 20.0, width=30.0, height=6.0) == 8.0  # above them: stays
+
+
+def test_pins_are_drawn_with_their_colour_glyph_and_legend(tmp_path: Path) -> None:
+    points = [Point(-2.93, 54.89)] * 4 + [Point(-2.75, 54.33)]
+    pixels = _render(_pins_document(points, [PIN] * 4 + [OKABE_ITO[4]]), tmp_path / "pins.png")
+    height, width, _ = pixels.shape
+    area = pixels[:, : int(0.70 * width)]  # left of the legend panel
+    assert _pixels_near(area, PIN) > 4 * 200 and _pixels_near(area, OKABE_ITO[4]) > 200
+    assert _pixels_near(pixels[: int(0.5 * height), int(0.73 * width) :], PIN) > 50, "the legend's pin"
+    pdf = render_static(_pins_document(points, [PIN] * 5), tmp_path / "pins.pdf")
+    text = " ".join(PdfReader(pdf).pages[0].extract_text().split())
+    assert "Approved premises" in text and "approximate position" in text and "Carlisle" in text
+
+
+def test_pins_fanned_out_at_the_edge_of_the_map_stay_inside_it(tmp_path: Path) -> None:
+    cluster = [Point(-2.93, 54.89)] * 6
+    at_edge = _pins_document([*cluster, Point(-2.75, 54.33)], [PIN] * 6 + [OKABE_ITO[4]])
+    inside = _pins_document([*cluster, Point(-2.75, 54.33), Point(-3.0, 55.1)], [PIN] * 6 + [OKABE_ITO[4]] * 2)
+    edge_pixels = _pixels_near(_render(at_edge, tmp_path / "edge.png"), PIN)
+    inside_pixels = _pixels_near(_render(inside, tmp_path / "inside.png"), PIN)
+    assert edge_pixels == pytest.approx(inside_pixels, rel=0.05), "no pin of the group is cut by the frame"
+
+
+@pytest.mark.parametrize("icon", ["no-such-icon", "github"])
+def test_unknown_icons_are_refused_before_drawing(tmp_path: Path, icon: str) -> None:
+    doc = _pins_document([Point(-2.93, 54.89)], [PIN])
+    doc.layers[-1].frame["icon"] = [icon]
+    with pytest.raises(BadInput, match=f"not Font Awesome solid icons: {icon}"):
+        render_static(doc, tmp_path / "map.pdf")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("setting", ["icon_column", "dashed_column"])
+def test_icons_and_dashes_are_for_points_only(tmp_path: Path, setting: str) -> None:
+    land = Layer("Land", _frame([box(-3.1, 54.5, -2.6, 55.0)], kind=["land"]), "polygons")
+    doc = MapDocument(title="x", layers=[dataclasses.replace(land, **{setting: "kind"})], attribution=[], provenance="")
+    with pytest.raises(BadInput, match=f"{setting} is for points, not polygons"):
+        render_static(doc, tmp_path / "map.png")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_circle_points_can_be_outlined_dashed(tmp_path: Path) -> None:
+    venues = _frame([Point(-2.93, 54.89), Point(-2.75, 54.66)], approximate=[True, False])
+    doc = MapDocument(
+        title="Dashed",
+        layers=[
+            Layer("Venues", venues, "points", colour=VENUE, fill_opacity=1.0, radius=7, dashed_column="approximate")
+        ],
+        attribution=[],
+        provenance="",
+    )
+    assert _pixels_near(_render(doc, tmp_path / "dashed.png"), VENUE) > 100

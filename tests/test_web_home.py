@@ -1,4 +1,4 @@
-"""The home page, the venue map page and the vendored-asset route."""
+"""The home page, the venue map page (the venue MapDocument, drawn interactive) and the vendored assets."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
 
-from geoaccess.attribution import OS_ATTRIBUTION
-from geoaccess.maps.offline_assets import served_files
-from geoaccess.maps.venue_map import venue_map
-from geoaccess.venues import Programme, Session, Venue, load_venues
+from geoaccess.attribution import ONS_ATTRIBUTION, OS_ATTRIBUTION
+from geoaccess.maps.builders import KIND_STYLES, basemap, venues_map
+from geoaccess.maps.interactive import render_interactive
+from geoaccess.maps.offline_assets import served_files, solid_icons
+from geoaccess.pack import Pack
+from geoaccess.venues import KINDS, Programme, Session, Venue, load_venues
 from geoaccess.web import create_app
 
 EVIL = "<script>alert(1)</script>"
@@ -82,7 +84,7 @@ SAMPLE = [
 
 @pytest.fixture()
 def app() -> Flask:
-    return create_app({"TESTING": True, "VENUE_LOADER": lambda: SAMPLE, "BASEMAP_LOADER": lambda: None})
+    return create_app({"TESTING": True, "VENUE_LOADER": lambda: SAMPLE})
 
 
 @pytest.fixture()
@@ -101,6 +103,17 @@ def _call_args(html: str, method: str) -> list[str]:
     return [json.loads(m) for m in re.findall(rf'\.{method}\(("(?:[^"\\]|\\.)*")', html)]
 
 
+def _features(html: str) -> list[dict]:
+    """Every GeoJSON feature the page adds to the map."""
+    collections = [json.loads(m) for m in re.findall(r"_add\((\{\"features\".*?\})\);\n", html)]
+    return [feature for collection in collections for feature in collection["features"]]
+
+
+def _venue_features(html: str) -> list[dict]:
+    """The venues' features: the only ones with a popup (basemap features have none)."""
+    return [f for f in _features(html) if "ga_popup" in f["properties"]]
+
+
 def test_home_page_shows_title_map_and_every_venue(client: FlaskClient) -> None:
     html = _text(client, "/")
     assert "geoaccess — Cumbria probation venues" in html
@@ -117,12 +130,29 @@ def test_home_page_lists_the_registry() -> None:
         assert str(escape(venue.name)) in html, venue.name
 
 
-def test_map_has_a_marker_per_venue_layer_control_last(client: FlaskClient) -> None:
+def test_map_has_a_pin_per_venue_a_layer_per_kind_layer_control_last(client: FlaskClient) -> None:
     html = _text(client, "/map/venues")
-    assert html.count("L.marker(") == len(SAMPLE)
-    for venue in SAMPLE:
-        assert f"[{venue.lat}, {venue.lon}]" in html
-    assert html.rindex("L.control.layers(") > html.rindex("L.marker(")
+    venues = _venue_features(html)
+    assert len(venues) == len(SAMPLE)
+    assert {tuple(f["geometry"]["coordinates"]) for f in venues} == {(v.lon, v.lat) for v in SAMPLE}
+    assert html.count("new iconRootAlias.DivIcon(") == 3, "each kind's pins are Leaflet DivIcons"
+    overlays = re.search(r"overlays\s*:\s*\{(.*?)\}", html, re.DOTALL)
+    assert overlays is not None
+    assert re.findall(r'"([^"]+)"\s*:', overlays.group(1)) == ["Probation office", "Hub", "Court"]
+    assert html.rindex("L.control.layers(") > html.rindex("_add(")
+
+
+def test_pins_show_the_kind_by_glyph_as_well_as_colour(client: FlaskClient) -> None:
+    html = _text(client, "/map/venues")
+    for kind in ("probation_office", "hub", "court"):
+        style = KIND_STYLES[kind]
+        assert f"background:{style.colour}" in html and f"fa-solid fa-{style.icon}" in html, kind
+    assert html.count("ga-pin ga-dashed") == 2, "the approximate hub's pin and its legend key are dashed"
+    controls = [json.loads(m) for m in re.findall(r'd\.innerHTML=("(?:[^"\\]|\\.)*");', html)]
+    legend = next(c for c in controls if "ga-pin" in c)
+    for label in ("Venues", "Probation office", "Hub", "Court", "approximate position"):
+        assert label in legend
+    assert legend.count('class="ga-pin') == 4
 
 
 def test_pages_reference_no_external_url(client: FlaskClient) -> None:
@@ -169,21 +199,29 @@ def test_vendor_lists_files_that_exist() -> None:
     assert all(path.is_file() for path in served_files().values())
 
 
+def test_every_kind_has_its_own_colour_and_glyph() -> None:
+    assert list(KIND_STYLES) == list(KINDS), "one style per kind, in the registry's order"
+    styles = KIND_STYLES.values()
+    assert len({s.colour.lower() for s in styles}) == len({s.icon for s in styles}) == len(KINDS)
+    assert all(s.icon in solid_icons() for s in styles)
+
+
 def test_popups_escape_registry_text(client: FlaskClient) -> None:
     html = _text(client, "/map/venues")
     assert EVIL not in html and "</script><b>" not in html
     assert html.count("${alert") == 1  # inside the popup's JSON string, checked below
-    popups = _call_args(html, "bindPopup")
+    venues = _venue_features(html)
+    popups = [f["properties"]["ga_popup"] for f in venues]
     assert len(popups) == len(SAMPLE)
     evil = next(p for p in popups if "alert(1)" in p)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in evil
     assert "&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;" in evil
     assert "${alert(2)}`" in evil  # a JSON string, never a JS template literal
-    assert any("&lt;script&gt;" in t for t in _call_args(html, "bindTooltip"))
+    assert any("&lt;script&gt;" in f["properties"]["ga_tooltip"] for f in venues)
 
 
 def test_popup_content(client: FlaskClient) -> None:
-    popups = _call_args(_text(client, "/map/venues"), "bindPopup")
+    popups = [f["properties"]["ga_popup"] for f in _venue_features(_text(client, "/map/venues"))]
     office = next(p for p in popups if "Carlisle Test Office" in p)
     for text in (
         "Probation office",
@@ -203,19 +241,17 @@ def test_popup_content(client: FlaskClient) -> None:
 
 def test_attribution_and_provenance(client: FlaskClient) -> None:
     (attribution,) = _call_args(_text(client, "/map/venues"), "addAttribution")
-    assert OS_ATTRIBUTION in attribution
-    assert "sources dated 2024–2025" in attribution
+    assert str(escape(OS_ATTRIBUTION)) in attribution and str(escape(ONS_ATTRIBUTION)) in attribution
+    assert "venue registry (sources dated 2024–2025" in attribution
     assert "positions marked approximate are estimates" in attribution
 
 
-def test_map_draws_the_basemap_when_given() -> None:
-    geopandas = pytest.importorskip("geopandas")
-    from shapely.geometry import box
-
-    districts = geopandas.GeoDataFrame({"district": ["Test"]}, geometry=[box(-3.6, 54.2, -2.6, 55.0)], crs=4326)
-    app = create_app({"TESTING": True, "VENUE_LOADER": lambda: SAMPLE, "BASEMAP_LOADER": lambda: districts})
-    html = _text(app.test_client(), "/map/venues")
-    assert "L.geoJson(" in html and '"interactive": false' in html
+def test_map_draws_the_pack_basemap_beneath_the_venues(client: FlaskClient, pack: Pack) -> None:
+    html = _text(client, "/map/venues")
+    first = html.index("L.geoJson(")
+    assert '"className": "ga-area ga-basemap"' in html[first : first + 400]
+    assert html.count('"interactive": false') == 3, "districts, railways and towns are inert"
+    assert len(_features(html)) == sum(len(layer.frame) for layer in basemap(pack)) + len(SAMPLE)
 
 
 def test_healthz(client: FlaskClient) -> None:
@@ -228,8 +264,16 @@ def test_responses_forbid_other_origins(client: FlaskClient) -> None:
     assert "default-src 'self'" in policy
 
 
-def test_venues_sharing_a_position_stay_apart() -> None:
-    twin = _venue(id="carlisle-twin", name="Carlisle Twin")
-    html = venue_map([SAMPLE[0], twin], asset_prefix="/vendor/").get_root().render()
-    anchors = re.findall(r'"iconAnchor": (\[[^\]]*\])', html)
-    assert len(anchors) == 2 and anchors[0] != anchors[1]
+def test_pins_and_labels_are_laid_out_at_every_zoom(pack: Pack) -> None:
+    """Venues sharing a position (or crowding a town) are spread apart in the browser, where the scale is known:
+    the layout script gets every kind's pins and the town labels, and runs on each zoom and layer toggle
+    (tests/test_browser_home.py checks what it does)."""
+    twin = _venue(id="carlisle-twin", name="Carlisle Twin", kind="hub")
+    html = render_interactive(venues_map(pack, [SAMPLE[0], twin]), asset_prefix="/vendor/").get_root().render()
+    layout = html[html.index("pinLayers=") :]
+    pins = re.search(r"pinLayers=\[\[\[([^\]]*)\],13\],\]", layout)
+    assert pins is not None and len(pins.group(1).split(",")) == 2, "one pin layer: a GeoJSON per kind"
+    labels = re.search(r"labelGroups=\[([^\]]*)\]", layout)
+    assert labels is not None and all(f"var {name}=L.layerGroup()" in html for name in labels.group(1).split(","))
+    assert "map.on('zoomend overlayadd overlayremove',layout)" in layout
+    assert html.index("pinLayers=") > html.rindex("_add("), "laid out after every layer is on the map"

@@ -27,10 +27,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         Zero-argument callable returning the venues to show (default
         :func:`geoaccess.venues.load_venues`: the pack's registry, merged with
         the file named by ``GEOACCESS_VENUES`` if set).
-    ``BASEMAP_LOADER``
-        Zero-argument callable returning a GeoDataFrame of polygons drawn
-        beneath the venue map, or ``None`` (default: the pack's districts,
-        simplified for display).
 
     ``DATABASE_URL``
         SQLAlchemy URL of the accounts/jobs database (default: the environment
@@ -47,14 +43,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         Session-signing key (default: ``GEOACCESS_SECRET_KEY``, else a random
         key kept in ``instance/secret_key``).
 
-    Both loaders run once, here, so a bad venue file stops start-up with a
+    The venue loader runs once, here, so a bad venue file stops start-up with a
     message naming the bad row, and requests share what was loaded.
     """
     app = Flask(__name__, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(
         VENUE_LOADER=load_venues,
-        BASEMAP_LOADER=views.default_basemap,
         DATABASE_URL=os.environ.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'geoaccess.sqlite'}",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -69,10 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):  # Flask's default config holds SECRET_KEY=None
         app.config["SECRET_KEY"] = os.environ.get("GEOACCESS_SECRET_KEY") or _instance_secret(app)
 
-    app.extensions["geoaccess"] = {
-        "venues": app.config["VENUE_LOADER"](),
-        "basemap": app.config["BASEMAP_LOADER"](),
-    }
+    app.extensions["geoaccess"] = {"venues": app.config["VENUE_LOADER"]()}
     security.init_app(app)  # first: its nonce and headers apply to every response
     app.register_blueprint(vendor.bp)
     app.register_blueprint(views.bp)

@@ -9,6 +9,11 @@ postcode sector's centroid.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -25,13 +30,48 @@ from geoaccess.maps.document import (
     LegendEntry,
     MapDocument,
 )
-from geoaccess.maps.venue_map import KIND_STYLES, OTHER_STYLE
 from geoaccess.pack import Pack
-from geoaccess.venues import KINDS, Venue
+from geoaccess.venues import KINDS, Programme, Venue
+
+if TYPE_CHECKING:
+    from geoaccess.transit.planner import Leg
 
 BANDS = ((0, 30), (30, 60), (60, 90), (90, 120))
 NO_WAY = "#bdbdbd"
 SUPPRESSED = "#f0f0f0"
+
+
+@dataclass(frozen=True)
+class KindStyle:
+    """How venues of one kind are drawn: an Okabe-Ito colour and a Font Awesome 6 solid icon.
+
+    The icon tells kinds apart without colour vision; the colour, for those who see it.
+    """
+
+    colour: str
+    icon: str
+
+
+KIND_STYLES: dict[str, KindStyle] = {
+    "probation_office": KindStyle("#0072B2", "building"),
+    "crc_centre": KindStyle("#56B4E9", "handshake"),
+    "hub": KindStyle("#009E73", "circle-nodes"),
+    "programme_venue": KindStyle("#E69F00", "users"),
+    "unpaid_work_site": KindStyle("#D55E00", "hammer"),
+    "court": KindStyle("#000000", "gavel"),
+    "approved_premises": KindStyle("#CC79A7", "house"),
+    "prison": KindStyle("#6E6E6E", "lock"),
+    "womens_centre": KindStyle("#F0E442", "venus"),
+}
+"""One style per kind in :data:`geoaccess.venues.KINDS`."""
+APPROXIMATE = LegendEntry("approximate position", "#FFFFFF", "circle", icon="location-dot", dashed=True)
+"""The legend's key to a venue placed at an approximate position (drawn with a dashed outline)."""
+SESSION_BASIS = {
+    "sourced": "sessions sourced",
+    "assumed": "sessions assumed",
+    "user": "sessions from a user's venue file",
+}
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 MAIN_TOWNS = ("CAR", "PNR", "KEN", "BIF", "WKG", "WTH", "LAN", "PRE", "OXN", "MLM", "MCE", "ULV")
 
 
@@ -52,21 +92,26 @@ def attribution(*, transit: bool = False) -> list[str]:
     return notices + [NAPTAN_ATTRIBUTION] if transit else notices
 
 
-def venues_map(pack: Pack, venues: list[Venue]) -> MapDocument:
-    """Every venue, coloured by kind, with its programmes in the popup."""
+def venues_map(pack: Pack, venues: Sequence[Venue]) -> MapDocument:
+    """Every venue as a pin of its kind's colour and glyph (dashed where the position is approximate),
+    with its programmes, sessions and opening days in the popup; the layer control switches kinds."""
+    order = list(KINDS)
+    venues = sorted(venues, key=lambda v: order.index(v.kind))  # legend, layer control and pins in one order
     frame = gpd.GeoDataFrame(
         {
             "name": [v.name for v in venues],
             "kind": [KINDS[v.kind] for v in venues],
-            "colour": [KIND_STYLES.get(v.kind, OTHER_STYLE).colour for v in venues],
+            "colour": [KIND_STYLES[v.kind].colour for v in venues],
+            "icon": [KIND_STYLES[v.kind].icon for v in venues],
+            "approximate": [v.confidence == "approximate" for v in venues],
             "popup": [_venue_text(v) for v in venues],
         },
         geometry=gpd.points_from_xy([v.lon for v in venues], [v.lat for v in venues]),
         crs=WGS84,
     )
     legend = [
-        LegendEntry(KINDS[kind], KIND_STYLES[kind].colour, "circle")
-        for kind in KINDS
+        LegendEntry(KINDS[kind], style.colour, "circle", icon=style.icon)
+        for kind, style in KIND_STYLES.items()
         if any(v.kind == kind for v in venues)
     ]
     approximate = sum(v.confidence == "approximate" for v in venues)
@@ -80,15 +125,35 @@ def venues_map(pack: Pack, venues: list[Venue]) -> MapDocument:
                 frame,
                 "points",
                 colour_column="colour",
-                radius=7,
+                radius=13,
                 popup="popup",
                 tooltip="name",
-                legend=legend,
+                icon_column="icon",
+                dashed_column="approximate",
+                group_column="kind",
+                legend=legend + ([APPROXIMATE] if approximate else []),
             ),
         ],
         attribution=attribution(),
-        provenance=_pack_provenance(pack, "venue registry from cited sources"),
+        provenance=_pack_provenance(pack, f"venue registry ({_registry_dates(venues)})"),
     )
+
+
+def _registry_dates(venues: Sequence[Venue]) -> str:
+    """Where the venues come from, in a few words, for the provenance line.
+
+    Source dates in the registry are free text ("2017-07-13; 2022-02-17",
+    "undated (commit ...)"): this gives the span of years found in them and
+    says how many are undated; each popup shows its venue's own date.
+    """
+    years = sorted({int(y) for v in venues for y in _YEAR.findall(v.source_date)})
+    undated = sum(1 for v in venues if not _YEAR.search(v.source_date))
+    parts = []
+    if years:
+        parts.append(f"sources dated {years[0]}" + (f"–{years[-1]}" if len(years) > 1 else ""))
+    if undated:
+        parts.append(f"{undated} undated")
+    return f"{', '.join(parts) or 'no sources recorded'}; positions marked approximate are estimates"
 
 
 def travel_time_map(
@@ -297,7 +362,7 @@ def _hexagon(x: float, y: float, size: float) -> shapely.Polygon:
 
 
 def journey_map(
-    pack: Pack, legs: list, home_sector: str | None, title: str, provenance: str, *, modelled: bool
+    pack: Pack, legs: Sequence[Leg], home_sector: str | None, title: str, provenance: str, *, modelled: bool
 ) -> MapDocument:
     """One journey's legs. The home end is moved to its postcode sector's centroid (``home_sector``)."""
     paths = [list(leg.path) for leg in legs]
@@ -377,13 +442,31 @@ def _clock(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}"
 
 
+def _programme_text(programme: Programme) -> str:
+    sessions = ", ".join(f"{s.day} {s.start}–{s.end}" for s in programme.sessions)
+    basis = SESSION_BASIS.get(programme.basis, f"sessions {programme.basis}")
+    when = f"{sessions} ({basis})" if sessions else "no fixed sessions"
+    note = f" — {programme.note}" if programme.note else ""
+    return f"• {programme.code} {programme.name}: {when}{note}"
+
+
 def _venue_text(venue: Venue) -> str:
-    programmes = "; ".join(f"{p.code} {', '.join(s.label() for s in p.sessions)} ({p.basis})" for p in venue.programmes)
+    """A venue's popup, plain text a line at a time: what it is, where, programmes, days, how sure its position is."""
+    lines = [venue.name, f"{KINDS[venue.kind]} · {venue.organisation}"]
     where = ", ".join(part for part in (venue.address, venue.postcode) if part)
-    text = f"{venue.name} ({KINDS[venue.kind]}). {where}. {programmes}".strip()
+    if where:
+        lines.append(where)
+    if venue.programmes:
+        lines += ["Programmes:", *(_programme_text(p) for p in venue.programmes)]
+    if venue.opening_days or venue.opening_note:
+        note = f" ({venue.opening_note})" if venue.opening_note else ""
+        lines.append(f"Opening days: {', '.join(venue.opening_days) or 'not known'}{note}")
+    lines.append(f"Position confidence: {venue.confidence}")
     if venue.confidence == "approximate":
-        text += f" Approximate position: {venue.position_basis}"
-    return text
+        lines.append(f"Approximate position: {venue.position_basis}")
+    if venue.source_date:
+        lines.append(f"{'Source dated' if _YEAR.search(venue.source_date) else 'Source:'} {venue.source_date}")
+    return "\n".join(lines)
 
 
 def _pack_provenance(pack: Pack, what: str) -> str:

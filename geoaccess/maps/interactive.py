@@ -2,10 +2,13 @@
 
 :func:`render_interactive` returns an offline Folium map (local assets, no
 tiles): basemap layers first, light and inert; then one layer-control entry
-per layer; a legend, scale bar, title box and the document's footer in the
-attribution control. Every text from the data (popups, tooltips, labels,
-names) is HTML-escaped and reaches Leaflet as a JSON string, never through
-folium's ``Popup``/``Tooltip`` (JavaScript template literals).
+per layer (or per value of its ``group_column``); a legend, scale bar, title
+box and the document's footer in the attribution control. Points with an
+``icon_column`` are pins: Leaflet DivIcons, a coloured disc with a Font Awesome
+glyph; at every zoom, pins that would overlap fan out and labels move clear of
+them (:class:`~geoaccess.maps.elements.Declutter`). Every text from the data
+(popups, tooltips, labels, names) is HTML-escaped and reaches Leaflet as a JSON
+string, never through folium's ``Popup``/``Tooltip`` (JavaScript template literals).
 
 :func:`standalone_html` inlines every script, stylesheet, image and font, so
 the file opens from disk with no server and no internet; :func:`save_html`
@@ -24,7 +27,7 @@ import secrets
 from functools import cache
 from html import escape
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import folium
 import numpy as np
@@ -33,9 +36,17 @@ import shapely
 from branca.element import Element, Figure
 
 from geoaccess.errors import BadInput
-from geoaccess.maps.document import BASEMAP_EDGE, BASEMAP_FILL, Layer, LegendEntry, MapDocument
-from geoaccess.maps.elements import BIND_FEATURE_TEXT, Call, HtmlControl, Labels, set_attribution
-from geoaccess.maps.offline_assets import AssetError, offline_map, served_files
+from geoaccess.maps.document import (
+    BASEMAP_EDGE,
+    BASEMAP_FILL,
+    FAN_OUT_GAP,
+    Layer,
+    LegendEntry,
+    MapDocument,
+    ink,
+)
+from geoaccess.maps.elements import BIND_FEATURE_TEXT, Call, Declutter, HtmlControl, Labels, set_attribution
+from geoaccess.maps.offline_assets import AssetError, offline_map, served_files, solid_icons
 
 KINDS = {
     "polygons": ("Polygon", "MultiPolygon"),
@@ -68,6 +79,13 @@ _CSS = """<style>
 .leaflet-container .leaflet-control-attribution{max-width:60vw;white-space:normal;font-size:11px;line-height:1.35}
 .leaflet-container .leaflet-control-layers{font:13px/1.4 sans-serif}
 .leaflet-popup-content{font-size:13px;line-height:1.35}
+.ga-pin{box-sizing:border-box;width:100%;height:100%;border-radius:50%;border:2px solid #fff;display:flex;
+ align-items:center;justify-content:center;box-shadow:0 1px 3px rgba(0,0,0,.6)}
+.ga-pin.ga-dashed{border:2px dashed #000}
+.ga-legend .ga-pin{display:inline-flex;width:22px;height:22px;font-size:11px;margin:1px 6px 1px 0;vertical-align:middle;
+ box-shadow:none;border-color:#999}
+.ga-legend .ga-pin.ga-dashed{border-color:#000}
+.ga-legend .ga-swatch.ga-dashed{border-style:dashed;border-color:#000}
 </style>"""
 
 
@@ -103,12 +121,22 @@ def render_interactive(doc: MapDocument, *, asset_prefix: str) -> folium.Map:
     root.title = escape(doc.title)
     root.header.add_child(Element(_CSS), name="geoaccess_interactive_css")
 
+    labels: list[str] = []
+    pins: list[tuple[list[str], float]] = []
     for layer in (layer for layer in doc.layers if layer.basemap):
-        _draw(fmap, layer)
+        labels += _draw(fmap, layer).labels
     for layer in (layer for layer in doc.layers if not layer.basemap):
-        group = folium.FeatureGroup(name=escape(layer.name), show=layer.show)
-        _draw(group, layer)
-        group.add_to(fmap)
+        features = []
+        for name, rows in _groups(layer):
+            group = folium.FeatureGroup(name=escape(name), show=layer.show)
+            drawn = _draw(group, layer, rows)
+            features += drawn.features
+            labels += drawn.labels
+            group.add_to(fmap)
+        if layer.icon_column is not None and features:
+            pins.append((features, layer.radius))
+    if pins:  # after every layer: its script refers to them
+        fmap.add_child(Declutter(pins, labels, gap=FAN_OUT_GAP))
 
     fmap.add_child(HtmlControl(title_html(doc), css_class="ga-title", first=True, quiet=True))
     legend = legend_html(doc.layers)
@@ -116,9 +144,9 @@ def render_interactive(doc: MapDocument, *, asset_prefix: str) -> folium.Map:
         fmap.add_child(HtmlControl(legend, position="bottomleft", css_class="ga-legend", quiet=True))
     set_attribution(fmap, doc.footer)
     # Leaflet animates a fitBounds from the initial view; a static export must not catch it mid-zoom.
-    fmap.add_child(
-        Call("fitBounds", [[south, west], [north, east]], {"padding": [30, 30], "maxZoom": 14, "animate": False})
-    )
+    # More room at the foot: the attribution control there runs to several lines.
+    fit = {"paddingTopLeft": [30, 30], "paddingBottomRight": [30, 60], "maxZoom": 14, "animate": False}
+    fmap.add_child(Call("fitBounds", [[south, west], [north, east]], fit))
     folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
 
@@ -133,13 +161,32 @@ def title_html(doc: MapDocument) -> str:
     return "".join(parts)
 
 
+def pin_html(colour: str, icon: str, *, dashed: bool = False, where: str = "a pin") -> str:
+    """A pin's HTML: a disc of ``colour`` (hex) holding the Font Awesome ``icon`` in black or white."""
+    if icon not in solid_icons():
+        raise BadInput(f"{where}: {icon!r} is not a Font Awesome solid icon name")
+    try:
+        glyph = ink(colour)
+    except ValueError as error:
+        raise BadInput(f"{where}: a pin's colour must be #rgb or #rrggbb, not {colour!r}") from error
+    outline = " ga-dashed" if dashed else ""
+    return (
+        f'<div class="ga-pin{outline}" style="background:{colour};color:{glyph}">'
+        f'<i class="fa-solid fa-{icon}" aria-hidden="true"></i></div>'
+    )
+
+
 def _swatch(entry: LegendEntry, opacity: float) -> str:
-    """A legend key, at the fill opacity its layer is drawn with."""
-    colour = escape(_colour(entry.colour, where=f"legend entry {entry.label!r}"))
+    """A legend key, at the fill opacity its layer is drawn with (pins are opaque)."""
+    where = f"legend entry {entry.label!r}"
+    colour = escape(_colour(entry.colour, where=where))
+    if entry.icon is not None:
+        return pin_html(entry.colour, entry.icon, dashed=entry.dashed, where=where)
+    dashed = " ga-dashed" if entry.dashed else ""
     if entry.shape == "line":
         return f'<span class="ga-swatch ga-line" style="border-top-color:{colour}"></span>'
     shape = "ga-circle" if entry.shape == "circle" else "ga-square"
-    return f'<span class="ga-swatch {shape}" style="background:{colour};opacity:{min(1.0, opacity):g}"></span>'
+    return f'<span class="ga-swatch {shape}{dashed}" style="background:{colour};opacity:{min(1.0, opacity):g}"></span>'
 
 
 def legend_html(layers: list[Layer]) -> str:
@@ -172,10 +219,13 @@ def _checked(doc: MapDocument) -> MapDocument:
             raise BadInput(f"{where} has no coordinate reference system (expected WGS84, EPSG:4326)")
         if frame.crs.to_epsg() != 4326:
             frame = frame.to_crs(4326)
-        for setting in ("colour_column", "popup", "tooltip", "label"):
+        for setting in ("colour_column", "popup", "tooltip", "label", "icon_column", "dashed_column", "group_column"):
             column = getattr(layer, setting)
             if column is not None and column not in frame.columns:
                 raise BadInput(f"{where}: {setting} names a column it does not have: {column!r}")
+        for setting in ("icon_column", "dashed_column"):
+            if getattr(layer, setting) is not None and layer.kind != "points":
+                raise BadInput(f"{where}: {setting} is for points, not {layer.kind}")
         _colour(layer.colour, where=where)
         for number in ("fill_opacity", "line_width", "radius"):
             value = getattr(layer, number)
@@ -238,11 +288,33 @@ def _style(layer: Layer, colour: str) -> dict[str, Any]:
     }
 
 
-def _draw(parent: folium.Map | folium.FeatureGroup, layer: Layer) -> None:
-    """Add one layer's features (and labels) to ``parent``."""
+def _groups(layer: Layer) -> list[tuple[str, np.ndarray | None]]:
+    """Layer-control entries for a layer: its name, or each value of its ``group_column`` with its rows."""
+    if layer.group_column is None:
+        return [(layer.name, None)]
+    values = layer.frame[layer.group_column].astype(str).to_numpy()
+    return [(str(value), np.flatnonzero(values == value)) for value in pd.unique(values)]
+
+
+def _dashed(layer: Layer) -> list[bool]:
+    """Per feature: outlined dashed (``dashed_column``)?"""
+    if layer.dashed_column is None or layer.basemap:
+        return [False] * len(layer.frame)
+    return [isinstance(value, bool | np.bool_) and bool(value) for value in layer.frame[layer.dashed_column]]
+
+
+class _Drawn(NamedTuple):
+    """The JavaScript names of what :func:`_draw` added: its GeoJSON layer and its labels (none, or one each)."""
+
+    features: list[str]
+    labels: list[str]
+
+
+def _draw(parent: folium.Map | folium.FeatureGroup, layer: Layer, rows: np.ndarray | None = None) -> _Drawn:
+    """Add one layer's features (and labels) to ``parent``: all of them, or those at positions ``rows``."""
     frame = layer.frame
     if frame.empty:
-        return
+        return _Drawn([], [])
     where = f"map layer {layer.name!r}"
     geoms = shapely.transform(np.asarray(frame.geometry.values), lambda xy: np.round(xy, DECIMALS))
     if layer.colour_column is not None and not layer.basemap:
@@ -258,23 +330,39 @@ def _draw(parent: folium.Map | folium.FeatureGroup, layer: Layer) -> None:
         key: [_text_html(v) for v in frame[column]] if column is not None and not layer.basemap else None
         for key, column in (("ga_popup", layer.popup), ("ga_tooltip", layer.tooltip))
     }
+    dashed = _dashed(layer)
+    pins = layer.icon_column is not None and not layer.basemap
+    if pins:  # DivIcon options: the pin's HTML
+        styles = [
+            {"html": pin_html(colour, str(icon), dashed=mark, where=where)}
+            for colour, icon, mark in zip(colours, frame[layer.icon_column], dashed, strict=True)
+        ]
+    else:
+        styles = [
+            _style(layer, colour) | ({"dashArray": "4 3"} if mark else {})
+            for colour, mark in zip(colours, dashed, strict=True)
+        ]
+    indices = range(len(frame)) if rows is None else rows.tolist()
     features = []
-    styles = []
-    for i, geom in enumerate(geoms):
+    for i in indices:
         properties = {key: values[i] for key, values in texts.items() if values is not None and values[i] is not None}
         features.append(
-            {"type": "Feature", "id": str(i), "properties": properties, "geometry": shapely.geometry.mapping(geom)}
+            {"type": "Feature", "id": str(i), "properties": properties, "geometry": shapely.geometry.mapping(geoms[i])}
         )
-        styles.append(_style(layer, colours[i]))
 
     css_class = PATH_CLASS[layer.kind] + (" ga-basemap" if layer.basemap else "")
     options: dict[str, Any] = {"className": css_class}
     if layer.basemap:
         options["interactive"] = False
-    marker = None
-    if layer.kind == "points":
+    marker: folium.Marker | folium.CircleMarker | None = None
+    if pins:
+        size = round(2 * layer.radius)
+        marker = folium.Marker(
+            icon=folium.DivIcon(icon_size=(size, size), icon_anchor=(size // 2, size // 2), class_name="ga-marker")
+        )
+    elif layer.kind == "points":
         marker = folium.CircleMarker(radius=layer.radius, fill=True, **options)
-    folium.GeoJson(
+    geojson = folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         style_function=lambda feature: styles[int(feature["id"])],
         on_each_feature=None if layer.basemap else BIND_FEATURE_TEXT,
@@ -285,7 +373,8 @@ def _draw(parent: folium.Map | folium.FeatureGroup, layer: Layer) -> None:
 
     if layer.label is not None:
         items = []
-        for geom, text in zip(geoms, frame[layer.label], strict=True):
+        for i in indices:
+            geom, text = geoms[i], frame[layer.label].iloc[i]
             if text is None or (not isinstance(text, str) and pd.isna(text)) or not str(text).strip():
                 continue
             point = (
@@ -296,7 +385,10 @@ def _draw(parent: folium.Map | folium.FeatureGroup, layer: Layer) -> None:
             items.append((point.y, point.x, str(text)))
         if items:
             centred = "" if layer.kind == "points" else " ga-centre"
-            parent.add_child(Labels(items, css_class="ga-label" + centred))
+            labels = Labels(items, css_class="ga-label" + centred)
+            parent.add_child(labels)
+            return _Drawn([geojson.get_name()], [labels.get_name()])
+    return _Drawn([geojson.get_name()], [])
 
 
 # --- standalone HTML -------------------------------------------------------------------------

@@ -9,10 +9,15 @@ references working (Leaflet ``images/``, Font Awesome ``../webfonts/``).
 
 ``glyphicons_css`` (Bootstrap 3 icons, only for awesome-markers with
 ``prefix="glyphicon"``) is dropped: no local copy exists and nothing here uses it.
+
+:func:`solid_icons` names the Font Awesome icons map pins can use, and
+:func:`solid_font` is the font the PNG/PDF renderer draws them with, so a pin
+looks the same on the page and on paper.
 """
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -40,6 +45,11 @@ DROPPED = frozenset({"glyphicons_css"})
 
 #: Folders the stylesheets load files from by relative ``url()``: served whole.
 SUPPORT_DIRS = ("leaflet/images", "fontawesome/webfonts", "awesome-markers/images")
+
+#: Font Awesome's solid style, in the stylesheet's ``fa-solid`` weight (900).
+SOLID_FONT = "fontawesome/webfonts/fa-solid-900.ttf"
+_ICON_RULE = re.compile(r'(?P<selectors>(?:\.fa-[a-z0-9-]+:before,?)+)\{content:"\\(?P<code>[0-9a-f]+)"\}')
+_ICON_NAME = re.compile(r"\.fa-([a-z0-9-]+):before")
 
 
 class AssetError(GeoaccessError):
@@ -90,6 +100,30 @@ def served_files() -> dict[str, Path]:
             if path.is_file():
                 files[f"{folder}/{path.name}"] = path
     return files
+
+
+def solid_font() -> Path:
+    """The Font Awesome solid font file (TrueType), for drawing icons outside a browser."""
+    return _file(SOLID_FONT)
+
+
+@cache
+def solid_icons() -> dict[str, str]:
+    """Font Awesome solid icon names (``fa-solid fa-NAME``) -> the character that draws each in :func:`solid_font`.
+
+    Read from the stylesheet the pages load, keeping the icons the solid font
+    has a glyph for (brand icons are in another font).
+    """
+    from matplotlib.ft2font import FT2Font
+
+    css = _file(ASSETS["awesome_markers_font_css"]).read_text(encoding="utf-8")
+    in_font = FT2Font(str(solid_font())).get_charmap()
+    icons: dict[str, str] = {}
+    for rule in _ICON_RULE.finditer(css):
+        code = int(rule["code"], 16)
+        if code in in_font:
+            icons.update(dict.fromkeys(_ICON_NAME.findall(rule["selectors"]), chr(code)))
+    return icons
 
 
 def local_url(name: str, url: str, asset_prefix: str) -> str:

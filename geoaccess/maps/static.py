@@ -5,7 +5,10 @@ British National Grid (EPSG:27700), so a kilometre is the same length in every
 direction and the scale bar is true: a title band (title, subtitle and a
 MODELLED badge where the figures are modelled), the map on the left, a panel on
 the right with the legend, a scale bar and a north arrow, and the footer
-(attribution, provenance, date) across the bottom in small type.
+(attribution, provenance, date) across the bottom in small type. Pins (points
+with an ``icon_column``) are drawn as on the interactive map: a disc with the
+Font Awesome glyph, in the same font; pins that would overlap on the page fan
+out around their group's centre, and labels move clear of them.
 
 The figure is a bare :class:`matplotlib.figure.Figure` saved through its own
 canvas (Agg for PNG, the PDF backend for PDF), never through ``pyplot``'s
@@ -28,17 +31,29 @@ import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import to_rgba
+from matplotlib.colors import to_hex, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Polygon, Rectangle
-from matplotlib.patheffects import Stroke
+from matplotlib.patheffects import Normal, Stroke
 from matplotlib.textpath import text_to_path
+from matplotlib.transforms import Transform, offset_copy
+from matplotlib.typing import ColorType
 from pyproj import Transformer
 
 from geoaccess.errors import BadInput
-from geoaccess.maps.document import BASEMAP_EDGE, BASEMAP_FILL, OKABE_ITO, Layer, LegendEntry, MapDocument
+from geoaccess.maps.document import (
+    BASEMAP_EDGE,
+    BASEMAP_FILL,
+    FAN_OUT_GAP,
+    OKABE_ITO,
+    Layer,
+    LegendEntry,
+    MapDocument,
+    ink,
+)
+from geoaccess.maps.offline_assets import solid_font, solid_icons
 
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"
@@ -53,6 +68,7 @@ SUBTITLE_SIZE = 10
 PANEL_WIDTH = 2.75  # legend, scale bar and north arrow to the right of the map
 GAP = 0.20
 FOOTER_SIZE = 6.5  # points
+LABEL_SIZE = 6.5  # points: names beside points (towns)
 FOOTER_SPACING = 1.3
 MAP_MARGIN = 0.05  # share of the data extent added on each side of doc.bounds()
 MIN_SPAN_M = 5_000.0  # a single point still gets a map 5 km across
@@ -61,6 +77,7 @@ INK = "#222222"
 MUTED = "#555555"
 MODELLED_FILL = OKABE_ITO[0]  # orange with black text: high contrast, colour-blind safe
 PX_TO_PT = 0.75  # layer widths and radii are given in CSS pixels (as in Leaflet): 1 px = 0.75 pt
+PIN_EDGE_PX = 2.0  # a pin's outline, as on the interactive map
 
 # matplotlib's rcParams are process-wide; the PDF font setting is applied under a lock so
 # concurrent exports (the web app) neither race nor leak the setting to other code.
@@ -116,8 +133,17 @@ def _check_document(doc: MapDocument) -> None:
             raise BadInput(f"cannot draw layer {layer.name!r}: kind {layer.kind!r} is not one of {', '.join(KINDS)}")
         if layer.colour_column is not None and layer.colour_column not in layer.frame.columns:
             raise BadInput(f"cannot draw layer {layer.name!r}: it has no colour column {layer.colour_column!r}")
-        if layer.label is not None and layer.label not in layer.frame.columns:
-            raise BadInput(f"cannot draw layer {layer.name!r}: it has no label column {layer.label!r}")
+        for setting in ("label", "icon_column", "dashed_column"):
+            column = getattr(layer, setting)
+            if column is not None and column not in layer.frame.columns:
+                raise BadInput(f"cannot draw layer {layer.name!r}: it has no {setting} column {column!r}")
+            if setting != "label" and column is not None and layer.kind != "points":
+                raise BadInput(f"cannot draw layer {layer.name!r}: {setting} is for points, not {layer.kind}")
+        icons = set(layer.frame[layer.icon_column]) if layer.icon_column is not None else set()
+        icons |= {entry.icon for entry in layer.legend if entry.icon is not None}
+        unknown = sorted(str(icon) for icon in icons - set(solid_icons()))
+        if unknown:
+            raise BadInput(f"cannot draw layer {layer.name!r}: not Font Awesome solid icons: {', '.join(unknown)}")
 
 
 def _extent_bng(doc: MapDocument) -> tuple[float, float, float, float]:
@@ -186,17 +212,23 @@ def _draw(doc: MapDocument, extent: tuple[float, float, float, float]) -> Figure
         raise BadInput(f"cannot draw the map {doc.title!r}: its title, subtitle and footer leave no room for the map")
     box = (map_left / page_w, map_bottom / page_h, (map_right - map_left) / page_w, (map_top - map_bottom) / page_h)
     ax = figure.add_axes(box)
+    extent = _room_for_pins(doc, extent, map_right - map_left, map_top - map_bottom)
+    metres_per_inch = _metres_per_inch(extent, map_right - map_left, map_top - map_bottom)
+    pins: list[Disc] = []
     for layer in doc.layers:
         if layer.show and layer.basemap:
             _draw_layer(ax, layer)
     for layer in doc.layers:
         if layer.show and not layer.basemap:
-            _draw_layer(ax, layer)
+            if layer.icon_column is not None:
+                pins += _draw_pins(ax, layer, metres_per_inch)
+            else:
+                _draw_layer(ax, layer)
     for layer in doc.layers:
         if layer.show and layer.label and layer.kind == "points":
-            _draw_labels(ax, layer)
+            _draw_labels(ax, layer, pins, metres_per_inch)
     # geopandas autoscales as it plots, so the frame is fixed once everything is drawn.
-    metres_per_inch = _frame_map(ax, extent, map_right - map_left, map_top - map_bottom)
+    _frame_map(ax, extent, map_right - map_left, map_top - map_bottom)
     ax.set_xlabel("")  # geopandas labels the axes "Easting [metre]"; the scale bar says it instead
     ax.set_ylabel("")
 
@@ -302,10 +334,35 @@ def _draw_title(figure: Figure, doc: MapDocument) -> float:
     return height
 
 
-def _frame_map(ax: Axes, extent: tuple[float, float, float, float], box_w: float, box_h: float) -> float:
-    """Fix the axes to ``extent`` grown to the box's shape (equal scale both ways); return metres per inch."""
+def _metres_per_inch(extent: tuple[float, float, float, float], box_w: float, box_h: float) -> float:
+    """The map's scale: ``extent`` fitted to a box ``box_w`` by ``box_h`` inches."""
     x0, y0, x1, y1 = extent
-    scale = max((x1 - x0) / box_w, (y1 - y0) / box_h)
+    return max((x1 - x0) / box_w, (y1 - y0) / box_h)
+
+
+def _room_for_pins(
+    doc: MapDocument, extent: tuple[float, float, float, float], box_w: float, box_h: float
+) -> tuple[float, float, float, float]:
+    """``extent`` grown on every side by as far as a pin reaches from its position, so none is cut by the frame."""
+    per_metre = 72 / _metres_per_inch(extent, box_w, box_h)
+    reach = max(
+        (
+            math.hypot(dx, dy) + layer.radius * PX_TO_PT + PIN_EDGE_PX * PX_TO_PT
+            for layer in doc.layers
+            if layer.show and not layer.basemap and layer.icon_column is not None
+            for dx, dy in _pin_offsets(layer, _in_bng(layer.frame), per_metre)[1]
+        ),
+        default=0.0,
+    )
+    pad = 1.1 * reach / per_metre  # a little over: the grown extent draws at a slightly smaller scale
+    x0, y0, x1, y1 = extent
+    return x0 - pad, y0 - pad, x1 + pad, y1 + pad
+
+
+def _frame_map(ax: Axes, extent: tuple[float, float, float, float], box_w: float, box_h: float) -> None:
+    """Fix the axes to ``extent`` grown to the box's shape, at :func:`_metres_per_inch` both ways."""
+    x0, y0, x1, y1 = extent
+    scale = _metres_per_inch(extent, box_w, box_h)
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     ax.set_xlim(cx - scale * box_w / 2, cx + scale * box_w / 2)
     ax.set_ylim(cy - scale * box_h / 2, cy + scale * box_h / 2)
@@ -316,18 +373,19 @@ def _frame_map(ax: Axes, extent: tuple[float, float, float, float], box_w: float
     for spine in ax.spines.values():
         spine.set_edgecolor("#888888")
         spine.set_linewidth(0.6)
-    return scale
 
 
 # --------------------------------------------------------------------------- layers
 
 
 RGBA = tuple[float, float, float, float]
+Disc = tuple[float, float, float]
+"""Where a pin is drawn: centre x and y, in points from the map's origin (BNG 0, 0) at its scale, and radius."""
 
 
-def _rgba(colour: object, alpha: float, layer: Layer) -> RGBA:
+def _rgba(colour: ColorType, alpha: float, layer: Layer) -> RGBA:
     try:
-        return to_rgba(colour, alpha)  # type: ignore[arg-type]
+        return to_rgba(colour, alpha)
     except ValueError:
         raise BadInput(f"cannot draw layer {layer.name!r}: {colour!r} is not a colour") from None
 
@@ -339,13 +397,18 @@ def _colours(layer: Layer, frame: gpd.GeoDataFrame, alpha: float) -> list[RGBA]:
     return [_rgba(value, alpha, layer) for value in frame[layer.colour_column]]
 
 
-def _draw_layer(ax: Axes, layer: Layer) -> None:
-    frame = _drawable(layer.frame)
-    if frame.empty:
-        return
+def _in_bng(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The features that have a geometry, in British National Grid (a frame with no CRS is taken as WGS84)."""
+    frame = _drawable(frame)
     if frame.crs is None:
         frame = frame.set_crs(WGS84)
-    frame = frame.to_crs(BNG)
+    return frame.to_crs(BNG)
+
+
+def _draw_layer(ax: Axes, layer: Layer) -> None:
+    frame = _in_bng(layer.frame)
+    if frame.empty:
+        return
     width = layer.line_width * PX_TO_PT
     # Per-feature colours go to geopandas as arrays, which it splits by geometry type.
     if layer.kind == "polygons":
@@ -378,6 +441,7 @@ def _draw_layer(ax: Axes, layer: Layer) -> None:
             c=_colours(layer, frame, layer.fill_opacity),
             edgecolors=_colours(layer, frame, 1.0),
             linewidths=max(width, 0.5),
+            linestyles=["--" if mark else "-" for mark in _dashed(layer, frame)],
             marker="o",
             zorder=1.6 if layer.basemap else 4,
         )
@@ -385,29 +449,162 @@ def _draw_layer(ax: Axes, layer: Layer) -> None:
         raise BadInput(f"cannot draw layer {layer.name!r}: kind {layer.kind!r} is not one of {', '.join(KINDS)}")
 
 
-def _draw_labels(ax: Axes, layer: Layer) -> None:
-    frame = _drawable(layer.frame)
+def _dashed(layer: Layer, frame: gpd.GeoDataFrame) -> list[bool]:
+    """Per feature: outlined dashed (``dashed_column``)?"""
+    if layer.dashed_column is None or layer.basemap:
+        return [False] * len(frame)
+    return [isinstance(value, bool | np.bool_) and bool(value) for value in frame[layer.dashed_column]]
+
+
+def _draw_pin(
+    ax: Axes,
+    centre: tuple[float, float],
+    radius: float,
+    fill: RGBA,
+    icon: str,
+    *,
+    dashed: bool,
+    transform: Transform | None = None,
+) -> None:
+    """One pin at ``centre``: a disc ``radius`` points in radius, outlined white (black dashed if ``dashed``),
+    with the icon in black or white; ``transform`` (default: the axes' data) can move it off its position."""
+    x, y = centre
+    at = transform or ax.transData
+    solid = [Stroke(linewidth=PIN_EDGE_PX * PX_TO_PT + 1.0, foreground="#00000066"), Normal()]  # a thin shadow
+    ax.scatter(
+        [x],
+        [y],
+        s=(2 * radius) ** 2,
+        c=[fill],
+        edgecolors="#000000" if dashed else "#ffffff",
+        linewidths=PIN_EDGE_PX * PX_TO_PT,
+        linestyles="--" if dashed else "-",
+        path_effects=[] if dashed else solid,
+        zorder=4,
+        transform=at,
+    )
+    font = FontProperties(fname=solid_font(), size=radius)
+    glyph = ink(to_hex(fill, keep_alpha=False))
+    ax.text(
+        x, y, solid_icons()[icon], fontproperties=font, color=glyph, ha="center", va="center", zorder=4.1, transform=at
+    )
+
+
+def _draw_pins(ax: Axes, layer: Layer, metres_per_inch: float) -> list[Disc]:
+    """Opaque pins, as on the interactive map; pins that would overlap on the page fan out around their
+    group's centre (:func:`_fan_out`). Returns where each was drawn."""
+    assert layer.icon_column is not None
+    frame = _in_bng(layer.frame)
+    if frame.empty:
+        return []
+    points = frame.geometry.representative_point()
+    radius = layer.radius * PX_TO_PT
+    at, offsets = _pin_offsets(layer, frame, 72 / metres_per_inch)
+    figure = ax.get_figure(root=True)
+    drawn: list[Disc] = []
+    for x, y, (px, py), fill, icon, dashed, (dx, dy) in zip(
+        points.x,
+        points.y,
+        at,
+        _colours(layer, frame, 1.0),
+        frame[layer.icon_column],
+        _dashed(layer, frame),
+        offsets,
+        strict=True,
+    ):
+        moved = offset_copy(ax.transData, fig=figure, x=dx, y=-dy, units="points")  # y up on the page
+        _draw_pin(ax, (x, y), radius, fill, str(icon), dashed=dashed, transform=moved)
+        drawn.append((px + dx, py - dy, radius + PIN_EDGE_PX * PX_TO_PT / 2))
+    return drawn
+
+
+def _pin_offsets(
+    layer: Layer, frame: gpd.GeoDataFrame, per_metre: float
+) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """Each pin's position in points on the page (``per_metre``; y upwards), and :func:`_fan_out`'s offset for it
+    (y downwards): pins that would overlap are spread around their group's centre."""
+    points = frame.geometry.representative_point()
+    at = [(x * per_metre, y * per_metre) for x, y in zip(points.x, points.y, strict=True)]
+    return at, _fan_out([(x, -y) for x, y in at], layer.radius * PX_TO_PT)
+
+
+def _fan_out(positions: Sequence[tuple[float, float]], radius: float) -> list[tuple[float, float]]:
+    """Offsets that spread pins of ``radius`` which would overlap around rings; ``(0, 0)`` for a pin left alone.
+
+    Venues placed at the same point or in one town would hide one another.
+    Pins that overlap are grouped, and each group's pins move onto a ring around
+    the group's centre just wide enough that neighbours are :data:`FAN_OUT_GAP`
+    apart; a ring that then overlaps another pin joins its group, until none
+    overlaps. Positions, radius and offsets are in points on the page, y
+    downwards. The interactive map does the same in the browser at each zoom
+    (:class:`~geoaccess.maps.elements.Declutter`).
+    """
+    group = list(range(len(positions)))  # union-find: each pin's representative
+
+    def find(index: int) -> int:
+        while group[index] != index:
+            group[index] = group[group[index]]
+            index = group[index]
+        return index
+
+    at = list(positions)
+    merged = True
+    while merged:  # each round merges two groups or ends
+        merged = False
+        for i in range(len(at)):
+            for j in range(i):
+                if find(i) != find(j) and math.dist(at[i], at[j]) < 2 * radius + FAN_OUT_GAP:
+                    group[find(i)] = find(j)
+                    merged = True
+        members: dict[int, list[int]] = {}
+        for index in range(len(at)):
+            members.setdefault(find(index), []).append(index)
+        for indices in (indices for indices in members.values() if len(indices) > 1):
+            cx = sum(positions[i][0] for i in indices) / len(indices)
+            cy = sum(positions[i][1] for i in indices) / len(indices)
+            ring = (radius + FAN_OUT_GAP / 2) / math.sin(math.pi / len(indices))
+            for k, index in enumerate(indices):
+                angle = 2 * math.pi * k / len(indices)
+                at[index] = (cx + ring * math.cos(angle), cy + ring * math.sin(angle))
+    return [(x - x0, y - y0) for (x, y), (x0, y0) in zip(at, positions, strict=True)]
+
+
+def _clear_of(pins: Sequence[Disc], x: float, y: float, width: float, height: float) -> float:
+    """Where a label ``width`` by ``height`` points, starting at ``x`` and centred on ``y``, clears every pin:
+    each pin it would cover pushes it past the pin's right-hand side."""
+    moved = True
+    while moved:
+        moved = False
+        for px, py, radius in pins:
+            if abs(py - y) < radius + height / 2 and px - radius < x + width and x < px + radius + 1:
+                x, moved = px + radius + 2, True
+    return x
+
+
+def _draw_labels(ax: Axes, layer: Layer, pins: Sequence[Disc], metres_per_inch: float) -> None:
+    frame = _in_bng(layer.frame)
     if frame.empty:
         return
-    if frame.crs is None:
-        frame = frame.set_crs(WGS84)
-    points = frame.to_crs(BNG).geometry.representative_point()
+    points = frame.geometry.representative_point()
     offset = layer.radius * PX_TO_PT + 2  # points to the right of the circle
+    per_metre = 72 / metres_per_inch
     # The white halo is a stroked copy underneath: text drawn with path effects becomes outlines
     # in a PDF, and the plain copy on top keeps the place names searchable and selectable.
     halo = [Stroke(linewidth=2.2, foreground="white")]
     for point, text in zip(points, frame[layer.label], strict=True):
         if text is None or (isinstance(text, float) and math.isnan(text)) or not str(text).strip():
             continue
+        x, y = point.x * per_metre, point.y * per_metre
+        start = _clear_of(pins, x + offset, y, _text_width(str(text), LABEL_SIZE) * 72, LABEL_SIZE)
         for effects, zorder in ((halo, 5), (None, 5.1)):
             ax.annotate(
                 str(text),
                 (point.x, point.y),
-                xytext=(offset, 0),
+                xytext=(start - x, 0),
                 textcoords="offset points",
                 ha="left",
                 va="center",
-                fontsize=6.5,
+                fontsize=LABEL_SIZE,
                 color=INK,
                 path_effects=effects,
                 zorder=zorder,
@@ -515,7 +712,9 @@ def _swatch(ax: Axes, layer: Layer, entry: LegendEntry, centre: tuple[float, flo
     x, y = centre
     edge = _rgba(entry.colour, 1.0, layer)
     fill = _rgba(entry.colour, layer.fill_opacity, layer)
-    if entry.shape == "line":
+    if entry.icon is not None:
+        _draw_pin(ax, centre, size * 0.5, edge, entry.icon, dashed=entry.dashed)
+    elif entry.shape == "line":
         ax.add_line(
             Line2D(
                 [x - size / 2, x + size / 2],
@@ -539,7 +738,7 @@ def _swatch(ax: Axes, layer: Layer, entry: LegendEntry, centre: tuple[float, flo
 def scale_length_km(map_width_m: float) -> float:
     """A round length (1, 2 or 5 x 10^n km) near a fifth of the map's width."""
     target = map_width_m / 5 / 1000
-    power = 10 ** math.floor(math.log10(target))
+    power = 10.0 ** math.floor(math.log10(target))
     for step in (5, 2, 1):
         if step * power <= target * 1.1:
             return step * power
