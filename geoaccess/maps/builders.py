@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from geoaccess.attribution import NAPTAN_ATTRIBUTION, ONS_ATTRIBUTION, OS_ATTRIBUTION, OSM_ATTRIBUTION
+from geoaccess.defaults import SUPPRESS_BELOW
 from geoaccess.geometry import BNG, WGS84, transformer
 from geoaccess.maps.document import (
     BASEMAP_FILL,
@@ -213,6 +214,16 @@ def travel_time_map(
     )
 
 
+@dataclass(frozen=True)
+class AreaCounts:
+    """How a map counts people: in hexagons ``hex_km`` wide (``None``: by LSOA), areas with fewer than
+    ``suppress_below`` people suppressed, labelled SYNTHETIC when the people are."""
+
+    suppress_below: int = SUPPRESS_BELOW
+    hex_km: float | None = 10.0
+    synthetic: bool = False
+
+
 def burden_map(
     pack: Pack,
     measures: pd.DataFrame,
@@ -221,28 +232,26 @@ def burden_map(
     provenance: str,
     *,
     modelled: bool,
-    synthetic: bool,
-    suppress_below: int = 5,
-    hex_km: float | None = 10.0,
+    counts: AreaCounts,
 ) -> MapDocument:
     """Share of people over two hours either way or with no way home, by hexagon (or LSOA when
-    ``hex_km`` is None); areas with fewer than ``suppress_below`` people are suppressed."""
+    ``counts.hex_km`` is None); areas with fewer than ``counts.suppress_below`` people are suppressed."""
     burdened = measures["rt_flags"].fillna("").str.contains("over_120|no_return_same_day|no_outbound")
-    areas, area_of = _areas(pack, people, hex_km)
+    areas, area_of = _areas(pack, people, counts.hex_km)
     grouped = pd.DataFrame({"area": area_of, "burdened": burdened.to_numpy()}).groupby("area")["burdened"]
     areas = areas.join(pd.DataFrame({"people": grouped.size(), "burdened": grouped.sum()}), on="area", how="inner")
-    shown = areas["people"] >= suppress_below
+    shown = areas["people"] >= counts.suppress_below
     share = areas["burdened"] / areas["people"]
     colours = np.where(shown, [SEQUENTIAL[min(4, int(s * 5))] for s in share], SUPPRESSED)
     popup = [
-        f"{name}: {int(b)} of {int(n)} people ({s:.0%})" if ok else f"{name}: fewer than {suppress_below} people"
+        f"{name}: {int(b)} of {int(n)} people ({s:.0%})" if ok else f"{name}: fewer than {counts.suppress_below} people"
         for name, b, n, s, ok in zip(areas["name"], areas["burdened"], areas["people"], share, shown, strict=True)
     ]
     frame = gpd.GeoDataFrame({"colour": colours, "popup": popup}, geometry=areas.geometry.values, crs=WGS84)
     legend = [LegendEntry(f"{20 * i}-{20 * (i + 1)}%", SEQUENTIAL[i], "square") for i in range(5)]
-    legend.append(LegendEntry(f"fewer than {suppress_below} people (suppressed)", SUPPRESSED, "square"))
-    label = "SYNTHETIC caseload: " if synthetic else ""
-    where = f"{hex_km:g} km hexagons" if hex_km else "LSOAs"
+    legend.append(LegendEntry(f"fewer than {counts.suppress_below} people (suppressed)", SUPPRESSED, "square"))
+    label = "SYNTHETIC caseload: " if counts.synthetic else ""
+    where = f"{counts.hex_km:g} km hexagons" if counts.hex_km else "LSOAs"
     return MapDocument(
         title=f"{programme}: people over two hours each way or with no way home",
         subtitle=f"{label}{len(measures)} people, share by {where} of residence",
@@ -274,21 +283,21 @@ def scenario_map(
     provenance: str,
     *,
     modelled: bool,
-    synthetic: bool,
-    suppress_below: int = 5,
-    hex_km: float | None = 10.0,
+    counts: AreaCounts,
 ) -> MapDocument:
     """Change in public transport minutes to the nearest venue, by hexagon (or LSOA): people's median."""
     change = after["pt_minutes"].fillna(600).to_numpy() - before["pt_minutes"].fillna(600).to_numpy()
-    areas, area_of = _areas(pack, people, hex_km)
+    areas, area_of = _areas(pack, people, counts.hex_km)
     grouped = pd.DataFrame({"area": area_of, "change": change}).groupby("area")["change"]
     areas = areas.join(
         pd.DataFrame({"people": grouped.size(), "median_change": grouped.median()}), on="area", how="inner"
     )
-    shown = areas["people"] >= suppress_below
+    shown = areas["people"] >= counts.suppress_below
     colours = np.where(shown, [_change_colour(c) for c in areas["median_change"]], SUPPRESSED)
     popup = [
-        f"{name}: median change {c:+.0f} min ({int(n)} people)" if ok else f"{name}: fewer than {suppress_below} people"
+        f"{name}: median change {c:+.0f} min ({int(n)} people)"
+        if ok
+        else f"{name}: fewer than {counts.suppress_below} people"
         for name, c, n, ok in zip(areas["name"], areas["median_change"], areas["people"], shown, strict=True)
     ]
     frame = gpd.GeoDataFrame({"colour": colours, "popup": popup}, geometry=areas.geometry.values, crs=WGS84)
@@ -300,11 +309,11 @@ def scenario_map(
             strict=True,
         )
     ]
-    legend.append(LegendEntry(f"fewer than {suppress_below} people (suppressed)", SUPPRESSED, "square"))
-    where = f"{hex_km:g} km hexagons" if hex_km else "LSOAs"
+    legend.append(LegendEntry(f"fewer than {counts.suppress_below} people (suppressed)", SUPPRESSED, "square"))
+    where = f"{counts.hex_km:g} km hexagons" if counts.hex_km else "LSOAs"
     return MapDocument(
         title=f"{names[1]} against {names[0]}",
-        subtitle=("SYNTHETIC caseload: " if synthetic else "") + "change in public transport minutes to the "
+        subtitle=("SYNTHETIC caseload: " if counts.synthetic else "") + "change in public transport minutes to the "
         f"nearest venue, median by {where}",
         layers=[
             *basemap(pack),

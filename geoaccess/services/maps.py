@@ -13,7 +13,7 @@ import numpy as np
 
 from geoaccess.analysis.measures import window_times
 from geoaccess.errors import BadInput, InvalidRequest, NoRoute
-from geoaccess.maps.builders import burden_map, journey_map, scenario_map, travel_time_map, venues_map
+from geoaccess.maps.builders import AreaCounts, burden_map, journey_map, scenario_map, travel_time_map, venues_map
 from geoaccess.maps.document import MapDocument
 from geoaccess.maps.interactive import save_html, standalone_html
 from geoaccess.maps.static import render_static
@@ -104,9 +104,7 @@ def burden_document(
         measured.scenario.programme,
         describe(info),
         modelled=info["modelled"],
-        synthetic=people.synthetic,
-        suppress_below=analysis.settings.suppress_below,
-        hex_km=hex_km,
+        counts=AreaCounts(analysis.settings.suppress_below, hex_km, people.synthetic),
     )
 
 
@@ -123,9 +121,7 @@ def change_document(
         (before.scenario.name, after.scenario.name),
         describe(info),
         modelled=info["modelled"],
-        synthetic=people.synthetic,
-        suppress_below=analysis.settings.suppress_below,
-        hex_km=hex_km,
+        counts=AreaCounts(analysis.settings.suppress_below, hex_km, people.synthetic),
     )
 
 
