@@ -46,7 +46,8 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from geoaccess.analysis.siting.solve import UNREACHABLE_PENALTY_MIN, solve  # noqa: E402
+from geoaccess.analysis.siting.measures import UNREACHABLE_PENALTY_MIN  # noqa: E402
+from geoaccess.analysis.siting.solve import solve  # noqa: E402
 from geoaccess.pack import load_pack  # noqa: E402
 from geoaccess.roads.sources import router_for  # noqa: E402
 

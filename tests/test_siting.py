@@ -10,19 +10,11 @@ import zlib
 import numpy as np
 import pytest
 
-from geoaccess.analysis.siting.solve import (
-    UNREACHABLE_PENALTY_MIN,
-    measures,
-    objective_value,
-    read_matrix_file,
-    site_matrix_file,
-    solve,
-    weighted_median,
-)
+from geoaccess.analysis.siting.matrix_file import read_matrix_file
+from geoaccess.analysis.siting.measures import UNREACHABLE_PENALTY_MIN, measures, objective_value, weighted_median
+from geoaccess.analysis.siting.solve import site_matrix_file, solve
+from geoaccess.defaults import SITING_OBJECTIVES
 from geoaccess.errors import BadInput
-
-OBJECTIVES = ("pmedian", "mclp", "over120")
-
 
 # --- helpers --------------------------------------------------------------------------------
 
@@ -63,7 +55,7 @@ def assert_same_key(a, b):
 # --- exact methods against brute force ------------------------------------------------------
 
 
-@pytest.mark.parametrize("objective", OBJECTIVES)
+@pytest.mark.parametrize("objective", SITING_OBJECTIVES)
 @pytest.mark.parametrize("with_keep", [False, True])
 @pytest.mark.parametrize("method", ["enumeration", "milp", "auto"])
 def test_exact_methods_match_brute_force(objective, with_keep, method):
@@ -83,6 +75,7 @@ def test_exact_methods_match_brute_force(objective, with_keep, method):
         assert result.objective == pytest.approx(objective_value(cost, weights, result.selected, objective, threshold))
 
 
+@pytest.mark.slow
 def test_milp_equals_enumeration_on_a_larger_instance():
     rng = np.random.default_rng(7)
     cost, weights = random_instance(rng, 150, 16, unreachable=0.1, integer=False)
@@ -101,7 +94,7 @@ def test_milp_equals_enumeration_on_a_larger_instance():
 # --- the heuristic and its bound ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("objective", OBJECTIVES)
+@pytest.mark.parametrize("objective", SITING_OBJECTIVES)
 def test_heuristic_is_within_its_gap_and_the_bound_is_valid(objective):
     rng = np.random.default_rng({"pmedian": 1, "mclp": 2, "over120": 3}[objective])
     for trial in range(15):
@@ -205,7 +198,7 @@ def test_rows_no_candidate_improves_are_set_aside_correctly():
     rng = np.random.default_rng(5)
     cost, weights = random_instance(rng, 40, 7)
     cost[:, 0] = 1.0  # the kept site is best for everyone: nothing to gain
-    for objective in OBJECTIVES:
+    for objective in SITING_OBJECTIVES:
         result = solve(cost, weights, 2, objective, keep=[0])
         assert result.optimal
         assert_same_key(
