@@ -10,14 +10,16 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
 from geoaccess.venues import load_venues
-from geoaccess.web import admin_users, admin_venues, api, auth, manager, officer, security, vendor, views
+
+from . import admin_users, admin_venues, api, auth, manager, officer, security, vendor, views
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the Flask app.
 
     Configuration comes from ``instance/config.py`` if present (skipped when

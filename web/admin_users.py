@@ -13,11 +13,13 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as BaseResponse
 
 from geoaccess.errors import BadInput
-from geoaccess.web.auth import current_user, login_required
-from geoaccess.web.db import ROLES, ApiToken, User, session_scope, utcnow
-from geoaccess.web.users import create_user, reset_password
+
+from .auth import current_user, login_required
+from .db import ROLES, ApiToken, User, session_scope, utcnow
+from .users import create_user, reset_password
 
 log = logging.getLogger(__name__)
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
@@ -81,13 +83,15 @@ def add() -> Response:
             user, password = create_user(db, name, role)
     except BadInput as exc:
         return _page(400, error=str(exc))
-    log.info("admin %s added user %s", current_user().id, user.id)  # type: ignore[union-attr]
+    admin = current_user()
+    assert admin is not None  # login_required admits signed-in users only
+    log.info("admin %s added user %s", admin.id, user.id)
     return _page(201, shown_password=(user.name, password))
 
 
 @bp.post("/<int:user_id>/role")
 @login_required("admin")
-def set_role(user_id: int) -> Any:
+def set_role(user_id: int) -> BaseResponse:
     """Change a user's role (never leaving no enabled admin)."""
     role = request.form.get("role", "")
     if role not in ROLES:
@@ -112,12 +116,14 @@ def reset(user_id: int) -> Response:
 
 @bp.post("/<int:user_id>/disable")
 @login_required("admin")
-def disable(user_id: int) -> Any:
+def disable(user_id: int) -> BaseResponse:
     """Disable (``disabled=1``) or enable (``disabled=0``) an account; a disabled one cannot sign in or use tokens."""
     disabled = request.form.get("disabled", "1") != "0"
+    admin = current_user()
+    assert admin is not None  # login_required admits signed-in users only
     with session_scope() as db:
         user = _user(db, user_id)
-        if disabled and user.id == current_user().id:  # type: ignore[union-attr]
+        if disabled and user.id == admin.id:
             return _page(400, error="You cannot disable your own account.")
         if disabled and _would_leave_no_admin(db, user):
             return _page(400, error="That would leave no admin.")

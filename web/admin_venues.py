@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from geoaccess.errors import GeoaccessError
 from geoaccess.venues import (
@@ -38,7 +39,8 @@ from geoaccess.venues import (
     read_venue_file,
     write_venue_file,
 )
-from geoaccess.web.auth import login_required
+
+from .auth import login_required
 
 bp = Blueprint("admin_venues", __name__, url_prefix="/admin/venues")
 
@@ -81,8 +83,9 @@ def pick_points(venues: list[Venue]) -> list[list[Any]]:
 # --- the user venue file ------------------------------------------------------------------------
 
 
-def _state() -> dict:
-    return current_app.extensions[EXTENSION]
+def _state() -> dict[str, Any]:
+    state: dict[str, Any] = current_app.extensions[EXTENSION]
+    return state
 
 
 def _path() -> Path:
@@ -90,7 +93,8 @@ def _path() -> Path:
 
 
 def _base() -> list[Venue]:
-    return _state()["base"]
+    base: list[Venue] = _state()["base"]
+    return base
 
 
 def _changes() -> list[Venue]:
@@ -187,7 +191,9 @@ def form_of(venue: Venue) -> dict[str, str]:
 # --- pages --------------------------------------------------------------------------------------
 
 
-def _page(form: dict[str, str] | None = None, error: str | None = None, status: int = 200) -> Any:
+def _page(
+    form: dict[str, str] | None = None, error: str | None = None, status: int = 200
+) -> tuple[str, int, dict[str, str]]:
     base_ids = {v.id for v in _base()}
     try:
         changed_ids = {v.id for v in _changes()}
@@ -218,14 +224,14 @@ def _page(form: dict[str, str] | None = None, error: str | None = None, status: 
 
 @bp.get("")
 @login_required("admin")
-def page() -> Any:
+def page() -> tuple[str, int, dict[str, str]]:
     """The registry, where each venue comes from, and the add/edit form (``?edit=ID`` fills it)."""
     return _page()
 
 
 @bp.post("")
 @login_required("admin")
-def save() -> Any:
+def save() -> tuple[str, int, dict[str, str]] | BaseResponse:
     """Add a venue, or replace one with the same id; nothing is saved unless all of it is valid."""
     form = _form()
     with _state()["lock"]:
@@ -242,7 +248,7 @@ def save() -> Any:
 
 @bp.post("/<venue_id>/remove")
 @login_required("admin")
-def remove(venue_id: str) -> Any:
+def remove(venue_id: str) -> tuple[str, int, dict[str, str]] | BaseResponse:
     """Remove an added venue, or undo the edit of a pack venue; pack venues themselves stay."""
     with _state()["lock"]:
         try:

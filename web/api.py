@@ -30,10 +30,10 @@ import tempfile
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from geoaccess.analysis.scenarios import current_scenario, scenario_from_dict
 from geoaccess.defaults import DAY, MARGIN_MIN, WINDOW
@@ -43,17 +43,21 @@ from geoaccess.services.journeys import journey as find_journey
 from geoaccess.services.maps import FORMATS, isochrone_document, journey_document, map_bytes, venues_document
 from geoaccess.services.roundtrips import round_trip_days, session_place
 from geoaccess.venues import KINDS, PROGRAMMES, venues_geojson
-from geoaccess.web import background
-from geoaccess.web.auth import api_auth
-from geoaccess.web.db import MANAGERS, ROLES
-from geoaccess.web.job_kinds import MOST_SITES
-from geoaccess.web.officer import me, venues
-from geoaccess.web.problems import problem, problem_for
-from geoaccess.web.security import trust_inline_scripts
+
+from . import background
+from .auth import api_auth
+from .db import MANAGERS, ROLES
+from .job_kinds import MOST_SITES
+from .officer import me, venues
+from .problems import problem, problem_for
+from .security import trust_inline_scripts
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAP_KINDS = ("venues", "isochrones", "journey")
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 # --- reading the body ----------------------------------------------------------------------------
@@ -109,11 +113,11 @@ def require_synthetic(data: dict[str, Any]) -> None:
         )
 
 
-def handle_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+def handle_errors(view: Callable[P, R]) -> Callable[P, R | Response]:
     """Answer the library's errors with their problem details."""
 
     @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | Response:
         try:
             return view(*args, **kwargs)
         except GeoaccessError as exc:
@@ -129,7 +133,7 @@ def jobs_running() -> bool:
 
 def long_work(kind: str, params: dict[str, Any]) -> Response:
     """Submit a job (202 + Location) or, without the job pool, run it here (200)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as Flask
     if jobs_running():
         job_id = background.submit(app, kind, params, me().id)
         url = f"{bp.url_prefix}/jobs/{job_id}"
@@ -343,7 +347,7 @@ def map_export() -> Response:
 @bp.get("/openapi.json")
 def openapi() -> Response:
     """The OpenAPI 3.1 description of this API (public: it holds no data)."""
-    from geoaccess.web.openapi import document
+    from .openapi import document
 
     return jsonify(document())
 
@@ -359,10 +363,10 @@ def _chain(app: Flask, code: int) -> None:
     """Answer ``code`` under /api/ as problem+json; elsewhere leave it to the handler before (or Flask's)."""
     previous = app.error_handler_spec.get(None, {}).get(code, {}).copy()
 
-    def handler(error: HTTPException) -> Any:
+    def handler(error: HTTPException) -> Any:  # a problem, or whatever the handler before answers
         if _is_api():
             response = problem(error.code or code, error.name, _detail(error))
-            if code == 405 and getattr(error, "valid_methods", None):
+            if code == 405 and isinstance(error, MethodNotAllowed) and error.valid_methods:
                 response.headers["Allow"] = ", ".join(error.valid_methods)
             return response
         for cls in type(error).__mro__:

@@ -2,7 +2,7 @@
 
 Interfaces for the other parts of the app::
 
-    from geoaccess.web.auth import login_required, api_auth, current_user
+    from .auth import login_required, api_auth, current_user
 
     @bp.get("/officer")
     @login_required("officer")            # anonymous -> /login?next=...; wrong role -> 403
@@ -46,24 +46,39 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar, overload
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response as BaseResponse
 
 from geoaccess.errors import BadInput
-from geoaccess.web.db import ROLES, ApiToken, User, init_db, session_scope, utcnow
-from geoaccess.web.problems import PROBLEM_JSON, problem
-from geoaccess.web.users import check_password, create_user, find_user, hash_password, password_problem, token_hash
+
+from .db import ROLES, ApiToken, User, init_db, session_scope, utcnow
+from .problems import PROBLEM_JSON, problem
+from .users import check_password, create_user, find_user, hash_password, password_problem, token_hash
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Endpoints a user who must change their password may still reach.
@@ -99,7 +114,8 @@ def current_user() -> User | None:
     """
     if "ga_user" not in g:
         g.ga_user = _session_user()
-    return g.ga_user
+    user: User | None = g.ga_user
+    return user
 
 
 def _session_user() -> User | None:
@@ -141,46 +157,56 @@ def _token_user(token: str) -> User | None:
     return user
 
 
-def login_required(*roles: Any) -> Any:
+@overload
+def login_required(view: Callable[P, R], /) -> Callable[P, R | BaseResponse]: ...
+@overload
+def login_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R | BaseResponse]]: ...
+def login_required(*roles: str | Callable[..., Any]) -> Callable[..., Any]:
     """Page decorator: anonymous -> redirect to /login?next=...; a role not in ``roles`` -> 403.
 
     ``@login_required("officer", "admin")``; ``@login_required()`` or a bare
-    ``@login_required`` admit any signed-in user.
+    ``@login_required`` admit any signed-in user. The view keeps its parameters; it may also
+    answer with the redirect to the sign-in page.
     """
-    if len(roles) == 1 and callable(roles[0]):  # used bare: @login_required
-        return login_required()(roles[0])
-    _check_roles(roles)
+    if len(roles) == 1 and callable(bare := roles[0]):  # used bare: @login_required
+        return login_required()(bare)
+    allowed = _check_roles(roles)
 
-    def decorator(view: F) -> F:
+    def decorator(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
         @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | BaseResponse:
             user = current_user()
             if user is None:
                 target = request.full_path if request.query_string else request.path
                 return redirect(url_for("auth.login", next=target))
-            if roles and user.role not in roles:
+            if allowed and user.role not in allowed:
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorator
 
 
-def api_auth(*roles: Any) -> Any:
+@overload
+def api_auth(view: Callable[P, R], /) -> Callable[P, R | Response]: ...
+@overload
+def api_auth(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R | Response]]: ...
+def api_auth(*roles: str | Callable[..., Any]) -> Callable[..., Any]:
     """API decorator: a valid ``Authorization: Bearer TOKEN`` or a signed-in session.
 
     A missing or bad token -> 401, a role not in ``roles`` (or a password that
     must be changed first) -> 403, both as problem+json. Bare ``@api_auth``
-    admits any authenticated user.
+    admits any authenticated user. The view keeps its parameters; it may also
+    answer with one of those problems.
     """
-    if len(roles) == 1 and callable(roles[0]):
-        return api_auth()(roles[0])
-    _check_roles(roles)
+    if len(roles) == 1 and callable(bare := roles[0]):
+        return api_auth()(bare)
+    allowed = _check_roles(roles)
 
-    def decorator(view: F) -> F:
+    def decorator(view: Callable[P, R]) -> Callable[P, R | Response]:
         @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | Response:
             token = _bearer_token()
             if token is not None:
                 user = _token_user(token)
@@ -197,22 +223,23 @@ def api_auth(*roles: Any) -> Any:
                     )
             if user.must_change_password:
                 return problem(403, "Forbidden", "This account must change its password before using the API.")
-            if roles and user.role not in roles:
+            if allowed and user.role not in allowed:
                 return problem(
-                    403, "Forbidden", f"This needs the role {' or '.join(roles)}; this account is {user.role}."
+                    403, "Forbidden", f"This needs the role {' or '.join(allowed)}; this account is {user.role}."
                 )
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorator
 
 
-def _check_roles(roles: tuple[str, ...]) -> None:
-    """Refuse, at decoration time, a role name that does not exist (a programming error)."""
+def _check_roles(roles: tuple[object, ...]) -> tuple[str, ...]:
+    """Refuse, at decoration time, a role name that does not exist (a programming error); returns the names."""
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise ValueError(f"unknown role(s) {unknown}; roles are {ROLES}")
+    return tuple(r for r in roles if isinstance(r, str))  # every one, as each is in ROLES
 
 
 def _is_api_request() -> bool:
@@ -250,7 +277,7 @@ def _check_csrf() -> None:
         csrf.protect()
 
 
-def _csrf_error(error: CSRFError) -> Any:
+def _csrf_error(error: CSRFError) -> Response | tuple[str, int]:
     """A failed CSRF check: 400, as problem+json or a page."""
     if _is_api_request():
         return problem(
@@ -266,7 +293,7 @@ def _csrf_error(error: CSRFError) -> Any:
     ), 400
 
 
-def _forbidden(_error: Exception) -> Any:
+def _forbidden(_error: Exception) -> Response | tuple[str, int]:
     """A 403, as problem+json or a page."""
     if _is_api_request():
         return problem(403, "Forbidden", "This account may not do this.")
@@ -275,7 +302,7 @@ def _forbidden(_error: Exception) -> Any:
     ), 403
 
 
-def _force_password_change() -> Any:
+def _force_password_change() -> BaseResponse | None:
     """Before each request: a session that must change its password goes to the change form (API: 403)."""
     if request.endpoint in OPEN_WHILE_CHANGING or _bearer_token() is not None:
         return None
@@ -387,7 +414,7 @@ def _sign_in(user: User) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Any:
+def login() -> str | tuple[str, int] | BaseResponse:
     """The sign-in form; on success go to ``next`` (a path on this site) or the home page."""
     next_url = request.values.get("next", "")
     if request.method == "GET":
@@ -443,7 +470,7 @@ def login() -> Any:
 
 
 @bp.post("/logout")
-def logout() -> Any:
+def logout() -> BaseResponse:
     """Sign out (POST only, with the CSRF token)."""
     session.clear()
     g.pop("ga_user", None)
@@ -452,7 +479,7 @@ def logout() -> Any:
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required()
-def change_password() -> Any:
+def change_password() -> str | tuple[str, int] | BaseResponse:
     """Change one's own password (forced after a first-start or reset one-time password)."""
     user = current_user()
     assert user is not None

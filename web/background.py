@@ -17,13 +17,17 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
 from geoaccess.errors import BadInput
-from geoaccess.web.job_kinds import RUNNERS, Runner
-from geoaccess.web.uploads import purge_expired_uploads, uploads_root
+
+from .job_kinds import RUNNERS, Runner
+from .uploads import purge_expired_uploads, uploads_root
+
+if TYPE_CHECKING:
+    from .db import Job
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +70,12 @@ def shutdown(app: Flask, wait: bool = True) -> None:
         pool.shutdown(wait=wait, cancel_futures=not wait)
 
 
-def submit(app: Flask, kind: str, params: dict, owner_id: int) -> int:
+def submit(app: Flask, kind: str, params: dict[str, Any], owner_id: int) -> int:
     """Record a queued job and hand it to the pool; returns its id at once."""
     app = _real(app)
     if kind not in _RUNNERS:
         raise BadInput(f"unknown job kind {kind!r}: one of {', '.join(sorted(_RUNNERS))}")
-    from geoaccess.web.db import Job, session_scope
+    from .db import Job, session_scope
 
     with session_scope(app) as session:
         job = Job(
@@ -95,9 +99,9 @@ def _real(app: Flask) -> Flask:
     return getter() if getter is not None else app
 
 
-def status(job_id: int, owner_id: int | None = None) -> dict | None:
+def status(job_id: int, owner_id: int | None = None) -> dict[str, Any] | None:
     """The job as a JSON-ready dict (``None`` if absent, or not ``owner_id``'s when given)."""
-    from geoaccess.web.db import Job, session_scope
+    from .db import Job, session_scope
 
     with session_scope() as session:
         job = session.get(Job, job_id)
@@ -106,9 +110,9 @@ def status(job_id: int, owner_id: int | None = None) -> dict | None:
         return _as_dict(job)
 
 
-def list_jobs(owner_id: int, limit: int = 20) -> list[dict]:
+def list_jobs(owner_id: int, limit: int = 20) -> list[dict[str, Any]]:
     """The owner's latest jobs, newest first."""
-    from geoaccess.web.db import Job, session_scope
+    from .db import Job, session_scope
 
     with session_scope() as session:
         rows = session.query(Job).filter(Job.owner_id == owner_id).order_by(Job.id.desc()).limit(limit).all()
@@ -117,7 +121,7 @@ def list_jobs(owner_id: int, limit: int = 20) -> list[dict]:
 
 def fail_interrupted(app: Flask | None = None) -> int:
     """Mark jobs left queued or running by a previous process as failed; returns how many."""
-    from geoaccess.web.db import Job, session_scope
+    from .db import Job, session_scope
 
     with session_scope(app) as session:
         stale = session.query(Job).filter(Job.status.in_(("queued", "running"))).all()
@@ -126,8 +130,8 @@ def fail_interrupted(app: Flask | None = None) -> int:
         return len(stale)
 
 
-def _as_dict(job, *, with_result: bool = True) -> dict:
-    out = {
+def _as_dict(job: Job, *, with_result: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "id": job.id,
         "kind": job.kind,
         "status": job.status,
@@ -149,7 +153,7 @@ def _iso(value: object) -> str | None:
 
 
 def _update(app: Flask, job_id: int, **fields: object) -> None:
-    from geoaccess.web.db import Job, session_scope
+    from .db import Job, session_scope
 
     with session_scope(app) as session:
         job = session.get(Job, job_id)
@@ -161,7 +165,7 @@ def _update(app: Flask, job_id: int, **fields: object) -> None:
 
 def _run(app: Flask, job_id: int) -> None:
     """Run one job in a pool thread, recording progress, result or failure."""
-    from geoaccess.web.db import Job, session_scope
+    from .db import Job, session_scope
 
     try:
         with session_scope(app) as session:

@@ -36,7 +36,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -59,14 +59,14 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given: use timezone-aware UTC (geoaccess.web.db.utcnow())")
         return value.astimezone(dt.UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         return None if value is None else value.replace(tzinfo=dt.UTC)
 
 
@@ -155,7 +155,7 @@ def make_engine(url: str) -> Engine:
 
 def init_db(app: Flask) -> None:
     """Make the app's engine and session factory and bring the schema up to date."""
-    from geoaccess.web.migrations import upgrade
+    from .migrations import upgrade
 
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions[EXTENSION] = {
@@ -167,7 +167,8 @@ def init_db(app: Flask) -> None:
 
 def get_engine(app: Flask | None = None) -> Engine:
     """The engine of ``app`` (default: the current app)."""
-    return (app or current_app).extensions[EXTENSION]["engine"]
+    engine: Engine = (app or current_app).extensions[EXTENSION]["engine"]
+    return engine
 
 
 @contextmanager

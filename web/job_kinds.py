@@ -31,7 +31,8 @@ from geoaccess.services.analysis import (
     site,
 )
 from geoaccess.services.maps import burden_document, change_document, export_map
-from geoaccess.web.uploads import load_caseload
+
+from .uploads import load_caseload
 
 Progress = Callable[[float, str], None]
 Runner = Callable[[Flask, dict[str, Any], int, Progress, Path], dict[str, Any]]

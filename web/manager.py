@@ -16,7 +16,9 @@ import re
 import secrets
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -33,16 +35,18 @@ from flask import (
     url_for,
 )
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response as BaseResponse
 
 from geoaccess.analysis.scenarios import scenario_from_dict
 from geoaccess.defaults import SITING_COSTS, SITING_OBJECTIVES
 from geoaccess.errors import BadInput
 from geoaccess.services.analysis import SitingRequest, plan_siting
-from geoaccess.venues import REPORTING, REQUIREMENTS, session_fields
-from geoaccess.web import background, uploads
-from geoaccess.web.auth import current_user, login_required
-from geoaccess.web.db import MANAGERS
-from geoaccess.web.job_kinds import ASSET_PLACEHOLDER, MAP_FORMATS, MOST_SITES
+from geoaccess.venues import REPORTING, REQUIREMENTS, Venue, session_fields
+
+from . import background, uploads
+from .auth import current_user, login_required
+from .db import MANAGERS
+from .job_kinds import ASSET_PLACEHOLDER, MAP_FORMATS, MOST_SITES
 
 bp = Blueprint("planner", __name__, url_prefix="/planner")
 
@@ -95,10 +99,12 @@ manager_required = login_required(*MANAGERS)
 
 
 def _owner() -> int:
-    return int(current_user().id)
+    user = current_user()
+    assert user is not None  # manager_required admits signed-in users only
+    return int(user.id)
 
 
-def format_measure(value: object, kind: str = "count") -> str:
+def format_measure(value: float | str | None, kind: str = "count") -> str:
     """A measure as shown in a table ("—" when missing, shares as percentages)."""
     if value is None or value == "":
         return "—"
@@ -115,8 +121,9 @@ def format_measure(value: object, kind: str = "count") -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:g}"
 
 
-def _venues() -> list:
-    return current_app.extensions["geoaccess"]["venues"]
+def _venues() -> list[Venue]:
+    venues: list[Venue] = current_app.extensions["geoaccess"]["venues"]
+    return venues
 
 
 # --- scenarios: kept per manager in the instance folder (no personal data) ---------------------
@@ -130,7 +137,7 @@ def _scenario_file(owner_id: int) -> Path:
     return folder / f"{int(owner_id)}.json"
 
 
-def load_scenarios(owner_id: int) -> list[dict]:
+def load_scenarios(owner_id: int) -> list[dict[str, Any]]:
     path = _scenario_file(owner_id)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -139,30 +146,30 @@ def load_scenarios(owner_id: int) -> list[dict]:
     return data if isinstance(data, list) else []
 
 
-def _save_scenarios(owner_id: int, scenarios: list[dict]) -> None:
+def _save_scenarios(owner_id: int, scenarios: list[dict[str, Any]]) -> None:
     path = _scenario_file(owner_id)
     temp = path.with_suffix(".tmp")
     temp.write_text(json.dumps(scenarios, indent=1), encoding="utf-8")
     temp.replace(path)
 
 
-def _find_scenario(scenarios: list[dict], scenario_id: str) -> dict:
+def _find_scenario(scenarios: list[dict[str, Any]], scenario_id: str) -> dict[str, Any]:
     for scenario in scenarios:
         if scenario.get("id") == scenario_id:
             return scenario
     abort(404)
 
 
-def _document(scenario: dict) -> dict:
+def _document(scenario: dict[str, Any]) -> dict[str, Any]:
     """The scenario JSON (scenarios.py format) of a saved scenario."""
     return {"name": scenario["name"], "programme": scenario["programme"], "venues": scenario["venues"]}
 
 
-def _check(scenario: dict) -> None:
+def _check(scenario: dict[str, Any]) -> None:
     scenario_from_dict(_document(scenario), _venues())
 
 
-def parse_sessions(text: str) -> list[dict] | None:
+def parse_sessions(text: str) -> list[dict[str, str]] | None:
     """``"Thu 18:00-20:30; Tue 10:00-12:30"`` -> session dicts; empty text -> None (registry sessions)."""
     parts = [part for part in re.split(r"[;,\n]+", text or "") if part.strip()]
     if not parts:
@@ -176,7 +183,7 @@ def parse_sessions(text: str) -> list[dict] | None:
     return sessions
 
 
-def _edit_scenario(scenario_id: str, change) -> Response:
+def _edit_scenario(scenario_id: str, change: Callable[[dict[str, Any]], None]) -> BaseResponse:
     """Apply ``change(scenario)`` to a saved scenario if the result is a valid scenario."""
     owner = _owner()
     with _scenario_lock:
@@ -195,7 +202,7 @@ def _edit_scenario(scenario_id: str, change) -> Response:
     return redirect(url_for("planner.page", _anchor=f"scenario-{scenario_id}"))
 
 
-def _scenario_views(saved: list[dict]) -> list[dict]:
+def _scenario_views(saved: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Saved scenarios with each venue's name and session labels, for the page."""
     by_id = {v.id: v for v in _venues()}
     views = []
@@ -260,7 +267,7 @@ def page() -> str:
 
 @bp.post("/caseloads")
 @manager_required
-def upload() -> Response | tuple[str, int]:
+def upload() -> BaseResponse | tuple[str, int]:
     """Validate an uploaded caseload; keep its people (no postcodes) if any row is usable."""
     from geoaccess.analysis.caseload import read_caseload
 
@@ -307,19 +314,20 @@ def upload() -> Response | tuple[str, int]:
     return redirect(url_for("planner.caseload", upload_id=upload_id))
 
 
-def _upload_or_404(upload_id: str) -> dict:
+def _upload_or_404(upload_id: str) -> dict[str, Any]:
     meta = uploads.upload_meta(current_app, upload_id, _owner())
     if meta is None:
         abort(404)
     return meta
 
 
-def _problems(upload_id: str) -> dict:
+def _problems(upload_id: str) -> dict[str, Any]:
     path = uploads.uploads_root(current_app) / f"{upload_id}.problems.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        report: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))  # written by upload()
     except (OSError, ValueError):
         return {"problems": [], "total": 0}
+    return report
 
 
 @bp.get("/caseloads/<upload_id>")
@@ -348,7 +356,7 @@ def caseload_problems(upload_id: str) -> Response:
 
 @bp.post("/caseloads/<upload_id>/delete")
 @manager_required
-def delete_caseload(upload_id: str) -> Response:
+def delete_caseload(upload_id: str) -> BaseResponse:
     """Delete an upload now (it is deleted anyway when it expires)."""
     _upload_or_404(upload_id)
     uploads.delete_upload(current_app, upload_id, _owner())
@@ -362,7 +370,7 @@ def delete_caseload(upload_id: str) -> Response:
 
 @bp.post("/scenarios")
 @manager_required
-def new_scenario() -> Response:
+def new_scenario() -> BaseResponse:
     """A new scenario, starting from today's venues for a programme."""
     from geoaccess.analysis.scenarios import current_scenario
 
@@ -393,7 +401,7 @@ def new_scenario() -> Response:
 
 @bp.post("/scenarios/<scenario_id>/delete")
 @manager_required
-def delete_scenario(scenario_id: str) -> Response:
+def delete_scenario(scenario_id: str) -> BaseResponse:
     owner = _owner()
     with _scenario_lock:
         scenarios = load_scenarios(owner)
@@ -406,10 +414,10 @@ def delete_scenario(scenario_id: str) -> Response:
 
 @bp.post("/scenarios/<scenario_id>/rename")
 @manager_required
-def rename_scenario(scenario_id: str) -> Response:
+def rename_scenario(scenario_id: str) -> BaseResponse:
     name = request.form.get("name", "").strip()[:80]
 
-    def change(scenario: dict) -> None:
+    def change(scenario: dict[str, Any]) -> None:
         if not name:
             raise BadInput("give the scenario a name")
         scenario["name"] = name
@@ -419,17 +427,17 @@ def rename_scenario(scenario_id: str) -> Response:
 
 @bp.post("/scenarios/<scenario_id>/venues")
 @manager_required
-def add_venue(scenario_id: str) -> Response:
+def add_venue(scenario_id: str) -> BaseResponse:
     """Add a registry venue (its registry sessions, or those given)."""
     venue_id = request.form.get("venue_id", "").strip()
     text = request.form.get("sessions", "")
 
-    def change(scenario: dict) -> None:
+    def change(scenario: dict[str, Any]) -> None:
         if not venue_id:
             raise BadInput("choose a venue")
         if any(item.get("id") == venue_id for item in scenario["venues"]):
             raise BadInput(f"{venue_id} is already in the scenario")
-        item = {"id": venue_id}
+        item: dict[str, Any] = {"id": venue_id}
         sessions = parse_sessions(text)
         if sessions is not None:
             item["sessions"] = sessions
@@ -440,11 +448,11 @@ def add_venue(scenario_id: str) -> Response:
 
 @bp.post("/scenarios/<scenario_id>/new-venue")
 @manager_required
-def add_new_venue(scenario_id: str) -> Response:
+def add_new_venue(scenario_id: str) -> BaseResponse:
     """Add a venue that is not in the registry, by longitude and latitude."""
     form = request.form
 
-    def change(scenario: dict) -> None:
+    def change(scenario: dict[str, Any]) -> None:
         try:
             lon, lat = float(form.get("lon", "")), float(form.get("lat", ""))
         except ValueError as exc:
@@ -463,8 +471,8 @@ def add_new_venue(scenario_id: str) -> Response:
 
 @bp.post("/scenarios/<scenario_id>/venues/<int:index>/remove")
 @manager_required
-def remove_venue(scenario_id: str, index: int) -> Response:
-    def change(scenario: dict) -> None:
+def remove_venue(scenario_id: str, index: int) -> BaseResponse:
+    def change(scenario: dict[str, Any]) -> None:
         if not 0 <= index < len(scenario["venues"]):
             raise BadInput("no such venue in the scenario")
         if len(scenario["venues"]) == 1:
@@ -476,11 +484,11 @@ def remove_venue(scenario_id: str, index: int) -> Response:
 
 @bp.post("/scenarios/<scenario_id>/venues/<int:index>/sessions")
 @manager_required
-def set_sessions(scenario_id: str, index: int) -> Response:
+def set_sessions(scenario_id: str, index: int) -> BaseResponse:
     """Change a venue's session days and times (empty: the registry's sessions)."""
     text = request.form.get("sessions", "")
 
-    def change(scenario: dict) -> None:
+    def change(scenario: dict[str, Any]) -> None:
         if not 0 <= index < len(scenario["venues"]):
             raise BadInput("no such venue in the scenario")
         item = scenario["venues"][index]
@@ -505,7 +513,7 @@ def _caseload_choice(owner: int) -> str:
     return source
 
 
-def _scenario_choice(value: str, saved: list[dict]) -> dict:
+def _scenario_choice(value: str, saved: list[dict[str, Any]]) -> dict[str, Any]:
     if value.startswith("today:"):
         return {"today": value.split(":", 1)[1]}
     if value.startswith("saved:"):
@@ -517,13 +525,13 @@ def _scenario_choice(value: str, saved: list[dict]) -> dict:
 
 @bp.post("/run")
 @manager_required
-def run() -> Response:
+def run() -> tuple[Response, int] | BaseResponse:
     """Start a measures, compare or site job; go to its page (which shows progress, then results)."""
     owner = _owner()
     kind = request.form.get("kind", "")
     saved = load_scenarios(owner)
     try:
-        params: dict = {"caseload": _caseload_choice(owner)}
+        params: dict[str, Any] = {"caseload": _caseload_choice(owner)}
         if kind == "measures":
             params["scenarios"] = [_scenario_choice(request.form.get("scenario", ""), saved)]
         elif kind == "compare":
@@ -570,7 +578,7 @@ def _siting_request() -> SitingRequest:
     return siting
 
 
-def _job_or_404(job_id: int, with_result: bool = True) -> dict:
+def _job_or_404(job_id: int) -> dict[str, Any]:
     job = background.status(job_id, owner_id=_owner())
     if job is None:
         abort(404)
@@ -602,11 +610,12 @@ def result(job_id: int) -> str:
     )
 
 
-def _done_result(job_id: int) -> dict:
+def _done_result(job_id: int) -> dict[str, Any]:
     job = _job_or_404(job_id)
     if job["status"] != "done" or not job.get("result"):
         abort(404)
-    return job["result"]
+    result_: dict[str, Any] = job["result"]
+    return result_
 
 
 def _map_path(job_id: int, key: str, suffix: str) -> Path:
@@ -623,8 +632,8 @@ def _map_path(job_id: int, key: str, suffix: str) -> Path:
 @manager_required
 def map_frame(job_id: int, key: str) -> Response:
     """A result map as a page for the results page's iframe (assets from /vendor)."""
-    from geoaccess.web.security import trust_inline_scripts
-    from geoaccess.web.vendor import asset_prefix
+    from .security import trust_inline_scripts
+    from .vendor import asset_prefix
 
     html = _map_path(job_id, key, ".frame.html").read_text(encoding="utf-8")
     return trust_inline_scripts(Response(html.replace(ASSET_PLACEHOLDER, asset_prefix()), mimetype="text/html"))
@@ -645,7 +654,7 @@ def map_export(job_id: int, key: str, fmt: str) -> Response:
     )
 
 
-def _csv(name: str, columns: list[str], rows: list[dict]) -> Response:
+def _csv(name: str, columns: list[str], rows: list[dict[str, Any]]) -> Response:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
@@ -656,7 +665,7 @@ def _csv(name: str, columns: list[str], rows: list[dict]) -> Response:
     )
 
 
-def _columns(rows: list[dict], first: list[str]) -> list[str]:
+def _columns(rows: list[dict[str, Any]], first: list[str]) -> list[str]:
     columns = list(first)
     for row in rows:
         columns += [k for k in row if k not in columns]
@@ -670,7 +679,7 @@ def export_csv(job_id: int, table: str) -> Response:
     result_ = _done_result(job_id)
     label = "SYNTHETIC" if result_.get("synthetic") else "caseload"
     name = f"geoaccess-{job_id}-{label}-{table}.csv"
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     if table == "overall" and result_.get("scenarios"):
         rows = [{"scenario": e["name"], **e["overall"]} for e in result_["scenarios"]]
         return _csv(name, _columns(rows, ["scenario"]), rows)

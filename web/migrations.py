@@ -125,7 +125,7 @@ def upgrade(engine: Engine, target: int = LATEST) -> list[int]:
     Each migration and its version bump commit together (PostgreSQL runs DDL in
     the transaction, so a failed migration leaves the previous version intact).
     """
-    applied = []
+    applied: list[int] = []
     with engine.begin() as conn:
         _version_meta.create_all(conn)
         if conn.execute(select(_version.c.id)).first() is None:

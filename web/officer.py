@@ -36,6 +36,7 @@ from flask import (
     request,
     url_for,
 )
+from werkzeug.wrappers import Response as BaseResponse
 
 from geoaccess.defaults import MARGIN_MIN
 from geoaccess.errors import GeoaccessError
@@ -43,10 +44,11 @@ from geoaccess.services.maps import map_bytes, round_trip_document
 from geoaccess.services.roundtrips import CheckRequest, check_session
 from geoaccess.transit.roundtrip import clock_text
 from geoaccess.venues import PROGRAMMES, Venue
-from geoaccess.web.auth import current_user, login_required
-from geoaccess.web.db import ROLES
-from geoaccess.web.security import trust_inline_scripts
 from geoaccess.weekdays import WEEKDAYS
+
+from .auth import current_user, login_required
+from .db import ROLES, User
+from .security import trust_inline_scripts
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
 
@@ -67,9 +69,11 @@ DAY_CHOICES = [(name[:3], name.title()) for name in WEEKDAYS]
 LABEL_MAX = 200
 
 
-def me() -> Any:
-    """The signed-in user."""
-    return current_user() if callable(current_user) else current_user
+def me() -> User:
+    """The signed-in user (inside a view that admits signed-in users only)."""
+    user = current_user()
+    assert user is not None  # login_required and api_auth admit signed-in users only
+    return user
 
 
 def venues() -> list[Venue]:
@@ -85,10 +89,10 @@ class CheckCache:
 
     def __init__(self, ttl_s: float = CACHE_TTL_S, size: int = CACHE_SIZE) -> None:
         self.ttl_s, self.size = ttl_s, size
-        self._items: OrderedDict[str, tuple[float, int, dict]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[float, int, dict[str, Any]]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def put(self, owner_id: int, item: dict) -> str:
+    def put(self, owner_id: int, item: dict[str, Any]) -> str:
         """Keep ``item`` for its owner; returns its id."""
         key = secrets.token_urlsafe(18)
         with self._lock:
@@ -98,7 +102,7 @@ class CheckCache:
                 self._items.popitem(last=False)
         return key
 
-    def get(self, key: str, owner_id: int) -> dict | None:
+    def get(self, key: str, owner_id: int) -> dict[str, Any] | None:
         """The item, if it exists, has not expired and belongs to ``owner_id``."""
         with self._lock:
             self._expire()
@@ -115,13 +119,14 @@ class CheckCache:
 
 def cache() -> CheckCache:
     """This app's cache of recent checks."""
-    return current_app.extensions["geoaccess.officer"]
+    found: CheckCache = current_app.extensions["geoaccess.officer"]
+    return found
 
 
 # --- pages -------------------------------------------------------------------------------------------
 
 
-def _page(form: dict, status: int = 200, **context: Any) -> tuple[str, int]:
+def _page(form: dict[str, str], status: int = 200, **context: Any) -> tuple[str, int]:
     offered = sorted(venues(), key=lambda v: (not v.programmes, v.town, v.name))
     return render_template(
         "officer.html",
@@ -164,7 +169,8 @@ def check() -> tuple[str, int]:
 def journey_map_page(key: str) -> Response:
     """The journey map of a recent check, as a whole page for the iframe."""
     from geoaccess.maps.interactive import render_interactive
-    from geoaccess.web.vendor import asset_prefix
+
+    from .vendor import asset_prefix
 
     item = _cached(key)
     if item.get("check") is None:
@@ -197,9 +203,9 @@ def journey_pdf(key: str) -> Response:
 
 @bp.post("/save")
 @login_required(*ROLES)
-def save() -> Response:
+def save() -> BaseResponse:
     """Save a recent check's summary (no postcode, no position) under the label typed."""
-    from geoaccess.web.db import SavedCheck, session_scope
+    from .db import SavedCheck, session_scope
 
     label = " ".join((request.form.get("label") or "").split())[:LABEL_MAX]
     item = cache().get(request.form.get("key") or "", me().id)
@@ -221,7 +227,7 @@ def checks() -> str:
     """The current user's saved checks, newest first."""
     from sqlalchemy import select
 
-    from geoaccess.web.db import SavedCheck, session_scope
+    from .db import SavedCheck, session_scope
 
     with session_scope() as db:
         rows = db.scalars(
@@ -238,9 +244,9 @@ def checks() -> str:
 
 @bp.post("/checks/<int:check_id>/delete")
 @login_required(*ROLES)
-def delete_check(check_id: int) -> Response:
+def delete_check(check_id: int) -> BaseResponse:
     """Delete one of the current user's saved checks (another user's is a 404)."""
-    from geoaccess.web.db import SavedCheck, session_scope
+    from .db import SavedCheck, session_scope
 
     with session_scope() as db:
         row = db.get(SavedCheck, check_id)
@@ -251,7 +257,7 @@ def delete_check(check_id: int) -> Response:
     return redirect(url_for("officer.checks"))
 
 
-def _cached(key: str) -> dict:
+def _cached(key: str) -> dict[str, Any]:
     item = cache().get(key, me().id)
     if item is None:
         abort(404)

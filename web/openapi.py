@@ -3,26 +3,43 @@
 from __future__ import annotations
 
 from copy import deepcopy
+from typing import Any
 
 from geoaccess import __version__
+from geoaccess.defaults import (
+    LONG_JOURNEY_MIN,
+    MARGIN_MIN,
+    MOST_MARGIN_MIN,
+    SITING_COST,
+    SITING_COSTS,
+    SITING_OBJECTIVE,
+    SITING_OBJECTIVES,
+    SITING_PROGRAMME,
+    WINDOW,
+)
+from geoaccess.services.journeys import MODES
+from geoaccess.services.maps import FORMATS
+
+from .api import MAP_KINDS
+from .job_kinds import MOST_SITES
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
 
 
-def _ref(name: str) -> dict:
+def _ref(name: str) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _problem(description: str) -> dict:
+def _problem(description: str) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM: {"schema": _ref("Problem")}}}
 
 
-def _json(description: str, schema: dict | None = None) -> dict:
+def _json(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"description": description, "content": {JSON: {"schema": schema or {"type": "object"}}}}
 
 
-def _body(schema: dict, example: dict | None = None) -> dict:
+def _body(schema: dict[str, Any], example: dict[str, Any] | None = None) -> dict[str, Any]:
     content = {"schema": schema}
     if example is not None:
         content["example"] = example
@@ -142,7 +159,7 @@ SCHEMAS = {
         "properties": {
             "from": PLACE,
             "to": PLACE,
-            "mode": {"enum": ["car", "walk", "transit"], "default": "car"},
+            "mode": {"enum": list(MODES), "default": "car"},
             "day": DAY,
             "depart_at": CLOCK,
             "arrive_by": CLOCK,
@@ -178,8 +195,8 @@ SCHEMAS = {
             "margin": {
                 "type": "integer",
                 "minimum": 0,
-                "maximum": 120,
-                "default": 10,
+                "maximum": MOST_MARGIN_MIN,
+                "default": MARGIN_MIN,
                 "description": "Arrive this many minutes early.",
             },
         },
@@ -253,12 +270,12 @@ SCHEMAS = {
         "type": "object",
         "required": ["synthetic"],
         "properties": {
-            "programme": {"type": "string", "default": "BBR"},
-            "p": {"type": "integer", "minimum": 1, "maximum": 5, "default": 1},
-            "objective": {"enum": ["pmedian", "mclp", "over120"], "default": "over120"},
+            "programme": {"type": "string", "default": SITING_PROGRAMME},
+            "p": {"type": "integer", "minimum": 1, "maximum": MOST_SITES, "default": 1},
+            "objective": {"enum": list(SITING_OBJECTIVES), "default": SITING_OBJECTIVE},
             "keep": {"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]},
-            "cost": {"enum": ["car", "transit", "roundtrip"], "default": "roundtrip"},
-            "threshold": {"type": "number", "default": 120},
+            "cost": {"enum": list(SITING_COSTS), "default": SITING_COST},
+            "threshold": {"type": "number", "default": LONG_JOURNEY_MIN},
             "session": {"type": "string", "examples": ["Thu 18:00-20:30"]},
             "synthetic": SYNTHETIC,
         },
@@ -267,12 +284,12 @@ SCHEMAS = {
         "type": "object",
         "required": ["kind"],
         "properties": {
-            "kind": {"enum": ["venues", "isochrones", "journey"]},
-            "format": {"enum": ["html", "png", "pdf"], "default": "html"},
+            "kind": {"enum": list(MAP_KINDS)},
+            "format": {"enum": list(FORMATS), "default": "html"},
             "venue": {"type": "string", "description": "isochrones: venue id"},
             "mode": {"enum": ["car", "transit"], "description": "isochrones (default transit)"},
             "day": DAY,
-            "window": {"type": "string", "examples": ["07:00-10:00"], "description": "isochrones"},
+            "window": {"type": "string", "examples": [WINDOW], "description": "isochrones"},
             "from": PLACE,
             "to": PLACE,
             "depart_at": CLOCK,
@@ -319,14 +336,14 @@ LONG_WORK = {"200": _json("Ran in the request (no job pool): the result, aggrega
 def _op(
     summary: str,
     roles: str,
-    responses: dict,
+    responses: dict[str, Any],
     *,
-    request: dict | None = None,
-    params: list | None = None,
+    request: dict[str, Any] | None = None,
+    params: list[dict[str, Any]] | None = None,
     errors: bool = True,
     tag: str = "journeys",
-) -> dict:
-    operation = {
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {
         "summary": summary,
         "description": f"Roles: {roles}.",
         "tags": [tag],
@@ -498,7 +515,7 @@ PATHS = {
 }
 
 
-def document() -> dict:
+def document() -> dict[str, Any]:
     """The OpenAPI document."""
     return deepcopy(
         {

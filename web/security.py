@@ -39,6 +39,7 @@ import re
 import secrets
 import sys
 import time
+from typing import TextIO
 
 from flask import Flask, Response, current_app, g, request
 
@@ -51,7 +52,7 @@ FOLIUM_PROLOGUE = re.compile(
 
 def csp_nonce() -> str:
     """This response's CSP nonce (made on first use in the request)."""
-    nonce = g.get(NONCE_ATTRIBUTE)
+    nonce: str | None = g.get(NONCE_ATTRIBUTE)
     if nonce is None:
         nonce = secrets.token_urlsafe(18)
         setattr(g, NONCE_ATTRIBUTE, nonce)
@@ -74,7 +75,7 @@ def add_nonce_to_scripts(html: str, nonce: str) -> str:
 
 def trust_inline_scripts(response: Response) -> Response:
     """Mark a generated HTML page (e.g. a Folium map) whose inline scripts should get the nonce."""
-    response.ga_trusted_scripts = True  # type: ignore[attr-defined]
+    response.ga_trusted_scripts = True  # type: ignore[attr-defined]  # our marker, read back by _rewrites
     return response
 
 
@@ -141,11 +142,11 @@ class RedactingFilter(logging.Filter):
 _HANDLER_MARK = "_geoaccess_handler"
 
 
-class _StderrHandler(logging.StreamHandler):
+class _StderrHandler(logging.StreamHandler[TextIO]):
     """Writes to whatever ``sys.stderr`` is at the time (test runners swap it)."""
 
-    @property  # type: ignore[override]
-    def stream(self):  # noqa: ANN201
+    @property
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter

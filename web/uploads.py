@@ -16,6 +16,7 @@ import secrets
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from flask import Flask
@@ -76,13 +77,13 @@ def save_upload(app: Flask, caseload: Caseload, owner_id: int, file_name: str) -
     return upload_id
 
 
-def upload_meta(app: Flask, upload_id: str, owner_id: int) -> dict | None:
+def upload_meta(app: Flask, upload_id: str, owner_id: int) -> dict[str, Any] | None:
     """The upload's description if it exists, has not expired and is ``owner_id``'s."""
     if not _valid_upload_id(upload_id):
         return None
     path = uploads_root(app) / f"{upload_id}.json"
     try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
+        meta: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))  # written by save_upload
     except (OSError, ValueError):
         return None
     if meta.get("owner_id") != int(owner_id):
@@ -93,7 +94,7 @@ def upload_meta(app: Flask, upload_id: str, owner_id: int) -> dict | None:
     return meta
 
 
-def list_uploads(app: Flask, owner_id: int) -> list[dict]:
+def list_uploads(app: Flask, owner_id: int) -> list[dict[str, Any]]:
     """The owner's uploads that have not expired, newest first."""
     purge_expired_uploads(app)
     found = []
