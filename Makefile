@@ -14,10 +14,10 @@ run: $(VENV)/.installed
 	$(BIN)/geoaccess serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 test-fast: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -m "not slow and not browser"
+	$(BIN)/python -m pytest -n auto -m "not slow and not browser"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,25 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
         real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_instance_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every Flask app a test makes gets a fresh instance folder of its own, and no test reads the
+    developer's DATABASE_URL, secret key or venue file.
+
+    Left to Flask, every app shares the checkout's instance/ folder: its SQLite database, secret_key,
+    venues.geojson and planner/ (uploads, and job maps by job id, which restart at 1 in each test's
+    database). Under pytest-xdist two workers then wrote the same instance/planner/jobs/1/ at once.
+    """
+    from flask import Flask
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Flask, "auto_find_instance_path", lambda app: str(tmp_path_factory.mktemp("instance")))
+        for name in ("DATABASE_URL", "GEOACCESS_SECRET_KEY", "GEOACCESS_VENUES"):
+            patch.delenv(name, raising=False)
+        patch.setenv("GEOACCESS_CACHE", str(tmp_path_factory.mktemp("cache")))
+        yield
 
 
 @pytest.fixture(scope="session")

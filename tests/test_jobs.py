@@ -47,6 +47,7 @@ def add_row_number(chunk: pd.DataFrame, offset: int = 0) -> pd.DataFrame:
     return pd.DataFrame({"id": chunk["id"].to_numpy(), "n": range(offset, offset + len(chunk))})
 
 
+@pytest.mark.slow
 def test_chunked_road_matrix_on_this_machine_equals_one_go(origins, venues, road_whole):
     assert len(origins) == 60 and len(venues) == 22
     # chunks of 16 < 22 venues search from each origin; the whole matrix searches from each venue
@@ -59,6 +60,7 @@ def test_chunked_road_matrix_on_this_machine_equals_one_go(origins, venues, road
     pd.testing.assert_frame_equal(threads, road_whole, check_exact=True)
 
 
+@pytest.mark.slow
 def test_chunked_jobs_on_a_local_dask_cluster_equal_one_go(origins, venues, road_whole, capfd):
     from distributed import Client, LocalCluster
 
@@ -117,6 +119,7 @@ def test_chunked_transit_window_matrix_equals_one_go(origins, venues):
     assert chunked["minutes"].notna().any()
 
 
+@pytest.mark.slow
 def test_chunked_measures_equal_one_go(pack):
     people = synthetic_caseload(pack).people
     people = people[people["requirement"] == "BBR"].head(40)

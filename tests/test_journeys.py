@@ -175,6 +175,7 @@ def test_network_calibrate_reports_the_proxy_error():
     assert report["median_abs_pct_error"] <= 10.0 and report["pairs"] > 500
 
 
+@pytest.mark.slow
 def test_transit_matrix_in_chunks_to_parquet(tmp_path):
     import pandas as pd
 

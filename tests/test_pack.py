@@ -98,6 +98,7 @@ def test_missing_source_file_is_named(tmp_path, shared_source):
         build_pack(partial, tmp_path / "out")
 
 
+@pytest.mark.slow
 def test_failed_build_leaves_the_old_pack_untouched(tmp_path, shared_source, pack, monkeypatch):
     target = tmp_path / "cumbria"
     shutil.copytree(pack.path, target)
@@ -113,6 +114,7 @@ def test_failed_build_leaves_the_old_pack_untouched(tmp_path, shared_source, pac
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cumbria"]  # no staging folder left
 
 
+@pytest.mark.slow
 def test_rebuild_matches_the_shipped_manifest(tmp_path, shared_source, pack):
     result = CliRunner().invoke(main, ["data", "build", "--source", str(shared_source), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output

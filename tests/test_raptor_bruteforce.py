@@ -408,6 +408,7 @@ def test_the_mirror_gives_latest_departures(seed):
     assert not problems, problems
 
 
+@pytest.mark.slow
 def test_the_mirror_with_trips_that_catch_up():
     problems = [p for seed in SEEDS for p in mirror_mismatches(random_timetable(seed), seed)]
     assert not problems, problems

@@ -301,6 +301,7 @@ def test_bad_edge_times_are_refused(value):
         RoadNetwork(mode="drive", nodes=nodes, edges=edges)
 
 
+@pytest.mark.slow
 def test_searches_in_batches_give_the_same_matrix(proxy, pack: Pack) -> None:
     _, router, _ = proxy
     places = pack.postcodes.sample(300, random_state=5)[["lon", "lat"]].to_numpy()

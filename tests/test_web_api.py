@@ -267,6 +267,7 @@ def test_analysis_needs_the_synthetic_caseload_and_good_values(app: Flask, clien
     assert_problem(client.post("/api/v1/site", json={"objective": "best", "synthetic": True}, headers=h), 422)
 
 
+@pytest.mark.slow
 def test_long_work_runs_as_a_job_seen_only_by_its_owner(app: Flask, client: FlaskClient) -> None:
     if "geoaccess_jobs" not in app.extensions:
         pytest.skip("the job pool is not running in this app")
@@ -288,6 +289,7 @@ def test_long_work_runs_as_a_job_seen_only_by_its_owner(app: Flask, client: Flas
     assert "postcode" not in str(job["result"]).lower() or "postcode_sector" not in str(job["result"])
 
 
+@pytest.mark.slow
 def test_long_work_runs_in_the_request_without_the_pool(app: Flask, client: FlaskClient) -> None:
     app.config["API_JOBS"] = False
     try:

@@ -15,10 +15,12 @@ from geoaccess.web.db import Job, session_scope
 from geoaccess.web.users import create_user
 
 RELEASE = threading.Event()
+REPORTED = threading.Event()  # set by _slow once its progress report is in the Job table
 
 
 def _slow(app, params, owner_id, progress, folder):
-    progress(0.5, "half way")
+    progress(0.5, "half way")  # committed before it returns
+    REPORTED.set()
     if not RELEASE.wait(timeout=20):
         raise BadInput("the test never released the job")
     return {"echo": params["value"], "owner": owner_id}
@@ -73,9 +75,14 @@ def wait_for(app, job_id: int, statuses: tuple[str, ...], timeout: float = 30.0)
 
 def test_lifecycle_queued_running_done(app) -> None:
     RELEASE.clear()
+    REPORTED.clear()
     owner = app.config["TEST_OWNER"]
     job_id = background.submit(app, "test-slow", {"value": 7}, owner)
-    running = wait_for(app, job_id, ("running",))
+    # "running" is committed (progress 0.01, "starting") before the runner reports: wait for the report itself
+    assert REPORTED.wait(timeout=30), "the job never reported progress"
+    with app.app_context():
+        running = background.status(job_id)
+    assert running["status"] == "running"
     assert running["progress"] == 0.5 and running["message"] == "half way"
     assert running["result"] is None
     RELEASE.set()
@@ -174,6 +181,7 @@ def test_synthetic_caseload_is_labelled(app) -> None:
     assert stored.synthetic and "SYNTHETIC" in stored.label
 
 
+@pytest.mark.slow
 def test_measures_job_stores_aggregates_and_maps(app) -> None:
     owner = app.config["TEST_OWNER"]
     job_id = background.submit(app, "measures", {"caseload": "synthetic", "scenarios": [{"today": "BBR"}]}, owner)
