@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from geoaccess.errors import BadInput
+from geoaccess.roles import ROLES
 
 from .auth import current_user, login_required
-from .db import ROLES, ApiToken, User, session_scope, utcnow
+from .db import ApiToken, User, session_scope, utcnow
 from .users import create_user, reset_password
 
 log = logging.getLogger(__name__)

@@ -38,6 +38,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from geoaccess.analysis.scenarios import current_scenario, scenario_from_dict
 from geoaccess.defaults import DAY, MARGIN_MIN, WINDOW
 from geoaccess.errors import GeoaccessError, InvalidRequest
+from geoaccess.roles import MANAGERS, ROLES
 from geoaccess.services.analysis import Analysis, SitingRequest, measure_settings, plan_siting, same_programme
 from geoaccess.services.journeys import journey as find_journey
 from geoaccess.services.maps import FORMATS, isochrone_document, journey_document, map_bytes, venues_document
@@ -46,7 +47,6 @@ from geoaccess.venues import KINDS, PROGRAMMES, venues_geojson
 
 from . import background
 from .auth import api_auth
-from .db import MANAGERS, ROLES
 from .job_kinds import MOST_SITES
 from .officer import me, venues
 from .problems import problem, problem_for

@@ -68,8 +68,9 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
 from geoaccess.errors import BadInput
+from geoaccess.roles import ROLES
 
-from .db import ROLES, ApiToken, User, init_db, session_scope, utcnow
+from .db import ApiToken, User, init_db, session_scope, utcnow
 from .problems import PROBLEM_JSON, problem
 from .users import check_password, create_user, find_user, hash_password, password_problem, token_hash
 

@@ -40,10 +40,6 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-ROLES = ("officer", "manager", "admin")
-"""Every role, least to most trusted: officers check journeys, managers plan venues, admins manage users."""
-MANAGERS = ("manager", "admin")
-"""The roles that may use the planner and the API's caseload analyses."""
 JOB_STATUSES = ("queued", "running", "done", "failed")
 EXTENSION = "geoaccess.db"
 

@@ -40,12 +40,12 @@ from werkzeug.wrappers import Response as BaseResponse
 from geoaccess.analysis.scenarios import scenario_from_dict
 from geoaccess.defaults import SITING_COSTS, SITING_OBJECTIVES
 from geoaccess.errors import BadInput
+from geoaccess.roles import MANAGERS
 from geoaccess.services.analysis import SitingRequest, plan_siting
 from geoaccess.venues import REPORTING, REQUIREMENTS, Venue, session_fields
 
 from . import background, uploads
 from .auth import current_user, login_required
-from .db import MANAGERS
 from .job_kinds import ASSET_PLACEHOLDER, MAP_FORMATS, MOST_SITES
 
 bp = Blueprint("planner", __name__, url_prefix="/planner")

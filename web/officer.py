@@ -40,6 +40,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from geoaccess.defaults import MARGIN_MIN
 from geoaccess.errors import GeoaccessError
+from geoaccess.roles import ROLES
 from geoaccess.services.maps import map_bytes, round_trip_document
 from geoaccess.services.roundtrips import CheckRequest, check_session
 from geoaccess.transit.roundtrip import clock_text
@@ -47,7 +48,7 @@ from geoaccess.venues import PROGRAMMES, Venue
 from geoaccess.weekdays import WEEKDAYS
 
 from .auth import current_user, login_required
-from .db import ROLES, User
+from .db import User
 from .security import trust_inline_scripts
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")

@@ -19,6 +19,7 @@ from geoaccess.defaults import (
 )
 from geoaccess.services.journeys import MODES
 from geoaccess.services.maps import FORMATS
+from geoaccess.venues import REQUIREMENTS
 
 from .api import MAP_KINDS
 from .job_kinds import MOST_SITES
@@ -243,7 +244,7 @@ SCHEMAS = {
     "AccessRequest": {
         "type": "object",
         "required": ["programme", "synthetic"],
-        "properties": {"programme": {"enum": ["BBR", "TSP", "NSOGP", "UPW", "REPORTING"]}, "synthetic": SYNTHETIC},
+        "properties": {"programme": {"enum": list(REQUIREMENTS)}, "synthetic": SYNTHETIC},
     },
     "CompareRequest": {
         "type": "object",

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from geoaccess.errors import BadInput
+from geoaccess.roles import ROLES
 
-from .db import ROLES, ApiToken, User, utcnow
+from .db import ApiToken, User, utcnow
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 MIN_PASSWORD_LENGTH = 12

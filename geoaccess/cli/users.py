@@ -15,7 +15,9 @@ from typing import Any
 
 import click
 
-ROLE_CHOICE = click.Choice(["officer", "manager", "admin"])
+from geoaccess.roles import ROLES
+
+ROLE_CHOICE = click.Choice(ROLES)
 
 
 @contextmanager

@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 
 from geoaccess.attribution import NAPTAN_ATTRIBUTION, ONS_ATTRIBUTION, OS_ATTRIBUTION, OSM_ATTRIBUTION
-from geoaccess.defaults import SUPPRESS_BELOW
+from geoaccess.defaults import SUPPRESS_BELOW, THRESHOLDS_MIN
 from geoaccess.geometry import BNG, WGS84, transformer
 from geoaccess.maps.document import (
     BASEMAP_FILL,
@@ -37,7 +37,8 @@ from geoaccess.venues import KINDS, Programme, Venue
 if TYPE_CHECKING:
     from geoaccess.transit.planner import Leg
 
-BANDS = ((0, 30), (30, 60), (60, 90), (90, 120))
+BANDS = tuple(zip((0, *THRESHOLDS_MIN[:-1]), THRESHOLDS_MIN, strict=True))
+"""Travel-time bands (minutes) of the isochrone maps, from the measures' thresholds."""
 NO_WAY = "#bdbdbd"
 SUPPRESSED = "#f0f0f0"
 
