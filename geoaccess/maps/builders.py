@@ -224,6 +224,16 @@ class AreaCounts:
     hex_km: float | None = 10.0
     synthetic: bool = False
 
+    @property
+    def areas(self) -> str:
+        """``10 km hexagons`` or ``LSOAs``."""
+        return f"{self.hex_km:g} km hexagons" if self.hex_km else "LSOAs"
+
+    @property
+    def label(self) -> str:
+        """``SYNTHETIC caseload: `` for a synthetic caseload, else nothing."""
+        return "SYNTHETIC caseload: " if self.synthetic else ""
+
 
 def burden_map(
     pack: Pack,
@@ -248,27 +258,11 @@ def burden_map(
         f"{name}: {int(b)} of {int(n)} people ({s:.0%})" if ok else f"{name}: fewer than {counts.suppress_below} people"
         for name, b, n, s, ok in zip(areas["name"], areas["burdened"], areas["people"], share, shown, strict=True)
     ]
-    frame = gpd.GeoDataFrame({"colour": colours, "popup": popup}, geometry=areas.geometry.values, crs=WGS84)
     legend = [LegendEntry(f"{20 * i}-{20 * (i + 1)}%", SEQUENTIAL[i], "square") for i in range(5)]
-    legend.append(LegendEntry(f"fewer than {counts.suppress_below} people (suppressed)", SUPPRESSED, "square"))
-    label = "SYNTHETIC caseload: " if counts.synthetic else ""
-    where = f"{counts.hex_km:g} km hexagons" if counts.hex_km else "LSOAs"
     return MapDocument(
         title=f"{programme}: people over two hours each way or with no way home",
-        subtitle=f"{label}{len(measures)} people, share by {where} of residence",
-        layers=[
-            *basemap(pack),
-            Layer(
-                "Share burdened",
-                frame,
-                "polygons",
-                colour_column="colour",
-                fill_opacity=0.8,
-                line_width=0.2,
-                popup="popup",
-                legend=legend,
-            ),
-        ],
+        subtitle=f"{counts.label}{len(measures)} people, share by {counts.areas} of residence",
+        layers=[*basemap(pack), _counted_layer("Share burdened", areas, (colours, popup, legend), counts)],
         attribution=attribution(transit=True),
         provenance=provenance,
         modelled=modelled,
@@ -301,7 +295,6 @@ def scenario_map(
         else f"{name}: fewer than {counts.suppress_below} people"
         for name, c, n, ok in zip(areas["name"], areas["median_change"], areas["people"], shown, strict=True)
     ]
-    frame = gpd.GeoDataFrame({"colour": colours, "popup": popup}, geometry=areas.geometry.values, crs=WGS84)
     legend = [
         LegendEntry(text, colour, "square")
         for text, colour in zip(
@@ -310,28 +303,36 @@ def scenario_map(
             strict=True,
         )
     ]
-    legend.append(LegendEntry(f"fewer than {counts.suppress_below} people (suppressed)", SUPPRESSED, "square"))
-    where = f"{counts.hex_km:g} km hexagons" if counts.hex_km else "LSOAs"
     return MapDocument(
         title=f"{names[1]} against {names[0]}",
-        subtitle=("SYNTHETIC caseload: " if counts.synthetic else "") + "change in public transport minutes to the "
-        f"nearest venue, median by {where}",
-        layers=[
-            *basemap(pack),
-            Layer(
-                "Change",
-                frame,
-                "polygons",
-                colour_column="colour",
-                fill_opacity=0.8,
-                line_width=0.2,
-                popup="popup",
-                legend=legend,
-            ),
-        ],
+        subtitle=f"{counts.label}change in public transport minutes to the nearest venue, median by {counts.areas}",
+        layers=[*basemap(pack), _counted_layer("Change", areas, (colours, popup, legend), counts)],
         attribution=attribution(transit=True),
         provenance=provenance,
         modelled=modelled,
+    )
+
+
+def _counted_layer(
+    name: str,
+    areas: gpd.GeoDataFrame,
+    styled: tuple[np.ndarray, list[str], list[LegendEntry]],
+    counts: AreaCounts,
+) -> Layer:
+    """Areas coloured by what was counted in them (``styled``: colours, popups, legend); the suppressed
+    ones grey, and said so in the legend."""
+    colours, popup, legend = styled
+    frame = gpd.GeoDataFrame({"colour": colours, "popup": popup}, geometry=areas.geometry.values, crs=WGS84)
+    suppressed = LegendEntry(f"fewer than {counts.suppress_below} people (suppressed)", SUPPRESSED, "square")
+    return Layer(
+        name,
+        frame,
+        "polygons",
+        colour_column="colour",
+        fill_opacity=0.8,
+        line_width=0.2,
+        popup="popup",
+        legend=[*legend, suppressed],
     )
 
 
