@@ -47,7 +47,6 @@ def _app():
             "TESTING": True,
             "DATABASE_URL": URL,
             "VENUE_LOADER": list,
-            "BASEMAP_LOADER": lambda: None,
             "SECRET_KEY": "test",
         }
     )

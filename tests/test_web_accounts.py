@@ -55,7 +55,6 @@ def make_app(tmp_path: Path, **config: object) -> Flask:
         "TESTING": True,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
         "VENUE_LOADER": list,
-        "BASEMAP_LOADER": lambda: None,
         "SESSION_COOKIE_SECURE": False,
         "SECRET_KEY": "test-secret",
     }

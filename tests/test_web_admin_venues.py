@@ -35,7 +35,6 @@ def _config(folder: Path) -> dict:
     return {
         "TESTING": True,
         "DATABASE_URL": f"sqlite:///{folder / 'test.sqlite'}",
-        "BASEMAP_LOADER": lambda: None,
         "SESSION_COOKIE_SECURE": False,
         "SECRET_KEY": "test",
         "BOOTSTRAP_ADMIN": False,

@@ -23,7 +23,6 @@ def _app(url: str) -> Flask:
             "TESTING": True,
             "DATABASE_URL": url,
             "VENUE_LOADER": list,
-            "BASEMAP_LOADER": lambda: None,
             "SECRET_KEY": "test",
         }
     )

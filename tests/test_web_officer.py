@@ -36,7 +36,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         {
             "TESTING": True,
             "DATABASE_URL": f"sqlite:///{folder / 'test.sqlite'}",
-            "BASEMAP_LOADER": lambda: None,
             "SESSION_COOKIE_SECURE": False,
             "SECRET_KEY": "test",
             "BOOTSTRAP_ADMIN": False,

@@ -56,7 +56,6 @@ def client(tmp_path: Path) -> FlaskClient:
             "TESTING": True,
             "DATABASE_URL": f"sqlite:///{tmp_path / 's.sqlite'}",
             "VENUE_LOADER": lambda: SAMPLE,
-            "BASEMAP_LOADER": lambda: None,
             "SECRET_KEY": "t",
         }
     )
