@@ -14,9 +14,10 @@ from pypdf import PdfReader
 from shapely.geometry import LineString, Point, box
 
 from geoaccess.errors import BadInput
-from geoaccess.maps import static
+from geoaccess.maps import static, static_pins
 from geoaccess.maps.document import BASEMAP_FILL, FAN_OUT_GAP, OKABE_ITO, SEQUENTIAL, Layer, LegendEntry, MapDocument
-from geoaccess.maps.static import render_static, scale_length_km
+from geoaccess.maps.static import render_static
+from geoaccess.maps.static_furniture import scale_length_km
 from geoaccess.pack import load_pack
 
 OS_NOTICE = "Contains OS data © Crown copyright and database right 2025"
@@ -298,7 +299,7 @@ def _render(doc: MapDocument, path: Path, dpi: int = 100) -> np.ndarray:
 def test_fan_out_spreads_pins_that_would_overlap_and_leaves_others_alone() -> None:
     radius = 10.0
     at = [(0.0, 0.0), (0.0, 0.0), (0.0, 0.0), (5.0, 3.0), (25.0, 0.0), (200.0, 200.0)]
-    offsets = static._fan_out(at, radius)
+    offsets = static_pins._fan_out(at, radius)
     placed = [(x + dx, y + dy) for (x, y), (dx, dy) in zip(at, offsets, strict=True)]
     for i, a in enumerate(placed):
         for b in placed[:i]:
@@ -310,8 +311,8 @@ def test_fan_out_spreads_pins_that_would_overlap_and_leaves_others_alone() -> No
 
 def test_a_label_moves_clear_of_pins() -> None:
     pins = [(10.0, 0.0, 5.0), (22.0, 0.0, 5.0), (100.0, 50.0, 5.0)]
-    assert static._clear_of(pins, 8.0, 0.0, width=30.0, height=6.0) == 29.0  # past both pins in its way
-    assert static._clear_of(pins, 8.0, 20.0, width=30.0, height=6.0) == 8.0  # above them: stays
+    assert static_pins._clear_of(pins, 8.0, 0.0, width=30.0, height=6.0) == 29.0  # past both pins in its way
+    assert static_pins._clear_of(pins, 8.0, 20.0, width=30.0, height=6.0) == 8.0  # above them: stays
 
 
 def test_pins_are_drawn_with_their_colour_glyph_and_legend(tmp_path: Path) -> None:
