@@ -1,10 +1,12 @@
-"""The manager's planner: caseloads, scenarios, background analyses, results, maps and exports.
+"""The manager's planner: the page, caseload uploads, the scenario editor and starting background analyses.
 
 Managers and admins only (officers get 403, anonymous users are sent to sign
 in). Everything shown or exported about people is an aggregate: overall, by
 district and by LSOA with small counts suppressed, and maps by 10 km hexagon.
 An uploaded caseload's validation report names rows and reasons, never a
-postcode. See :mod:`geoaccess.web.background` for how uploads and results are kept.
+postcode. See :mod:`geoaccess.web.background` for how uploads and results are kept,
+:mod:`geoaccess.web.scenarios_store` for the saved scenarios and :mod:`geoaccess.web.results`
+for the result pages, maps and exports (routes on this blueprint).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import json
 import re
 import secrets
 import tempfile
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -42,56 +42,27 @@ from geoaccess.defaults import SITING_COSTS, SITING_OBJECTIVES
 from geoaccess.errors import BadInput
 from geoaccess.roles import MANAGERS
 from geoaccess.services.analysis import SitingRequest, plan_siting
-from geoaccess.venues import REPORTING, REQUIREMENTS, Venue, session_fields
+from geoaccess.venues import REPORTING, REQUIREMENTS
 
-from . import background, uploads
+from . import background, scenarios_store, uploads
 from .auth import current_user, login_required
-from .job_kinds import ASSET_PLACEHOLDER, MAP_FORMATS, MOST_SITES
+from .job_kinds import MOST_SITES
+from .scenarios_store import load_scenarios, parse_sessions, registry_venues
 
 bp = Blueprint("planner", __name__, url_prefix="/planner")
 
 UPLOAD_SUFFIXES = (".csv", ".xlsx")
 MAX_REPORT_ROWS = 1000
-MAX_SCENARIOS = 30
 SYNTHETIC_LABEL = "SYNTHETIC demonstration caseload (2,161 people, no real person)"
-
-#: Measures shown in tables: (key in summarise(), label, kind) where kind says how to format.
-MEASURE_ROWS = (
-    ("people", "People", "count"),
-    ("car_minutes_median", "Car minutes to the nearest venue (median)", "minutes"),
-    ("pt_minutes_median", "Public transport minutes to the nearest venue (median)", "minutes"),
-    ("pt_unreachable", "No public transport way there in the morning window", "count"),
-    ("pt_within_60_share", "Public transport within 60 min", "share"),
-    ("pt_within_120_share", "Public transport within 120 min", "share"),
-    ("round_trip_feasible", "Can get to a session and home again", "count"),
-    ("over_120_either_way", "Over two hours either way", "count"),
-    ("no_way_there", "No way there for any session", "count"),
-    ("no_way_home", "No way home the same day", "count"),
-    ("home_after_2300", "Home after 23:00", "count"),
-)
-DISTRICT_COLUMNS = (
-    ("people", "People"),
-    ("pt_minutes_median", "PT median min"),
-    ("pt_within_120_share", "PT within 120"),
-    ("round_trip_feasible", "Round trip possible"),
-    ("over_120_either_way", "Over 2 h"),
-    ("no_way_home", "No way home"),
-)
-GAIN_COLUMNS = (
-    ("gain_round_trip", "Gain a round trip"),
-    ("lose_round_trip", "Lose a round trip"),
-    ("no_longer_over_120", "No longer over 2 h"),
-    ("newly_over_120", "Newly over 2 h"),
-    ("pt_faster_10_min", "PT 10+ min faster"),
-    ("pt_slower_10_min", "PT 10+ min slower"),
-)
 
 
 def init_app(app: Flask) -> None:
-    """Register the planner pages and start the job pool."""
+    """Register the planner pages (with the result routes of :mod:`.results`) and start the job pool."""
+    from . import results  # its routes join bp when imported; it imports this module, so not at the top
+
     background.init_app(app)
     app.register_blueprint(bp)
-    app.jinja_env.filters.setdefault("ga_measure", format_measure)
+    app.jinja_env.filters.setdefault("ga_measure", results.format_measure)
 
 
 manager_required = login_required(*MANAGERS)
@@ -104,136 +75,6 @@ def _owner() -> int:
     return int(user.id)
 
 
-def format_measure(value: float | str | None, kind: str = "count") -> str:
-    """A measure as shown in a table ("—" when missing, shares as percentages)."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, str):
-        return value
-    if kind == "share":
-        return f"{float(value):.0%}"
-    if kind == "minutes":
-        return f"{float(value):.0f}"
-    if kind == "change_share":
-        return f"{float(value) * 100:+.0f} pts"
-    if kind == "change":
-        return f"{float(value):+g}"
-    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
-
-
-def _venues() -> list[Venue]:
-    venues: list[Venue] = current_app.extensions["geoaccess"]["venues"]
-    return venues
-
-
-# --- scenarios: kept per manager in the instance folder (no personal data) ---------------------
-
-_scenario_lock = threading.Lock()
-
-
-def _scenario_file(owner_id: int) -> Path:
-    folder = background.planner_root(current_app) / "scenarios"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{int(owner_id)}.json"
-
-
-def load_scenarios(owner_id: int) -> list[dict[str, Any]]:
-    path = _scenario_file(owner_id)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    return data if isinstance(data, list) else []
-
-
-def _save_scenarios(owner_id: int, scenarios: list[dict[str, Any]]) -> None:
-    path = _scenario_file(owner_id)
-    temp = path.with_suffix(".tmp")
-    temp.write_text(json.dumps(scenarios, indent=1), encoding="utf-8")
-    temp.replace(path)
-
-
-def _find_scenario(scenarios: list[dict[str, Any]], scenario_id: str) -> dict[str, Any]:
-    for scenario in scenarios:
-        if scenario.get("id") == scenario_id:
-            return scenario
-    abort(404)
-
-
-def _document(scenario: dict[str, Any]) -> dict[str, Any]:
-    """The scenario JSON (scenarios.py format) of a saved scenario."""
-    return {"name": scenario["name"], "programme": scenario["programme"], "venues": scenario["venues"]}
-
-
-def _check(scenario: dict[str, Any]) -> None:
-    scenario_from_dict(_document(scenario), _venues())
-
-
-def parse_sessions(text: str) -> list[dict[str, str]] | None:
-    """``"Thu 18:00-20:30; Tue 10:00-12:30"`` -> session dicts; empty text -> None (registry sessions)."""
-    parts = [part for part in re.split(r"[;,\n]+", text or "") if part.strip()]
-    if not parts:
-        return None
-    sessions = []
-    for part in parts:
-        fields = session_fields(part)
-        if fields is None:
-            raise BadInput(f"session {part.strip()[:40]!r} is not 'Day HH:MM-HH:MM' (as in 'Thu 18:00-20:30')")
-        sessions.append(fields)
-    return sessions
-
-
-def _edit_scenario(scenario_id: str, change: Callable[[dict[str, Any]], None]) -> BaseResponse:
-    """Apply ``change(scenario)`` to a saved scenario if the result is a valid scenario."""
-    owner = _owner()
-    with _scenario_lock:
-        scenarios = load_scenarios(owner)
-        scenario = _find_scenario(scenarios, scenario_id)
-        edited = json.loads(json.dumps(scenario))
-        try:
-            change(edited)
-            _check(edited)
-        except BadInput as exc:
-            flash(f"Not changed: {exc}", "danger")
-            return redirect(url_for("planner.page", _anchor=f"scenario-{scenario_id}"))
-        scenarios[scenarios.index(scenario)] = edited
-        _save_scenarios(owner, scenarios)
-    flash(f"Scenario “{edited['name']}” saved.", "success")
-    return redirect(url_for("planner.page", _anchor=f"scenario-{scenario_id}"))
-
-
-def _scenario_views(saved: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Saved scenarios with each venue's name and session labels, for the page."""
-    by_id = {v.id: v for v in _venues()}
-    views = []
-    for scenario in saved:
-        rows = []
-        for item in scenario["venues"]:
-            venue = by_id.get(item.get("id"))
-            if item.get("sessions") is not None:
-                sessions = "; ".join(f"{s['day']} {s['start']}-{s['end']}" for s in item["sessions"])
-            elif venue is not None:
-                sessions = (
-                    "; ".join(
-                        s.label() for p in venue.programmes if p.code == scenario["programme"] for s in p.sessions
-                    )
-                    + " (registry)"
-                )
-            else:
-                sessions = ""
-            rows.append(
-                {
-                    "name": venue.name if venue else item.get("name", "new venue"),
-                    "id": item.get("id") or "new venue",
-                    "where": venue.town if venue else f"{float(item['lat']):.4f}, {float(item['lon']):.4f}",
-                    "sessions": sessions,
-                    "new": venue is None,
-                }
-            )
-        views.append({**scenario, "rows": rows})
-    return views
-
-
 # --- the page ----------------------------------------------------------------------------------
 
 
@@ -244,16 +85,16 @@ def page() -> str:
     owner = _owner()
     saved = load_scenarios(owner)
     kept = uploads.list_uploads(current_app, owner)
-    programmes = [code for code in REQUIREMENTS if any(code == REPORTING or v.offers(code) for v in _venues())]
+    programmes = [code for code in REQUIREMENTS if any(code == REPORTING or v.offers(code) for v in registry_venues())]
     choices = [{"value": f"today:{code}", "label": f"Today's venues for {code}"} for code in programmes]
     choices += [{"value": f"saved:{s['id']}", "label": f"{s['name']} ({s['programme']})"} for s in saved]
     return render_template(
         "planner.html",
         uploads=kept,
-        scenarios=_scenario_views(saved),
+        scenarios=scenarios_store.scenario_views(saved),
         programmes=programmes,
         scenario_choices=choices,
-        venues=sorted(_venues(), key=lambda v: (v.town, v.name)),
+        venues=sorted(registry_venues(), key=lambda v: (v.town, v.name)),
         recent=background.list_jobs(owner),
         synthetic_label=SYNTHETIC_LABEL,
         max_upload_mb=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) / 1024 / 1024,
@@ -351,7 +192,7 @@ def caseload(upload_id: str) -> str:
 def caseload_problems(upload_id: str) -> Response:
     """The validation report as CSV: row, reason, message (never a postcode)."""
     _upload_or_404(upload_id)
-    return _csv("caseload-problems.csv", ["row", "reason", "message"], _problems(upload_id)["problems"])
+    return csv_response("caseload-problems.csv", ["row", "reason", "message"], _problems(upload_id)["problems"])
 
 
 @bp.post("/caseloads/<upload_id>/delete")
@@ -368,33 +209,38 @@ def delete_caseload(upload_id: str) -> BaseResponse:
 # --- scenario editor ---------------------------------------------------------------------------
 
 
+def _edit(scenario_id: str, change: Callable[[dict[str, Any]], None]) -> BaseResponse:
+    """Apply ``change(scenario)`` to a saved scenario if the result is a valid scenario; back to it on the page."""
+    try:
+        edited = scenarios_store.edit_scenario(_owner(), scenario_id, change)
+    except BadInput as exc:
+        flash(f"Not changed: {exc}", "danger")
+    else:
+        flash(f"Scenario “{edited['name']}” saved.", "success")
+    return redirect(url_for("planner.page", _anchor=f"scenario-{scenario_id}"))
+
+
 @bp.post("/scenarios")
 @manager_required
 def new_scenario() -> BaseResponse:
     """A new scenario, starting from today's venues for a programme."""
     from geoaccess.analysis.scenarios import current_scenario
 
-    owner = _owner()
     programme = request.form.get("programme", "").strip().upper()
+    name = request.form.get("name", "").strip()[:80]
     try:
-        today = current_scenario(programme, _venues())
+        today = current_scenario(programme, registry_venues())
+        name = name or f"{today.programme} scenario"
+        scenario = {
+            "id": secrets.token_hex(4),
+            "name": name,
+            "programme": today.programme,
+            "venues": [{"id": o.venue_id} for o in today.offers],
+        }
+        scenarios_store.add_scenario(_owner(), scenario)
     except BadInput as exc:
         flash(str(exc), "danger")
         return redirect(url_for("planner.page"))
-    name = request.form.get("name", "").strip()[:80] or f"{today.programme} scenario"
-    scenario = {
-        "id": secrets.token_hex(4),
-        "name": name,
-        "programme": today.programme,
-        "venues": [{"id": o.venue_id} for o in today.offers],
-    }
-    with _scenario_lock:
-        scenarios = load_scenarios(owner)
-        if len(scenarios) >= MAX_SCENARIOS:
-            flash(f"At most {MAX_SCENARIOS} scenarios: delete one first.", "danger")
-            return redirect(url_for("planner.page"))
-        scenarios.append(scenario)
-        _save_scenarios(owner, scenarios)
     flash(f"Scenario “{name}” made from today's {today.programme} venues.", "success")
     return redirect(url_for("planner.page", _anchor=f"scenario-{scenario['id']}"))
 
@@ -402,12 +248,7 @@ def new_scenario() -> BaseResponse:
 @bp.post("/scenarios/<scenario_id>/delete")
 @manager_required
 def delete_scenario(scenario_id: str) -> BaseResponse:
-    owner = _owner()
-    with _scenario_lock:
-        scenarios = load_scenarios(owner)
-        scenario = _find_scenario(scenarios, scenario_id)
-        scenarios.remove(scenario)
-        _save_scenarios(owner, scenarios)
+    scenario = scenarios_store.delete_scenario(_owner(), scenario_id)
     flash(f"Scenario “{scenario['name']}” deleted.", "success")
     return redirect(url_for("planner.page"))
 
@@ -422,7 +263,7 @@ def rename_scenario(scenario_id: str) -> BaseResponse:
             raise BadInput("give the scenario a name")
         scenario["name"] = name
 
-    return _edit_scenario(scenario_id, change)
+    return _edit(scenario_id, change)
 
 
 @bp.post("/scenarios/<scenario_id>/venues")
@@ -443,7 +284,7 @@ def add_venue(scenario_id: str) -> BaseResponse:
             item["sessions"] = sessions
         scenario["venues"].append(item)
 
-    return _edit_scenario(scenario_id, change)
+    return _edit(scenario_id, change)
 
 
 @bp.post("/scenarios/<scenario_id>/new-venue")
@@ -466,7 +307,7 @@ def add_new_venue(scenario_id: str) -> BaseResponse:
             raise BadInput(f"a venue called {name!r} is already in the scenario")
         scenario["venues"].append({"name": name, "new_id": new_id, "lon": lon, "lat": lat, "sessions": sessions})
 
-    return _edit_scenario(scenario_id, change)
+    return _edit(scenario_id, change)
 
 
 @bp.post("/scenarios/<scenario_id>/venues/<int:index>/remove")
@@ -479,7 +320,7 @@ def remove_venue(scenario_id: str, index: int) -> BaseResponse:
             raise BadInput("a scenario needs at least one venue")
         scenario["venues"].pop(index)
 
-    return _edit_scenario(scenario_id, change)
+    return _edit(scenario_id, change)
 
 
 @bp.post("/scenarios/<scenario_id>/venues/<int:index>/sessions")
@@ -500,7 +341,7 @@ def set_sessions(scenario_id: str, index: int) -> BaseResponse:
         else:
             item["sessions"] = sessions
 
-    return _edit_scenario(scenario_id, change)
+    return _edit(scenario_id, change)
 
 
 # --- running analyses --------------------------------------------------------------------------
@@ -513,16 +354,6 @@ def _caseload_choice(owner: int) -> str:
     return source
 
 
-def _scenario_choice(value: str, saved: list[dict[str, Any]]) -> dict[str, Any]:
-    if value.startswith("today:"):
-        return {"today": value.split(":", 1)[1]}
-    if value.startswith("saved:"):
-        for scenario in saved:
-            if scenario["id"] == value.split(":", 1)[1]:
-                return _document(scenario)
-    raise BadInput("choose a scenario from the list")
-
-
 @bp.post("/run")
 @manager_required
 def run() -> tuple[Response, int] | BaseResponse:
@@ -533,20 +364,20 @@ def run() -> tuple[Response, int] | BaseResponse:
     try:
         params: dict[str, Any] = {"caseload": _caseload_choice(owner)}
         if kind == "measures":
-            params["scenarios"] = [_scenario_choice(request.form.get("scenario", ""), saved)]
+            params["scenarios"] = [scenarios_store.scenario_choice(request.form.get("scenario", ""), saved)]
         elif kind == "compare":
             chosen = [request.form.get("baseline", "")] + [v for v in request.form.getlist("others") if v]
             if len(chosen) < 2:
                 raise BadInput("choose a baseline and at least one scenario to compare with it")
             if len(set(chosen)) != len(chosen):
                 raise BadInput("choose different scenarios to compare")
-            params["scenarios"] = [_scenario_choice(v, saved) for v in chosen]
+            params["scenarios"] = [scenarios_store.scenario_choice(v, saved) for v in chosen]
         elif kind == "site":
             params.update(_siting_request().to_dict())
         else:
             raise BadInput("unknown analysis")
         for document in params.get("scenarios", []):
-            scenario_from_dict(document, _venues())  # refuse a bad scenario now, not in the job
+            scenario_from_dict(document, registry_venues())  # refuse a bad scenario now, not in the job
         job_id = background.submit(current_app, kind, params, owner)
     except BadInput as exc:
         if request.accept_mimetypes.best == "application/json":
@@ -574,11 +405,12 @@ def _siting_request() -> SitingRequest:
         keep=tuple(keep),
         session=form.get("session", "").strip() or None,
     )
-    plan_siting(siting, venues=_venues(), most_p=MOST_SITES)
+    plan_siting(siting, venues=registry_venues(), most_p=MOST_SITES)
     return siting
 
 
-def _job_or_404(job_id: int) -> dict[str, Any]:
+def job_or_404(job_id: int) -> dict[str, Any]:
+    """The signed-in user's job (404 when it is not theirs or does not exist)."""
     job = background.status(job_id, owner_id=_owner())
     if job is None:
         abort(404)
@@ -589,72 +421,14 @@ def _job_or_404(job_id: int) -> dict[str, Any]:
 @manager_required
 def job_status(job_id: int) -> Response:
     """A job's status as JSON, polled by planner.js (the result is fetched with the results page)."""
-    job = _job_or_404(job_id)
+    job = job_or_404(job_id)
     job.pop("result", None)
     job["result_url"] = url_for("planner.result", job_id=job_id)
     return jsonify(job)
 
 
-@bp.get("/results/<int:job_id>")
-@manager_required
-def result(job_id: int) -> str:
-    """The job's progress while it runs; its tables and maps when done."""
-    job = _job_or_404(job_id)
-    return render_template(
-        "planner_result.html",
-        job=job,
-        result=job.get("result"),
-        measure_rows=MEASURE_ROWS,
-        district_columns=DISTRICT_COLUMNS,
-        gain_columns=GAIN_COLUMNS,
-    )
-
-
-def _done_result(job_id: int) -> dict[str, Any]:
-    job = _job_or_404(job_id)
-    if job["status"] != "done" or not job.get("result"):
-        abort(404)
-    result_: dict[str, Any] = job["result"]
-    return result_
-
-
-def _map_path(job_id: int, key: str, suffix: str) -> Path:
-    result_ = _done_result(job_id)
-    if key not in {m["key"] for m in result_.get("maps", [])}:
-        abort(404)
-    path = background.jobs_root(current_app) / str(job_id) / f"{key}{suffix}"
-    if not path.is_file():
-        abort(404)
-    return path
-
-
-@bp.get("/results/<int:job_id>/maps/<key>")
-@manager_required
-def map_frame(job_id: int, key: str) -> Response:
-    """A result map as a page for the results page's iframe (assets from /vendor)."""
-    from .security import trust_inline_scripts
-    from .vendor import asset_prefix
-
-    html = _map_path(job_id, key, ".frame.html").read_text(encoding="utf-8")
-    return trust_inline_scripts(Response(html.replace(ASSET_PLACEHOLDER, asset_prefix()), mimetype="text/html"))
-
-
-@bp.get("/results/<int:job_id>/maps/<key>.<fmt>")
-@manager_required
-def map_export(job_id: int, key: str, fmt: str) -> Response:
-    """A result map as standalone HTML (works offline), PNG or PDF."""
-    if fmt not in MAP_FORMATS:
-        abort(404)
-    path = _map_path(job_id, key, f".{fmt}")
-    return send_file(
-        path,
-        as_attachment=True,
-        download_name=f"geoaccess-{job_id}-{key}.{fmt}",
-        mimetype={"html": "text/html", "png": "image/png", "pdf": "application/pdf"}[fmt],
-    )
-
-
-def _csv(name: str, columns: list[str], rows: list[dict[str, Any]]) -> Response:
+def csv_response(name: str, columns: list[str], rows: list[dict[str, Any]]) -> Response:
+    """``rows`` as a CSV download called ``name`` (``columns`` in order, missing values empty)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
@@ -663,46 +437,3 @@ def _csv(name: str, columns: list[str], rows: list[dict[str, Any]]) -> Response:
     return Response(
         out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
-
-
-def _columns(rows: list[dict[str, Any]], first: list[str]) -> list[str]:
-    columns = list(first)
-    for row in rows:
-        columns += [k for k in row if k not in columns]
-    return columns
-
-
-@bp.get("/results/<int:job_id>/<table>.csv")
-@manager_required
-def export_csv(job_id: int, table: str) -> Response:
-    """Aggregate tables: overall, districts, lsoas (measures), changes (compare), sites (site)."""
-    result_ = _done_result(job_id)
-    label = "SYNTHETIC" if result_.get("synthetic") else "caseload"
-    name = f"geoaccess-{job_id}-{label}-{table}.csv"
-    rows: list[dict[str, Any]] = []
-    if table == "overall" and result_.get("scenarios"):
-        rows = [{"scenario": e["name"], **e["overall"]} for e in result_["scenarios"]]
-        return _csv(name, _columns(rows, ["scenario"]), rows)
-    if table == "districts" and result_.get("scenarios"):
-        rows = [{"scenario": e["name"], **row} for e in result_["scenarios"] for row in e["by_district"]]
-        return _csv(name, _columns(rows, ["scenario", "district"]), rows)
-    if table == "lsoas" and result_.get("kind") == "measures":
-        rows = [{"scenario": e["name"], **row} for e in result_["scenarios"] for row in e["by_lsoa"]]
-        return _csv(name, _columns(rows, ["scenario", "lsoa21"]), rows)
-    if table == "changes" and result_.get("kind") == "compare":
-        rows = [
-            {"scenario": c["name"], "against": c["against"], **row}
-            for c in result_["changes"]
-            for row in c["gains_and_losses_by_district"]
-        ]
-        return _csv(name, _columns(rows, ["scenario", "against", "district"]), rows)
-    if table == "sites" and result_.get("kind") == "site":
-        rows = [
-            {"venue_id": v, "name": result_["names"].get(v, v), "kept": v in result_["kept"]}
-            for v in result_["selected"]
-        ]
-        rows += [
-            {"venue_id": "", "name": f"{which} venues", **result_[f"{which}_overall"]} for which in ("today", "chosen")
-        ]
-        return _csv(name, _columns(rows, ["venue_id", "name", "kept"]), rows)
-    abort(404)
