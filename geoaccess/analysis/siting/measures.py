@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from geoaccess.defaults import SITING_OBJECTIVES, THRESHOLDS_MIN
+from geoaccess.defaults import LONG_JOURNEY_MIN, SITING_OBJECTIVES, THRESHOLDS_MIN
 from geoaccess.errors import BadInput
 
 UNREACHABLE_PENALTY_MIN = 600.0
@@ -43,7 +43,7 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
 
 
 def measures(
-    cost: np.ndarray, weights: np.ndarray, selected: Sequence[int], threshold: float = 120.0
+    cost: np.ndarray, weights: np.ndarray, selected: Sequence[int], threshold: float = LONG_JOURNEY_MIN
 ) -> dict[str, float | None]:
     """Accessibility measures of a selection.
 
@@ -76,7 +76,7 @@ def measures(
 
 
 def objective_value(
-    cost: np.ndarray, weights: np.ndarray, selected: Sequence[int], objective: str, threshold: float = 120.0
+    cost: np.ndarray, weights: np.ndarray, selected: Sequence[int], objective: str, threshold: float = LONG_JOURNEY_MIN
 ) -> float:
     """The value of ``objective`` for a selection, as ``solve`` reports it."""
     weights = np.asarray(weights, dtype=float)

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from geoaccess.analysis.siting.measures import UNREACHABLE_PENALTY_MIN
+from geoaccess.defaults import LONG_JOURNEY_MIN
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class SitingResult:
     objective_name: str = "pmedian"
     p: int = 0
     kept: list[int] = field(default_factory=list)
-    threshold: float = 120.0
+    threshold: float = LONG_JOURNEY_MIN
     bound: float | None = None
     evaluated: int = 0
     """Combinations evaluated (enumeration), or swaps evaluated (heuristic)."""

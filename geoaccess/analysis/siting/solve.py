@@ -66,7 +66,7 @@ from geoaccess.analysis.siting.measures import UNREACHABLE_PENALTY_MIN, measures
 from geoaccess.analysis.siting.milp import solve_milp
 from geoaccess.analysis.siting.problem import MILP_REL_GAP, Problem, reduce_problem, validate
 from geoaccess.analysis.siting.result import SitingResult
-from geoaccess.defaults import SITING_OBJECTIVES, SITING_TIME_LIMIT_S
+from geoaccess.defaults import LONG_JOURNEY_MIN, SITING_OBJECTIVES, SITING_TIME_LIMIT_S
 from geoaccess.errors import BadInput
 
 METHODS = ("auto", "enumeration", "milp", "heuristic")
@@ -84,7 +84,7 @@ def solve(
     p: int,
     objective: str = "pmedian",
     *,
-    threshold: float = 120.0,
+    threshold: float = LONG_JOURNEY_MIN,
     keep: Sequence[int] = (),
     time_limit_s: float | None = None,
     method: str = "auto",
@@ -221,7 +221,7 @@ def site_matrix_file(
     p: int,
     objective: str = "pmedian",
     *,
-    threshold: float = 120.0,
+    threshold: float = LONG_JOURNEY_MIN,
     keep: Sequence[str] = (),
     time_limit_s: float | None = None,
 ) -> dict[str, Any]:
@@ -239,7 +239,7 @@ def site_result_dict(
     p: int,
     objective: str = "pmedian",
     *,
-    threshold: float = 120.0,
+    threshold: float = LONG_JOURNEY_MIN,
     keep: Sequence[str] = (),
     time_limit_s: float | None = None,
 ) -> dict[str, Any]:
