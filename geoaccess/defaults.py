@@ -29,3 +29,20 @@ SITING_COST = "roundtrip"
 SITING_PROGRAMME = "BBR"
 SITING_TIME_LIMIT_S = 60.0
 """Seconds for the integer program before the best answer found is returned with its gap."""
+
+CASELOAD_MAX_ROWS = 100_000
+"""Most rows below the heading a caseload may have (CSV records, or the last worksheet row number less one)."""
+CASELOAD_MAX_COLUMNS = 50
+"""Most columns a caseload may have (CSV fields in a record; the last worksheet column used, AX)."""
+CASELOAD_MAX_CELLS = 2_000_000
+"""Most cells an .xlsx caseload's first worksheet may hold."""
+CASELOAD_MAX_FILE_BYTES = 20 * 1024 * 1024
+"""Largest caseload file (.csv or .xlsx) read, in bytes."""
+CASELOAD_XLSX_MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+"""Largest total an .xlsx caseload's parts may unpack to, each part and all of them together, in bytes."""
+CASELOAD_XLSX_MAX_RATIO = 100
+"""Most an .xlsx part over 1 MB unpacked may be compressed (unpacked size over packed size)."""
+CASELOAD_XLSX_MAX_MEMBERS = 1000
+"""Most parts (zip members) an .xlsx caseload may have."""
+CASELOAD_READ_SECONDS = 30.0
+"""Longest a caseload file may take to read (wall clock), before its rows are checked and geocoded."""

@@ -151,13 +151,16 @@ def merge_venues(base: list[Venue], changes: list[Venue]) -> list[Venue]:
 
 
 def find_venue(venues: list[Venue], venue_id: str) -> Venue:
-    """The venue with this id, or a :class:`~geoaccess.errors.BadInput` listing close ids."""
+    """The venue with this id, or a :class:`~geoaccess.errors.BadInput` listing close ids.
+
+    The message never repeats what was typed: a mistyped postcode can look like an id.
+    """
     for venue in venues:
         if venue.id == venue_id:
             return venue
     close = [v.id for v in venues if venue_id.split("-")[0] in v.id][:5]
     hint = f"; did you mean {', '.join(close)}?" if close else "; `geoaccess venues list` shows them"
-    raise VenueFileError(f"no venue has the id {venue_id!r}{hint}")
+    raise VenueFileError(f"no venue has that id{hint}")
 
 
 def read_venue_file(path: Path, pack: Pack | None = None) -> list[Venue]:
@@ -183,10 +186,12 @@ def write_venue_file(venues: list[Venue], path: Path) -> None:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     if path.suffix.lower() == ".csv":
+        from geoaccess.csv_cells import neutralise_csv_row  # no cell a spreadsheet would run as a formula
+
         with tmp.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
             writer.writeheader()
-            writer.writerows(_csv_row(v) for v in venues)
+            writer.writerows(neutralise_csv_row(_csv_row(v)) for v in venues)
     else:
         tmp.write_text(json.dumps(venues_geojson(venues), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(path)

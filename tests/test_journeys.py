@@ -57,7 +57,7 @@ def test_text_output_says_modelled():
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (("--from", "LA14 1RP", "--to", "carlisle-office"), "no venue has the id"),
+        (("--from", "LA14 1RP", "--to", "carlisle-office"), "no venue has that id"),
         (("--from", "ZZ99 9ZZ", "--to", "carlisle-georgian-house"), "outside the pack's area"),
         (("--from", "54.5,-3.9", "--to", "carlisle-georgian-house"), "outside the pack's area"),
         (("--from", "LA14 1RP", "--to", "carlisle-georgian-house", "--network", "/nonexistent"), "no drive network"),

@@ -85,7 +85,7 @@ def test_journey_map_shows_the_home_only_at_its_sector(tmp_path, pack):
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (("map", "isochrones", "--venue", "nowhere-office"), "no venue has the id"),
+        (("map", "isochrones", "--venue", "nowhere-office"), "no venue has that id"),
         (("map", "venues", "--out", "/nonexistent/folder/v.html"), "does not exist"),
         (("map", "venues", "--out", "venues.svg"), "use a .html, .png or .pdf"),
     ],

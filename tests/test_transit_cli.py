@@ -228,7 +228,7 @@ def test_roundtrip_week_view():
                 "11:00",
             ),
             EXIT_BAD_INPUT,
-            "not a venue id",
+            "no venue has that id",
         ),
         (
             ("roundtrip", "--from", "CA1 1QS", "--day", "thu", "--start", "09:00", "--end", "11:00"),

@@ -154,7 +154,7 @@ def test_unknown_route_and_method_are_problem_json(app: Flask, client: FlaskClie
         ({**ROUNDTRIP, "to": "CA3 8DR"}, 400, "exactly one of"),
         ({**ROUNDTRIP, "from": "ZZ99 9ZZ"}, 422, "outside"),
         ({**ROUNDTRIP, "from": "LA14 1XX"}, 422, "postcode"),
-        ({**ROUNDTRIP, "venue": "no-such-venue"}, 422, "no venue has the id"),
+        ({**ROUNDTRIP, "venue": "no-such-venue"}, 422, "no venue has that id"),
         ({**ROUNDTRIP, "start": "6pm"}, 422, "HH:MM"),
         ({**ROUNDTRIP, "end": "17:00"}, 422, "before it starts"),
         ({**ROUNDTRIP, "day": "someday"}, 422, "weekday"),

@@ -16,7 +16,7 @@ from flask import Flask
 
 from geoaccess.venues import load_venues
 
-from . import admin_users, admin_venues, api, auth, manager, officer, security, vendor, views
+from . import admin_users, admin_venues, api, auth, converters, manager, officer, security, vendor, views
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -49,7 +49,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     message naming the bad row, and requests share what was loaded.
     """
     app = Flask(__name__, instance_relative_config=True)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.url_map.converters.update(converters.CONVERTERS)  # before any route that uses them
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)  # database, secret key: owner only
     app.config.from_mapping(
         VENUE_LOADER=load_venues,
         DATABASE_URL=os.environ.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'geoaccess.sqlite'}",

@@ -90,7 +90,7 @@ def add() -> Response:
     return _page(201, shown_password=(user.name, password))
 
 
-@bp.post("/<int:user_id>/role")
+@bp.post("/<id:user_id>/role")
 @login_required("admin")
 def set_role(user_id: int) -> BaseResponse:
     """Change a user's role (never leaving no enabled admin)."""
@@ -105,7 +105,7 @@ def set_role(user_id: int) -> BaseResponse:
     return redirect(url_for("admin_users.page"), code=303)
 
 
-@bp.post("/<int:user_id>/reset")
+@bp.post("/<id:user_id>/reset")
 @login_required("admin")
 def reset(user_id: int) -> Response:
     """A new one-time password (shown once); the user must change it; unlocks the account."""
@@ -115,7 +115,7 @@ def reset(user_id: int) -> Response:
     return _page(200, shown_password=(user.name, password))
 
 
-@bp.post("/<int:user_id>/disable")
+@bp.post("/<id:user_id>/disable")
 @login_required("admin")
 def disable(user_id: int) -> BaseResponse:
     """Disable (``disabled=1``) or enable (``disabled=0``) an account; a disabled one cannot sign in or use tokens."""

@@ -257,7 +257,7 @@ def remove(venue_id: str) -> tuple[str, int, dict[str, str]] | BaseResponse:
             return _page(error=f"Not removed: {exc}", status=409)
         if venue_id not in {v.id for v in changes}:
             in_pack = any(v.id == venue_id for v in _base())
-            message = "venues from the pack cannot be removed" if in_pack else f"no venue has the id {venue_id!r}"
+            message = "venues from the pack cannot be removed" if in_pack else "no venue has that id"
             return _page(error=f"Not removed: {message}.", status=409 if in_pack else 404)
         _save([v for v in changes if v.id != venue_id])
     in_pack = any(v.id == venue_id for v in _base())

@@ -7,7 +7,8 @@ Each endpoint reads and type-checks its body here, then calls the same use case 
 (:mod:`geoaccess.services`), with the same defaults and checks. Errors are the library's own family
 (:mod:`geoaccess.errors`), each answered with its status and problem type:
 
-- ``400`` the body is not a JSON object, or a field is missing or of the wrong type
+- ``400`` the body is not a JSON object (or nests too deep, holds too many items, or has a number
+  that is not finite), or a field is missing or of the wrong type
   (``type: urn:geoaccess:problem:invalid-body``);
 - ``422`` the values are well formed but unusable: unknown or out-of-area postcode, unknown
   venue, a session that ends before it starts... (``urn:geoaccess:problem:bad-input``), or no
@@ -26,6 +27,9 @@ runs in the request and answers ``200`` with the result.
 
 from __future__ import annotations
 
+import json
+import math
+import re
 import tempfile
 from collections.abc import Callable
 from functools import wraps
@@ -63,12 +67,60 @@ R = TypeVar("R")
 # --- reading the body ----------------------------------------------------------------------------
 
 
+MAX_NESTING = 32
+"""The deepest a body's lists and objects may nest (every endpoint needs a handful of levels)."""
+MAX_ITEMS = 100_000
+"""The most values, lists, objects and separators a body may hold (its size is bounded too: 10 MB)."""
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{},]')
+"""A whole string (an unclosed one runs to the end: no backtracking), or one of ``[]{},``."""
+
+
 def body() -> dict[str, Any]:
-    """The JSON object sent."""
-    data = request.get_json(silent=True)
+    """The JSON object sent: not nested deeper than :data:`MAX_NESTING`, with at most :data:`MAX_ITEMS`
+    items, and with finite numbers only (Python's parser would take ``NaN`` and ``Infinity``)."""
+    if not request.is_json:
+        raise InvalidRequest("send a JSON object with 'Content-Type: application/json'")
+    raw = request.get_data(cache=True)
+    try:
+        text_ = raw.decode(json.detect_encoding(raw))
+    except (UnicodeDecodeError, LookupError):
+        raise InvalidRequest("the body is not JSON text in UTF-8") from None
+    _check_shape(text_)
+    try:
+        data = json.loads(text_, parse_constant=_no_constant, parse_float=_finite_float)
+    except (ValueError, RecursionError):  # RecursionError cannot happen after _check_shape; kept as a guard
+        data = None
     if not isinstance(data, dict):
         raise InvalidRequest("send a JSON object with 'Content-Type: application/json'")
     return data
+
+
+def _check_shape(text_: str) -> None:
+    """Refuse, before parsing, a body nested too deep or with too many items (strings are skipped whole)."""
+    depth = items = 0
+    for match in _JSON_TOKEN.finditer(text_):
+        token = match.group()
+        if token in ("]", "}"):
+            depth -= 1
+            continue
+        items += 1
+        if items > MAX_ITEMS:
+            raise InvalidRequest(f"the body has more than {MAX_ITEMS} items")
+        if token in ("[", "{"):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise InvalidRequest(f"the body's lists and objects nest more than {MAX_NESTING} deep")
+
+
+def _no_constant(name: str) -> float:
+    raise InvalidRequest(f"numbers must be finite: {name} is not allowed")
+
+
+def _finite_float(digits: str) -> float:
+    value = float(digits)
+    if not math.isfinite(value):
+        raise InvalidRequest("numbers must be finite: one is too large")
+    return value
 
 
 def text(data: dict[str, Any], key: str, *, required: bool = True, default: str | None = None) -> str | None:
@@ -292,7 +344,7 @@ def site() -> Response:
     return long_work("site", {"caseload": "synthetic", **request_.to_dict()})
 
 
-@bp.get("/jobs/<int:job_id>")
+@bp.get("/jobs/<id:job_id>")
 @api_auth(*ROLES)
 @handle_errors
 def job(job_id: int) -> Response:

@@ -18,10 +18,18 @@ role a view admits; no roles means any signed-in user.
 CSRF: every POST/PUT/PATCH/DELETE must carry Flask-WTF's token (a form field
 ``csrf_token`` from ``{{ csrf_token() }}``, or the ``X-CSRFToken`` header for
 JSON sent by the page's scripts; ``base.html`` puts it in
-``<meta name="csrf-token">``), except requests carrying an ``Authorization``
-header: browsers never add one to a cross-site request, and such a request is
-authenticated by its bearer token alone (a bad token is 401, never a fallback
-to the session cookie).
+``<meta name="csrf-token">``), except a request that carries no signed-in
+session and authenticates with a valid API bearer token (browsers never add a
+bearer token to a cross-site request; they do add Basic or Negotiate
+credentials, so those never exempt a request). A request to the API (under
+``/api/`` or an :func:`api_auth` view) with neither a signed-in session nor a
+valid bearer token is 401 before CSRF is judged. Inside :func:`api_auth` a
+bad token is 401, never a fallback to the session cookie.
+
+Sessions: a session holds the user's ``session_version`` from sign-in; signing
+out, changing or resetting the password and disabling the account bump it, so
+every session opened before (copies of the cookie included) is signed out. API
+tokens issued before the owner's last password change or reset are refused.
 
 Sign-in throttling: 5 failed sign-ins to an account lock it for 15 minutes
 (``LOGIN_MAX_FAILURES``, ``LOGIN_LOCK_MINUTES``); 20 failures from one client
@@ -72,7 +80,16 @@ from geoaccess.roles import ROLES
 
 from .db import ApiToken, User, init_db, session_scope, utcnow
 from .problems import PROBLEM_JSON, problem
-from .users import check_password, create_user, find_user, hash_password, password_problem, token_hash
+from .users import (
+    check_password,
+    create_user,
+    end_sessions,
+    find_user,
+    hash_password,
+    password_problem,
+    set_password,
+    token_hash,
+)
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
@@ -89,7 +106,7 @@ OPEN_WHILE_CHANGING = frozenset(
 
 DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,  # a form stays valid as long as the session
-    "WTF_CSRF_CHECK_DEFAULT": False,  # checked in _check_csrf (bearer requests exempt)
+    "WTF_CSRF_CHECK_DEFAULT": False,  # checked in _check_csrf (sessionless bearer requests exempt)
     # Flask-WTF's extra Referer check on HTTPS would refuse every form: pages send
     # Referrer-Policy: no-referrer. The token plus SameSite=Lax cookies do the work.
     "WTF_CSRF_SSL_STRICT": False,
@@ -120,13 +137,18 @@ def current_user() -> User | None:
 
 
 def _session_user() -> User | None:
-    """The session's user, if enabled and the password unchanged since sign-in; else clears the session."""
+    """The session's user, if enabled, the password unchanged and not signed out since sign-in; else clears it."""
     uid = session.get("uid")
     if uid is None:
         return None
     with session_scope() as db:
         user = db.get(User, uid)
-    if user is None or user.disabled or not hmac.compare_digest(session.get("pwh", ""), _fingerprint(user)):
+    if (
+        user is None
+        or user.disabled
+        or session.get("sv") != user.session_version
+        or not hmac.compare_digest(session.get("pwh", ""), _fingerprint(user))
+    ):
         session.clear()
         return None
     return user
@@ -141,8 +163,20 @@ def _bearer_token() -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else ""
 
 
+def _request_token_user() -> User | None:
+    """The user of this request's valid bearer token, or ``None`` (looked up once per request)."""
+    if "ga_token_user" not in g:
+        token = _bearer_token()
+        g.ga_token_user = _token_user(token) if token else None
+    user: User | None = g.ga_token_user
+    return user
+
+
 def _token_user(token: str) -> User | None:
-    """The enabled user owning API token ``token``, or ``None``; notes when the token was last used."""
+    """The enabled user owning API token ``token``, or ``None``; notes when the token was last used.
+
+    A token issued before its owner's last password change or reset is refused.
+    """
     if not token:
         return None
     with session_scope() as db:
@@ -151,6 +185,8 @@ def _token_user(token: str) -> User | None:
             return None
         user = db.get(User, row.user_id)
         if user is None or user.disabled:
+            return None
+        if user.password_changed is not None and row.created < user.password_changed:
             return None
         now = utcnow()
         if row.last_used is None or now - row.last_used > dt.timedelta(minutes=1):
@@ -210,7 +246,7 @@ def api_auth(*roles: str | Callable[..., Any]) -> Callable[..., Any]:
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | Response:
             token = _bearer_token()
             if token is not None:
-                user = _token_user(token)
+                user = _request_token_user()
                 if user is None:
                     return problem(401, "Unauthorized", "The bearer token is missing, malformed, revoked or unknown.")
                 g.ga_user = user
@@ -230,9 +266,20 @@ def api_auth(*roles: str | Callable[..., Any]) -> Callable[..., Any]:
                 )
             return view(*args, **kwargs)
 
+        _API_VIEWS.add(wrapped)
         return wrapped
 
     return decorator
+
+
+#: The views wrapped by :func:`api_auth` (anonymous unsafe requests to them are 401 before CSRF).
+_API_VIEWS: set[Callable[..., Any]] = set()
+
+
+def _is_api_view() -> bool:
+    """Whether this request goes to the API: under ``/api/`` or to an :func:`api_auth` view."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return request.path.startswith("/api/") or view in _API_VIEWS
 
 
 def _check_roles(roles: tuple[object, ...]) -> tuple[str, ...]:
@@ -272,10 +319,24 @@ def init_app(app: Flask) -> None:
         bootstrap_admin(app)
 
 
-def _check_csrf() -> None:
-    """Before each request: an unsafe method needs the CSRF token unless it has an ``Authorization`` header."""
-    if request.method in UNSAFE_METHODS and _bearer_token() is None:
-        csrf.protect()
+def _check_csrf() -> Response | None:
+    """Before each unsafe request: the CSRF token, unless sessionless with a valid bearer token.
+
+    A request with a signed-in session always needs the token, whatever its
+    ``Authorization`` header (browsers add Basic or Negotiate credentials to
+    cross-site requests). An API request with neither session nor valid token is 401.
+    """
+    if request.method not in UNSAFE_METHODS:
+        return None
+    if current_user() is None:
+        if _request_token_user() is not None:
+            return None
+        if _is_api_view():
+            return problem(
+                401, "Unauthorized", "Send 'Authorization: Bearer TOKEN' (geoaccess users token NAME) or sign in."
+            )
+    csrf.protect()
+    return None
 
 
 def _csrf_error(error: CSRFError) -> Response | tuple[str, int]:
@@ -304,8 +365,15 @@ def _forbidden(_error: Exception) -> Response | tuple[str, int]:
 
 
 def _force_password_change() -> BaseResponse | None:
-    """Before each request: a session that must change its password goes to the change form (API: 403)."""
-    if request.endpoint in OPEN_WHILE_CHANGING or _bearer_token() is not None:
+    """Before each request: a session that must change its password goes to the change form (API: 403).
+
+    This holds whatever ``Authorization`` header comes with the session cookie, except in an
+    API view given a valid bearer token: that request acts as the token's user (whom
+    :func:`api_auth` checks), not as the session's.
+    """
+    if request.endpoint in OPEN_WHILE_CHANGING:
+        return None
+    if _bearer_token() and _is_api_view() and _request_token_user() is not None:
         return None
     user = current_user()
     if user is None or not user.must_change_password:
@@ -407,6 +475,7 @@ def _sign_in(user: User) -> None:
     session.clear()
     session["uid"] = user.id
     session["pwh"] = _fingerprint(user)
+    session["sv"] = user.session_version
     session.permanent = True
     g.ga_user = user
 
@@ -472,7 +541,14 @@ def login() -> str | tuple[str, int] | BaseResponse:
 
 @bp.post("/logout")
 def logout() -> BaseResponse:
-    """Sign out (POST only, with the CSRF token)."""
+    """Sign out (POST only, with the CSRF token): ends every session of the user, copies of the cookie included."""
+    user = current_user()
+    if user is not None:
+        with session_scope() as db:
+            row = db.get(User, user.id)
+            if row is not None:
+                end_sessions(row)
+        log.info("user %s signed out", user.id)
     session.clear()
     g.pop("ga_user", None)
     return redirect(url_for("auth.login"))
@@ -503,8 +579,7 @@ def change_password() -> str | tuple[str, int] | BaseResponse:
         else:
             error = password_problem(new, row.name)
         if error is None:
-            row.password_hash = hash_password(new)
-            row.must_change_password = False
+            set_password(row, new, must_change_password=False)  # ends other sessions and older API tokens
             _sign_in(row)
     if error is not None:
         return render_template("account_password.html", user=user, next_url=next_url, error=error), 400

@@ -20,6 +20,8 @@ Times are stored as UTC and read back as timezone-aware UTC datetimes.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -35,6 +37,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    make_url,
 )
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -86,9 +89,22 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     last_login: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    # schema version 3
+    #: Bumped by sign-out, a password change or reset and disabling: a session opened
+    #: with another value is signed out (copies of a cookie included).
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
+    #: When the password was last changed or reset; API tokens made before it are refused.
+    password_changed: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 
     def __repr__(self) -> str:
         return f"User(id={self.id!r}, name={self.name!r}, role={self.role!r})"
+
+
+@event.listens_for(User.disabled, "set")
+def _disabling_ends_sessions(user: User, value: Any, oldvalue: Any, _initiator: Any) -> None:
+    """Disabling an account (wherever it is done) ends its sessions: enabling it again does not revive them."""
+    if value is True and oldvalue is False:
+        user.session_version = (user.session_version or 0) + 1
 
 
 class ApiToken(Base):
@@ -132,9 +148,42 @@ class Job(Base):
     updated: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+def _sqlite_file(url: str) -> str | None:
+    """The file of a SQLite ``url``, or ``None`` for an in-memory or URI-named database."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return database
+
+
+def _make_private(path: str) -> None:
+    """Create the SQLite file ``path`` owner-only (0600) if missing; make it, its -wal and -shm 0600.
+
+    SQLite gives the -wal and -shm files the database file's mode, whatever the umask.
+    """
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # an empty file is an empty database
+        os.close(fd)
+    except OSError:
+        return  # let SQLite report the problem
+    for name in (path, path + "-wal", path + "-shm", path + "-journal"):
+        try:
+            mode = os.stat(name).st_mode
+            if stat.S_IMODE(mode) & 0o077:
+                os.chmod(name, 0o600)
+        except OSError:  # not there (or not ours): nothing to tighten
+            continue
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys on, WAL and a busy timeout (threads share it)."""
+    """An engine for ``url``; SQLite gets foreign keys on, WAL and a busy timeout (threads share it).
+
+    A SQLite file and its -wal/-shm are readable by their owner only (0600).
+    """
     if url.startswith("sqlite"):
+        path = _sqlite_file(url)
+        if path is not None:
+            _make_private(path)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -144,6 +193,8 @@ def make_engine(url: str) -> Engine:
             if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
+            if path is not None:
+                _make_private(path)
 
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -38,6 +38,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 
 from geoaccess.analysis.scenarios import scenario_from_dict
+from geoaccess.csv_cells import neutralise_csv_rows
 from geoaccess.defaults import SITING_COSTS, SITING_OBJECTIVES
 from geoaccess.errors import BadInput
 from geoaccess.roles import MANAGERS
@@ -417,7 +418,7 @@ def job_or_404(job_id: int) -> dict[str, Any]:
     return job
 
 
-@bp.get("/jobs/<int:job_id>")
+@bp.get("/jobs/<id:job_id>")
 @manager_required
 def job_status(job_id: int) -> Response:
     """A job's status as JSON, polled by planner.js (the result is fetched with the results page)."""
@@ -428,11 +429,12 @@ def job_status(job_id: int) -> Response:
 
 
 def csv_response(name: str, columns: list[str], rows: list[dict[str, Any]]) -> Response:
-    """``rows`` as a CSV download called ``name`` (``columns`` in order, missing values empty)."""
+    """``rows`` as a CSV download called ``name`` (``columns`` in order, missing values empty); text a
+    spreadsheet would read as a formula is neutralised (:mod:`geoaccess.csv_cells`)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    for row in rows:
+    for row in neutralise_csv_rows(rows):
         writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
     return Response(
         out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}

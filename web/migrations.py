@@ -94,6 +94,15 @@ def _v2_account_state(conn: Connection) -> None:
         conn.execute(text(ddl))
 
 
+def _v3_session_version(conn: Connection) -> None:
+    """Users: a session version (sign-out and password changes end every session) and the last password change."""
+    for ddl in (
+        "ALTER TABLE users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0",
+        f"ALTER TABLE users ADD COLUMN password_changed {_timestamp(conn)}",
+    ):
+        conn.execute(text(ddl))
+
+
 def _false(conn: Connection) -> str:
     return str(false().compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
 
@@ -103,7 +112,7 @@ def _timestamp(conn: Connection) -> str:
 
 
 #: The migrations, in order: version ``n`` is reached by running ``MIGRATIONS[n - 1]``.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_account_state]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_account_state, _v3_session_version]
 LATEST = len(MIGRATIONS)
 
 _version_meta = MetaData()

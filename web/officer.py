@@ -243,7 +243,7 @@ def checks() -> str:
     return render_template("officer_checks.html", saved=saved, clock_text=clock_text)
 
 
-@bp.post("/checks/<int:check_id>/delete")
+@bp.post("/checks/<id:check_id>/delete")
 @login_required(*ROLES)
 def delete_check(check_id: int) -> BaseResponse:
     """Delete one of the current user's saved checks (another user's is a 404)."""

@@ -65,7 +65,7 @@ def format_measure(value: float | str | None, kind: str = "count") -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:g}"
 
 
-@bp.get("/results/<int:job_id>")
+@bp.get("/results/<id:job_id>")
 @manager_required
 def result(job_id: int) -> str:
     """The job's progress while it runs; its tables and maps when done."""
@@ -98,7 +98,7 @@ def _map_path(job_id: int, key: str, suffix: str) -> Path:
     return path
 
 
-@bp.get("/results/<int:job_id>/maps/<key>")
+@bp.get("/results/<id:job_id>/maps/<key>")
 @manager_required
 def map_frame(job_id: int, key: str) -> Response:
     """A result map as a page for the results page's iframe (assets from /vendor)."""
@@ -109,7 +109,7 @@ def map_frame(job_id: int, key: str) -> Response:
     return trust_inline_scripts(Response(html.replace(ASSET_PLACEHOLDER, asset_prefix()), mimetype="text/html"))
 
 
-@bp.get("/results/<int:job_id>/maps/<key>.<fmt>")
+@bp.get("/results/<id:job_id>/maps/<key>.<fmt>")
 @manager_required
 def map_export(job_id: int, key: str, fmt: str) -> Response:
     """A result map as standalone HTML (works offline), PNG or PDF."""
@@ -131,7 +131,13 @@ def _columns(rows: list[dict[str, Any]], first: list[str]) -> list[str]:
     return columns
 
 
-@bp.get("/results/<int:job_id>/<table>.csv")
+def _csv_export(name: str, rows: list[dict[str, Any]], first: list[str]) -> Response:
+    """``rows`` as a CSV download, ``first`` columns first; text cells that a spreadsheet would read as a
+    formula (a scenario or venue named ``=...``) are neutralised by :func:`csv_response`."""
+    return csv_response(name, _columns(rows, first), rows)
+
+
+@bp.get("/results/<id:job_id>/<table>.csv")
 @manager_required
 def export_csv(job_id: int, table: str) -> Response:
     """Aggregate tables: overall, districts, lsoas (measures), changes (compare), sites (site)."""
@@ -141,20 +147,20 @@ def export_csv(job_id: int, table: str) -> Response:
     rows: list[dict[str, Any]] = []
     if table == "overall" and result_.get("scenarios"):
         rows = [{"scenario": e["name"], **e["overall"]} for e in result_["scenarios"]]
-        return csv_response(name, _columns(rows, ["scenario"]), rows)
+        return _csv_export(name, rows, ["scenario"])
     if table == "districts" and result_.get("scenarios"):
         rows = [{"scenario": e["name"], **row} for e in result_["scenarios"] for row in e["by_district"]]
-        return csv_response(name, _columns(rows, ["scenario", "district"]), rows)
+        return _csv_export(name, rows, ["scenario", "district"])
     if table == "lsoas" and result_.get("kind") == "measures":
         rows = [{"scenario": e["name"], **row} for e in result_["scenarios"] for row in e["by_lsoa"]]
-        return csv_response(name, _columns(rows, ["scenario", "lsoa21"]), rows)
+        return _csv_export(name, rows, ["scenario", "lsoa21"])
     if table == "changes" and result_.get("kind") == "compare":
         rows = [
             {"scenario": c["name"], "against": c["against"], **row}
             for c in result_["changes"]
             for row in c["gains_and_losses_by_district"]
         ]
-        return csv_response(name, _columns(rows, ["scenario", "against", "district"]), rows)
+        return _csv_export(name, rows, ["scenario", "against", "district"])
     if table == "sites" and result_.get("kind") == "site":
         rows = [
             {"venue_id": v, "name": result_["names"].get(v, v), "kept": v in result_["kept"]}
@@ -163,5 +169,5 @@ def export_csv(job_id: int, table: str) -> Response:
         rows += [
             {"venue_id": "", "name": f"{which} venues", **result_[f"{which}_overall"]} for which in ("today", "chosen")
         ]
-        return csv_response(name, _columns(rows, ["venue_id", "name", "kept"]), rows)
+        return _csv_export(name, rows, ["venue_id", "name", "kept"])
     abort(404)

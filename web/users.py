@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import string
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,6 +23,25 @@ from .db import ApiToken, User, utcnow
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 MIN_PASSWORD_LENGTH = 12
+MIN_DISTINCT_CHARACTERS = 4
+#: Common passwords (compared lower-case, without spaces, and without digits or symbols at either end).
+COMMON_PASSWORDS = frozenset(
+    """
+    password passw0rd p@ssw0rd p@ssword passwort motdepasse contrasena wachtwoord letmein welcome welcome1
+    changeme changeit default secret topsecret admin administrator root toor user guest login master
+    qwerty qwertyuiop qwertyuiopas qwerty123456 qwertz asdfghjkl asdfghjkl12 zxcvbnm zxcvbnmasdf
+    azerty 1qaz2wsx 1q2w3e4r 1q2w3e4r5t6y qazwsxedc qazwsxedcrfv 1qaz2wsx3edc iloveyou iloveyou12
+    abc123 abcdef abcdefgh abcdefghijkl abcd1234abcd 123456789012 1234567890ab 123456654321 123123123123
+    112233445566 111222333444 098765432109 0987654321 1234567890 123456789 12345678 987654321
+    monkey dragon football baseball basketball soccer hockey superman batman spiderman starwars pokemon
+    sunshine princess shadow master michael jennifer jordan hunter ranger buster thomas charlie
+    trustno1 whatever freedom internet computer letmeinplease letmein123 welcometo welcomehome
+    ilovemydog ilovemycat loveyou lovely hello helloworld helloworld1 goodmorning summer winter spring
+    autumn christmas happyday access access123 security securepassword strongpassword mypassword
+    yourpassword newpassword oldpassword password12345 passwordpassword adminadmin administrator1
+    geoaccess geoaccess123 officer manager council transport
+    """.split()
+)
 PASSWORD_METHOD = "scrypt"  # werkzeug's scrypt (n=2**15, r=8, p=1) with a random salt
 
 
@@ -48,14 +68,39 @@ def token_hash(token: str) -> str:
 
 
 def password_problem(password: str, name: str = "") -> str | None:
-    """Why ``password`` is not acceptable, or ``None``."""
+    """Why ``password`` is not acceptable, or ``None``; the message never repeats the password.
+
+    At least 12 characters (at most 1024), not only spaces, at least 4 different
+    characters, not the user's name and not a common password (a built-in list).
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Use at least {MIN_PASSWORD_LENGTH} characters."
     if len(password) > 1024:
         return "Use at most 1024 characters."
-    if name and password.lower() == name.lower():
+    if not password.strip():
+        return "A password cannot be only spaces."
+    if len(set(password)) < MIN_DISTINCT_CHARACTERS:
+        return f"Use at least {MIN_DISTINCT_CHARACTERS} different characters."
+    compact = "".join(password.lower().split())
+    core = compact.strip(string.digits + string.punctuation)
+    if name and name.lower() in {password.lower(), compact, core}:
         return "Do not use your name as your password."
+    if compact in COMMON_PASSWORDS or core in COMMON_PASSWORDS:
+        return "That password is too common: choose another (a few unrelated words work well)."
     return None
+
+
+def set_password(user: User, password: str, must_change_password: bool) -> None:
+    """Give ``user`` the password ``password`` (checked by the caller): ends its sessions and older API tokens."""
+    user.password_hash = hash_password(password)
+    user.must_change_password = must_change_password
+    user.password_changed = utcnow()
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Sign ``user`` out everywhere: every session opened before this is refused."""
+    user.session_version = (user.session_version or 0) + 1
 
 
 def create_user(
@@ -85,6 +130,7 @@ def create_user(
         failed_logins=0,
         disabled=False,
         must_change_password=generated if must_change_password is None else must_change_password,
+        session_version=0,
     )
     db.add(user)
     db.flush()
@@ -92,10 +138,12 @@ def create_user(
 
 
 def reset_password(user: User) -> str:
-    """Give ``user`` a new one-time password (returned, to show once); unlocks the account."""
+    """Give ``user`` a new one-time password (returned, to show once); unlocks the account.
+
+    Its sessions end and its API tokens stop working.
+    """
     password = generate_password()
-    user.password_hash = hash_password(password)
-    user.must_change_password = True
+    set_password(user, password, must_change_password=True)  # ends its sessions and API tokens
     user.failed_logins = 0
     user.locked_until = None
     return password

@@ -399,5 +399,8 @@ def write_table(frame: pd.DataFrame, path: Path | str) -> Path:
     if path.suffix.lower() == ".parquet":
         write_atomically(path, lambda partial_path: frame.to_parquet(partial_path, index=False))
     else:
-        write_atomically(path, lambda partial_path: frame.to_csv(partial_path, index=False))
+        from geoaccess.csv_cells import neutralise_csv_frame
+
+        text_safe = neutralise_csv_frame(frame)  # no cell a spreadsheet would run as a formula
+        write_atomically(path, lambda partial_path: text_safe.to_csv(partial_path, index=False))
     return path

@@ -90,6 +90,7 @@ def access(
     """Travel burden of a caseload to the venues offering each person's requirement."""
     from geoaccess._io import write_atomically
     from geoaccess.analysis.chunked import Chunking
+    from geoaccess.csv_cells import neutralise_csv_frame
     from geoaccess.services.analysis import access as measure_access
     from geoaccess.venues import load_venues
 
@@ -103,7 +104,8 @@ def access(
     if per_person and tables:
         import pandas as pd
 
-        write_atomically(Path(per_person), lambda path: pd.concat(tables).to_csv(path, index=False))
+        table = neutralise_csv_frame(pd.concat(tables))  # caseload ids are the user's text
+        write_atomically(Path(per_person), lambda path: table.to_csv(path, index=False))
     if as_json:
         emit_json(payload)
         return

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from geoaccess.errors import BadInput, InvalidRequest, NoRoute
+from geoaccess.geocode import looks_like_coordinates
 from geoaccess.places import Place, resolve_place
 from geoaccess.roads.journeys import road_journey
 from geoaccess.transit.planner import Itinerary, Planner, parse_clock
@@ -17,11 +18,11 @@ MODES = ("car", "walk", "transit")
 
 
 def resolve_home(text: str, venues: list[Venue]) -> Place:
-    """A person's home: a postcode or ``lat,lon`` (never a venue id)."""
-    home = resolve_place(text, venues)
-    if home.kind == "venue":
+    """A person's home: a postcode or ``lat,lon`` (never a venue id; what was typed is never repeated)."""
+    wanted = (text or "").strip()
+    if "-" in wanted and not looks_like_coordinates(wanted):
         raise BadInput("the home must be a postcode or 'lat,lon', not a venue id")
-    return home
+    return resolve_place(wanted, venues)
 
 
 def journey(

@@ -18,7 +18,7 @@ from geoaccess.services.journeys import resolve_home
 from geoaccess.transit.planner import Planner, parse_clock
 from geoaccess.transit.roundtrip import RoundTrip, clock_text, round_trip
 from geoaccess.transit.sources import DataChoice, service_date, transit_provenance, week_dates
-from geoaccess.venues import PROGRAMMES, VENUE_ID, Venue, find_venue
+from geoaccess.venues import PROGRAMMES, Venue, find_venue
 from geoaccess.weekdays import SHORT_DAYS, is_weekday, weekday_name
 
 WEEK = "week"
@@ -225,12 +225,8 @@ def check_session(request: CheckRequest, *, venues: list[Venue], data: DataChoic
 
 
 def venue_by_id(venue_id: str, venues: list[Venue]) -> Venue:
-    """The venue with this id. An unknown id is named, with close ids, only when it has a venue id's shape
-    (no postcode has a hyphen); anything else may be a mistyped postcode and is not repeated back."""
-    wanted = venue_id.strip()
-    if VENUE_ID.match(wanted):
-        return find_venue(venues, wanted)
-    raise BadInput("that is not a venue id (`geoaccess venues list` or GET /api/v1/venues lists them)")
+    """The venue with this id (an unknown id is not repeated back: see :func:`~geoaccess.venues.find_venue`)."""
+    return find_venue(venues, venue_id.strip())
 
 
 def nearest_offering(
