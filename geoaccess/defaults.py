@@ -46,3 +46,5 @@ CASELOAD_XLSX_MAX_MEMBERS = 1000
 """Most parts (zip members) an .xlsx caseload may have."""
 CASELOAD_READ_SECONDS = 30.0
 """Longest a caseload file may take to read (wall clock), before its rows are checked and geocoded."""
+MOST_COMPARED_SCENARIOS = 10
+"""Most scenarios one comparison (or measures job) may take: each is a full pass over the caseload."""

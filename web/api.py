@@ -15,7 +15,9 @@ Each endpoint reads and type-checks its body here, then calls the same use case 
   journey exists between the places at the times asked (``urn:geoaccess:problem:no-route``:
   422 rather than 404, so a 404 always means the URL or job does not exist);
 - ``401``/``403`` authentication and roles; ``404`` unknown URL or job; ``405`` wrong method;
-  ``503`` the data pack is missing or damaged.
+  ``503`` the data pack is missing or damaged;
+- ``429`` the user already has as many background jobs queued or running as allowed
+  (``urn:geoaccess:problem:too-many-jobs``; nothing was queued).
 
 Details never repeat a postcode or coordinates.
 
@@ -40,8 +42,8 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from geoaccess.analysis.scenarios import current_scenario, scenario_from_dict
-from geoaccess.defaults import DAY, MARGIN_MIN, WINDOW
-from geoaccess.errors import GeoaccessError, InvalidRequest
+from geoaccess.defaults import DAY, MARGIN_MIN, MOST_COMPARED_SCENARIOS, WINDOW
+from geoaccess.errors import BadInput, GeoaccessError, InvalidRequest
 from geoaccess.roles import MANAGERS, ROLES
 from geoaccess.services.analysis import Analysis, SitingRequest, measure_settings, plan_siting, same_programme
 from geoaccess.services.journeys import journey as find_journey
@@ -233,8 +235,6 @@ def _geocode(query: str) -> Response:
 @handle_errors
 def venues_list() -> Response:
     """The venue registry as GeoJSON (``?programme=BBR``, ``?kind=hub`` filter it)."""
-    from geoaccess.errors import BadInput
-
     programme = (request.args.get("programme") or "").strip().upper()
     kind = (request.args.get("kind") or "").strip()
     if programme and programme not in PROGRAMMES:
@@ -305,6 +305,8 @@ def scenario_compare() -> Response:
     items = data.get("scenarios")
     if not isinstance(items, list) or len(items) < 2:
         raise InvalidRequest("'scenarios' must be a list of two or more scenarios ('today:BBR' or objects)")
+    if len(items) > MOST_COMPARED_SCENARIOS:  # a 422 before any scenario is built or any job is queued
+        raise BadInput(f"compare at most {MOST_COMPARED_SCENARIOS} scenarios at a time")
     documents = []
     for item in items:
         if isinstance(item, str):
@@ -314,7 +316,7 @@ def scenario_compare() -> Response:
         if not isinstance(item, dict):
             raise InvalidRequest("each scenario must be 'today:PROGRAMME' or an object")
         documents.append(item)
-    same_programme([scenario_from_dict(d, venues()) for d in documents], least=2)
+    same_programme([scenario_from_dict(d, venues()) for d in documents], least=2, most=MOST_COMPARED_SCENARIOS)
     return long_work("compare", {"caseload": "synthetic", "scenarios": documents})
 
 

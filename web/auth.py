@@ -31,11 +31,26 @@ out, changing or resetting the password and disabling the account bump it, so
 every session opened before (copies of the cookie included) is signed out. API
 tokens issued before the owner's last password change or reset are refused.
 
-Sign-in throttling: 5 failed sign-ins to an account lock it for 15 minutes
-(``LOGIN_MAX_FAILURES``, ``LOGIN_LOCK_MINUTES``); 20 failures from one client
-address within 15 minutes refuse further sign-ins from it for the rest of that
-window with 429 (``LOGIN_IP_MAX_FAILURES``, ``LOGIN_IP_WINDOW_MINUTES``; kept
-in memory per process). The failure message never says whether the name exists.
+Sign-in throttling never lets one address lock a user out from elsewhere:
+
+* per account and address: ``LOGIN_MAX_FAILURES`` (5) failed sign-ins to one
+  name from one client address refuse that address for that name for
+  ``LOGIN_LOCK_MINUTES`` (15); each further lockout of the same pair doubles
+  the time, up to ``LOGIN_LOCK_MAX_MINUTES`` (240). A correct password from
+  another address still signs in. Kept in memory per process.
+* per address: 20 failures from one client address within 15 minutes refuse
+  further sign-ins from it for the rest of that window with 429
+  (``LOGIN_IP_MAX_FAILURES``, ``LOGIN_IP_WINDOW_MINUTES``; in memory per process).
+
+``User.locked_until`` is kept for display only (the admin's user list and
+``geoaccess users list`` show "locked"): it is the end of the latest lockout of
+any address from the account and never refuses a sign-in by itself. Clearing
+it (``geoaccess users reset-password``) lifts every address's lockout of that
+account. ``User.failed_logins`` counts failures since the last sign-in.
+
+Sign-in failures, lockouts and 429s go to the ``geoaccess.web.auth.audit``
+logger (name, address, reason; never the password). The failure message never
+says whether the name exists.
 
 The account store (hashing, adding and resetting users, tokens) is
 :mod:`geoaccess.web.users`; the admin's user pages are :mod:`geoaccess.web.admin_users`.
@@ -92,6 +107,8 @@ from .users import (
 )
 
 log = logging.getLogger(__name__)
+#: Sign-in failures, lockouts and refusals: name, client address and reason, never the password.
+audit = logging.getLogger(__name__ + ".audit")
 bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()
 
@@ -112,6 +129,7 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_SSL_STRICT": False,
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCK_MINUTES": 15,
+    "LOGIN_LOCK_MAX_MINUTES": 240,
     "LOGIN_IP_MAX_FAILURES": 20,
     "LOGIN_IP_WINDOW_MINUTES": 15,
 }
@@ -310,6 +328,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.jinja_env.globals["current_user"] = current_user
     app.extensions["geoaccess.login_ip"] = _IpFailures()
+    app.extensions["geoaccess.login_pair"] = _PairFailures()
     app.before_request(_check_csrf)
     app.before_request(_force_password_change)
     app.register_error_handler(CSRFError, _csrf_error)
@@ -450,6 +469,69 @@ class _IpFailures:
             self._trim(ip, window).append(time.monotonic())
 
 
+class _PairFailures:
+    """Failed sign-ins per (account name, client address), with lockouts that double (in memory, per process).
+
+    A pair's state is forgotten once it has been quiet (no failure, no lockout in force) for the
+    longest lockout, so the doubling starts over and the table does not grow without bound.
+    """
+
+    _SWEEP_EVERY = 256
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # (name, ip) -> [failures since the last lockout, lockouts so far, locked until, last event]
+        self._pairs: dict[tuple[str, str], list[float]] = {}
+        self._records = 0
+
+    @staticmethod
+    def key(name: str, ip: str) -> tuple[str, str]:
+        """The pair's key (names are matched case-insensitively, as :func:`find_user` does)."""
+        return (name.lower(), ip)
+
+    def locked_for(self, key: tuple[str, str]) -> float:
+        """Seconds the pair is still locked out, or 0."""
+        with self._lock:
+            state = self._pairs.get(key)
+            return max(0.0, state[2] - time.monotonic()) if state else 0.0
+
+    def lift(self, key: tuple[str, str]) -> None:
+        """End the pair's lockout (it was lifted by an administrator), keeping its lockout count."""
+        with self._lock:
+            state = self._pairs.get(key)
+            if state:
+                state[0], state[2] = 0, 0.0
+
+    def forget(self, key: tuple[str, str]) -> None:
+        """Drop the pair's state (a correct password from it)."""
+        with self._lock:
+            self._pairs.pop(key, None)
+
+    def record(self, key: tuple[str, str], limit: int, lock: float, cap: float) -> float:
+        """Note a failure from the pair now; returns the lockout (seconds) it starts, or 0."""
+        now = time.monotonic()
+        with self._lock:
+            self._records += 1
+            if self._records % self._SWEEP_EVERY == 0:
+                self._sweep(now, cap)
+            state = self._pairs.get(key)
+            if state is None or (state[2] <= now and now - state[3] > cap):
+                state = self._pairs[key] = [0, 0, 0.0, now]
+            state[0] += 1
+            state[3] = now
+            if state[0] < limit:
+                return 0.0
+            seconds: float = min(lock * 2.0 ** int(state[1]), cap)
+            state[0], state[2] = 0, now + seconds
+            state[1] += 1
+            return seconds
+
+    def _sweep(self, now: float, cap: float) -> None:
+        """Drop the pairs quiet for longer than ``cap`` (call with the lock held)."""
+        for key in [k for k, v in self._pairs.items() if v[2] <= now and now - v[3] > cap]:
+            del self._pairs[key]
+
+
 _DUMMY_HASH: list[str] = []
 
 
@@ -458,6 +540,11 @@ def _dummy_check(password: str) -> None:
     if not _DUMMY_HASH:
         _DUMMY_HASH.append(hash_password(secrets.token_hex(16)))
     check_password(_DUMMY_HASH[0], password)
+
+
+def _audit(event: str, name: str, ip: str, reason: str) -> None:
+    """One line to the audit log: the event, the name tried (quoted, shortened), the address and why."""
+    audit.warning("%s: name=%r address=%s reason=%s", event, name[:64], ip, reason)
 
 
 def _safe_next(target: str | None) -> str:
@@ -494,37 +581,56 @@ def login() -> str | tuple[str, int] | BaseResponse:
 
     config = current_app.config
     ip = request.remote_addr or "-"
+    name = request.form.get("name", "").strip()
+    password = request.form.get("password", "")
     window = config["LOGIN_IP_WINDOW_MINUTES"] * 60
     failures: _IpFailures = current_app.extensions["geoaccess.login_ip"]
     if failures.blocked(ip, config["LOGIN_IP_MAX_FAILURES"], window):
         log.warning("sign-in refused: too many failures from one address")
+        _audit("sign-in refused", name, ip, "too many failures from this address (429)")
         return render_template(
             "login.html", next_url=next_url, error="Too many failed sign-ins from this computer. Try again later."
         ), 429
 
-    name = request.form.get("name", "").strip()
-    password = request.form.get("password", "")
+    pairs: _PairFailures = current_app.extensions["geoaccess.login_pair"]
+    pair = pairs.key(name, ip)
+    lock_seconds = config["LOGIN_LOCK_MINUTES"] * 60
+    cap_seconds = max(config["LOGIN_LOCK_MAX_MINUTES"] * 60, lock_seconds)
     now = utcnow()
     ok = False
+    reason = "no name given"
     with session_scope() as db:
         user = find_user(db, name) if name else None
-        if user is None or user.disabled:
+        locked = pairs.locked_for(pair) if name else 0.0
+        if locked and user is not None and (user.locked_until is None or user.locked_until <= now):
+            pairs.lift(pair)  # an administrator cleared the account's lock (reset-password)
+            locked = 0.0
+        if locked:
             _dummy_check(password)
-        elif user.locked_until is not None and user.locked_until > now:
+            reason = f"this address is locked out of this account for {int(locked) // 60 + 1} more minute(s)"
+        elif user is None or user.disabled:
             _dummy_check(password)
-            log.warning("sign-in refused: account %s is locked", user.id)
+            reason = "disabled account" if user is not None else "unknown name" if name else reason
         elif check_password(user.password_hash, password):
             ok = True
+            pairs.forget(pair)
             user.failed_logins = 0
-            user.locked_until = None
+            if user.locked_until is not None and user.locked_until <= now:
+                user.locked_until = None  # a later one belongs to another address's lockout: still shown
             user.last_login = now
         else:
+            reason = "wrong password"
             user.failed_logins = (user.failed_logins or 0) + 1
-            if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
-                user.locked_until = now + dt.timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
-                user.failed_logins = 0
-                log.warning("account %s locked after %d failed sign-ins", user.id, config["LOGIN_MAX_FAILURES"])
+        if not ok and name and not locked:
+            started = pairs.record(pair, config["LOGIN_MAX_FAILURES"], lock_seconds, cap_seconds)
+            if started:
+                until = now + dt.timedelta(seconds=started)
+                if user is not None and (user.locked_until is None or user.locked_until < until):
+                    user.locked_until = until  # for display: this account has an address locked out
+                log.warning("sign-in locked out for one account and address after repeated failures")
+                _audit("sign-in lockout", name, ip, f"locked out of this account for {started / 60:g} minutes")
     if not ok or user is None:
+        _audit("sign-in failed", name, ip, reason)
         failures.record(ip, window)
         return render_template(
             "login.html",

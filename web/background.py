@@ -3,19 +3,32 @@
 Jobs run in a pool (``JOB_WORKERS``, default 2) so no request waits for them. Their state lives in
 the ``Job`` table, so a page reload (or a second server process) reads it from the database:
 ``queued`` -> ``running`` (``progress`` 0..1 and a short ``message``) -> ``done`` (``result_json``)
-or ``failed`` (``message``: the error's one-line text, never a traceback). A job left ``running``
-or ``queued`` by a previous process is marked failed ("interrupted by a restart") when the app
-starts. The kinds of job (measures, comparison, siting) are in :mod:`geoaccess.web.job_kinds`.
+or ``failed`` (``message``: the error's one-line text, never a traceback). The kinds of job
+(measures, comparison, siting) are in :mod:`geoaccess.web.job_kinds`.
+
+Each job holds a lease: the id of the pool (process) that runs it (``pool_id``) and a ``heartbeat``
+that pool renews every :data:`HEARTBEAT_SECONDS` while the job is queued or running. Only a job whose
+lease has expired (no heartbeat for ``JOB_LEASE_SECONDS``, default :data:`LEASE_SECONDS`) or that has
+none is marked failed ("interrupted by a restart"): when an app starts and then on every heartbeat.
+So a second ``serve`` or a ``geoaccess users`` command, which build an app on the same database,
+never fail the live server's jobs.
+
+Each user may have at most ``JOB_LIMIT_PER_USER`` (default :data:`JOBS_PER_USER`) jobs queued or
+running; :func:`submit` refuses another with :class:`TooManyJobs` before recording it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import socket
+import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +45,23 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 INTERRUPTED = "interrupted by a restart"
+ACTIVE = ("queued", "running")
+JOBS_PER_USER = 3
+"""Default for ``JOB_LIMIT_PER_USER``: the most jobs one user may have queued or running at once."""
+LEASE_SECONDS = 120.0
+"""Default for ``JOB_LEASE_SECONDS``: a job whose pool has not renewed it for this long is failed."""
+HEARTBEAT_SECONDS = 30.0
+"""Default for ``JOB_HEARTBEAT_SECONDS``: how often a pool renews the lease of its jobs."""
+
+
+class TooManyJobs(BadInput):
+    """The user already has as many jobs queued or running as allowed (HTTP 429)."""
+
+    status = 429
+    title = "Too many jobs"
+    problem_type = "urn:geoaccess:problem:too-many-jobs"
+
+
 _RUNNERS: dict[str, Runner] = dict(RUNNERS)
 
 
@@ -49,34 +79,88 @@ def run_now(app: Flask, kind: str, params: dict[str, Any], owner_id: int, folder
 
 
 def init_app(app: Flask) -> None:
-    """Start the job pool for ``app`` and fail the jobs an earlier process left unfinished."""
+    """Start the job pool for ``app`` (with its heartbeat) and fail the jobs whose lease has expired."""
     if "geoaccess_jobs" in app.extensions:
         return
     app.config.setdefault("JOB_WORKERS", 2)
     app.config.setdefault("PLANNER_UPLOAD_DAYS", 7)
+    app.config.setdefault("JOB_LIMIT_PER_USER", JOBS_PER_USER)
+    app.config.setdefault("JOB_LEASE_SECONDS", LEASE_SECONDS)
+    app.config.setdefault("JOB_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS)
     pool = ThreadPoolExecutor(max_workers=int(app.config["JOB_WORKERS"]), thread_name_prefix="geoaccess-job")
     app.extensions["geoaccess_jobs"] = pool
+    app.extensions["geoaccess_job_pool_id"] = new_pool_id()
     for folder in (planner_root(app), uploads_root(app), jobs_root(app)):
         folder.mkdir(parents=True, exist_ok=True)
         folder.chmod(0o700)
     fail_interrupted(app)
     purge_expired_uploads(app)
+    stop = threading.Event()
+    app.extensions["geoaccess_job_heartbeat"] = stop
+    threading.Thread(target=_beat, args=(app, stop), name="geoaccess-job-heartbeat", daemon=True).start()
+
+
+def new_pool_id() -> str:
+    """An id for a job pool: host, process id and a random part (``host:pid:hex``, at most 64 characters)."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:16]}"
+
+
+def pool_id(app: Flask) -> str | None:
+    """The id of ``app``'s job pool (``None`` without one)."""
+    value = app.extensions.get("geoaccess_job_pool_id")
+    return str(value) if value is not None else None
+
+
+def _beat(app: Flask, stop: threading.Event) -> None:
+    """Until ``stop``: renew the lease of this pool's jobs, and fail the jobs whose lease has expired."""
+    while not stop.wait(float(app.config["JOB_HEARTBEAT_SECONDS"])):
+        try:
+            heartbeat(app)
+            fail_interrupted(app)
+        except Exception:  # noqa: BLE001 - a missed beat is retried; the lease allows several
+            log.warning("could not renew the job leases", exc_info=True)
+
+
+def heartbeat(app: Flask) -> int:
+    """Renew the lease of the jobs ``app``'s pool has queued or running; returns how many."""
+    from .db import Job, session_scope, utcnow
+
+    mine = pool_id(app)
+    if mine is None:
+        return 0
+    with session_scope(app) as session:
+        return int(
+            session.query(Job)
+            .filter(Job.pool_id == mine, Job.status.in_(ACTIVE))
+            .update({Job.heartbeat: utcnow()}, synchronize_session=False)
+        )
 
 
 def shutdown(app: Flask, wait: bool = True) -> None:
     """Stop taking jobs (tests and server shutdown)."""
+    stop = app.extensions.get("geoaccess_job_heartbeat")
+    if stop is not None:
+        stop.set()
     pool = app.extensions.get("geoaccess_jobs")
     if pool is not None:
         pool.shutdown(wait=wait, cancel_futures=not wait)
 
 
 def submit(app: Flask, kind: str, params: dict[str, Any], owner_id: int) -> int:
-    """Record a queued job and hand it to the pool; returns its id at once."""
+    """Record a queued job and hand it to the pool; returns its id at once.
+
+    Raises :class:`TooManyJobs` (nothing recorded) when ``owner_id`` already has ``JOB_LIMIT_PER_USER``
+    jobs queued or running."""
     app = _real(app)
     if kind not in _RUNNERS:
         raise BadInput(f"unknown job kind {kind!r}: one of {', '.join(sorted(_RUNNERS))}")
-    from .db import Job, session_scope
+    from .db import Job, session_scope, utcnow
 
+    limit = int(app.config.get("JOB_LIMIT_PER_USER", JOBS_PER_USER))
+    if active_jobs(owner_id, app) >= limit:
+        raise TooManyJobs(
+            f"you already have {limit} analyses queued or running: wait for one to finish, then try again"
+        )
     with session_scope(app) as session:
         job = Job(
             owner_id=owner_id,
@@ -85,6 +169,8 @@ def submit(app: Flask, kind: str, params: dict[str, Any], owner_id: int) -> int:
             progress=0.0,
             message="queued",
             params_json=json.dumps(params),
+            pool_id=pool_id(app),
+            heartbeat=utcnow(),
         )
         session.add(job)
         session.flush()
@@ -119,12 +205,47 @@ def list_jobs(owner_id: int, limit: int = 20) -> list[dict[str, Any]]:
         return [_as_dict(job, with_result=False) for job in rows]
 
 
-def fail_interrupted(app: Flask | None = None) -> int:
-    """Mark jobs left queued or running by a previous process as failed; returns how many."""
+def active_jobs(owner_id: int, app: Flask | None = None) -> int:
+    """How many of ``owner_id``'s jobs are queued or running under a live lease."""
+    from sqlalchemy import func, or_
+
     from .db import Job, session_scope
 
     with session_scope(app) as session:
-        stale = session.query(Job).filter(Job.status.in_(("queued", "running"))).all()
+        return int(
+            session.query(func.count(Job.id))
+            .filter(Job.owner_id == owner_id, Job.status.in_(ACTIVE))
+            .filter(or_(Job.heartbeat.is_(None), Job.heartbeat >= _lease_cutoff(app)))
+            .scalar()
+            or 0
+        )
+
+
+def _lease_cutoff(app: Flask | None) -> datetime:
+    """Heartbeats older than this have expired."""
+    from flask import current_app
+
+    from .db import utcnow
+
+    config = (app or current_app).config
+    return utcnow() - timedelta(seconds=float(config.get("JOB_LEASE_SECONDS", LEASE_SECONDS)))
+
+
+def fail_interrupted(app: Flask | None = None) -> int:
+    """Mark failed the queued or running jobs whose lease has expired (no heartbeat for ``JOB_LEASE_SECONDS``)
+    or that have no lease: their process has stopped. Jobs of a live pool, this one or another process's,
+    are left alone. Returns how many were failed."""
+    from sqlalchemy import or_
+
+    from .db import Job, session_scope
+
+    with session_scope(app) as session:
+        stale = (
+            session.query(Job)
+            .filter(Job.status.in_(ACTIVE))
+            .filter(or_(Job.heartbeat.is_(None), Job.heartbeat < _lease_cutoff(app)))
+            .all()
+        )
         for job in stale:
             job.status, job.message = "failed", INTERRUPTED
         return len(stale)
@@ -165,7 +286,7 @@ def _update(app: Flask, job_id: int, **fields: object) -> None:
 
 def _run(app: Flask, job_id: int) -> None:
     """Run one job in a pool thread, recording progress, result or failure."""
-    from .db import Job, session_scope
+    from .db import Job, session_scope, utcnow
 
     try:
         with session_scope(app) as session:
@@ -174,6 +295,7 @@ def _run(app: Flask, job_id: int) -> None:
                 return
             kind, owner_id, params = job.kind, int(job.owner_id), json.loads(job.params_json or "{}")
             job.status, job.progress, job.message = "running", 0.01, "starting"
+            job.pool_id, job.heartbeat = pool_id(app), utcnow()
         folder = job_folder(app, job_id)
         last = [0.0]
 
@@ -181,7 +303,13 @@ def _run(app: Flask, job_id: int) -> None:
             now = time.monotonic()
             if now - last[0] >= 0.2 or fraction >= 1:  # do not hammer the database
                 last[0] = now
-                _update(app, job_id, progress=max(0.01, min(0.99, float(fraction))), message=message[:200])
+                _update(
+                    app,
+                    job_id,
+                    progress=max(0.01, min(0.99, float(fraction))),
+                    message=message[:200],
+                    heartbeat=utcnow(),
+                )
 
         with app.app_context():
             result = _RUNNERS[kind](app, params, owner_id, progress, folder)

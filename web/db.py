@@ -146,6 +146,8 @@ class Job(Base):
     result_json: Mapped[str | None] = mapped_column(Text, default=None)
     created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    pool_id: Mapped[str | None] = mapped_column(String(64), default=None)  # the job pool (process) running it
+    heartbeat: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)  # its pool's last sign of life
 
 
 def _sqlite_file(url: str) -> str | None:

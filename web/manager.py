@@ -39,7 +39,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from geoaccess.analysis.scenarios import scenario_from_dict
 from geoaccess.csv_cells import neutralise_csv_rows
-from geoaccess.defaults import SITING_COSTS, SITING_OBJECTIVES
+from geoaccess.defaults import MOST_COMPARED_SCENARIOS, SITING_COSTS, SITING_OBJECTIVES
 from geoaccess.errors import BadInput
 from geoaccess.roles import MANAGERS
 from geoaccess.services.analysis import SitingRequest, plan_siting
@@ -372,6 +372,8 @@ def run() -> tuple[Response, int] | BaseResponse:
                 raise BadInput("choose a baseline and at least one scenario to compare with it")
             if len(set(chosen)) != len(chosen):
                 raise BadInput("choose different scenarios to compare")
+            if len(chosen) > MOST_COMPARED_SCENARIOS:
+                raise BadInput(f"compare at most {MOST_COMPARED_SCENARIOS} scenarios at a time")
             params["scenarios"] = [scenarios_store.scenario_choice(v, saved) for v in chosen]
         elif kind == "site":
             params.update(_siting_request().to_dict())
@@ -380,9 +382,9 @@ def run() -> tuple[Response, int] | BaseResponse:
         for document in params.get("scenarios", []):
             scenario_from_dict(document, registry_venues())  # refuse a bad scenario now, not in the job
         job_id = background.submit(current_app, kind, params, owner)
-    except BadInput as exc:
+    except BadInput as exc:  # TooManyJobs too (429): nothing was recorded
         if request.accept_mimetypes.best == "application/json":
-            return jsonify({"error": f"Not started: {exc}"}), 422
+            return jsonify({"error": f"Not started: {exc}"}), exc.status
         flash(f"Not started: {exc}", "danger")
         return redirect(url_for("planner.page", _anchor="analyses"))
     if request.accept_mimetypes.best == "application/json":

@@ -103,6 +103,15 @@ def _v3_session_version(conn: Connection) -> None:
         conn.execute(text(ddl))
 
 
+def _v4_job_lease(conn: Connection) -> None:
+    """Jobs: the pool (process) running each one and its last heartbeat, so only expired leases are failed."""
+    for ddl in (
+        "ALTER TABLE jobs ADD COLUMN pool_id VARCHAR(64)",
+        f"ALTER TABLE jobs ADD COLUMN heartbeat {_timestamp(conn)}",
+    ):
+        conn.execute(text(ddl))
+
+
 def _false(conn: Connection) -> str:
     return str(false().compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
 
@@ -112,7 +121,12 @@ def _timestamp(conn: Connection) -> str:
 
 
 #: The migrations, in order: version ``n`` is reached by running ``MIGRATIONS[n - 1]``.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_account_state, _v3_session_version]
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    _v1_initial,
+    _v2_account_state,
+    _v3_session_version,
+    _v4_job_lease,
+]
 LATEST = len(MIGRATIONS)
 
 _version_meta = MetaData()

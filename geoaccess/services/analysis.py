@@ -137,10 +137,12 @@ class Measured:
         }
 
 
-def same_programme(scenarios: list[Scenario], *, least: int = 1) -> str:
-    """The one programme of ``scenarios`` (at least ``least`` of them), or a BadInput."""
+def same_programme(scenarios: list[Scenario], *, least: int = 1, most: int | None = None) -> str:
+    """The one programme of ``scenarios`` (at least ``least`` of them, at most ``most`` when given), or a BadInput."""
     if len(scenarios) < least:
         raise BadInput(f"give {least} or more scenarios")
+    if most is not None and len(scenarios) > most:
+        raise BadInput(f"give at most {most} scenarios at a time")
     if len({s.programme for s in scenarios}) != 1:
         raise BadInput("the scenarios must be for the same programme")
     return scenarios[0].programme
@@ -198,9 +200,12 @@ def access(
     return payload, tables
 
 
-def compare(*, people: People, scenarios: list[Scenario], analysis: Analysis) -> tuple[dict[str, Any], list[Measured]]:
-    """Two or more scenarios side by side, the change against the first, gains and losses by district."""
-    same_programme(scenarios, least=2)
+def compare(
+    *, people: People, scenarios: list[Scenario], analysis: Analysis, most_scenarios: int | None = None
+) -> tuple[dict[str, Any], list[Measured]]:
+    """Two or more scenarios (at most ``most_scenarios`` when given) side by side, the change against the
+    first, gains and losses by district."""
+    same_programme(scenarios, least=2, most=most_scenarios)
     measured = measure_scenarios(people=people, scenarios=scenarios, analysis=analysis)
     result = compare_measured(scenarios, [m.measures for m in measured], analysis.settings)
     result.update(
