@@ -9,6 +9,7 @@ from geoaccess import __version__
 from geoaccess.defaults import (
     LONG_JOURNEY_MIN,
     MARGIN_MIN,
+    MOST_COMPARED_SCENARIOS,
     MOST_MARGIN_MIN,
     SITING_COST,
     SITING_COSTS,
@@ -253,6 +254,7 @@ SCHEMAS = {
             "scenarios": {
                 "type": "array",
                 "minItems": 2,
+                "maxItems": MOST_COMPARED_SCENARIOS,
                 "items": {
                     "oneOf": [
                         {"type": "string", "pattern": "^today:", "examples": ["today:BBR"]},
@@ -331,7 +333,11 @@ SCHEMAS = {
     },
 }
 
-LONG_WORK = {"200": _json("Ran in the request (no job pool): the result, aggregates only."), "202": JOB_ACCEPTED}
+LONG_WORK = {
+    "200": _json("Ran in the request (no job pool): the result, aggregates only."),
+    "202": JOB_ACCEPTED,
+    "429": _problem("This user already has the most jobs queued or running that one user may have."),
+}
 
 
 def _op(
