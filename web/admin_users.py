@@ -1,4 +1,5 @@
-"""The admin's user pages under ``/admin/users``: list users, add one, change a role, reset a password, disable.
+"""The admin's user pages under ``/admin/users``: list users, add one, change a role, reset a password, disable,
+list and revoke API tokens (never shown: only an id and the last four characters of the hash).
 
 A new or reset password is generated, shown once on the page returned and must
 be changed at the user's next sign-in. No change may leave no enabled admin,
@@ -20,7 +21,7 @@ from geoaccess.roles import ROLES
 
 from .auth import current_user, login_required
 from .db import ApiToken, User, session_scope, utcnow
-from .users import create_user, reset_password
+from .users import create_user, reset_password, revoke_token, token_hint
 
 log = logging.getLogger(__name__)
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
@@ -35,7 +36,11 @@ def _page(status: int = 200, **context: Any) -> Response:
     """The users page (``error`` and ``shown_password`` optional), with ``status``."""
     with session_scope() as db:
         users = db.scalars(select(User).order_by(func.lower(User.name))).all()
-        tokens = dict(db.execute(select(ApiToken.user_id, func.count(ApiToken.id)).group_by(ApiToken.user_id)).all())
+        tokens: dict[int, list[dict[str, Any]]] = {}
+        for row in db.scalars(select(ApiToken).order_by(ApiToken.id)):
+            tokens.setdefault(row.user_id, []).append(
+                {"id": row.id, "created": row.created, "last_used": row.last_used, "hint": token_hint(row)}
+            )
     context.setdefault("error", None)
     context.setdefault("shown_password", None)
     response = current_app.make_response(
@@ -129,4 +134,18 @@ def disable(user_id: int) -> BaseResponse:
         if disabled and _would_leave_no_admin(db, user):
             return _page(400, error="That would leave no admin.")
         user.disabled = disabled
+    return redirect(url_for("admin_users.page"), code=303)
+
+
+@bp.post("/<id:user_id>/tokens/<id:token_id>/revoke")
+@login_required("admin")
+def revoke(user_id: int, token_id: int) -> BaseResponse:
+    """Revoke (delete) one of a user's API tokens; 404 when the user has no such token."""
+    admin = current_user()
+    assert admin is not None  # login_required admits signed-in users only
+    with session_scope() as db:
+        user = _user(db, user_id)
+        if not revoke_token(db, user, token_id):
+            abort(404)
+    log.info("admin %s revoked API token %s of user %s", admin.id, token_id, user_id)
     return redirect(url_for("admin_users.page"), code=303)

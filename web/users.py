@@ -160,3 +160,32 @@ def issue_token(db: Session, user: User) -> str:
 def find_user(db: Session, name: str) -> User | None:
     """The user called ``name`` (case-insensitive), or ``None``."""
     return db.scalar(select(User).where(func.lower(User.name) == name.lower()))
+
+
+def user_tokens(db: Session, user: User) -> list[ApiToken]:
+    """``user``'s API tokens, oldest first (only hashes are kept: show ``id`` and ``token_hint``, never a token)."""
+    return list(db.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)).all())
+
+
+def token_hint(row: ApiToken) -> str:
+    """The last four characters of the token's hash, to tell tokens apart (not the token)."""
+    return row.token_hash[-4:]
+
+
+def revoke_token(db: Session, user: User, token_id: int) -> bool:
+    """Delete ``user``'s API token ``token_id``; whether there was one."""
+    row = db.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        return False
+    db.delete(row)
+    db.flush()
+    return True
+
+
+def revoke_all_tokens(db: Session, user: User) -> int:
+    """Delete every API token of ``user``; returns how many."""
+    rows = user_tokens(db, user)
+    for row in rows:
+        db.delete(row)
+    db.flush()
+    return len(rows)

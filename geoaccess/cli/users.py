@@ -109,15 +109,52 @@ def list_users(as_json: bool) -> None:
 
 @users.command("token")
 @click.argument("name")
-def token(name: str) -> None:
-    """Print a new API token for NAME, once (only its SHA-256 is stored). Use: Authorization: Bearer TOKEN."""
-    from geoaccess.web.db import session_scope
-    from geoaccess.web.users import find_user, issue_token
+@click.option(
+    "--list", "list_", is_flag=True, help="List NAME's tokens (id, created, last used, hash ending); never a token."
+)
+@click.option("--revoke", "revoke_id", type=int, metavar="ID", help="Revoke (delete) NAME's token ID (see --list).")
+@click.option("--revoke-all", is_flag=True, help="Revoke (delete) every token of NAME.")
+def token(name: str, list_: bool, revoke_id: int | None, revoke_all: bool) -> None:
+    """Print a new API token for NAME, once (only its SHA-256 is stored). Use: Authorization: Bearer TOKEN.
 
+    With --list, --revoke ID or --revoke-all: list or revoke NAME's tokens instead.
+    """
+    from geoaccess.web.db import session_scope
+    from geoaccess.web.users import (
+        find_user,
+        issue_token,
+        revoke_all_tokens,
+        revoke_token,
+        token_hint,
+        user_tokens,
+    )
+
+    if sum((list_, revoke_id is not None, revoke_all)) > 1:
+        raise click.UsageError("use only one of --list, --revoke and --revoke-all")
     with _app_context(), session_scope() as db:
         user = find_user(db, name)
         if user is None:
             raise click.UsageError(f"no user named {name!r}")
+        if list_:
+            rows = user_tokens(db, user)
+            if not rows:
+                click.echo(f"{user.name} has no API tokens")
+            for row in rows:
+                used = row.last_used.isoformat(timespec="seconds") if row.last_used else "never"
+                click.echo(
+                    f"{row.id}  created {row.created.isoformat(timespec='seconds')}  "
+                    f"last used {used}  hash ...{token_hint(row)}"
+                )
+            return
+        if revoke_id is not None:
+            if not revoke_token(db, user, revoke_id):
+                raise click.UsageError(f"{user.name} has no API token {revoke_id}")
+            click.echo(f"revoked API token {revoke_id} of {user.name}")
+            return
+        if revoke_all:
+            count = revoke_all_tokens(db, user)
+            click.echo(f"revoked {count} API token(s) of {user.name}")
+            return
         if user.disabled:
             raise click.UsageError(f"{user.name} is disabled")
         value = issue_token(db, user)
