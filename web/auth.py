@@ -207,6 +207,8 @@ def _token_user(token: str) -> User | None:
         if user.password_changed is not None and row.created < user.password_changed:
             return None
         now = utcnow()
+        if row.expires is not None and row.expires <= now:
+            return None
         if row.last_used is None or now - row.last_used > dt.timedelta(minutes=1):
             row.last_used = now  # at most one write a minute per token
     return user

@@ -117,6 +117,7 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # hex sha256
     created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    expires: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)  # None: until revoked
 
 
 class SavedCheck(Base):

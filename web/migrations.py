@@ -116,6 +116,11 @@ def _false(conn: Connection) -> str:
     return str(false().compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
 
 
+def _v5_token_expiry(conn: Connection) -> None:
+    """API tokens: an optional expiry."""
+    conn.execute(text(f"ALTER TABLE api_tokens ADD COLUMN expires {_timestamp(conn)}"))
+
+
 def _timestamp(conn: Connection) -> str:
     return DateTime().compile(dialect=conn.dialect)
 
@@ -126,6 +131,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _v2_account_state,
     _v3_session_version,
     _v4_job_lease,
+    _v5_token_expiry,
 ]
 LATEST = len(MIGRATIONS)
 

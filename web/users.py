@@ -7,6 +7,7 @@ and ``geoaccess users``. Bad names, roles or passwords raise
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import secrets
@@ -20,6 +21,9 @@ from geoaccess.errors import BadInput
 from geoaccess.roles import ROLES
 
 from .db import ApiToken, User, utcnow
+
+MOST_TOKEN_DAYS = 3650
+"""The longest a token may be issued for (``--days``); without it a token lasts until revoked."""
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 MIN_PASSWORD_LENGTH = 12
@@ -149,10 +153,15 @@ def reset_password(user: User) -> str:
     return password
 
 
-def issue_token(db: Session, user: User) -> str:
-    """A new API token for ``user``: only its hash is stored, so show the returned token once."""
+def issue_token(db: Session, user: User, days: int | None = None) -> str:
+    """A new API token for ``user``, valid for ``days`` days (``None``: until revoked): only its hash is
+    stored, so show the returned token once."""
+    if days is not None and not 1 <= days <= MOST_TOKEN_DAYS:
+        raise BadInput(f"a token lasts from 1 to {MOST_TOKEN_DAYS} days")
     token = "ga_" + secrets.token_urlsafe(32)
-    db.add(ApiToken(user_id=user.id, token_hash=token_hash(token), created=utcnow()))
+    now = utcnow()
+    expires = None if days is None else now + dt.timedelta(days=days)
+    db.add(ApiToken(user_id=user.id, token_hash=token_hash(token), created=now, expires=expires))
     db.flush()
     return token
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from geoaccess.errors import BadInput
 from geoaccess.roles import ROLES
 
 ROLE_CHOICE = click.Choice(ROLES)
@@ -49,7 +50,6 @@ def users() -> None:
 )
 def add(name: str, role: str, password_stdin: bool) -> None:
     """Add user NAME; prints a generated one-time password once (they must change it at first sign-in)."""
-    from geoaccess.errors import BadInput
     from geoaccess.web.db import session_scope
     from geoaccess.web.users import create_user
 
@@ -114,7 +114,8 @@ def list_users(as_json: bool) -> None:
 )
 @click.option("--revoke", "revoke_id", type=int, metavar="ID", help="Revoke (delete) NAME's token ID (see --list).")
 @click.option("--revoke-all", is_flag=True, help="Revoke (delete) every token of NAME.")
-def token(name: str, list_: bool, revoke_id: int | None, revoke_all: bool) -> None:
+@click.option("--days", type=int, help="The new token expires after this many days (default: when revoked).")
+def token(name: str, list_: bool, revoke_id: int | None, revoke_all: bool, days: int | None) -> None:
     """Print a new API token for NAME, once (only its SHA-256 is stored). Use: Authorization: Bearer TOKEN.
 
     With --list, --revoke ID or --revoke-all: list or revoke NAME's tokens instead.
@@ -157,7 +158,10 @@ def token(name: str, list_: bool, revoke_id: int | None, revoke_all: bool) -> No
             return
         if user.disabled:
             raise click.UsageError(f"{user.name} is disabled")
-        value = issue_token(db, user)
+        try:
+            value = issue_token(db, user, days)
+        except BadInput as exc:
+            raise click.UsageError(str(exc)) from exc
     click.echo(value)
 
 

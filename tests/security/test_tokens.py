@@ -3,6 +3,7 @@ and only admins can revoke from the users page (a POST with the CSRF token)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -13,9 +14,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from geoaccess.cli.users import users
+from geoaccess.errors import BadInput
 from geoaccess.web import create_app
-from geoaccess.web.db import ApiToken, User, session_scope
-from geoaccess.web.users import create_user, find_user, issue_token
+from geoaccess.web.db import ApiToken, User, session_scope, utcnow
+from geoaccess.web.users import MOST_TOKEN_DAYS, create_user, find_user, issue_token
 
 PASSWORD = "correct horse battery"
 TOKEN_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -169,3 +171,31 @@ def test_only_admins_can_revoke_from_the_users_page(app: Flask, role: str) -> No
     assert bearer_post.status_code in (302, 400, 401, 403)
     assert bearer(app, token) == 200
     assert len(token_ids(app, "olive")) == 1
+
+
+def test_an_expired_token_is_refused_and_a_current_one_works(app: Flask) -> None:
+    add_user(app, "erin", "officer")
+    with app.app_context(), session_scope() as db:
+        user = find_user(db, "erin")
+        assert user is not None
+        lasting, expiring = issue_token(db, user, days=30), issue_token(db, user, days=1)
+        row = db.scalar(select(ApiToken).order_by(ApiToken.id.desc()))
+        assert row is not None and row.expires is not None
+        row.expires = utcnow() - dt.timedelta(seconds=1)
+    client = app.test_client()
+    assert client.get("/api/v1/venues", headers={"Authorization": f"Bearer {lasting}"}).status_code == 200
+    assert client.get("/api/v1/venues", headers={"Authorization": f"Bearer {expiring}"}).status_code == 401
+
+
+def test_a_token_lasts_from_one_day_to_ten_years(app: Flask) -> None:
+    add_user(app, "erin", "officer")
+    with app.app_context(), session_scope() as db:
+        user = find_user(db, "erin")
+        assert user is not None
+        for days in (0, -1, MOST_TOKEN_DAYS + 1):
+            with pytest.raises(BadInput):
+                issue_token(db, user, days=days)
+    refused = cli(app, "token", "erin", "--days", "0")
+    assert refused.exit_code == 2 and "from 1 to" in refused.output
+    issued = cli(app, "token", "erin", "--days", "7")
+    assert issued.exit_code == 0 and issued.output.strip().startswith("ga_")
