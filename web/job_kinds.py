@@ -16,18 +16,19 @@ from typing import Any
 from flask import Flask
 
 from geoaccess.analysis.measures import Settings
-from geoaccess.analysis.scenarios import scenario_from_dict
-from geoaccess.defaults import MOST_COMPARED_SCENARIOS, SUPPRESS_BELOW
+from geoaccess.defaults import SUPPRESS_BELOW
 from geoaccess.errors import BadInput
 from geoaccess.maps.document import MapDocument
 from geoaccess.maps.interactive import render_interactive
 from geoaccess.services.analysis import (
     Analysis,
     SitingRequest,
+    check_scenario_count,
     compare,
     measure_scenarios,
     plan_siting,
     same_programme,
+    scenarios_from_documents,
     site,
 )
 from geoaccess.services.maps import burden_document, change_document, export_map
@@ -67,8 +68,8 @@ def run_measures(app: Flask, params: dict[str, Any], owner_id: int, progress: Pr
     people = load_caseload(app, str(params.get("caseload", "")), owner_id)
     analysis = _analysis(app)
     documents = params.get("scenarios") or [{"today": params.get("programme", "")}]
-    scenarios = [scenario_from_dict(d, _venues(app)) for d in documents]
-    programme = same_programme(scenarios, most=MOST_COMPARED_SCENARIOS)
+    scenarios = scenarios_from_documents(documents, _venues(app))
+    programme = same_programme(scenarios)
     entries, maps, steps = [], [], 2 * len(scenarios)
     for index, scenario in enumerate(scenarios):
         progress((2 * index + 0.1) / steps, f"measuring {scenario.name}")
@@ -93,17 +94,14 @@ def run_measures(app: Flask, params: dict[str, Any], owner_id: int, progress: Pr
 def run_compare(app: Flask, params: dict[str, Any], owner_id: int, progress: Progress, folder: Path) -> dict[str, Any]:
     """Two or more scenarios side by side, changes against the first, gains and losses by district, and a
     map of the change for each against the first."""
+    documents = params.get("scenarios") or []
+    check_scenario_count(len(documents))
     progress(0.02, "loading the caseload and networks")
     people = load_caseload(app, str(params.get("caseload", "")), owner_id)
     analysis = _analysis(app)
-    documents = params.get("scenarios") or []
-    if len(documents) > MOST_COMPARED_SCENARIOS:  # refused before any scenario is built
-        raise BadInput(f"give at most {MOST_COMPARED_SCENARIOS} scenarios at a time")
-    scenarios = [scenario_from_dict(d, _venues(app)) for d in documents]
+    scenarios = scenarios_from_documents(documents, _venues(app))
     progress(0.1, f"measuring {len(scenarios)} scenarios")
-    result, measured = compare(
-        people=people, scenarios=scenarios, analysis=analysis, most_scenarios=MOST_COMPARED_SCENARIOS
-    )
+    result, measured = compare(people=people, scenarios=scenarios, analysis=analysis)
     maps = []
     for index, after in enumerate(measured[1:], start=1):
         progress(0.5 + 0.5 * (index - 1) / len(measured), f"drawing the map of {after.scenario.name}")

@@ -37,12 +37,11 @@ from flask import (
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 
-from geoaccess.analysis.scenarios import scenario_from_dict
 from geoaccess.csv_cells import neutralise_csv_rows
-from geoaccess.defaults import MOST_COMPARED_SCENARIOS, SITING_COSTS, SITING_OBJECTIVES
+from geoaccess.defaults import SITING_COSTS, SITING_OBJECTIVES
 from geoaccess.errors import BadInput
 from geoaccess.roles import MANAGERS
-from geoaccess.services.analysis import SitingRequest, plan_siting
+from geoaccess.services.analysis import SitingRequest, check_scenario_count, plan_siting, scenarios_from_documents
 from geoaccess.venues import REPORTING, REQUIREMENTS
 
 from . import background, scenarios_store, uploads
@@ -372,15 +371,13 @@ def run() -> tuple[Response, int] | BaseResponse:
                 raise BadInput("choose a baseline and at least one scenario to compare with it")
             if len(set(chosen)) != len(chosen):
                 raise BadInput("choose different scenarios to compare")
-            if len(chosen) > MOST_COMPARED_SCENARIOS:
-                raise BadInput(f"compare at most {MOST_COMPARED_SCENARIOS} scenarios at a time")
+            check_scenario_count(len(chosen))
             params["scenarios"] = [scenarios_store.scenario_choice(v, saved) for v in chosen]
         elif kind == "site":
             params.update(_siting_request().to_dict())
         else:
             raise BadInput("unknown analysis")
-        for document in params.get("scenarios", []):
-            scenario_from_dict(document, registry_venues())  # refuse a bad scenario now, not in the job
+        scenarios_from_documents(params.get("scenarios", []), registry_venues())  # refuse them now, not in the job
         job_id = background.submit(current_app, kind, params, owner)
     except BadInput as exc:  # TooManyJobs too (429): nothing was recorded
         if request.accept_mimetypes.best == "application/json":

@@ -37,6 +37,13 @@ if TYPE_CHECKING:
     from geoaccess.venues import Venue
 
 
+def data_line(provenance: dict[str, Any]) -> str:
+    """What the figures rest on, MODELLED where they are (one line of text under a result)."""
+    from geoaccess.services.engines import describe
+
+    return ("MODELLED " if provenance.get("modelled") else "") + "data: " + describe(provenance)
+
+
 def people_of(caseload_file: Path | None, synthetic: bool) -> People:
     """The caseload named by :data:`~geoaccess.cli.options.caseload_options`."""
     from geoaccess.services.analysis import caseload_people
@@ -118,6 +125,7 @@ def access(
             f"{o['round_trip_feasible']}; over two hours either way {o['over_120_either_way']}; "
             f"no way home {o['no_way_home']}"
         )
+    click.echo(data_line(payload["provenance"]))
 
 
 @click.group()
@@ -154,6 +162,7 @@ def compare(
             f"hours {o['over_120_either_way']}; no way home {o['no_way_home']}; public transport median "
             f"{o['pt_minutes_median']} min"
         )
+    click.echo(data_line(result["provenance"]))
 
 
 @click.command()
@@ -248,3 +257,5 @@ def site(
         f"selected: {', '.join(result['selected'])} ({'optimal' if result['optimal'] else 'best found'}, "
         f"{result['method']}); objective {result['objective']}"
     )
+    if "car_network" in result["provenance"]:  # a --matrix file's times have no known source
+        click.echo(data_line(result["provenance"]))

@@ -7,6 +7,7 @@ for the caller to write only when asked, keyed by the caseload's own pseudonymou
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -20,7 +21,7 @@ from geoaccess.analysis.caseload import read_caseload
 from geoaccess.analysis.chunked import Chunking, measures_job
 from geoaccess.analysis.comparison import compare_measured
 from geoaccess.analysis.measures import Settings, by_area, person_measures, population_measures, summarise
-from geoaccess.analysis.scenarios import Scenario, current_scenario
+from geoaccess.analysis.scenarios import Scenario, current_scenario, scenario_from_dict
 from geoaccess.analysis.siting.candidates import candidates
 from geoaccess.analysis.siting.costs import cost_matrix, parse_session
 from geoaccess.analysis.siting.solve import site_result_dict
@@ -28,6 +29,7 @@ from geoaccess.analysis.synthetic import synthetic_caseload
 from geoaccess.defaults import (
     DAY,
     LONG_JOURNEY_MIN,
+    MOST_COMPARED_SCENARIOS,
     SITING_COST,
     SITING_COSTS,
     SITING_OBJECTIVE,
@@ -137,12 +139,24 @@ class Measured:
         }
 
 
-def same_programme(scenarios: list[Scenario], *, least: int = 1, most: int | None = None) -> str:
-    """The one programme of ``scenarios`` (at least ``least`` of them, at most ``most`` when given), or a BadInput."""
+def scenarios_from_documents(documents: Sequence[object], venues: list[Venue]) -> list[Scenario]:
+    """Scenarios from their JSON documents (``{"today": "BBR"}`` or the scenario format), at most
+    :data:`~geoaccess.defaults.MOST_COMPARED_SCENARIOS` of them: the count is checked before any is built."""
+    check_scenario_count(len(documents))
+    return [scenario_from_dict(document, venues) for document in documents]
+
+
+def check_scenario_count(count: int) -> None:
+    """Refuse more than :data:`~geoaccess.defaults.MOST_COMPARED_SCENARIOS` scenarios in one analysis
+    (each is a full pass over the caseload), before anything is loaded or built."""
+    if count > MOST_COMPARED_SCENARIOS:
+        raise BadInput(f"compare at most {MOST_COMPARED_SCENARIOS} scenarios at a time")
+
+
+def same_programme(scenarios: list[Scenario], *, least: int = 1) -> str:
+    """The one programme of ``scenarios`` (at least ``least`` of them), or a BadInput."""
     if len(scenarios) < least:
         raise BadInput(f"give {least} or more scenarios")
-    if most is not None and len(scenarios) > most:
-        raise BadInput(f"give at most {most} scenarios at a time")
     if len({s.programme for s in scenarios}) != 1:
         raise BadInput("the scenarios must be for the same programme")
     return scenarios[0].programme
@@ -200,12 +214,9 @@ def access(
     return payload, tables
 
 
-def compare(
-    *, people: People, scenarios: list[Scenario], analysis: Analysis, most_scenarios: int | None = None
-) -> tuple[dict[str, Any], list[Measured]]:
-    """Two or more scenarios (at most ``most_scenarios`` when given) side by side, the change against the
-    first, gains and losses by district."""
-    same_programme(scenarios, least=2, most=most_scenarios)
+def compare(*, people: People, scenarios: list[Scenario], analysis: Analysis) -> tuple[dict[str, Any], list[Measured]]:
+    """Two or more scenarios side by side, the change against the first, gains and losses by district."""
+    same_programme(scenarios, least=2)
     measured = measure_scenarios(people=people, scenarios=scenarios, analysis=analysis)
     result = compare_measured(scenarios, [m.measures for m in measured], analysis.settings)
     result.update(
