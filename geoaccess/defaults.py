@@ -46,5 +46,40 @@ CASELOAD_XLSX_MAX_MEMBERS = 1000
 """Most parts (zip members) an .xlsx caseload may have."""
 CASELOAD_READ_SECONDS = 30.0
 """Longest a caseload file may take to read (wall clock), before its rows are checked and geocoded."""
+CASELOAD_READER_MEMORY_BYTES = 1024 * 1024 * 1024
+"""Most resident memory of the child process that reads one uploaded caseload (100,000 rows need ~400 MB)."""
+CASELOAD_READER_CPU_SECONDS = 60
+"""Most CPU time the child process reading one uploaded caseload may use (a 100,000-row .xlsx takes ~10 s)."""
+CASELOAD_READER_WALL_SECONDS = 90.0
+"""Longest the web app waits for one uploaded caseload to be read, checked and geocoded."""
+CASELOAD_READERS = 2
+"""Most uploaded caseloads the web app reads at once; further uploads wait (up to the wall limit) or get 503."""
 MOST_COMPARED_SCENARIOS = 10
 """Most scenarios one comparison (or measures job) may take: each is a full pass over the caseload."""
+
+# --- timetable and road-network files an admin loads (security issue 11) ---------------------------
+# Generous on purpose: each is several times what a real load needs (the North West England BODS GTFS
+# is ~100 MB zipped and ~1 GB unzipped; a Geofabrik county PBF is 100+ MB; a full ATOC CIF is ~600 MB),
+# so only a damaged or hostile file meets them. Read when a file is read, so tests can lower them.
+GTFS_MAX_ZIP_BYTES = 2 * 1024**3
+"""Largest GTFS .zip read, in bytes (2 GB)."""
+GTFS_MAX_UNCOMPRESSED_BYTES = 4 * 1024**3
+"""Most bytes a GTFS feed's files may hold unpacked, each and all together (zip members, or a folder's files)."""
+GTFS_MAX_RATIO = 100
+"""Most a GTFS zip member over 1 MB unpacked may be compressed (unpacked size over packed size; CSV text is ~5-15)."""
+GTFS_MAX_MEMBERS = 1000
+"""Most members (files and folders) a GTFS .zip may list; a feed has about 15."""
+GTFS_MAX_COLUMNS = 500
+"""Most columns a GTFS file's header may name (the specification's files have under 30)."""
+GTFS_MAX_HEADER_BYTES = 64 * 1024
+"""Longest header line (the first line) of a GTFS file, in bytes."""
+CIF_MAX_FILE_BYTES = 2 * 1024**3
+"""Largest ATOC CIF file read, in bytes (2 GB)."""
+CIF_MAX_LINE_CHARS = 1000
+"""Longest line a CIF file may have (its records are 80 characters); a longer one is refused unread."""
+OSM_MAX_FILE_BYTES = 8 * 1024**3
+"""Largest OpenStreetMap file read (.osm, .osm.bz2, .osm.pbf), in bytes (a Geofabrik Great Britain PBF is ~2 GB)."""
+OSM_MAX_XML_BYTES = 16 * 1024**3
+"""Most a compressed OpenStreetMap XML file (.osm.bz2) may unpack to, in bytes (a county's XML is 1-2 GB)."""
+OSM_MAX_XML_RATIO = 100
+"""Most a .osm.bz2 may be compressed (unpacked bytes over packed bytes, checked past 64 MB; real XML is ~10-20)."""

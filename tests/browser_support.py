@@ -36,13 +36,13 @@ def launch_chromium() -> Iterator[object]:
 
 
 @contextmanager
-def served(app) -> Iterator[str]:
+def served(app, threads: int = 4) -> Iterator[str]:
     """``app`` served by waitress on a free loopback port, in a background thread; yields its base URL."""
     from waitress import wasyncore
     from waitress.server import create_server
 
     socket_map: dict = {}
-    server = create_server(app, map=socket_map, host="127.0.0.1", port=0, threads=4)
+    server = create_server(app, map=socket_map, host="127.0.0.1", port=0, threads=threads)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

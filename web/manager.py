@@ -34,12 +34,12 @@ from flask import (
     request,
     url_for,
 )
-from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 
 from geoaccess.csv_cells import neutralise_csv_rows
 from geoaccess.defaults import SITING_COSTS, SITING_OBJECTIVES
 from geoaccess.errors import BadInput
+from geoaccess.isolation import LimitExceeded
 from geoaccess.roles import MANAGERS
 from geoaccess.services.analysis import SitingRequest, check_scenario_count, plan_siting, scenarios_from_documents
 from geoaccess.venues import REPORTING, REQUIREMENTS
@@ -108,14 +108,9 @@ def page() -> str:
 
 @bp.post("/caseloads")
 @manager_required
-def upload() -> BaseResponse | tuple[str, int]:
+def upload() -> BaseResponse | tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Validate an uploaded caseload; keep its people (no postcodes) if any row is usable."""
-    from geoaccess.analysis.caseload import read_caseload
-
-    try:
-        file = request.files.get("caseload")
-    except RequestEntityTooLarge:
-        raise
+    file = request.files.get("caseload")
     if file is None or not file.filename:
         flash("Choose a caseload file (CSV or XLSX) to upload.", "danger")
         return redirect(url_for("planner.page"))
@@ -128,10 +123,12 @@ def upload() -> BaseResponse | tuple[str, int]:
         path = Path(folder) / f"caseload{suffix}"  # the user's file name is not used on disk
         file.save(path)
         try:
-            caseload = read_caseload(path)
-        except BadInput as exc:
+            caseload = uploads.read_uploaded_caseload(current_app, path)
+        except (BadInput, LimitExceeded, uploads.ReadersBusy) as exc:
             message = str(exc).replace(path.name, name)
-            return render_template("planner_refused.html", file_name=name, message=message), 400
+            status = 400 if isinstance(exc, BadInput) else exc.status
+            headers = {"Retry-After": "60"} if status == uploads.ReadersBusy.status else {}
+            return render_template("planner_refused.html", file_name=name, message=message), status, headers
     if caseload.synthetic:
         caseload.meta["synthetic"] = False  # an upload is treated as personal data whatever it says
     problems = caseload.problems.head(MAX_REPORT_ROWS).to_dict("records")
@@ -277,7 +274,7 @@ def add_venue(scenario_id: str) -> BaseResponse:
         if not venue_id:
             raise BadInput("choose a venue")
         if any(item.get("id") == venue_id for item in scenario["venues"]):
-            raise BadInput(f"{venue_id} is already in the scenario")
+            raise BadInput("that venue is already in the scenario")
         item: dict[str, Any] = {"id": venue_id}
         sessions = parse_sessions(text)
         if sessions is not None:
@@ -304,7 +301,7 @@ def add_new_venue(scenario_id: str) -> BaseResponse:
         name = form.get("name", "").strip()[:80] or f"new venue at {lat:.4f},{lon:.4f}"
         new_id = "new-" + ("-".join("".join(c if c.isalnum() else " " for c in name.lower()).split()) or "venue")
         if any(item.get("new_id") == new_id or item.get("id") == new_id for item in scenario["venues"]):
-            raise BadInput(f"a venue called {name!r} is already in the scenario")
+            raise BadInput("a new venue of that name is already in the scenario")
         scenario["venues"].append({"name": name, "new_id": new_id, "lon": lon, "lat": lat, "sessions": sessions})
 
     return _edit(scenario_id, change)

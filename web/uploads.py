@@ -21,8 +21,10 @@ from typing import Any
 import pandas as pd
 from flask import Flask
 
-from geoaccess.analysis.caseload import Caseload
-from geoaccess.errors import BadInput
+from geoaccess import defaults
+from geoaccess.analysis.caseload import Caseload, read_caseload
+from geoaccess.errors import BadInput, GeoaccessError
+from geoaccess.isolation import run_isolated
 from geoaccess.services.analysis import People, caseload_people
 
 SYNTHETIC = "synthetic"
@@ -44,6 +46,47 @@ def _valid_upload_id(upload_id: str) -> bool:
         and len(upload_id) == UPLOAD_ID_BYTES * 2
         and all(c in "0123456789abcdef" for c in upload_id)
     )
+
+
+class ReadersBusy(GeoaccessError):
+    """Every caseload reader is busy: the upload was not read and may be sent again shortly."""
+
+    status = 503
+    title = "Busy"
+    problem_type = "urn:geoaccess:problem:busy"
+
+
+def read_uploaded_caseload(app: Flask, path: Path) -> Caseload:
+    """Read, check and geocode an uploaded caseload in a child process with memory and time limits.
+
+    At most ``CASELOAD_READERS`` (config, default ``defaults.CASELOAD_READERS``) are read at once, so a
+    burst of hostile uploads costs bounded memory and leaves the server's threads free to answer others;
+    an upload that finds every reader busy for ``CASELOAD_READER_WAIT_SECONDS`` (default 30) gets
+    :class:`ReadersBusy`. The limits' refusals are :class:`geoaccess.isolation.LimitExceeded`.
+    """
+    readers = _readers(app)
+    if not readers.acquire(timeout=float(app.config.get("CASELOAD_READER_WAIT_SECONDS", 30))):
+        raise ReadersBusy("other caseloads are being read just now: send the file again in a minute")
+    try:
+        return run_isolated(
+            read_caseload,
+            path,
+            memory_bytes=int(app.config.get("CASELOAD_READER_MEMORY_BYTES", defaults.CASELOAD_READER_MEMORY_BYTES)),
+            cpu_seconds=defaults.CASELOAD_READER_CPU_SECONDS,
+            wall_seconds=defaults.CASELOAD_READER_WALL_SECONDS,
+            preload=["geoaccess.analysis.caseload"],
+        )
+    finally:
+        readers.release()
+
+
+def _readers(app: Flask) -> threading.BoundedSemaphore:
+    with _store_lock:
+        readers = app.extensions.get("geoaccess_caseload_readers")
+        if readers is None:
+            readers = threading.BoundedSemaphore(int(app.config.get("CASELOAD_READERS", defaults.CASELOAD_READERS)))
+            app.extensions["geoaccess_caseload_readers"] = readers
+        return readers
 
 
 def save_upload(app: Flask, caseload: Caseload, owner_id: int, file_name: str) -> str:

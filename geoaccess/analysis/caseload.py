@@ -39,6 +39,7 @@ from xml.parsers import expat
 import pandas as pd
 
 from geoaccess import defaults
+from geoaccess.bounded_zip import ZipLimits, ZipOverLimit, open_checked
 from geoaccess.errors import BadInput, OutsideArea, PostcodeError
 from geoaccess.geocode import Location, geocode_postcode, normalise_postcode
 from geoaccess.pack import Pack, load_pack
@@ -360,25 +361,25 @@ def _check_zip(path: Path) -> None:
     """Refuse an .xlsx whose zip parts are too many or unpack too large, before anything is parsed."""
     name = path.name
     _check_file_size(path)
+    limits = ZipLimits(
+        members=defaults.CASELOAD_XLSX_MAX_MEMBERS,
+        unpacked_bytes=defaults.CASELOAD_XLSX_MAX_UNCOMPRESSED_BYTES,
+        ratio=defaults.CASELOAD_XLSX_MAX_RATIO,
+        ratio_from_bytes=_XLSX_RATIO_FROM_BYTES,
+    )
+    megabytes = f"{limits.unpacked_bytes / 1024 / 1024:g} MB"
+    refusals = {
+        "members": f"the workbook has more than the limit of {limits.members:,} parts",
+        "member": f"a part of the workbook unpacks to more than the limit of {megabytes}",
+        "total": f"the workbook unpacks to more than the limit of {megabytes}",
+        "ratio": f"a part of the workbook is compressed more than the limit of {limits.ratio}:1",
+    }
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
+        open_checked(path, limits).close()
+    except ZipOverLimit as over:
+        raise _too_big(name, refusals[over.limit]) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise CaseloadError(f"{name} is not a readable .xlsx workbook ({type(exc).__name__})") from exc
-    if len(members) > defaults.CASELOAD_XLSX_MAX_MEMBERS:
-        raise _too_big(name, f"the workbook has more than the limit of {defaults.CASELOAD_XLSX_MAX_MEMBERS:,} parts")
-    limit = defaults.CASELOAD_XLSX_MAX_UNCOMPRESSED_BYTES
-    megabytes = f"{limit / 1024 / 1024:g} MB"
-    total = 0
-    for member in members:
-        total += member.file_size
-        if member.file_size > limit:
-            raise _too_big(name, f"a part of the workbook unpacks to more than the limit of {megabytes}")
-        if total > limit:
-            raise _too_big(name, f"the workbook unpacks to more than the limit of {megabytes}")
-        ratio = defaults.CASELOAD_XLSX_MAX_RATIO
-        if member.file_size > _XLSX_RATIO_FROM_BYTES and member.file_size > ratio * max(member.compress_size, 1):
-            raise _too_big(name, f"a part of the workbook is compressed more than the limit of {ratio}:1")
 
 
 class _SheetScan:

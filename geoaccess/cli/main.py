@@ -29,7 +29,13 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=4, show_default=True, type=int)
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(2, 256),
+    help="Request threads; an upload being read holds one, so keep this above the caseload readers (2).",
+)
 @reports_errors
 def serve(host: str, port: int, threads: int) -> None:
     """Serve the web app with the waitress production WSGI server."""

@@ -58,6 +58,7 @@ import osmium
 import osmium.filter
 import osmnx as ox
 
+from geoaccess import defaults
 from geoaccess._io import sha256_of
 from geoaccess.errors import BadInput, DataPackError
 from geoaccess.roads.network import META_NAME, MODES, RoadNetwork
@@ -248,7 +249,47 @@ def _sources(files: OsmFiles) -> list[Path]:
             )
         if not path.is_file():
             raise OsmFileError(f"OpenStreetMap file not found: {path}")
+        _check_size(path)
     return paths
+
+
+# Limits (geoaccess.defaults), looked up when a file is read: a hostile or damaged file is refused in one
+# line naming the file and the limit. pyosmium streams every format; what it unpacks from a .pbf is bounded
+# per block, but a .osm.bz2 could unpack without end, so it is measured first, in one streaming pass.
+_XML_RATIO_FROM_BYTES = 64 * 1024 * 1024
+_XML_CHUNK_BYTES = 1024 * 1024
+
+
+def _refused(path: Path, what: str) -> OsmFileError:
+    return OsmFileError(f"{path.name} is refused: {what}; nothing has been loaded from it")
+
+
+def _check_size(path: Path) -> None:
+    limit = defaults.OSM_MAX_FILE_BYTES
+    if path.stat().st_size > limit:
+        raise _refused(path, f"the file holds more than the limit of {limit:,} bytes (OSM_MAX_FILE_BYTES)")
+
+
+def _check_unpacked(path: Path) -> None:
+    """Refuse a .osm.bz2 that unpacks to more than the limit, or is compressed beyond the ratio limit.
+
+    The XML is decompressed and dropped as it streams, stopping at the first limit passed; a damaged
+    stream is left for pyosmium to report.
+    """
+    if not path.name.endswith(".osm.bz2"):
+        return
+    limit, ratio = defaults.OSM_MAX_XML_BYTES, defaults.OSM_MAX_XML_RATIO
+    unpacked = 0
+    try:
+        with path.open("rb") as packed, bz2.BZ2File(packed) as xml:
+            while chunk := xml.read(_XML_CHUNK_BYTES):
+                unpacked += len(chunk)
+                if unpacked > limit:
+                    raise _refused(path, f"it unpacks to more than the limit of {limit:,} bytes (OSM_MAX_XML_BYTES)")
+                if unpacked > _XML_RATIO_FROM_BYTES and unpacked > ratio * packed.tell():
+                    raise _refused(path, f"it is compressed more than the limit of {ratio}:1 (OSM_MAX_XML_RATIO)")
+    except (OSError, EOFError):
+        return
 
 
 def _sources_sha256(paths: list[Path]) -> str:
@@ -287,6 +328,8 @@ def read_osm(files: OsmFiles, modes: Iterable[str] = MODES) -> dict[str, RoadNet
         "sha256": _sources_sha256(paths),
         "builder": BUILDER,
     }
+    for path in paths:
+        _check_unpacked(path)
     with tempfile.TemporaryDirectory(prefix="geoaccess-osm-") as folder:
         try:
             split = _split(paths, Path(folder), modes)

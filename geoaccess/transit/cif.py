@@ -18,11 +18,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from geoaccess import defaults
 from geoaccess.errors import BadInput
 from geoaccess.transit.timetable import COLUMNS, Timetable, yyyymmdd
 
@@ -289,18 +291,34 @@ class _Parser:
 
 
 def _parse(path: Path) -> tuple[_Header, list[_Schedule], dict[str, str]]:
-    """Every record of ``path``, checked; :class:`CifError` names the line of the first fault."""
+    """Every record of ``path``, checked; :class:`CifError` names the line of the first fault.
+
+    The file size and line length limits (geoaccess.defaults, looked up now) are checked first and as
+    each line is read: a longer line is refused without reading the rest of it.
+    """
     parser = _Parser()
     number = 0
     try:
+        size_limit = defaults.CIF_MAX_FILE_BYTES
+        if path.stat().st_size > size_limit:
+            raise _refused(path, f"the file holds more than the limit of {size_limit:,} bytes (CIF_MAX_FILE_BYTES)")
+        limit = defaults.CIF_MAX_LINE_CHARS
         with path.open(encoding="latin-1") as lines:
-            for number, line in enumerate(lines, start=1):
+            for number, line in enumerate(iter(partial(lines.readline, limit + 1), ""), start=1):
+                if len(line) > limit and not line.endswith("\n"):
+                    raise _refused(
+                        path, f"line {number} is longer than the limit of {limit:,} characters (CIF_MAX_LINE_CHARS)"
+                    )
                 parser.feed(line.rstrip("\r\n"), number)
         return parser.finish()
     except _Malformed as error:
         raise CifError(f"{path}, line {max(number, 1)}: {error}") from None
     except OSError as error:
         raise CifError(f"cannot read CIF file {path}: {error.strerror}") from None
+
+
+def _refused(path: Path, what: str) -> CifError:
+    return CifError(f"{path} is refused: {what}; nothing has been loaded from it")
 
 
 # --- timetable ------------------------------------------------------------------------------

@@ -25,6 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geoaccess import defaults
+from geoaccess._io import sha256_of
+from geoaccess.bounded_zip import ZipLimits, ZipOverLimit, open_checked
 from geoaccess.errors import BadInput
 from geoaccess.transit.timetable import Timetable, empty, to_date
 from geoaccess.weekdays import WEEKDAYS
@@ -127,19 +130,86 @@ def _read_files(path: Path, source: str) -> tuple[dict[str, bytes], str]:
     """The feed's .txt files as bytes by name, and the SHA-256 of the zip or of the files in name order."""
     names = (*REQUIRED_FILES, *CALENDAR_FILES, *OPTIONAL_FILES)
     if path.is_dir():
-        raw = {n: (path / n).read_bytes() for n in names if (path / n).is_file()}
+        raw = _read_folder(path, names, source)
         return raw, hashlib.sha256(b"".join(raw[n] for n in sorted(raw))).hexdigest()
     if not path.is_file():
         raise GtfsError(f"GTFS feed {source}: no such file or folder")
-    data = path.read_bytes()
+    return _read_zip(path, names, source), sha256_of(path)
+
+
+# Limits (geoaccess.defaults), looked up when a feed is read: a hostile or damaged feed is refused in one
+# line naming the feed and the limit, before the parts over it are read (never quoting its content).
+
+
+def _refused(source: str, what: str) -> GtfsError:
+    return GtfsError(f"GTFS feed {source} is refused: {what}; nothing has been loaded from it")
+
+
+def _over(limit: int, setting: str, unit: str = "bytes") -> str:
+    return f"more than the limit of {limit:,} {unit} ({setting})"
+
+
+def _read_folder(path: Path, names: tuple[str, ...], source: str) -> dict[str, bytes]:
+    """The folder's feed files, refused if together they hold more than the unpacked-size limit."""
+    limit = defaults.GTFS_MAX_UNCOMPRESSED_BYTES
+    refusal = _refused(source, f"its files hold {_over(limit, 'GTFS_MAX_UNCOMPRESSED_BYTES')}")
+    sizes = {n: (path / n).stat().st_size for n in names if (path / n).is_file()}
+    if sum(sizes.values()) > limit:
+        raise refusal
+    raw, total = {}, 0
+    for name, size in sizes.items():
+        with (path / name).open("rb") as handle:
+            raw[name] = handle.read(size + 1)
+        total += len(raw[name])
+        if total > limit:  # grew since its size was checked
+            raise refusal
+    return raw
+
+
+def _read_zip(path: Path, names: tuple[str, ...], source: str) -> dict[str, bytes]:
+    """The zip's feed files (at the top, or in one folder), read only once its whole directory is within limits."""
+    size_limit = defaults.GTFS_MAX_ZIP_BYTES
+    if path.stat().st_size > size_limit:
+        raise _refused(source, f"the zip file holds {_over(size_limit, 'GTFS_MAX_ZIP_BYTES')}")
+    limits = ZipLimits(
+        members=defaults.GTFS_MAX_MEMBERS,
+        unpacked_bytes=defaults.GTFS_MAX_UNCOMPRESSED_BYTES,
+        ratio=defaults.GTFS_MAX_RATIO,
+    )
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:  # files at the top, or in one folder
-            by_depth = sorted(archive.namelist(), key=lambda member: -member.count("/"))
-            members = {member.rsplit("/", 1)[-1]: member for member in by_depth}
-            raw = {n: archive.read(members[n]) for n in names if n in members}
-    except zipfile.BadZipFile as exc:
+        with open_checked(path, limits) as archive:  # zipfile never unpacks more than a member's checked size
+            by_depth = sorted(archive.infolist(), key=lambda member: -member.filename.count("/"))
+            members = {member.filename.rsplit("/", 1)[-1]: member for member in by_depth}
+            return {n: archive.read(members[n]) for n in names if n in members}
+    except ZipOverLimit as over:
+        raise _refused(source, _zip_refusal(over, limits)) from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
         raise GtfsError(f"GTFS feed {source}: not a zip file or a folder") from exc
-    return raw, hashlib.sha256(data).hexdigest()
+
+
+def _zip_refusal(over: ZipOverLimit, limits: ZipLimits) -> str:
+    unpacked = _over(limits.unpacked_bytes, "GTFS_MAX_UNCOMPRESSED_BYTES")
+    return {
+        "members": f"the zip lists {_over(limits.members, 'GTFS_MAX_MEMBERS', 'members')}",
+        "member": f"a member of the zip unpacks to {unpacked}",
+        "total": f"the zip's members unpack to {unpacked} together",
+        "ratio": f"a member of the zip is compressed more than the limit of {limits.ratio}:1 (GTFS_MAX_RATIO)",
+    }[over.limit]
+
+
+def _check_header(file: str, content: bytes, source: str) -> None:
+    """Refuse a file whose header line is longer, or names more columns, than the limits."""
+    limit = defaults.GTFS_MAX_HEADER_BYTES
+    end = content.find(b"\n", 0, limit + 1)
+    if end < 0:
+        if len(content) > limit:
+            raise _refused(
+                source, f"{file}'s header line is longer than the limit of {limit:,} bytes (GTFS_MAX_HEADER_BYTES)"
+            )
+        end = len(content)
+    most = defaults.GTFS_MAX_COLUMNS
+    if content.count(b",", 0, end) + 1 > most:
+        raise _refused(source, f"{file}'s header names {_over(most, 'GTFS_MAX_COLUMNS', 'columns')}")
 
 
 def _check_structure(raw: dict[str, bytes], problems: _Problems) -> Feed:
@@ -150,6 +220,7 @@ def _check_structure(raw: dict[str, bytes], problems: _Problems) -> Feed:
         problems.add("missing calendar.txt or calendar_dates.txt (at least one is required)")
     feed = {}
     for file, content in raw.items():
+        _check_header(file, content, problems.source)
         frame = _parse_csv(file, content, problems)
         if frame is None:
             continue

@@ -8,12 +8,12 @@ declared-dimension workbooks keep a thread busy with no end, so these tests fail
 from __future__ import annotations
 
 import csv
-import threading
 import time
 import zipfile
 from pathlib import Path
 
 from click.testing import CliRunner
+from hostile_files import SHEET, declare_whole_sheet, normal_xlsx, rewrite_sheet, run_within
 
 from geoaccess import defaults
 from geoaccess.analysis.caseload import CaseloadError, read_caseload
@@ -21,27 +21,12 @@ from geoaccess.cli.caseload import caseload
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "caseload"
 SECONDS = 5.0
-SHEET = "xl/worksheets/sheet1.xml"
 SECRET = "SECRET-CELL-TEXT"  # a cell's content, which no refusal may repeat
 
 
 def read_within(path: Path, pack, seconds: float = SECONDS):
-    """read_caseload(path) in a daemon thread: its result or exception, and the seconds it took."""
-    outcome: dict[str, object] = {}
-
-    def run() -> None:
-        try:
-            outcome["result"] = read_caseload(path, pack)
-        except BaseException as exc:  # handed back to the test
-            outcome["error"] = exc
-
-    started = time.perf_counter()
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    took = time.perf_counter() - started
-    assert not worker.is_alive(), f"reading {path.name} was still running after {seconds:g} s"
-    return outcome.get("result"), outcome.get("error"), took
+    """read_caseload(path) under a time guard: its result or exception, and the seconds it took."""
+    return run_within(lambda: read_caseload(path, pack), seconds)
 
 
 def assert_refused(path: Path, pack, *words: str) -> str:
@@ -56,35 +41,6 @@ def assert_refused(path: Path, pack, *words: str) -> str:
     for word in words:
         assert word in message, message
     return message
-
-
-def normal_xlsx(path: Path, rows: int = 2) -> Path:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(["id", "postcode"])
-    for number in range(rows):
-        sheet.append([f"P{number:03d}", "CA1 1HZ" if number % 2 == 0 else "LA14 1RP"])
-    workbook.save(path)
-    return path
-
-
-def rewrite_sheet(path: Path, change) -> Path:
-    """Rewrite the first worksheet's XML inside the .xlsx with ``change(text) -> text``."""
-    with zipfile.ZipFile(path) as archive:
-        parts = {info.filename: archive.read(info) for info in archive.infolist()}
-    parts[SHEET] = change(parts[SHEET].decode("utf-8")).encode("utf-8")
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
-    return path
-
-
-def declare_whole_sheet(text: str) -> str:
-    start = text.index("<dimension ")
-    end = text.index("/>", start) + 2
-    return text[:start] + '<dimension ref="A1:XFD1048576"/>' + text[end:]
 
 
 def add_rows(extra: str):
