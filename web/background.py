@@ -40,6 +40,8 @@ from .job_kinds import RUNNERS, Runner
 from .uploads import purge_expired_uploads, uploads_root
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from .db import Job
 
 log = logging.getLogger(__name__)
@@ -157,11 +159,12 @@ def submit(app: Flask, kind: str, params: dict[str, Any], owner_id: int) -> int:
     from .db import Job, session_scope, utcnow
 
     limit = int(app.config.get("JOB_LIMIT_PER_USER", JOBS_PER_USER))
-    if active_jobs(owner_id, app) >= limit:
-        raise TooManyJobs(
-            f"you already have {limit} analyses queued or running: wait for one to finish, then try again"
-        )
     with session_scope(app) as session:
+        _lock_owner(session, owner_id)  # held to the commit: two submits cannot both see room for one more
+        if _count_active(session, owner_id, app) >= limit:
+            raise TooManyJobs(
+                f"you already have {limit} analyses queued or running: wait for one to finish, then try again"
+            )
         job = Job(
             owner_id=owner_id,
             kind=kind,
@@ -207,18 +210,35 @@ def list_jobs(owner_id: int, limit: int = 20) -> list[dict[str, Any]]:
 
 def active_jobs(owner_id: int, app: Flask | None = None) -> int:
     """How many of ``owner_id``'s jobs are queued or running under a live lease."""
-    from sqlalchemy import func, or_
-
-    from .db import Job, session_scope
+    from .db import session_scope
 
     with session_scope(app) as session:
-        return int(
-            session.query(func.count(Job.id))
-            .filter(Job.owner_id == owner_id, Job.status.in_(ACTIVE))
-            .filter(or_(Job.heartbeat.is_(None), Job.heartbeat >= _lease_cutoff(app)))
-            .scalar()
-            or 0
-        )
+        return _count_active(session, owner_id, app)
+
+
+def _count_active(session: Session, owner_id: int, app: Flask | None) -> int:
+    from sqlalchemy import func, or_
+
+    from .db import Job
+
+    return int(
+        session.query(func.count(Job.id))
+        .filter(Job.owner_id == owner_id, Job.status.in_(ACTIVE))
+        .filter(or_(Job.heartbeat.is_(None), Job.heartbeat >= _lease_cutoff(app)))
+        .scalar()
+        or 0
+    )
+
+
+def _lock_owner(session: Session, owner_id: int) -> None:
+    """Take the write lock on the owner's row until the transaction ends (a row lock on PostgreSQL; on
+    SQLite the database's one write lock, taken before anything is read so the count that follows is
+    current)."""
+    from sqlalchemy import update
+
+    from .db import User
+
+    session.execute(update(User).where(User.id == owner_id).values(id=User.id))
 
 
 def _lease_cutoff(app: Flask | None) -> datetime:

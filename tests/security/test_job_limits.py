@@ -14,11 +14,12 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import func, select
+from web_support import app_for_tests
 
 from geoaccess.cli.users import users
 from geoaccess.defaults import MOST_COMPARED_SCENARIOS
-from geoaccess.web import background, create_app
-from geoaccess.web.db import Job, session_scope, utcnow
+from geoaccess.web import background
+from geoaccess.web.db import EXTENSION, Job, session_scope, utcnow
 from geoaccess.web.users import create_user, issue_token
 
 PASSWORD = "a long enough password 1"
@@ -35,17 +36,7 @@ def _blocked(app, params, owner_id, progress, folder):
 
 
 def make_app(folder: Path, **extra) -> Flask:
-    return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test",
-            "BOOTSTRAP_ADMIN": False,
-            "SESSION_COOKIE_SECURE": False,
-            "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite'}",
-            "PLANNER_FOLDER": str(folder / "planner"),
-            **extra,
-        }
-    )
+    return app_for_tests(folder, {}, **extra)
 
 
 @pytest.fixture
@@ -165,6 +156,42 @@ def test_one_users_queue_does_not_block_another_user(app) -> None:
         background.submit(app, "compare", {}, app.config["TEST_OWNER"])
     other = background.submit(app, "compare", {}, app.config["TEST_OTHER"])  # mike still has room
     assert job_state(app, other)[0] in ("queued", "running")
+
+
+def test_simultaneous_submits_cannot_pass_the_limit(app) -> None:
+    """Eight submits at once, each pausing 0.2 s after counting the owner's jobs, record exactly the
+    limit: the count and the insert are one locked step, not a check another submit can slip past."""
+    from sqlalchemy import event
+
+    engine = app.extensions[EXTENSION]["engine"]
+
+    def pause_after_count(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().upper().startswith("SELECT COUNT") and "jobs" in statement:
+            time.sleep(0.2)
+
+    event.listen(engine, "after_cursor_execute", pause_after_count)
+    start = threading.Barrier(8)
+    outcomes: list[str] = []
+
+    def submit() -> None:
+        start.wait()
+        try:
+            background.submit(app, "compare", {}, app.config["TEST_OWNER"])
+            outcomes.append("queued")
+        except background.TooManyJobs:
+            outcomes.append("refused")
+
+    try:
+        threads = [threading.Thread(target=submit) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        event.remove(engine, "after_cursor_execute", pause_after_count)
+    limit = app.config["JOB_LIMIT_PER_USER"]
+    assert sorted(outcomes) == ["queued"] * limit + ["refused"] * (8 - limit)
+    assert job_count(app) == limit
 
 
 def test_a_finished_job_frees_a_place(app) -> None:
