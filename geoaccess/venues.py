@@ -311,16 +311,16 @@ def _parse_programme_cell(cell: str) -> list[dict[str, Any]] | str:
     The optional ``[basis]`` after the code defaults to ``user``.
     """
     programmes = []
-    for part in filter(None, (p.strip() for p in cell.split(";"))):
+    for place, part in enumerate(filter(None, (p.strip() for p in cell.split(";"))), start=1):
         head, _, sessions = part.partition(":")
         head_match = _PROGRAMME_HEAD.match(head.strip())
         if not head_match:
-            return f"programme {head.strip()!r} is not 'CODE' or 'CODE [basis]'"
+            return f"programme {place} does not start 'CODE' or 'CODE [basis]'"
         parsed = []
-        for text in filter(None, (s.strip() for s in sessions.split(","))):
+        for number, text in enumerate(filter(None, (s.strip() for s in sessions.split(","))), start=1):
             fields = session_fields(text)
             if fields is None:
-                return f"session {text!r} is not 'Day HH:MM-HH:MM' (as in 'Thu 18:00-20:30')"
+                return f"programme {place} session {number} is not {SESSION_SHAPE}"
             parsed.append(fields)
         programmes.append({"code": head_match["code"], "sessions": parsed, "basis": head_match["basis"] or "user"})
     return programmes
@@ -367,10 +367,10 @@ def _venue_from_record(record: dict[str, Any], pack: Pack) -> Venue:
         )
     kind = _text(record["kind"])
     if kind not in KINDS:
-        raise VenueFileError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
+        raise VenueFileError(f"kind is not one of {', '.join(KINDS)}")
     confidence = _text(record.get("confidence")) or "high"
     if confidence not in CONFIDENCES:
-        raise VenueFileError(f"confidence {confidence!r} is not one of {', '.join(CONFIDENCES)}")
+        raise VenueFileError(f"confidence is not one of {', '.join(CONFIDENCES)}")
     programmes = _programmes(record.get("programmes") or [])
     opening_days = tuple(_day(d) for d in record.get("opening_days") or [])
     venue = Venue(
@@ -428,10 +428,10 @@ def _programmes(raw: list[dict[str, Any]] | str) -> tuple[Programme, ...]:
     for item in raw:
         code = _text(item.get("code")).upper()
         if code not in PROGRAMMES:
-            raise VenueFileError(f"programme {code!r} is not one of {', '.join(PROGRAMMES)}")
+            raise VenueFileError(f"a programme code is not one of {', '.join(PROGRAMMES)}")
         basis = _text(item.get("basis")) or "user"
         if basis not in SESSION_BASES:
-            raise VenueFileError(f"programme {code} basis {basis!r} is not one of {', '.join(SESSION_BASES)}")
+            raise VenueFileError(f"programme {code} basis is not one of {', '.join(SESSION_BASES)}")
         sessions = tuple(session_from(code, s) for s in item.get("sessions") or [])
         programmes.append(
             Programme(
@@ -443,6 +443,10 @@ def _programmes(raw: list[dict[str, Any]] | str) -> tuple[Programme, ...]:
             )
         )
     return tuple(programmes)
+
+
+SESSION_SHAPE = "'Day HH:MM-HH:MM' (as in 'Thu 18:00-20:30')"
+"""How a session is written, for messages about one that is not."""
 
 
 def session_fields(text: str) -> dict[str, str] | None:
@@ -463,7 +467,7 @@ def session_from(code: str, raw: dict[str, Any]) -> Session:
     start, end = _text(raw.get("start")), _text(raw.get("end"))
     for label, value in (("start", start), ("end", end)):
         if not _TIME.match(value):
-            raise VenueFileError(f"programme {code} {day} session {label} time {value!r} is not HH:MM")
+            raise VenueFileError(f"programme {code} {day} session {label} time is not HH:MM")
     if end <= start:
         raise VenueFileError(f"programme {code} {day} session ends ({end}) before it starts ({start})")
     return Session(day=day, start=start, end=end)
@@ -472,7 +476,7 @@ def session_from(code: str, raw: dict[str, Any]) -> Session:
 def _day(value: object) -> str:
     day = _text(value)[:3].title()
     if day not in SHORT_DAYS:
-        raise VenueFileError(f"day {_text(value)!r} is not one of {', '.join(SHORT_DAYS)}")
+        raise VenueFileError(f"a day is not one of {', '.join(SHORT_DAYS)}")
     return day
 
 

@@ -11,12 +11,12 @@ SHORT_DAYS = tuple(name[:3].title() for name in WEEKDAYS)
 
 
 def weekday_name(text: str) -> str:
-    """``mon``, ``Mon``, ``monday`` or ``Monday`` -> ``monday``; a :class:`BadInput` naming the text otherwise."""
+    """``mon``, ``Mon``, ``monday`` or ``Monday`` -> ``monday``; a :class:`BadInput` otherwise."""
     wanted = (text or "").strip().lower()
     for name in WEEKDAYS:
         if wanted in (name, name[:3]):
             return name
-    raise BadInput(f"day {text!r} is not a weekday (mon..sun)")
+    raise BadInput("the day is not a weekday (mon..sun, or monday..sunday)")
 
 
 def is_weekday(text: str) -> bool:

@@ -127,11 +127,11 @@ def test_missing_csrf_is_400_and_saves_nothing(app: Flask, ada: FlaskClient, fol
 @pytest.mark.parametrize(
     "change,problem",
     [
-        ({"programmes": "BBR: Thursday 6pm"}, "session 'Thursday 6pm' is not 'Day HH:MM-HH:MM'"),
-        ({"programmes": "XYZ"}, "programme 'XYZ' is not one of"),
-        ({"kind": "castle"}, "kind 'castle' is not one of"),
+        ({"programmes": "BBR: Thursday 6pm"}, "programme 1 session 1 is not 'Day HH:MM-HH:MM'"),
+        ({"programmes": "XYZ"}, "a programme code is not one of"),
+        ({"kind": "castle"}, "kind is not one of"),
         ({"id": "Not A Slug"}, "id must be two or more lower-case words"),
-        ({"opening_days": "Mon Funday"}, "day 'Funday' is not one of"),
+        ({"opening_days": "Mon Funday"}, "a day is not one of"),
         ({"postcode": ""}, "no position: give lon and lat, or a postcode"),
         ({"lon": "-3.2"}, "give both lon and lat"),
         ({"programmes": "BBR: Thu 20:30-18:00"}, "ends (18:00) before it starts (20:30)"),

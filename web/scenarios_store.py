@@ -18,7 +18,7 @@ from flask import abort, current_app
 
 from geoaccess.analysis.scenarios import scenario_from_dict
 from geoaccess.errors import BadInput
-from geoaccess.venues import Venue, session_fields
+from geoaccess.venues import SESSION_SHAPE, Venue, session_fields
 
 from . import background
 
@@ -78,10 +78,10 @@ def parse_sessions(text: str) -> list[dict[str, str]] | None:
     if not parts:
         return None
     sessions = []
-    for part in parts:
+    for number, part in enumerate(parts, start=1):
         fields = session_fields(part)
         if fields is None:
-            raise BadInput(f"session {part.strip()[:40]!r} is not 'Day HH:MM-HH:MM' (as in 'Thu 18:00-20:30')")
+            raise BadInput(f"session {number} is not {SESSION_SHAPE}")
         sessions.append(fields)
     return sessions
 

@@ -125,7 +125,7 @@ def create_user(
     elif problem := password_problem(password, name):
         raise BadInput(problem)
     if db.scalar(select(User.id).where(func.lower(User.name) == name.lower())) is not None:
-        raise BadInput(f"a user named {name!r} already exists")
+        raise BadInput("a user of that name already exists (names ignore case)")
     user = User(
         name=name,
         role=role,

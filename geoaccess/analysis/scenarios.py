@@ -120,7 +120,7 @@ def programme_code(text: str) -> str:
     """A programme code (BBR, TSP, NSOGP, UPW, REPORTING) in any case; a BadInput otherwise."""
     code = text.strip().upper()
     if code not in REQUIREMENTS:
-        raise BadInput(f"programme {text!r} is not one of {', '.join(REQUIREMENTS)}")
+        raise BadInput(f"the programme is not one of {', '.join(REQUIREMENTS)}")
     return code
 
 

@@ -26,7 +26,7 @@ WEEK = "week"
 
 def session_seconds(start: str, end: str) -> tuple[int, int]:
     """A session's start and end (``HH:MM``) in seconds after midnight; the end must follow the start."""
-    start_s, end_s = parse_clock(start), parse_clock(end)
+    start_s, end_s = parse_clock(start, "the start time"), parse_clock(end, "the end time")
     if end_s <= start_s:
         raise BadInput(f"the session ends ({end}) before it starts ({start})")
     return start_s, end_s

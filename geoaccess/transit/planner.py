@@ -115,14 +115,15 @@ def clock(seconds: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def parse_clock(text: str) -> int:
-    """``HH:MM`` (hours may pass 23) -> seconds after midnight; a :class:`BadInput` otherwise."""
+def parse_clock(text: str, field: str = "a time") -> int:
+    """``HH:MM`` (hours may pass 23) -> seconds after midnight; a :class:`BadInput` naming ``field`` otherwise."""
+    problem = f"{field} is not HH:MM (hours 00 to 47, minutes 00 to 59)"
     try:
         hours, minutes = (int(part) for part in text.strip().split(":"))
     except ValueError as exc:
-        raise BadInput(f"time {text!r} is not HH:MM") from exc
+        raise BadInput(problem) from exc
     if not (0 <= hours < 48 and 0 <= minutes < 60):
-        raise BadInput(f"time {text!r} is not HH:MM")
+        raise BadInput(problem)
     return hours * 3600 + minutes * 60
 
 

@@ -68,7 +68,7 @@ def service_date(text: str, timetable: Timetable, today: date | None = None) -> 
     try:
         when = date.fromisoformat(wanted)
     except ValueError as exc:
-        raise BadInput(f"day {text!r} is not a weekday (mon..sun) or a date YYYY-MM-DD") from exc
+        raise BadInput("the day is not a weekday (mon..sun) or a date YYYY-MM-DD") from exc
     start = to_date_text(timetable.provenance.get("valid_from"))
     end = to_date_text(timetable.provenance.get("valid_to"))
     if (start and when < start) or (end and when > end):

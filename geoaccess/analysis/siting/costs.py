@@ -11,14 +11,14 @@ from geoaccess.analysis.scenarios import Offer
 from geoaccess.errors import BadInput
 from geoaccess.roads.router import Router
 from geoaccess.transit.planner import Planner
-from geoaccess.venues import Session, session_fields, session_from
+from geoaccess.venues import SESSION_SHAPE, Session, session_fields, session_from
 
 
 def parse_session(text: str, programme: str) -> Session:
     """``"Thu 18:00-20:30"`` -> a session (checked)."""
     fields = session_fields(text)
     if fields is None:
-        raise BadInput(f"session {text!r} is not 'Day HH:MM-HH:MM' (as in 'Thu 18:00-20:30')")
+        raise BadInput(f"the session is not {SESSION_SHAPE}")
     return session_from(programme, fields)
 
 
