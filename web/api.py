@@ -63,6 +63,7 @@ from .auth import api_auth
 from .job_kinds import MOST_SITES
 from .officer import me, venues
 from .problems import problem, problem_for
+from .request_checks import conform
 from .security import trust_inline_scripts
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -133,15 +134,19 @@ def _finite_float(digits: str) -> float:
 
 
 def text(data: dict[str, Any], key: str, *, required: bool = True, default: str | None = None) -> str | None:
-    """A string field (numbers are accepted and turned into text)."""
+    """A string field, its ends stripped (checked by :func:`conform` first: never null, empty or another type).
+
+    A field of nothing but spaces is well formed but unusable: a 422 naming the field."""
     value = data.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None:
         if required:
             raise InvalidRequest(f"'{key}' is required")
         return default
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    if not isinstance(value, str):
         raise InvalidRequest(f"'{key}' must be a string")
-    return str(value).strip()
+    if not value.strip():
+        raise BadInput(f"'{key}' holds nothing but spaces")
+    return value.strip()
 
 
 def required_text(data: dict[str, Any], key: str) -> str:
@@ -150,8 +155,10 @@ def required_text(data: dict[str, Any], key: str) -> str:
 
 
 def integer(data: dict[str, Any], key: str, default: int) -> int:
-    """A whole-number field."""
+    """A whole-number field (``10.0`` is ten, as in JSON Schema)."""
     value = data.get(key, default)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidRequest(f"'{key}' must be a whole number")
     return value
@@ -218,7 +225,12 @@ def long_work(kind: str, params: dict[str, Any]) -> Response:
 @handle_errors
 def geocode_get() -> Response:
     """Position, LSOA and district of ``?q=`` (a postcode or ``lat,lon``). POST keeps it out of URLs."""
-    return _geocode(request.args.get("q", ""))
+    query = request.args.get("q")
+    if query is None:
+        raise InvalidRequest("'q' is required: a postcode or 'lat,lon'")
+    if not query:
+        raise InvalidRequest("'q' must not be empty: a postcode or 'lat,lon'")
+    return _geocode(query)
 
 
 @bp.post("/geocode")
@@ -226,14 +238,16 @@ def geocode_get() -> Response:
 @handle_errors
 def geocode_post() -> Response:
     """As GET, with ``{"q": ...}`` in the body (preferred: the postcode stays out of any URL log)."""
-    return _geocode(required_text(body(), "q"))
+    data = body()
+    conform(data, "GeocodeRequest")
+    return _geocode(required_text(data, "q"))
 
 
 def _geocode(query: str) -> Response:
     from geoaccess.geocode import geocode
 
     if not query.strip():
-        raise InvalidRequest("'q' is required: a postcode or 'lat,lon'")
+        raise BadInput("'q' holds nothing but spaces: a postcode or 'lat,lon'")
     return jsonify({**geocode(query).to_dict(), "modelled": False})
 
 
@@ -241,12 +255,12 @@ def _geocode(query: str) -> Response:
 @api_auth(*ROLES)
 @handle_errors
 def venues_list() -> Response:
-    """The venue registry as GeoJSON (``?programme=BBR``, ``?kind=hub`` filter it)."""
-    programme = (request.args.get("programme") or "").strip().upper()
-    kind = (request.args.get("kind") or "").strip()
-    if programme and programme not in PROGRAMMES:
+    """The venue registry as GeoJSON (``?programme=BBR``, ``?kind=hub`` filter it; each as listed, exactly)."""
+    programme = request.args.get("programme")
+    kind = request.args.get("kind")
+    if programme is not None and programme not in PROGRAMMES:
         raise BadInput(f"programme must be one of {', '.join(PROGRAMMES)}")
-    if kind and kind not in KINDS:
+    if kind is not None and kind not in KINDS:
         raise BadInput(f"kind must be one of {', '.join(KINDS)}")
     chosen = [v for v in venues() if (not programme or v.offers(programme)) and (not kind or v.kind == kind)]
     return jsonify(venues_geojson(chosen))
@@ -258,6 +272,7 @@ def venues_list() -> Response:
 def journey() -> Response:
     """Door to door by car, on foot or by public transport."""
     data = body()
+    conform(data, "JourneyRequest")
     result = find_journey(
         origin=required_text(data, "from"),
         destination=required_text(data, "to"),
@@ -276,6 +291,7 @@ def journey() -> Response:
 def roundtrip() -> Response:
     """Can someone get to a session on time by public transport, and home after it? (``day: "week"`` for all)"""
     data = body()
+    conform(data, "RoundTripRequest")
     place = session_place(
         venues=venues(), venue=text(data, "venue", required=False), to=text(data, "to", required=False)
     )
@@ -298,6 +314,7 @@ def access() -> Response:
     """Travel burden of the synthetic caseload to the venues offering a programme (aggregates only)."""
     data = body()
     require_synthetic(data)
+    conform(data, "AccessRequest")
     scenario = current_scenario(required_text(data, "programme"), venues())  # a bad programme is a 422 now
     return long_work("measures", {"caseload": "synthetic", "programme": scenario.programme})
 
@@ -309,18 +326,8 @@ def scenario_compare() -> Response:
     """Compare two or more scenarios (``"today:BBR"`` or scenario objects) for the synthetic caseload."""
     data = body()
     require_synthetic(data)
-    items = data.get("scenarios")
-    if not isinstance(items, list) or len(items) < 2:
-        raise InvalidRequest("'scenarios' must be a list of two or more scenarios ('today:BBR' or objects)")
-    documents = []
-    for item in items:
-        if isinstance(item, str):
-            if not item.lower().startswith("today:"):
-                raise InvalidRequest("a scenario given as text must be 'today:PROGRAMME'")
-            item = {"today": item.split(":", 1)[1]}
-        if not isinstance(item, dict):
-            raise InvalidRequest("each scenario must be 'today:PROGRAMME' or an object")
-        documents.append(item)
+    conform(data, "CompareRequest")
+    documents = [{"today": item.split(":", 1)[1]} if isinstance(item, str) else item for item in data["scenarios"]]
     same_programme(scenarios_from_documents(documents, venues()), least=2)  # a 422 before any job is queued
     return long_work("compare", {"caseload": "synthetic", "scenarios": documents})
 
@@ -332,14 +339,13 @@ def site() -> Response:
     """Choose ``p`` venues (at most :data:`MOST_SITES`) to add to the kept ones for the synthetic caseload."""
     data = body()
     require_synthetic(data)
+    conform(data, "SiteRequest")
     keep = data.get("keep", [])
     if isinstance(keep, str):
         keep = [k.strip() for k in keep.split(",") if k.strip()]
-    if not isinstance(keep, list) or not all(isinstance(k, str) for k in keep):
-        raise InvalidRequest("'keep' must be a list of venue ids (or one comma-separated string)")
     defaults = SitingRequest()
     request_ = SitingRequest(
-        programme=(text(data, "programme", required=False) or defaults.programme).upper(),
+        programme=text(data, "programme", required=False) or defaults.programme,
         p=integer(data, "p", defaults.p),
         objective=text(data, "objective", required=False) or defaults.objective,
         cost=text(data, "cost", required=False) or defaults.cost,
@@ -368,12 +374,9 @@ def job(job_id: int) -> Response:
 def map_export() -> Response:
     """A map as standalone HTML, PNG or PDF: ``kind`` venues, isochrones or journey (home coarsened)."""
     data = body()
+    conform(data, "MapRequest")
     kind = required_text(data, "kind")
-    fmt = (text(data, "format", required=False, default="html") or "html").lower()
-    if kind not in MAP_KINDS:
-        raise InvalidRequest(f"'kind' must be one of {', '.join(MAP_KINDS)}")
-    if fmt not in FORMATS:
-        raise InvalidRequest(f"'format' must be one of {', '.join(FORMATS)}")
+    fmt = text(data, "format", required=False, default="html") or "html"
     if kind == "venues":
         doc = venues_document(venues())
     elif kind == "isochrones":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from copy import deepcopy
 from typing import Any
 
@@ -20,7 +21,9 @@ from geoaccess.defaults import (
 )
 from geoaccess.services.journeys import MODES
 from geoaccess.services.maps import FORMATS
-from geoaccess.venues import REQUIREMENTS
+from geoaccess.services.roundtrips import WEEK
+from geoaccess.venues import KINDS, PROGRAMMES, REQUIREMENTS
+from geoaccess.weekdays import WEEKDAYS
 
 from .api import MAP_KINDS
 from .job_kinds import MOST_SITES
@@ -62,24 +65,61 @@ JOB_ACCEPTED = {
     "content": {JSON: {"schema": _ref("JobAccepted")}},
 }
 
-CLOCK = {"type": "string", "pattern": "^[0-9]{1,2}:[0-5][0-9]$", "examples": ["18:00"]}
+
+def _any_case(word: str) -> str:
+    """A regular expression for ``word`` in any case (JSON Schema patterns have no flags)."""
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+_WEEKDAY = "|".join(f"{_any_case(name[:3])}(?:{_any_case(name[3:])})?" for name in WEEKDAYS)
+_DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_HHMM = "[0-9]{1,2}:[0-5][0-9]"
+
+CLOCK = {
+    "type": "string",
+    "minLength": 1,
+    "title": "HH:MM (24-hour clock)",
+    "pattern": f"^{_HHMM}$",
+    "examples": ["18:00"],
+}
 DAY = {
     "type": "string",
+    "minLength": 1,
+    "title": "a weekday (mon..sun or monday..sunday, any case) or a date YYYY-MM-DD",
     "description": "Weekday (mon..sun or monday..sunday) or a date YYYY-MM-DD in the timetable's range.",
+    "pattern": f"^(?:{_WEEKDAY}|{_DATE})$",
     "examples": ["thu"],
 }
 PLACE = {
     "type": "string",
+    "minLength": 1,
     "description": "A postcode (any case or spacing), 'lat,lon', or (where a venue may be named) a venue id.",
     "examples": ["LA14 1RP"],
 }
+TEXT = {"type": "string", "minLength": 1}
+"""Any text but the empty string (text of nothing but spaces is well formed but unusable: a 422)."""
+
+
+def _enum(values: Any, **extra: Any) -> dict[str, Any]:
+    return {"type": "string", "enum": list(values), **extra}
+
+
+def _exactly_one(*names: str) -> dict[str, Any]:
+    return {"oneOf": [{"required": [name]} for name in names]}
+
+
+def _when(field: str, value: str, then: dict[str, Any]) -> dict[str, Any]:
+    """``then`` applies when ``field`` is ``value``."""
+    return {"if": {"properties": {field: {"const": value}}, "required": [field]}, "then": then}
+
+
 SYNTHETIC = {
     "type": "boolean",
     "const": True,
     "description": "Must be true: the API analyses the synthetic demonstration caseload only.",
 }
 
-SCHEMAS = {
+SCHEMAS: dict[str, dict[str, Any]] = {
     "Problem": {
         "type": "object",
         "description": "RFC 9457 problem details. `detail` never repeats a postcode or position.",
@@ -155,18 +195,21 @@ SCHEMAS = {
         "description": "Timetable and networks a result came from, and whether they are modelled.",
         "additionalProperties": True,
     },
+    "GeocodeRequest": {"type": "object", "required": ["q"], "properties": {"q": PLACE}},
     "JourneyRequest": {
         "type": "object",
         "required": ["from", "to"],
         "properties": {
             "from": PLACE,
             "to": PLACE,
-            "mode": {"enum": list(MODES), "default": "car"},
+            "mode": _enum(MODES, default="car"),
             "day": DAY,
             "depart_at": CLOCK,
             "arrive_by": CLOCK,
         },
-        "description": "transit needs `day` and exactly one of `depart_at` or `arrive_by`.",
+        "allOf": [_when("mode", "transit", {"required": ["day"], **_exactly_one("depart_at", "arrive_by")})],
+        "description": "transit needs `day` and exactly one of `depart_at` or `arrive_by`. No field may be null: "
+        "leave an optional one out for its default.",
     },
     "Journey": {
         "type": "object",
@@ -187,11 +230,17 @@ SCHEMAS = {
     "RoundTripRequest": {
         "type": "object",
         "required": ["from", "day", "start", "end"],
+        **_exactly_one("venue", "to"),
         "properties": {
             "from": PLACE,
-            "venue": {"type": "string", "description": "Venue id (or give `to`)."},
+            "venue": {**TEXT, "description": "Venue id (or give `to`)."},
             "to": PLACE,
-            "day": {"type": "string", "description": "As `day` elsewhere, or 'week' for Monday to Sunday."},
+            "day": {
+                **DAY,
+                "title": f"{DAY['title']}, or {WEEK}",
+                "description": "As `day` elsewhere, or 'week' for Monday to Sunday.",
+                "pattern": f"^(?:{_WEEKDAY}|{_DATE}|{_any_case(WEEK)})$",
+            },
             "start": CLOCK,
             "end": CLOCK,
             "margin": {
@@ -245,7 +294,7 @@ SCHEMAS = {
     "AccessRequest": {
         "type": "object",
         "required": ["programme", "synthetic"],
-        "properties": {"programme": {"enum": list(REQUIREMENTS)}, "synthetic": SYNTHETIC},
+        "properties": {"programme": _enum(REQUIREMENTS), "synthetic": SYNTHETIC},
     },
     "CompareRequest": {
         "type": "object",
@@ -257,7 +306,12 @@ SCHEMAS = {
                 "maxItems": MOST_COMPARED_SCENARIOS,
                 "items": {
                     "oneOf": [
-                        {"type": "string", "pattern": "^today:", "examples": ["today:BBR"]},
+                        {
+                            "type": "string",
+                            "title": "'today:' and a programme code",
+                            "pattern": f"^{_any_case('today')}:(?:{'|'.join(map(_any_case, REQUIREMENTS))})$",
+                            "examples": ["today:BBR"],
+                        },
                         {
                             "type": "object",
                             "description": "The scenario format of geoaccess/analysis/scenarios.py: name, programme, "
@@ -273,13 +327,16 @@ SCHEMAS = {
         "type": "object",
         "required": ["synthetic"],
         "properties": {
-            "programme": {"type": "string", "default": SITING_PROGRAMME},
+            "programme": _enum(REQUIREMENTS, default=SITING_PROGRAMME),
             "p": {"type": "integer", "minimum": 1, "maximum": MOST_SITES, "default": 1},
-            "objective": {"enum": list(SITING_OBJECTIVES), "default": SITING_OBJECTIVE},
-            "keep": {"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]},
-            "cost": {"enum": list(SITING_COSTS), "default": SITING_COST},
-            "threshold": {"type": "number", "default": LONG_JOURNEY_MIN},
-            "session": {"type": "string", "examples": ["Thu 18:00-20:30"]},
+            "objective": _enum(SITING_OBJECTIVES, default=SITING_OBJECTIVE),
+            "keep": {
+                "oneOf": [{"type": "array", "items": TEXT}, {"type": "string"}],
+                "description": "Venue ids: a list, or one comma-separated string.",
+            },
+            "cost": _enum(SITING_COSTS, default=SITING_COST),
+            "threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 24 * 60, "default": LONG_JOURNEY_MIN},
+            "session": {**TEXT, "examples": ["Thu 18:00-20:30"]},
             "synthetic": SYNTHETIC,
         },
     },
@@ -287,19 +344,30 @@ SCHEMAS = {
         "type": "object",
         "required": ["kind"],
         "properties": {
-            "kind": {"enum": list(MAP_KINDS)},
-            "format": {"enum": list(FORMATS), "default": "html"},
-            "venue": {"type": "string", "description": "isochrones: venue id"},
-            "mode": {"enum": ["car", "transit"], "description": "isochrones (default transit)"},
+            "kind": _enum(MAP_KINDS),
+            "format": _enum(FORMATS, default="html"),
+            "venue": {**TEXT, "description": "isochrones: venue id"},
+            "mode": _enum(["car", "transit"], description="isochrones (default transit)"),
             "day": DAY,
-            "window": {"type": "string", "examples": [WINDOW], "description": "isochrones"},
+            "window": {
+                "type": "string",
+                "minLength": 1,
+                "title": "HH:MM-HH:MM",
+                "pattern": f"^{_HHMM}-{_HHMM}$",
+                "examples": [WINDOW],
+                "description": "isochrones",
+            },
             "from": PLACE,
             "to": PLACE,
             "depart_at": CLOCK,
             "arrive_by": CLOCK,
         },
-        "description": "journey needs from, to, day and one of depart_at or arrive_by; its home is drawn at the "
-        "postcode sector's centroid.",
+        "allOf": [
+            _when("kind", "isochrones", {"required": ["venue"]}),
+            _when("kind", "journey", {"required": ["from", "to", "day"], **_exactly_one("depart_at", "arrive_by")}),
+        ],
+        "description": "isochrones needs venue; journey needs from, to, day and exactly one of depart_at or "
+        "arrive_by, and its home is drawn at the postcode sector's centroid.",
     },
     "JobAccepted": {
         "type": "object",
@@ -374,7 +442,7 @@ PATHS = {
                     "name": "q",
                     "in": "query",
                     "required": True,
-                    "schema": {"type": "string"},
+                    "schema": PLACE,
                     "description": "Postcode or 'lat,lon'. Prefer POST: query strings may be logged.",
                 }
             ],
@@ -383,7 +451,7 @@ PATHS = {
             "Geocode (postcode in the body)",
             "officer, manager, admin",
             {"200": _json("The position and its areas.", _ref("Location"))},
-            request=_body({"type": "object", "required": ["q"], "properties": {"q": PLACE}}),
+            request=_body(_ref("GeocodeRequest")),
         ),
     },
     "/venues": {
@@ -393,8 +461,8 @@ PATHS = {
             {"200": _json("Venues.", _ref("FeatureCollection"))},
             tag="venues",
             params=[
-                {"name": "programme", "in": "query", "schema": {"type": "string"}},
-                {"name": "kind", "in": "query", "schema": {"type": "string"}},
+                {"name": "programme", "in": "query", "schema": _enum(PROGRAMMES)},
+                {"name": "kind", "in": "query", "schema": _enum(KINDS)},
             ],
         )
     },

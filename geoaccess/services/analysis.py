@@ -84,9 +84,9 @@ def measure_settings(*, day: str = DAY, window: str = WINDOW, suppress_below: in
     """Measure settings from what a user typed: a weekday, a ``HH:MM-HH:MM`` window, a suppression count."""
     parts = [part.strip() for part in window.split("-")]
     if len(parts) != 2:
-        raise BadInput(f"the departure window {window!r} must be HH:MM-HH:MM")
+        raise BadInput("the departure window must be HH:MM-HH:MM")
     if parse_clock(parts[1]) <= parse_clock(parts[0]):
-        raise BadInput(f"the departure window {window!r} ends before it starts")
+        raise BadInput("the departure window ends before it starts")
     if isinstance(suppress_below, bool) or not isinstance(suppress_below, int) or suppress_below < 1:
         raise BadInput("counts are suppressed below a whole number of people, 1 or more")
     return Settings(weekday=weekday_name(day), window=(parts[0], parts[1]), suppress_below=suppress_below)

@@ -38,7 +38,7 @@ def journey(
 ) -> dict[str, Any]:
     """Door-to-door minutes and route between two places (venue ids, postcodes or ``lat,lon``)."""
     if mode not in MODES:
-        raise InvalidRequest(f"mode {mode!r} is not one of {', '.join(MODES)}")
+        raise InvalidRequest(f"the mode is not one of {', '.join(MODES)}")
     data = data or DataChoice()
     start, end = resolve_place(origin, venues), resolve_place(destination, venues)
     if mode != "transit":
