@@ -465,13 +465,13 @@ def main() -> None:
     rt_mismatch = []
     for venue, result, (leave, back) in zip(venues, results, nx_rt, strict=True):
         ours_leave = planner.latest_departure(home, (venue.lon, venue.lat), when, SESSION[0] - MARGIN_MIN * 60)
-        ours_back = None if result["return"] is None else result["return"]["arrive"]
+        ours_back = None if result.home_again is None else clock(result.home_again.arrive)
         theirs_back = None if back is None else clock(back)
         if ours_leave != leave or ours_back != theirs_back:
             rt_mismatch.append(
                 f"{venue.id}: latest departure ours {ours_leave} / nx {leave}, home ours {ours_back} / nx {theirs_back}"
             )
-    feasible = sum(r["feasible"] for r in results)
+    feasible = sum(r.feasible for r in results)
     verdicts.append(
         (
             f"(b) round trips from {ROUND_TRIP_HOME} to all {len(venues)} venues, Thu 18:00-20:30, <= 300 ms",

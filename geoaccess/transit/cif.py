@@ -9,7 +9,9 @@ LT terminus. HD opens the file and ZZ ends it; TI/TA/TD (TIPLOCs) and AA
 Short-term planning: for one train UID, on each date a schedule covers, it
 displaces the schedules of lower precedence (C > O > N > P): they get a
 calendar_dates removal (exception_type 2) for that date. Cancellations (C) make
-no trip. Bank holiday running flags are ignored.
+no trip. Bank holiday running flags are ignored. An intermediate call whose
+activities say set down only (``D``) or pick up only (``U``) becomes a stop time with
+no pickup (``pickup_type`` 1) or no drop-off (``drop_off_type`` 1).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import pandas as pd
 
 from geoaccess import defaults
 from geoaccess.errors import BadInput
-from geoaccess.transit.timetable import COLUMNS, Timetable, yyyymmdd
+from geoaccess.transit.timetable import COLUMNS, OPTIONAL, Timetable, yyyymmdd
 
 AGENCIES = {
     "NT": "Northern",
@@ -73,6 +75,7 @@ class _Call:
     tiploc: str
     public: tuple[int | None, int | None]
     working: tuple[int | None, int | None]
+    rules: tuple[int, int] = (0, 0)  # (pickup_type, drop_off_type), from the LI activities
 
 
 @dataclass
@@ -260,7 +263,9 @@ class _Parser:
         arrival, departure = _working_time(_field(line, 11, 15)), _working_time(_field(line, 16, 20))
         _working_time(_field(line, 21, 25))  # a pass time: checked, but a pass is not a call
         public = (_public_time(_field(line, 26, 29), arrival), _public_time(_field(line, 30, 33), departure))
-        self._current("LI").calls.append(_Call(_tiploc(line), public, (arrival, departure)))
+        activities = {_field(line, first, first + 1).strip() for first in range(43, 55, 2)}
+        rules = (int("D" in activities), int("U" in activities))  # set down only; pick up only
+        self._current("LI").calls.append(_Call(_tiploc(line), public, (arrival, departure), rules))
 
     def cr(self, line: str, number: int) -> None:
         self._current("CR")
@@ -324,12 +329,16 @@ def _refused(path: Path, what: str) -> CifError:
 # --- timetable ------------------------------------------------------------------------------
 
 
-def _timed_calls(schedule: _Schedule, public_only: bool) -> list[tuple[str, int, int]]:
-    """(tiploc, arrival_s, departure_s) for each call, times increasing (past 24:00 after midnight).
+Call = tuple[str, int, int, int, int]
+"""(tiploc, arrival_s, departure_s, pickup_type, drop_off_type)."""
+
+
+def _timed_calls(schedule: _Schedule, public_only: bool) -> list[Call]:
+    """Each call's :data:`Call`, times increasing (past 24:00 after midnight).
 
     Public times where the call has any; otherwise, unless ``public_only``, working times.
     """
-    tiplocs: list[str] = []
+    kept: list[_Call] = []
     times: list[int] = []
     for call in schedule.calls:
         arrival, departure = call.public if public_only or call.public != (None, None) else call.working
@@ -337,10 +346,10 @@ def _timed_calls(schedule: _Schedule, public_only: bool) -> list[tuple[str, int,
         last = departure if departure is not None else arrival
         if first is None or last is None:
             continue
-        tiplocs.append(call.tiploc)
+        kept.append(call)
         times += [first, last]
     times = _unwrap(times)
-    return [(tiploc, times[2 * n], times[2 * n + 1]) for n, tiploc in enumerate(tiplocs)]
+    return [(call.tiploc, times[2 * n], times[2 * n + 1], *call.rules) for n, call in enumerate(kept)]
 
 
 def _unwrap(times: list[int]) -> list[int]:
@@ -395,7 +404,7 @@ class _Tables:
     def name(self, tiploc: str) -> str:
         return self.places[tiploc][0] if tiploc in self.places else self.names.get(tiploc) or tiploc
 
-    def add(self, schedule: _Schedule, calls: list[tuple[str, int, int]], removed: set[date]) -> None:
+    def add(self, schedule: _Schedule, calls: list[Call], removed: set[date]) -> None:
         """One schedule's route, trip, calls at placed stations, calendar and removals."""
         origin, destination = calls[0][0], calls[-1][0]
         route_type = ROUTE_TYPES.get(schedule.status, 2)
@@ -414,8 +423,8 @@ class _Tables:
         self.rows["trips"].append((trip_id, route_id, trip_id, self.name(destination)))
         placed = [call for call in calls if call[0] in self.places]
         self.rows["stop_times"] += [
-            (trip_id, sequence, f"9100{tiploc}", arrival, departure)
-            for sequence, (tiploc, arrival, departure) in enumerate(placed, start=1)
+            (trip_id, sequence, f"9100{tiploc}", arrival, departure, pickup, drop_off)
+            for sequence, (tiploc, arrival, departure, pickup, drop_off) in enumerate(placed, start=1)
         ]
         self.rows["calendar"].append(
             (trip_id, *(int(flag) for flag in schedule.days), yyyymmdd(schedule.start), yyyymmdd(schedule.end))
@@ -425,8 +434,11 @@ class _Tables:
     def frames(self) -> dict[str, pd.DataFrame]:
         self.rows["routes"] = list(self.routes.values())
         used = sorted({row[2].removeprefix("9100") for row in self.rows["stop_times"]})
-        self.rows["stops"] = [(f"9100{tiploc}", *self.places[tiploc]) for tiploc in used]
-        return {table: pd.DataFrame(rows, columns=list(COLUMNS[table])) for table, rows in self.rows.items()}
+        self.rows["stops"] = [(f"9100{tiploc}", *self.places[tiploc], "") for tiploc in used]
+        return {
+            table: pd.DataFrame(rows, columns=[*COLUMNS[table], *OPTIONAL.get(table, {})])
+            for table, rows in self.rows.items()
+        }
 
 
 def read_cif(path: Path, stations: pd.DataFrame, *, public_only: bool = True, note: str | None = None) -> Timetable:

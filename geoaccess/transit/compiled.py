@@ -5,13 +5,15 @@ midnight) are expanded from frequencies, grouped into *patterns* (trips that
 call at the same stops in the same order, split so that no trip overtakes
 another, which keeps each stop's departures sorted) and stored as trip x stop
 matrices of arrival and departure seconds. Walking transfers join stops within
-:data:`TRANSFER_RADIUS_M`; ``transfers.txt`` minimum times are honoured.
+:data:`TRANSFER_RADIUS_M`; ``transfers.txt`` minimum times are honoured, a station's rules
+applying to its platforms. Each pattern records where its trips pick up and set down.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -20,9 +22,10 @@ from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from geoaccess.geometry import BNG, WGS84, transformer
+from geoaccess.geometry import WGS84, metric_crs_for, transformer
 from geoaccess.roads.router import ACCESS_CIRCUITY, WALK_KPH
-from geoaccess.transit.timetable import Timetable, mode_word
+from geoaccess.transit.frequencies import expand_frequencies
+from geoaccess.transit.timetable import Timetable, mode_word, optional
 
 DAY_S = 86_400
 TRANSFER_RADIUS_M = 400.0
@@ -42,6 +45,13 @@ class Pattern:
     departure: np.ndarray  # (trips, stops) seconds, each column sorted
     trip_ids: np.ndarray
     route_row: int
+    pickup: np.ndarray  # per stop: bool, one may board there (pickup_type is not 1)
+    drop_off: np.ndarray  # per stop: bool, one may alight there (drop_off_type is not 1)
+
+    @cached_property
+    def calls(self) -> tuple[list[int], list[bool], list[bool]]:
+        """Stops, pickups and drop-offs as plain lists (quicker to scan one by one)."""
+        return self.stops.tolist(), self.pickup.tolist(), self.drop_off.tolist()
 
 
 @dataclass
@@ -92,6 +102,8 @@ class CompiledDay:
                     departure=-pattern.arrival[order, ::-1],
                     trip_ids=pattern.trip_ids[order],
                     route_row=pattern.route_row,
+                    pickup=pattern.drop_off[::-1].copy(),
+                    drop_off=pattern.pickup[::-1].copy(),
                 )
             )
         walk_to: list[list[tuple[int, float]]] = [[] for _ in self.walk_from]
@@ -140,18 +152,8 @@ def _calls_on(timetable: Timetable, day: date, shift_s: int) -> pd.DataFrame:
     calls = calls.sort_values(["trip_id", "stop_sequence"])
     frequencies = timetable.frequencies[timetable.frequencies["trip_id"].isin(running["trip_id"])]
     scheduled = calls[~calls["trip_id"].isin(frequencies["trip_id"])].assign(run_id=lambda f: f["trip_id"])
-    expanded = [scheduled]
-    for row in frequencies.itertuples(index=False):
-        template = calls[calls["trip_id"] == row.trip_id]
-        offset = template["departure_s"].to_numpy() - template["departure_s"].iloc[0]
-        arrive = template["arrival_s"].to_numpy() - template["departure_s"].iloc[0]
-        for start in range(row.start_s, row.end_s, row.headway_s):
-            expanded.append(
-                template.assign(
-                    arrival_s=start + arrive, departure_s=start + offset, run_id=f"{row.trip_id}@{_clock(start)}"
-                )
-            )
-    frame = pd.concat(expanded, ignore_index=True)
+    runs = expand_frequencies(calls, frequencies)  # vectorised; calls are in trip order
+    frame = pd.concat([scheduled, runs], ignore_index=True) if len(runs) else scheduled.reset_index(drop=True)
     frame["arrival_s"] += shift_s
     frame["departure_s"] += shift_s
     if shift_s:
@@ -160,37 +162,65 @@ def _calls_on(timetable: Timetable, day: date, shift_s: int) -> pd.DataFrame:
 
 
 def _patterns(calls: pd.DataFrame, stop_row: pd.Series, route_row: pd.Series) -> list[Pattern]:
-    """Group runs by stop sequence and route, then split so that no run overtakes another."""
+    """Group runs by route, stop sequence and where they pick up and set down, then split so that
+    no run overtakes another."""
     patterns: list[Pattern] = []
     if calls.empty:
         return patterns
-    calls = calls.assign(stop_row=stop_row.loc[calls["stop_id"].to_numpy()].to_numpy())
-    runs = calls.groupby("run_id", sort=False)
-    keys = runs.apply(lambda run: (run["route_id"].iloc[0], tuple(run["stop_row"])), include_groups=False)
-    for (route_id, sequence), members in _group_runs(keys).items():
-        arrival = np.vstack([runs.get_group(run)["arrival_s"].to_numpy() for run in members])
-        departure = np.vstack([runs.get_group(run)["departure_s"].to_numpy() for run in members])
+    runs = _runs(calls, stop_row)
+    for (route_id, sequence, pickup, drop_off), members in _group_runs(runs).items():
+        arrival = np.vstack([runs[run][4] for run in members])
+        departure = np.vstack([runs[run][5] for run in members])
         order = np.lexsort((arrival[:, -1], departure[:, 0]))
         for chain in _fifo_chains(arrival[order], departure[order]):
             rows = order[chain]
             patterns.append(
                 Pattern(
-                    stops=np.asarray(sequence),
+                    stops=np.asarray(sequence, dtype=np.int64),
                     arrival=arrival[rows],
                     departure=departure[rows],
                     trip_ids=np.asarray(members, dtype=object)[rows],
                     route_row=int(route_row.loc[route_id]),
+                    pickup=np.asarray(pickup, dtype=bool),
+                    drop_off=np.asarray(drop_off, dtype=bool),
                 )
             )
     return patterns
 
 
-def _group_runs(keys: pd.Series) -> dict[tuple[str, tuple[np.int64, ...]], list[str]]:
-    """(route id, stop sequence) -> run ids, in a stable order."""
-    groups: dict[tuple[str, tuple[np.int64, ...]], list[str]] = {}
-    for run, key in keys.items():
-        groups.setdefault(key, []).append(run)
-    return dict(sorted(groups.items(), key=lambda item: (item[0][0], item[0][1])))
+RunKey = tuple[str, tuple[int, ...], tuple[bool, ...], tuple[bool, ...]]
+Run = tuple[str, tuple[int, ...], tuple[bool, ...], tuple[bool, ...], np.ndarray, np.ndarray]
+"""A run's route id, stop rows, pickups, drop-offs, arrival and departure seconds."""
+
+
+def _runs(calls: pd.DataFrame, stop_row: pd.Series) -> dict[str, Run]:
+    """Each run's calls (in the order given), by run id in order of first appearance."""
+    codes, run_ids = pd.factorize(calls["run_id"], sort=False)
+    order = np.argsort(codes, kind="stable")
+    cuts = np.flatnonzero(np.diff(codes[order])) + 1
+    columns = [
+        stop_row.loc[calls["stop_id"].to_numpy()].to_numpy()[order],
+        (optional(calls, "stop_times", "pickup_type").to_numpy() != 1)[order],
+        (optional(calls, "stop_times", "drop_off_type").to_numpy() != 1)[order],
+        calls["arrival_s"].to_numpy(dtype=np.int64)[order],
+        calls["departure_s"].to_numpy(dtype=np.int64)[order],
+    ]
+    stops, pickups, drop_offs, arrivals, departures = (np.split(column, cuts) for column in columns)
+    routes = calls["route_id"].to_numpy()[order][np.r_[0, cuts]]
+    return {
+        str(run): (str(route), tuple(stop.tolist()), tuple(up.tolist()), tuple(down.tolist()), arrive, depart)
+        for run, route, stop, up, down, arrive, depart in zip(
+            run_ids, routes, stops, pickups, drop_offs, arrivals, departures, strict=True
+        )
+    }
+
+
+def _group_runs(runs: dict[str, Run]) -> dict[RunKey, list[str]]:
+    """(route id, stop sequence, pickups, drop-offs) -> run ids, in a stable order."""
+    groups: dict[RunKey, list[str]] = {}
+    for run, (route, stops, pickups, drop_offs, _, _) in runs.items():
+        groups.setdefault((route, stops, pickups, drop_offs), []).append(run)
+    return dict(sorted(groups.items(), key=lambda item: item[0]))
 
 
 def _fifo_chains(arrival: np.ndarray, departure: np.ndarray) -> list[list[int]]:
@@ -218,30 +248,58 @@ def _stop_patterns(patterns: list[Pattern], stops: int) -> list[list[tuple[int, 
 def _transfers(
     timetable: Timetable, stop_row: pd.Series, lonlat: np.ndarray
 ) -> tuple[np.ndarray, list[list[tuple[int, float]]]]:
-    """Per-stop change times and walking transfers (nearby stops, plus transfers.txt)."""
+    """Per-stop change times and walking transfers: nearby stops, closed transitively, then
+    ``transfers.txt``'s rules as minimum times (type 3, not possible, removes the link)."""
     change = np.full(len(lonlat), float(DEFAULT_CHANGE_S))
     walks: dict[tuple[int, int], float] = {}
     if len(lonlat) > 1:
-        east, north = transformer(WGS84, BNG).transform(lonlat[:, 0], lonlat[:, 1])
+        east, north = transformer(WGS84, metric_crs_for(lonlat)).transform(lonlat[:, 0], lonlat[:, 1])
         xy = np.column_stack([east, north])
         for a, b in cKDTree(xy).query_pairs(TRANSFER_RADIUS_M, output_type="ndarray"):
             seconds = float(np.hypot(*(xy[a] - xy[b]))) * ACCESS_CIRCUITY / (WALK_KPH / 3.6)
             walks[(a, b)] = walks[(b, a)] = seconds
+    rules = _rules(timetable, stop_row)
+    for (a, b), minimum in rules.items():
+        if a == b and minimum is not None:
+            change[a] = minimum
+        elif minimum is not None:
+            walks[(a, b)] = max(walks.get((a, b), 0.0), minimum)
+    links = _closed(walks, len(lonlat))
+    for source, targets in enumerate(links):
+        kept = []
+        for target, seconds in targets:
+            minimum = rules.get((source, target), 0.0)
+            if minimum is not None:  # a quicker way round through other stops obeys the rule too
+                kept.append((target, max(seconds, minimum)))
+        links[source] = kept
+    return change, links
+
+
+def _rules(timetable: Timetable, stop_row: pd.Series) -> dict[tuple[int, int], float | None]:
+    """``transfers.txt``: (from row, to row) -> minimum seconds, ``None`` if not possible.
+
+    A rule naming a station applies to each of its platforms (and to the station itself); a
+    rule naming the stops themselves wins over one naming their stations.
+    """
+    stops = timetable.stops
+    parent = optional(stops, "stops", "parent_station")
+    children = stops[parent != ""].groupby(parent[parent != ""])["stop_id"].agg(list).to_dict()
     known = timetable.transfers[
         timetable.transfers["from_stop_id"].isin(stop_row.index)
         & timetable.transfers["to_stop_id"].isin(stop_row.index)
     ]
+    ranked: dict[tuple[int, int], tuple[int, float | None]] = {}
     for row in known.itertuples(index=False):
-        a, b = int(stop_row.loc[row.from_stop_id]), int(stop_row.loc[row.to_stop_id])
-        if row.transfer_type == 3:  # not possible
-            walks.pop((a, b), None)
-            continue
-        minimum = 0.0 if np.isnan(row.min_transfer_time) else float(row.min_transfer_time)
-        if a == b:
-            change[a] = minimum
-        else:
-            walks[(a, b)] = max(walks.get((a, b), 0.0), minimum)
-    return change, _closed(walks, len(lonlat))
+        minimum = (
+            None if row.transfer_type == 3 else 0.0 if np.isnan(row.min_transfer_time) else float(row.min_transfer_time)
+        )
+        for origin in [row.from_stop_id, *children.get(row.from_stop_id, [])]:
+            for target in [row.to_stop_id, *children.get(row.to_stop_id, [])]:
+                pair = (int(stop_row.loc[origin]), int(stop_row.loc[target]))
+                rank = (origin == row.from_stop_id) + (target == row.to_stop_id)
+                if rank >= ranked.get(pair, (-1, None))[0]:
+                    ranked[pair] = (rank, minimum)
+    return {pair: minimum for pair, (_, minimum) in ranked.items()}
 
 
 def _closed(walks: dict[tuple[int, int], float], stops: int) -> list[list[tuple[int, float]]]:
@@ -260,7 +318,3 @@ def _closed(walks: dict[tuple[int, int], float], stops: int) -> list[list[tuple[
             if target != source:
                 links[source].append((int(target), float(quickest[row, target])))
     return links
-
-
-def _clock(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"

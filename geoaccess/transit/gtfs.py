@@ -5,7 +5,9 @@ finds is reported in one :class:`GtfsError` naming the file and line (the header
 line 1). Stops with no time between timed stops get times interpolated linearly, by
 ``shape_dist_traveled`` when the whole trip has non-decreasing distances, otherwise by
 their position in the trip. Entrances, generic nodes and boarding areas (location_type
-2-4) are left out; stops and stations (0/1) are kept. Transfers kept are stop-to-stop
+2-4) are left out; stops and stations (0/1) are kept, each stop with its ``parent_station``
+(a kept station, or none). ``pickup_type`` and ``drop_off_type`` are kept (1: none there;
+0, 2 and 3 are taken as possible). Transfers kept are stop-to-stop
 rules of type 0-3; rows naming routes or trips, and in-seat transfers (types 4 and 5),
 say nothing the timetable model can hold and are skipped.
 
@@ -29,7 +31,7 @@ from geoaccess import defaults
 from geoaccess._io import sha256_of
 from geoaccess.bounded_zip import ZipLimits, ZipOverLimit, open_checked
 from geoaccess.errors import BadInput
-from geoaccess.transit.timetable import Timetable, empty, to_date
+from geoaccess.transit.timetable import Timetable, empty, optional, to_date
 from geoaccess.weekdays import WEEKDAYS
 
 REQUIRED_FILES = ("agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt")
@@ -52,6 +54,9 @@ OPTIONAL_COLUMNS = (
     "agency_id",
     "stop_name",
     "location_type",
+    "parent_station",
+    "pickup_type",
+    "drop_off_type",
     "route_short_name",
     "route_long_name",
     "trip_headsign",
@@ -377,12 +382,14 @@ def _stops(frame: pd.DataFrame, problems: _Problems) -> pd.DataFrame:
     _ids(file, frame, "stop_id", problems)
     _choice(file, frame, "location_type", ("", "0", "1", "2", "3", "4"), problems)
     kept = frame[~frame["location_type"].isin(("2", "3", "4"))]
+    stations = set(kept.loc[kept["location_type"] == "1", "stop_id"])
     return pd.DataFrame(
         {
             "stop_id": kept["stop_id"],
             "stop_name": kept["stop_name"],
             "lon": _numbers(file, kept, "stop_lon", problems, low=-180, high=180),
             "lat": _numbers(file, kept, "stop_lat", problems, low=-90, high=90),
+            "parent_station": kept["parent_station"].where(kept["parent_station"].isin(stations), ""),
         }
     )
 
@@ -490,6 +497,8 @@ def _stop_times(frame: pd.DataFrame, trips: set[str], stops: set[str], problems:
         lambda row: f"departure_time {row['departure_time']} is before arrival_time {row['arrival_time']}",
     )
     arrival, departure = arrival.fillna(departure), departure.fillna(arrival)
+    for column in ("pickup_type", "drop_off_type"):
+        _choice(file, frame, column, ("", "0", "1", "2", "3"), problems)
     problems.rows(
         file,
         frame,
@@ -504,6 +513,8 @@ def _stop_times(frame: pd.DataFrame, trips: set[str], stops: set[str], problems:
             "stop_id": frame["stop_id"],
             "arrival_s": arrival,
             "departure_s": departure,
+            "pickup_type": (frame["pickup_type"] == "1").astype(int),
+            "drop_off_type": (frame["drop_off_type"] == "1").astype(int),
             "distance": distance.astype(float),
         }
     )
@@ -699,6 +710,8 @@ def _gtfs_tables(timetable: Timetable) -> dict[str, pd.DataFrame | None]:
                 "stop_name": stops["stop_name"],
                 "stop_lat": stops["lat"],
                 "stop_lon": stops["lon"],
+                "location_type": stops["stop_id"].isin(set(optional(stops, "stops", "parent_station"))).astype(int),
+                "parent_station": optional(stops, "stops", "parent_station"),
             }
         ),
         "routes.txt": routes.drop(columns="agency_name").assign(agency_id=routes["agency_name"].map(agency_ids)),
@@ -710,6 +723,8 @@ def _gtfs_tables(timetable: Timetable) -> dict[str, pd.DataFrame | None]:
                 "departure_time": stop_times["departure_s"].map(_clock),
                 "stop_id": stop_times["stop_id"],
                 "stop_sequence": stop_times["stop_sequence"],
+                "pickup_type": optional(stop_times, "stop_times", "pickup_type"),
+                "drop_off_type": optional(stop_times, "stop_times", "drop_off_type"),
             }
         ),
         "calendar.txt": timetable.calendar,
@@ -726,8 +741,8 @@ def _gtfs_tables(timetable: Timetable) -> dict[str, pd.DataFrame | None]:
         "transfers.txt": transfers.assign(min_transfer_time=transfers["min_transfer_time"].round().astype("Int64")),
         "feed_info.txt": _feed_info_table(timetable.provenance),
     }
-    optional = (*CALENDAR_FILES, *OPTIONAL_FILES)
-    return {file: None if file in optional and frame.empty else frame for file, frame in tables.items()}
+    skippable = (*CALENDAR_FILES, *OPTIONAL_FILES)
+    return {file: None if file in skippable and frame.empty else frame for file, frame in tables.items()}
 
 
 def _feed_info_table(provenance: dict[str, Any]) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from scipy.spatial import cKDTree
 
 from geoaccess.defaults import MAX_TRANSFERS, WALK_LIMIT_M
 from geoaccess.errors import BadInput
-from geoaccess.geometry import BNG, WGS84, transformer
+from geoaccess.geometry import WGS84, metric_crs_for, transformer
 from geoaccess.roads.router import WALK_KPH, Router
 from geoaccess.transit.compiled import CompiledDay, compile_day
 from geoaccess.transit.raptor import INF, Labels, Ride, Walk, earliest_arrival
@@ -146,9 +146,14 @@ class Planner:
         return self._days[key]
 
     @cached_property
+    def _crs(self) -> str:
+        """Metres for walk radii: British National Grid in Great Britain, else the stops' UTM zone."""
+        return metric_crs_for(self.timetable.stops[["lon", "lat"]].to_numpy(dtype=float))
+
+    @cached_property
     def _stop_tree(self) -> tuple[cKDTree, np.ndarray]:
         lonlat = self.timetable.stops[["lon", "lat"]].to_numpy(dtype=float)
-        east, north = transformer(WGS84, BNG).transform(lonlat[:, 0], lonlat[:, 1])
+        east, north = transformer(WGS84, self._crs).transform(lonlat[:, 0], lonlat[:, 1])
         return cKDTree(np.column_stack([east, north])), lonlat
 
     def walks(self, lon: float, lat: float) -> dict[int, tuple[float, float]]:
@@ -165,7 +170,7 @@ class Planner:
 
     def _walks_from(self, lon: float, lat: float) -> dict[int, tuple[float, float]]:
         tree, lonlat = self._stop_tree
-        east, north = transformer(WGS84, BNG).transform(lon, lat)
+        east, north = transformer(WGS84, self._crs).transform(lon, lat)
         near = np.asarray(tree.query_ball_point([east, north], self.walk_limit_m), dtype=int)
         if near.size == 0:
             return {}
@@ -181,7 +186,7 @@ class Planner:
 
     def direct_walk(self, origin: tuple[float, float], destination: tuple[float, float]) -> tuple[float, float] | None:
         """(seconds, metres) of walking all the way, if short enough to offer."""
-        (ox, oy), (dx, dy) = (transformer(WGS84, BNG).transform(*point) for point in (origin, destination))
+        (ox, oy), (dx, dy) = (transformer(WGS84, self._crs).transform(*point) for point in (origin, destination))
         if np.hypot(ox - dx, oy - dy) > DIRECT_WALK_LIMIT_M:  # no walk is shorter than the straight line
             return None
         matrix = self.walker.many_to_many(
@@ -271,7 +276,8 @@ class Planner:
 def _best_ending(labels: Labels, ends: dict[int, tuple[float, float]]) -> tuple[int, int, int] | None:
     """(arrival at the place, round, stop) of the best label at a stop near it; fewer rounds on ties."""
     best = None
-    for round_number, arrival in enumerate(labels.arrival):
+    for round_number in range(len(labels.by_vehicle)):
+        arrival = labels.arrival(round_number)
         for stop, (seconds, _) in ends.items():
             if arrival[stop] < INF:
                 total = int(arrival[stop] + np.ceil(seconds))
@@ -291,62 +297,56 @@ def _itinerary(
     places: tuple[tuple[float, float], tuple[float, float]],
 ) -> Itinerary:
     """Rebuild the legs ending at ``stop`` in ``round_number``, then add the walks at both ends."""
-    legs: list[Leg] = []
     seconds, metres = egress[stop]
-    arrive = int(labels.arrival[round_number][stop])
-    legs.append(
-        Leg(
-            "walk",
-            arrive,
-            arrive + int(np.ceil(seconds)),
-            _name(day, stop),
-            ends[1],
-            metres=metres,
-            path=(_at(day, stop), places[1]),
-        )
+    arrive = int(labels.arrival(round_number)[stop])
+    last = Leg(
+        "walk",
+        arrive,
+        arrive + int(np.ceil(seconds)),
+        _name(day, stop),
+        ends[1],
+        metres=metres,
+        path=(_at(day, stop), places[1]),
     )
-    while True:
-        how = labels.how[round_number][stop]
-        if isinstance(how, Walk):
-            if how.source < 0:
-                break
-            end = int(labels.arrival[round_number][stop])
-            legs.append(
-                Leg(
-                    "walk",
-                    end - int(np.ceil(how.seconds)),
-                    end,
-                    _name(day, how.source),
-                    _name(day, stop),
-                    path=(_at(day, how.source), _at(day, stop)),
-                )
-            )
-            stop = how.source
-            continue
-        legs.append(_ride_leg(day, how))
-        stop = int(day.patterns[how.pattern].stops[how.board])
-        round_number -= 1
-        how_ready = labels.how_ready[round_number].get(stop)
-        if isinstance(how_ready, Walk) and how_ready.source >= 0:  # walked to this stop to board
-            end = int(labels.ready[round_number][stop])
-            legs.append(
-                Leg(
-                    "walk",
-                    end - int(np.ceil(how_ready.seconds)),
-                    end,
-                    _name(day, how_ready.source),
-                    _name(day, stop),
-                    path=(_at(day, how_ready.source), _at(day, stop)),
-                )
-            )
-            stop = how_ready.source
+    legs, stop = _legs_back(day, labels, round_number, stop)
     seconds, metres = access[stop]
-    legs.append(
-        Leg(
-            "walk", 0, int(np.ceil(seconds)), ends[0], _name(day, stop), metres=metres, path=(places[0], _at(day, stop))
-        )
+    first = Leg(
+        "walk", 0, int(np.ceil(seconds)), ends[0], _name(day, stop), metres=metres, path=(places[0], _at(day, stop))
     )
-    return Itinerary(tuple(_just_in_time(list(reversed(legs)))))
+    return Itinerary(tuple(_just_in_time([first, *reversed(legs), last])))
+
+
+def _legs_back(day: CompiledDay, labels: Labels, round_number: int, stop: int) -> tuple[list[Leg], int]:
+    """The legs (last first) from a start stop to ``stop``'s label in ``round_number``, and that start stop."""
+    legs: list[Leg] = []
+    on_foot = labels.on_foot[round_number][stop] < labels.by_vehicle[round_number][stop]
+    while True:
+        if on_foot:
+            walk = labels.walks[round_number][stop]
+            if walk.source < 0:
+                return legs, stop
+            end = int(labels.on_foot[round_number][stop])
+            legs.append(_walk_leg(day, walk, stop, end))
+            stop, on_foot = walk.source, False
+            if round_number == 0:  # the first transfer walk leaves a start stop
+                return legs, stop
+            continue
+        ride = labels.rides[round_number][stop]
+        legs.append(_ride_leg(day, ride))
+        pattern = day.patterns[ride.pattern]
+        stop, round_number = int(pattern.stops[ride.board]), round_number - 1
+        on_foot = labels.on_foot[round_number][stop] <= pattern.departure[ride.trip, ride.board]
+
+
+def _walk_leg(day: CompiledDay, walk: Walk, stop: int, end: int) -> Leg:
+    return Leg(
+        "walk",
+        end - int(np.ceil(walk.seconds)),
+        end,
+        _name(day, walk.source),
+        _name(day, stop),
+        path=(_at(day, walk.source), _at(day, stop)),
+    )
 
 
 def _just_in_time(legs: list[Leg]) -> list[Leg]:

@@ -1,7 +1,8 @@
 """Departure-window travel times: for every minute of a window, as r5 reports them.
 
 For each destination, the latest departure from every stop that still arrives
-by each possible arrival time is found by RAPTOR on the time-mirrored day
+by each possible arrival time (a vehicle's arrival at a stop near it, or one
+walking transfer from one, plus the walk) is found by RAPTOR on the time-mirrored day
 (one search per distinct arrival time at the destination's stops). An origin
 then reads its earliest arrival for any departure minute off those profiles
 through its walks to nearby stops, so the cost grows with destinations and
@@ -15,6 +16,7 @@ from datetime import date
 
 import numpy as np
 
+from geoaccess.transit.compiled import CompiledDay
 from geoaccess.transit.planner import Planner
 from geoaccess.transit.raptor import INF, earliest_arrival
 
@@ -76,11 +78,11 @@ def _profiles(
     mirror = planner.day(when, mirrored=True)
     forward = planner.day(when)
     times = set()
+    onward = _onward_seconds(forward, egress)
     for pattern in forward.patterns:
         for position, stop in enumerate(pattern.stops[1:], start=1):
-            if int(stop) in egress:
-                walk = int(np.ceil(egress[int(stop)][0]))
-                times.update((pattern.arrival[:, position] + walk).tolist())
+            if int(stop) in onward and pattern.drop_off[position]:
+                times.update((pattern.arrival[:, position] + onward[int(stop)]).tolist())
     deadlines = np.asarray(sorted(t for t in times if first_s <= t <= last_s), dtype=np.int64)
     latest = np.full((len(deadlines), len(mirror.stop_ids)), -np.inf)
     for row, deadline in enumerate(deadlines):
@@ -88,6 +90,19 @@ def _profiles(
         reached = earliest_arrival(mirror, starts, planner.max_transfers).best()
         latest[row] = np.where(reached < INF, -reached.astype(float), -np.inf)
     return deadlines, latest
+
+
+def _onward_seconds(day: CompiledDay, egress: dict[int, tuple[float, float]]) -> dict[int, int]:
+    """Per stop, the quickest way on to the destination after alighting there: its own walk, or a
+    walking transfer to a stop near the destination and that stop's walk (whole seconds)."""
+    walk = {stop: int(np.ceil(seconds)) for stop, (seconds, _) in egress.items()}
+    onward = dict(walk)
+    for source, links in enumerate(day.walk_from):
+        for target, seconds in links:
+            if target in walk:
+                total = int(np.ceil(seconds)) + walk[target]
+                onward[source] = min(onward.get(source, total), total)
+    return onward
 
 
 def _origin_profile(latest: np.ndarray, walks: dict[int, tuple[float, float]]) -> np.ndarray:

@@ -1,15 +1,31 @@
 """RAPTOR (Delling, Pajor and Werneck, 2012): earliest arrival by rounds over a compiled day.
 
-Round ``k`` finds the earliest arrival at every stop using at most ``k``
-vehicles: it scans each pattern serving a stop from which one became ready to
-board in the round before, boarding the earliest trip that can be caught
-there, then relaxes walking transfers from the stops reached by vehicle (the
-compiled day's walking links are already closed transitively, so one walk
-step suffices). Each stop keeps two labels per round: when one *arrives*
-there (for reaching a destination) and when one is *ready to board* there
-(a vehicle arrival plus the stop's change time, or a walk arrival, which needs
-no change time). Each label keeps how it was reached, so journeys can be
-rebuilt leg by leg.
+The rules it is exact under (``tests/test_transit_differential.py`` checks it against a
+separately written connection scan that follows the same rules):
+
+* One starts *on foot* at the ``starts`` stops (after the walk from the true origin) and may
+  first take one walking transfer from one of them (round 0).
+* Round ``k`` (1 to ``max_transfers + 1``) rides the ``k``-th vehicle: one boards a trip at a
+  stop where it picks up (``pickup_type`` not 1) when *ready* there after round ``k - 1``, and
+  alights where it sets down (``drop_off_type`` not 1): that is an arrival *by vehicle*.
+* After alighting one may take at most one walking transfer (a compiled walking link, already
+  closed transitively through chains of nearby stops up to
+  :data:`~geoaccess.transit.compiled.MAX_TRANSFER_WALK_S`, with ``transfers.txt`` minimum
+  times, station rules applying to their platforms; its seconds are rounded up): that is an
+  arrival *on foot*. A walk never follows another walk, except the first transfer walk after
+  the walk from the origin.
+* Ready to board = an arrival on foot (no change time) or an arrival by vehicle plus the
+  stop's change time (``transfers.txt`` from the stop, or its station, to itself; else
+  :data:`~geoaccess.transit.compiled.DEFAULT_CHANGE_S`). A trip is caught if it departs at or
+  after that moment.
+* A stop is reached at its earliest arrival of either kind, with at most ``max_transfers + 1``
+  vehicles.
+
+The two kinds of arrival are kept apart in every round, because they lead on differently: a
+vehicle arrival may walk on but must change; a walker may board at once but not walk again.
+A vehicle arrival is dropped only if no earlier than the best vehicle arrival there in this or
+an earlier round; a walking arrival only if no earlier than the best readiness there. Each label
+keeps how it was reached, so journeys can be rebuilt leg by leg.
 """
 
 from __future__ import annotations
@@ -44,56 +60,71 @@ class Walk:
 
 @dataclass
 class Labels:
-    """Per round: arrival and readiness to board at each stop (seconds), and how each was reached."""
+    """Per round: arrival by vehicle and on foot at each stop (seconds), and how each was reached.
 
-    arrival: list[np.ndarray]
-    how: list[dict[int, Ride | Walk]]
-    ready: list[np.ndarray]
-    how_ready: list[dict[int, Ride | Walk]]
+    Round 0 has no vehicle arrivals; a walk's ``source`` is a start stop in round 0 and a stop
+    reached by vehicle in the same round otherwise.
+    """
+
+    by_vehicle: list[np.ndarray]
+    rides: list[dict[int, Ride]]
+    on_foot: list[np.ndarray]
+    walks: list[dict[int, Walk]]
+
+    def arrival(self, round_number: int) -> np.ndarray:
+        """Earliest arrival at each stop in one round, by vehicle or on foot."""
+        both: np.ndarray = np.minimum(self.by_vehicle[round_number], self.on_foot[round_number])
+        return both
 
     def best(self) -> np.ndarray:
         """Earliest arrival at each stop over all rounds."""
-        best: np.ndarray = np.minimum.reduce(self.arrival)
+        best: np.ndarray = np.minimum(np.minimum.reduce(self.by_vehicle), np.minimum.reduce(self.on_foot))
         return best
 
 
 def earliest_arrival(day: CompiledDay, starts: dict[int, int], max_transfers: int = MAX_TRANSFERS) -> Labels:
     """Earliest arrival at every stop from ``starts`` (stop row -> time one is there, on foot)."""
     stops = len(day.stop_ids)
-    arrival = np.full(stops, INF, dtype=np.int64)
-    how: dict[int, Ride | Walk] = {}
+    origin = np.full(stops, INF, dtype=np.int64)
     for stop, time in starts.items():
-        if time < arrival[stop]:
-            arrival[stop] = time
-            how[stop] = Walk(-1, 0.0)
-    ready, how_ready = arrival.copy(), dict(how)  # on foot: ready at once
-    marked = set(how) | _walk(day, arrival, how, ready, how_ready, set(how))
-    labels = Labels(arrival=[arrival], how=[how], ready=[ready], how_ready=[how_ready])
-    best, best_ready = arrival.copy(), ready.copy()
+        origin[stop] = min(origin[stop], time)
+    foot, walks = _walk(day, origin, set(np.flatnonzero(origin < INF).tolist()))
+    for stop in np.flatnonzero((origin < INF) & (origin <= foot)).tolist():
+        foot[stop] = origin[stop]
+        walks[stop] = Walk(-1, 0.0)
+    labels = Labels(by_vehicle=[np.full(stops, INF, dtype=np.int64)], rides=[{}], on_foot=[foot], walks=[walks])
+    change = day.change_s.astype(np.int64)
+    ready = foot.copy()
+    best_vehicle, best_ready = np.full(stops, INF, dtype=np.int64), ready.copy()
+    marked = set(np.flatnonzero(ready < INF).tolist())
     for _ in range(max_transfers + 1):
         if not marked:
             break
-        arrival, how, improved = _scan_patterns(day, ready, best, marked)
-        ready = np.where(arrival < INF, arrival + day.change_s.astype(np.int64), INF)
-        how_ready = dict(how)
-        _walk(day, arrival, how, ready, how_ready, improved)
+        vehicle, rides = _scan_patterns(day, ready, best_vehicle, marked)
+        best_vehicle = np.minimum(best_vehicle, vehicle)
+        changed = np.where(vehicle < INF, vehicle + change, INF)
+        foot, walks = _walk(day, vehicle, set(rides))
+        dominated = foot >= np.minimum(best_ready, changed)
+        foot[dominated] = INF
+        walks = {stop: walk for stop, walk in walks.items() if not dominated[stop]}
+        ready = np.minimum(changed, foot)
         marked = set(np.flatnonzero(ready < best_ready).tolist())
-        best = np.minimum(best, arrival)
         best_ready = np.minimum(best_ready, ready)
-        labels.arrival.append(arrival)
-        labels.how.append(how)
-        labels.ready.append(ready)
-        labels.how_ready.append(how_ready)
+        labels.by_vehicle.append(vehicle)
+        labels.rides.append(rides)
+        labels.on_foot.append(foot)
+        labels.walks.append(walks)
     return labels
 
 
 def _scan_patterns(
-    day: CompiledDay, ready: np.ndarray, best: np.ndarray, marked: set[int]
-) -> tuple[np.ndarray, dict[int, Ride | Walk], set[int]]:
-    """One round's vehicle arrivals: scan every pattern through a marked stop from there on."""
-    arrival = np.full(len(day.stop_ids), INF, dtype=np.int64)
-    how: dict[int, Ride | Walk] = {}
-    improved: set[int] = set()
+    day: CompiledDay, ready: np.ndarray, best_vehicle: np.ndarray, marked: set[int]
+) -> tuple[np.ndarray, dict[int, Ride]]:
+    """One round's vehicle arrivals: scan every pattern through a marked stop from there on,
+    keeping arrivals earlier than any vehicle arrival there so far."""
+    arrival = best_vehicle.tolist()  # a vehicle arrival must beat these; plain lists scan faster
+    ready_at = ready.tolist()
+    rides: dict[int, Ride] = {}
     first: dict[int, int] = {}
     for stop in marked:
         for number, position in day.stop_patterns[stop]:
@@ -101,43 +132,33 @@ def _scan_patterns(
                 first[number] = position
     for number, start in first.items():
         pattern = day.patterns[number]
+        stops, pickup, drop_off = pattern.calls
         trip, board = -1, -1
-        for position in range(start, len(pattern.stops)):
-            stop = int(pattern.stops[position])
-            if trip >= 0:
-                time = int(pattern.arrival[trip, position])
-                if time < arrival[stop] and time < best[stop]:
-                    arrival[stop] = time
-                    how[stop] = Ride(number, trip, board, position)
-                    improved.add(stop)
-            if ready[stop] < INF and position < len(pattern.stops) - 1:
-                column = pattern.departure[:, position]
-                catch = int(np.searchsorted(column, ready[stop], side="left"))
-                if catch < len(column) and (trip < 0 or catch < trip):
-                    trip, board = catch, position
-    return arrival, how, improved
+        times: list[int] = []  # the caught trip's arrivals
+        for position in range(start, len(stops)):
+            stop = stops[position]
+            if trip >= 0 and drop_off[position] and times[position] < arrival[stop]:
+                arrival[stop] = times[position]
+                rides[stop] = Ride(number, trip, board, position)
+            if ready_at[stop] < INF and pickup[position] and position < len(stops) - 1:
+                catch = int(pattern.departure[:, position].searchsorted(ready_at[stop], side="left"))
+                if catch < len(pattern.trip_ids) and (trip < 0 or catch < trip):
+                    trip, board, times = catch, position, pattern.arrival[catch].tolist()
+    vehicle = np.full(len(day.stop_ids), INF, dtype=np.int64)
+    if rides:
+        reached = np.fromiter(rides, dtype=np.int64, count=len(rides))
+        vehicle[reached] = np.asarray(arrival, dtype=np.int64)[reached]
+    return vehicle, rides
 
 
-def _walk(
-    day: CompiledDay,
-    arrival: np.ndarray,
-    how: dict[int, Ride | Walk],
-    ready: np.ndarray,
-    how_ready: dict[int, Ride | Walk],
-    sources: set[int],
-) -> set[int]:
-    """Walk on from ``sources`` (one step: the links are transitively closed); walkers may board at
-    once. Updates arrival and readiness labels; returns the stops whose readiness improved."""
-    walked: set[int] = set()
-    start = arrival.copy()  # walks start from the stops' own arrivals, never from another walk
+def _walk(day: CompiledDay, start: np.ndarray, sources: set[int]) -> tuple[np.ndarray, dict[int, Walk]]:
+    """Arrivals on foot by one walking transfer from ``sources`` (leaving at ``start``)."""
+    foot = np.full(len(day.stop_ids), INF, dtype=np.int64)
+    walks: dict[int, Walk] = {}
     for source in sources:
         for target, seconds in day.walk_from[source]:
-            time = start[source] + int(np.ceil(seconds))
-            if time < arrival[target]:
-                arrival[target] = time
-                how[target] = Walk(source, seconds)
-            if time < ready[target]:
-                ready[target] = time
-                how_ready[target] = Walk(source, seconds)
-                walked.add(target)
-    return walked
+            time = int(start[source]) + int(np.ceil(seconds))
+            if time < foot[target]:
+                foot[target] = time
+                walks[target] = Walk(source, seconds)
+    return foot, walks

@@ -1,7 +1,12 @@
-"""Which timetable and walk network a request uses: the pack's modelled default, or the feeds and network given."""
+"""Which timetable and walk network a request uses: the pack's modelled default, or the feeds and network given.
+
+Walks use the network given, else the pack's proxy when it covers some of the feeds' stops, else straight lines
+(:class:`~geoaccess.roads.router.StraightLineWalker`), and the provenance says which.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
@@ -11,9 +16,11 @@ from typing import Any
 from geoaccess.defaults import MAX_TRANSFERS, WALK_LIMIT_M
 from geoaccess.errors import BadInput
 from geoaccess.pack import load_pack
+from geoaccess.places import Place
 from geoaccess.roads.journeys import network_provenance
-from geoaccess.roads.router import Router
+from geoaccess.roads.router import Router, StraightLineWalker
 from geoaccess.roads.sources import router_for
+from geoaccess.transit.coverage import StopIndex
 from geoaccess.transit.planner import Planner
 from geoaccess.transit.timetable import Timetable, merge, to_date_text
 from geoaccess.weekdays import is_weekday, weekday_name
@@ -40,7 +47,25 @@ def _load(gtfs: tuple[Path, ...], cif: tuple[Path, ...]) -> Timetable:
 def _planner(
     gtfs: tuple[Path, ...], cif: tuple[Path, ...], walk_network: Path | None, walk_limit_m: float, max_transfers: int
 ) -> Planner:
-    return Planner(_load(gtfs, cif), router_for("walk", walk_network), walk_limit_m, max_transfers)
+    timetable = _load(gtfs, cif)
+    return Planner(timetable, _walker(timetable, gtfs or cif, walk_network), walk_limit_m, max_transfers)
+
+
+def _walker(timetable: Timetable, own_feeds: tuple[Path, ...], walk_network: Path | None) -> Router:
+    """The walk network given; else the pack's proxy, unless the user's feeds have no stop it covers: then
+    straight lines."""
+    walker = router_for("walk", walk_network)
+    if walk_network is not None or not own_feeds:
+        return walker
+    stops = timetable.stops[["lon", "lat"]].to_numpy(dtype=float)
+    if (walker.snap(stops[:, 0], stops[:, 1]).gap_m <= walker.coverage_m).any():
+        return walker
+    return StraightLineWalker(stops)
+
+
+@lru_cache(maxsize=4)
+def _stop_index(gtfs: tuple[Path, ...], cif: tuple[Path, ...]) -> StopIndex:
+    return StopIndex(_load(gtfs, cif))
 
 
 def planner_for(
@@ -90,11 +115,13 @@ def transit_provenance(planner: Planner, when: date) -> dict[str, Any]:
     }
     if p.get("timetable") == "modelled":
         timetable["assumptions"] = "see data/SOURCES.md"
+    walker = planner.walker
+    walks = dict(walker.provenance) if isinstance(walker, StraightLineWalker) else network_provenance(walker.network)
     return {
         "timetable": timetable,
         "service_date": when.isoformat(),
-        "walk_network": network_provenance(planner.walker.network),
-        "modelled": bool(p.get("modelled") or planner.walker.network.provenance.get("modelled")),
+        "walk_network": walks,
+        "modelled": bool(p.get("modelled") or walks.get("modelled")),
     }
 
 
@@ -121,6 +148,27 @@ class DataChoice:
     def planner(self) -> Planner:
         """The public transport planner on the chosen timetable and walk network, built once per process."""
         return planner_for(self.gtfs, self.cif, self.network, self.walk_limit_m, self.max_transfers)
+
+    @property
+    def own_data(self) -> bool:
+        """True when the user gave a network or feeds: positions are then accepted wherever that data reaches."""
+        return bool(self.gtfs or self.cif or self.network is not None)
+
+    def stop_place(self, stop_id: str) -> Place:
+        """A stop of the chosen timetable (``stop:STOP_ID``) as a journey end."""
+        return self._stops().place(stop_id)
+
+    def check_transit_covers(self, ends: Mapping[str, tuple[float, float]]) -> None:
+        """:class:`~geoaccess.errors.NotCovered` for the first end (name -> (lon, lat)) that the user's feeds have
+        no stop within the walk limit of, or that the walk network given does not reach. The pack's timetable
+        covers the pack's area, which geocoding has checked."""
+        if self.gtfs or self.cif:
+            self._stops().check_near(ends, self.walk_limit_m)
+        if self.network is not None:
+            self.router("walk").check_covers(ends)
+
+    def _stops(self) -> StopIndex:
+        return _stop_index(tuple(Path(p).resolve() for p in self.gtfs), tuple(Path(p).resolve() for p in self.cif))
 
     def resolved(self) -> DataChoice:
         """The same choice with absolute paths (a Dask worker's working folder is not ours)."""

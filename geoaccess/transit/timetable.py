@@ -35,7 +35,12 @@ ROUTE_TYPES = {
 """GTFS route_type -> the word itineraries use (extended types 100-1799 map by their hundreds)."""
 
 COLUMNS: dict[str, dict[str, str]] = {
-    "stops": {"stop_id": "string", "stop_name": "string", "lon": "float64", "lat": "float64"},
+    "stops": {
+        "stop_id": "string",
+        "stop_name": "string",
+        "lon": "float64",
+        "lat": "float64",
+    },
     "routes": {
         "route_id": "string",
         "agency_name": "string",
@@ -73,6 +78,14 @@ COLUMNS: dict[str, dict[str, str]] = {
     },
 }
 """Every table's columns and dtypes; ``min_transfer_time`` is seconds (NaN when not given)."""
+OPTIONAL: dict[str, dict[str, tuple[str, Any]]] = {
+    "stops": {"parent_station": ("string", "")},
+    "stop_times": {"pickup_type": ("int8", 0), "drop_off_type": ("int8", 0)},
+}
+"""Columns a table holds only when its source says something in them: (dtype, the value meant
+when absent).
+``parent_station`` is a stop's station (``""``: none); ``pickup_type``/``drop_off_type`` are
+GTFS's (1: no pickup / no drop-off there). Read them with :func:`optional`."""
 PROVENANCE = "provenance.json"
 
 
@@ -82,12 +95,29 @@ def empty(table: str) -> pd.DataFrame:
 
 
 def typed(table: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with exactly the model's columns for ``table``, in order and typed."""
+    """``frame`` with exactly the model's columns for ``table``, in order and typed, then those of
+    :data:`OPTIONAL` it has that say something (not only the absent value), gaps filled."""
     columns = COLUMNS[table]
     missing = [name for name in columns if name not in frame.columns]
     if missing:
         raise BadInput(f"{table}: missing column(s) {', '.join(missing)}")
-    return frame[list(columns)].astype(columns).reset_index(drop=True)
+    present = {
+        name: (dtype, value)
+        for name, (dtype, value) in OPTIONAL.get(table, {}).items()
+        if name in frame.columns and not frame[name].fillna(value).eq(value).all()
+    }
+    frame = frame.fillna({name: value for name, (_, value) in present.items()})
+    dtypes = {**columns, **{name: dtype for name, (dtype, _) in present.items()}}
+    return frame[list(dtypes)].astype(dtypes).reset_index(drop=True)
+
+
+def optional(frame: pd.DataFrame, table: str, name: str) -> pd.Series:
+    """An :data:`OPTIONAL` column of ``frame`` (a ``table`` or rows drawn from one), or its
+    absent value on every row."""
+    if name in frame.columns:
+        return frame[name]
+    dtype, value = OPTIONAL[table][name]
+    return pd.Series(value, index=frame.index, dtype=dtype)
 
 
 def mode_word(route_type: int) -> str:
