@@ -83,3 +83,11 @@ OSM_MAX_XML_BYTES = 16 * 1024**3
 """Most a compressed OpenStreetMap XML file (.osm.bz2) may unpack to, in bytes (a county's XML is 1-2 GB)."""
 OSM_MAX_XML_RATIO = 100
 """Most a .osm.bz2 may be compressed (unpacked bytes over packed bytes, checked past 64 MB; real XML is ~10-20)."""
+
+# --- what the data in use covers (issue 12) ---------------------------------------------------------
+NETWORK_COVERAGE_M = 5000.0
+"""Farthest a place may be from the nearest node of a road network it is routed on (straight line, metres)."""
+PROXY_COVERAGE_M = 15_000.0
+"""The same for the pack's offline proxy, which covers the pack's land (its farthest point is ~10 km from a node)."""
+STRAIGHT_WALK_DETOUR = 1.3
+"""Walks are straight lines times this, at walking speed, where no walk network covers a timetable's area."""

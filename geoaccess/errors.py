@@ -60,3 +60,10 @@ class NoRoute(GeoaccessError):
     exit_code = EXIT_NO_ROUTE
     title = "No route"
     problem_type = "urn:geoaccess:problem:no-route"
+
+
+class NotCovered(NoRoute):
+    """The data in use does not reach a place: it is farther than the coverage distance from the road network,
+    or no stop of the timetable is within the walk limit. It answers as :class:`NoRoute` does (exit 3, 422,
+    ``no-route``); the message names the end (``origin``, ``home``...) and the distance to the nearest road or
+    stop, never the position."""

@@ -72,6 +72,17 @@ def looks_like_coordinates(text: str) -> bool:
     return bool(_LATLON.match(text or ""))
 
 
+def coordinates_of(text: str) -> tuple[float, float] | None:
+    """``(lon, lat)`` of ``lat,lon`` text (checked to be on the globe), or None for text of another shape."""
+    match = _LATLON.match(text or "")
+    if match is None:
+        return None
+    lat, lon = (float(v) for v in match.groups())
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise BadInput("coordinates must be 'lat,lon' with latitude -90..90 and longitude -180..180")
+    return lon, lat
+
+
 def geocode(query: str, pack: Pack | None = None) -> Location:
     """A postcode or ``lat,lon`` text -> :class:`Location`, checked against the pack's area."""
     pack = pack or load_pack()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -63,7 +64,7 @@ def build(osm_files: tuple[Path, ...], out: Path | None, modes: tuple[str, ...],
     started = time.perf_counter()
     networks = build_osm_networks(list(osm_files), out, modes, force=force)
     seconds = time.perf_counter() - started
-    entries = [
+    entries: list[dict[str, Any]] = [
         {
             "mode": mode,
             "path": str(out / mode),
@@ -71,6 +72,7 @@ def build(osm_files: tuple[Path, ...], out: Path | None, modes: tuple[str, ...],
             "edges": len(net.edges),
             "reused": before[mode] is not None and before[mode] == _saved_at(out / mode),
             "provenance": net.provenance,
+            "report": net.report,
         }
         for mode, net in networks.items()
     ]
@@ -82,8 +84,36 @@ def build(osm_files: tuple[Path, ...], out: Path | None, modes: tuple[str, ...],
     for entry in entries:
         status = "reused from cache" if entry["reused"] else "built"
         click.echo(f"{entry['mode']}: {entry['nodes']:,} nodes, {entry['edges']:,} edges ({status}) -> {entry['path']}")
-    date = next(iter(networks.values())).provenance["date"]
-    click.echo(f"{' + '.join(f.name for f in osm_files)} (OpenStreetMap data of {date}) in {seconds:.1f} s")
+        for line in _report_lines(entry["report"]):
+            click.echo(f"  {line}")
+    provenance = next(iter(networks.values())).provenance
+    date = provenance["date"]
+    dated = date if provenance.get("date_basis") == "file modification time" else f"OpenStreetMap data of {date}"
+    click.echo(f"{' + '.join(f.name for f in osm_files)} ({dated}) in {seconds:.1f} s")
+
+
+def _report_lines(report: dict[str, Any]) -> list[str]:
+    """The build report (geoaccess.roads.osm) in a few lines: what each step dropped, per file, per component."""
+    if not report:
+        return []
+    steps = "; ".join(f"{step['dropped']:,} {step['what']}" for step in report["steps"] if step["dropped"])
+    read, kept_nodes = report["nodes_read"], report["nodes_kept"]
+    lines = [f"{read:,} nodes read on highway ways, {kept_nodes:,} kept; dropped: {steps or 'none'}"]
+    lines += [
+        f"{entry['file']}: {entry['nodes_read']:,} nodes read, {entry['mode_nodes']:,} on {report['mode']} ways, "
+        f"{entry['nodes_kept']:,} kept, {entry['nodes_in_dropped_components']:,} in dropped components"
+        for entry in report["files"]
+    ]
+    components = report["components"]
+    kept = ", ".join(f"{c['nodes']:,} nodes ({' + '.join(c['files'])})" for c in components["kept"][:10])
+    if len(components["kept"]) > 10:
+        kept += f" and {len(components['kept']) - 10} smaller"
+    lines.append(f"components kept ({report['rule']}): {kept}")
+    dropped = components["dropped"]
+    if dropped["count"]:
+        largest = ", ".join(f"{c['nodes']:,} ({' + '.join(c['files'])})" for c in dropped["largest"][:3])
+        lines.append(f"components dropped: {dropped['count']:,} with {dropped['nodes']:,} nodes; largest {largest}")
+    return lines
 
 
 @network.command("info")

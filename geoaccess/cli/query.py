@@ -40,8 +40,8 @@ def geocode(query: str, as_json: bool) -> None:
 
 
 @click.command()
-@click.option("--from", "origin", required=True, help="Postcode or 'lat,lon'.")
-@click.option("--to", "destination", required=True, help="Venue id, postcode or 'lat,lon'.")
+@click.option("--from", "origin", required=True, help="Postcode, 'lat,lon' or stop:STOP_ID.")
+@click.option("--to", "destination", required=True, help="Venue id, postcode, 'lat,lon' or stop:STOP_ID.")
 @click.option("--mode", type=MODES, default="car", show_default=True)
 @click.option("--day", help="transit: weekday (mon..sun) or date YYYY-MM-DD.")
 @click.option("--depart-at", help="transit: leave at HH:MM.")
@@ -83,9 +83,9 @@ def journey(
 
 
 @click.command()
-@click.option("--from", "origin", required=True, help="Home: postcode or 'lat,lon'.")
+@click.option("--from", "origin", required=True, help="Home: postcode, 'lat,lon' or stop:STOP_ID.")
 @click.option("--venue", help="Venue id.")
-@click.option("--to", "destination", help="Or a postcode or 'lat,lon' for the venue.")
+@click.option("--to", "destination", help="Or a postcode, 'lat,lon' or stop:STOP_ID for the venue.")
 @click.option("--day", required=True, help="Weekday (mon..sun), date YYYY-MM-DD, or 'week' for every day.")
 @click.option("--start", required=True, help="Session start, HH:MM.")
 @click.option("--end", required=True, help="Session end, HH:MM.")
@@ -112,15 +112,16 @@ def roundtrip(
     from geoaccess.venues import load_venues
 
     registry = load_venues(extra=venues_file)
+    data = data_choice(options)
     result = round_trip_days(
         home=origin,
-        place=session_place(venues=registry, venue=venue, to=destination),
+        place=session_place(venues=registry, venue=venue, to=destination, data=data),
         venues=registry,
         day=day,
         start=start,
         end=end,
         margin=margin,
-        data=data_choice(options),
+        data=data,
     )
     if as_json:
         emit_json(result)

@@ -16,6 +16,9 @@ def provenance_lines(provenance: dict[str, Any]) -> list[str]:
             f"{table.get('valid_from')} to {table.get('valid_to')})"
             + ("; MODELLED: see data/SOURCES.md" if table.get("modelled") else "")
         )
+    if "detour_factor" in network:  # no walk network: straight lines (geoaccess.roads.router.StraightLineWalker)
+        lines.append(f"walks: MODELLED, {network['note']}")
+        return lines
     lines.append(f"network: {network.get('network')} ({network.get('source', '')}, {network.get('date', '')})")
     if network.get("modelled"):
         error = network.get("calibration") or {}

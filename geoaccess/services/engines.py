@@ -31,6 +31,11 @@ def describe(provenance: dict[str, Any]) -> str:
     for key in ("car_network", "walk_network"):
         network = provenance.get(key)
         if network:
+            if "detour_factor" in network:  # straight-line walks: no walk network
+                parts.append(
+                    f"{key.replace('_', ' ')}: none, walks modelled as straight lines x {network['detour_factor']:g}"
+                )
+                continue
             error = (network.get("calibration") or {}).get("median_abs_pct_error")
             modelled = ", modelled" if network.get("modelled") else ""
             if error is not None:

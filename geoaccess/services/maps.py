@@ -18,10 +18,9 @@ from geoaccess.maps.document import MapDocument
 from geoaccess.maps.interactive import save_html, standalone_html
 from geoaccess.maps.static import render_static
 from geoaccess.pack import Pack, load_pack
-from geoaccess.places import resolve_place
 from geoaccess.services.analysis import CUMBRIA, Analysis, Measured, People
 from geoaccess.services.engines import describe
-from geoaccess.services.journeys import resolve_home, transit_itinerary
+from geoaccess.services.journeys import check_covered, place_for, resolve_home, transit_itinerary
 from geoaccess.services.roundtrips import SessionCheck, venue_by_id
 from geoaccess.transit.sources import DataChoice, service_date, transit_provenance
 from geoaccess.venues import Venue
@@ -138,8 +137,10 @@ def journey_document(
     """One public transport journey from a home; the home is shown only at its postcode sector."""
     if (depart_at is None) == (arrive_by is None):
         raise InvalidRequest("a journey map needs exactly one of a time to leave at or to arrive by")
-    start, place = resolve_home(home, venues), resolve_place(to, venues)
-    planner = (data or DataChoice()).planner()
+    data = data or DataChoice()
+    start, place = resolve_home(home, venues, data), place_for(to, venues, data)
+    check_covered(data.check_transit_covers, {"home": start, "destination": place})
+    planner = data.planner()
     when = service_date(day, planner.timetable)
     trip = transit_itinerary(
         planner, start, place, when=when, depart_at=depart_at, arrive_by=arrive_by, names=("home", place.label)

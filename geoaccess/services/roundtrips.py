@@ -14,7 +14,7 @@ from geoaccess.defaults import MARGIN_MIN, MOST_MARGIN_MIN
 from geoaccess.errors import BadInput, InvalidRequest, NoRoute
 from geoaccess.places import Place
 from geoaccess.roads.router import Router
-from geoaccess.services.journeys import resolve_home
+from geoaccess.services.journeys import check_covered, note_straight_walks, resolve_home
 from geoaccess.transit.planner import Planner, parse_clock
 from geoaccess.transit.roundtrip import RoundTrip, clock_text, round_trip
 from geoaccess.transit.sources import DataChoice, service_date, transit_provenance, week_dates
@@ -45,11 +45,14 @@ def venue_place(venue_id: str, venues: list[Venue]) -> Place:
     return Place(kind="venue", label=venue.name, lon=venue.lon, lat=venue.lat, venue_id=venue.id)
 
 
-def session_place(*, venues: list[Venue], venue: str | None = None, to: str | None = None) -> Place:
-    """Where the session is held: a venue id (``venue``) or a postcode or ``lat,lon`` (``to``), exactly one."""
+def session_place(
+    *, venues: list[Venue], venue: str | None = None, to: str | None = None, data: DataChoice | None = None
+) -> Place:
+    """Where the session is held: a venue id (``venue``) or a postcode, ``lat,lon`` or ``stop:STOP_ID`` (``to``),
+    exactly one; positions anywhere the user's own ``data`` may reach."""
     if (venue is None) == (to is None):
         raise InvalidRequest("give exactly one of a venue id or a postcode or 'lat,lon' for the venue")
-    return venue_place(venue, venues) if venue is not None else resolve_home(to or "", venues)
+    return venue_place(venue, venues) if venue is not None else resolve_home(to or "", venues, data)
 
 
 def round_trip_days(
@@ -67,13 +70,18 @@ def round_trip_days(
     or a date) or on each day of a week (``day="week"``)."""
     start_s, end_s = session_seconds(start, end)
     margin = checked_margin(margin)
-    person = resolve_home(home, venues)
-    planner = (data or DataChoice()).planner()
+    data = data or DataChoice()
+    person = resolve_home(home, venues, data)
+    check_covered(data.check_transit_covers, {"home": person, "venue": place})
+    planner = data.planner()
     dates = week_dates(planner.timetable) if day.strip().lower() == WEEK else [service_date(day, planner.timetable)]
     days = [
         round_trip(planner, (person.lon, person.lat), (place.lon, place.lat), when, start_s, end_s, margin).to_dict()
         for when in dates
     ]
+    for way in (d[key] for d in days for key in ("outbound", "return")):
+        if way:
+            note_straight_walks(way["legs"], planner)
     result: dict[str, Any] = {
         "from": person.to_dict(),
         "to": place.to_dict(),
@@ -192,7 +200,7 @@ class SessionCheck:
 def check_session(request: CheckRequest, *, venues: list[Venue], data: DataChoice | None = None) -> SessionCheck:
     """Work out the officer's check: the round trip, and the every-venue table when asked."""
     data = data or DataChoice()
-    home = resolve_home(request.home, venues)
+    home = resolve_home(request.home, venues, data)
     home_point = (home.lon, home.lat)
     if request.venue_id:
         venue = venue_by_id(request.venue_id, venues)
@@ -205,6 +213,7 @@ def check_session(request: CheckRequest, *, venues: list[Venue], data: DataChoic
         reason = f"nearest venue offering {programme} ({minutes:.0f} min by car)"
     start, end = scheduled_times(request, venue)
     start_s, end_s = session_seconds(start, end)
+    check_covered(data.check_transit_covers, {"home": home, "venue": venue_place(venue.id, venues)})
     planner = data.planner()
     when = service_date(request.day, planner.timetable)
     trip = round_trip(planner, home_point, (venue.lon, venue.lat), when, start_s, end_s, request.margin)
