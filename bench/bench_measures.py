@@ -5,13 +5,11 @@ Run ``python bench/bench_measures.py``; writes ``bench/results/measures.md``. Pi
 
 from __future__ import annotations
 
-import os
+from _machine import git_revision, pin_one_cpu, single_thread_pools
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+single_thread_pools()
 
 import platform  # noqa: E402
-import subprocess  # noqa: E402
 import time  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -35,7 +33,7 @@ SAMPLE = 50
 
 
 def main() -> None:
-    os.sched_setaffinity(0, {0})
+    pin_one_cpu()
     started = time.perf_counter()
     pack = load_pack()
     people = synthetic_caseload(pack).people
@@ -72,7 +70,7 @@ def main() -> None:
     baseline_per_person = (time.perf_counter() - tick) / len(bbr)
     sessions = sum(len(o.sessions) for o in scenario.offers)
     rows = [f"| {code} | {n:,} | {offers} | {seconds:.2f} s |" for code, (n, offers, seconds) in per_programme.items()]
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    commit = git_revision()
     text = "\n".join(
         [
             "# Measures benchmark: the synthetic caseload, car and public transport",

@@ -29,12 +29,12 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import numpy as np
+from _machine import version
 
 from geoaccess.roads.network import RoadNetwork
 from geoaccess.roads.osm import read_osm
@@ -43,13 +43,6 @@ from geoaccess.roads.router import Router
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EXTRACT = ROOT / "tests" / "data" / "osm" / "helsinki_kamppi.osm.pbf"
 RESULTS = ROOT / "bench" / "results" / "real_roads.md"
-
-
-def _version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "not installed"
 
 
 def build(extract: Path, mode: str) -> tuple[RoadNetwork, dict[str, float]]:
@@ -150,7 +143,7 @@ def report(args: argparse.Namespace) -> str:
     if valhalla["status"] == "run":
         with_valhalla = agreement(our_s, valhalla["seconds"])
         lines.append(
-            f"| Valhalla (pyvalhalla {_version('pyvalhalla')}) | {valhalla['build_s']:.2f} (tiles) | - | "
+            f"| Valhalla (pyvalhalla {version('pyvalhalla')}) | {valhalla['build_s']:.2f} (tiles) | - | "
             f"{valhalla['matrix_s']:.3f} | other speed model: max abs difference {with_valhalla['max_abs_s']:.0f} s |"
         )
     else:
@@ -159,9 +152,9 @@ def report(args: argparse.Namespace) -> str:
         "",
         f"Speed-up of our matrix over networkx: {nx_t / our_t:.1f}x.",
         "",
-        f"Python {platform.python_version()}, {platform.machine()}; numpy {_version('numpy')}, scipy "
-        f"{_version('scipy')}, networkx {_version('networkx')}, osmnx {_version('osmnx')}, osmium "
-        f"{_version('osmium')}; run {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC.",
+        f"Python {platform.python_version()}, {platform.machine()}; numpy {version('numpy')}, scipy "
+        f"{version('scipy')}, networkx {version('networkx')}, osmnx {version('osmnx')}, osmium "
+        f"{version('osmium')}; run {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC.",
     ]
     return "\n".join(lines) + "\n"
 

@@ -23,32 +23,23 @@ single-threaded in any case: it runs one search after another in compiled code.
 
 from __future__ import annotations
 
-import os
+from _machine import cpu_model, git_revision, pin_one_cpu, single_thread_pools, timed, version
 
-for _var in (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "BLIS_NUM_THREADS",
-):
-    os.environ[_var] = "1"
+single_thread_pools()
 
 import argparse  # noqa: E402
 import cProfile  # noqa: E402
 import datetime  # noqa: E402
 import io  # noqa: E402
+import os  # noqa: E402
 import platform  # noqa: E402
 import pstats  # noqa: E402
 import resource  # noqa: E402
 import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
 from collections.abc import Callable  # noqa: E402
-from importlib import metadata  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import networkx as nx  # noqa: E402
@@ -70,16 +61,6 @@ TARGET_EQUAL_S = 1e-6
 
 
 # --- measuring ------------------------------------------------------------------------------
-
-
-def timed(fn: Callable[[], object], repeat: int) -> tuple[list[float], object]:
-    """Wall-clock seconds of ``repeat`` calls and the last call's result."""
-    times, result = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - started)
-    return times, result
 
 
 def traced_peak_mib(fn: Callable[[], object]) -> float:
@@ -107,42 +88,6 @@ def fmt_s(seconds: float) -> str:
 def best_median(times: list[float]) -> str:
     """``best / median (n runs)``."""
     return f"{fmt_s(min(times))} / {fmt_s(statistics.median(times))} ({len(times)})"
-
-
-# --- the machine ----------------------------------------------------------------------------
-
-
-def cpu_model() -> str:
-    """CPU model name from /proc/cpuinfo."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def version(package: str) -> str:
-    """Installed version of ``package``."""
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def git_revision() -> str:
-    """Short commit of the working tree, marked ``+dirty`` when it has changes."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain"], cwd=HERE, capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + ("+dirty" if dirty else "")
 
 
 # --- the networkx side ----------------------------------------------------------------------
@@ -240,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
 
     affinity_before = sorted(os.sched_getaffinity(0))
     if not args.no_pin:
-        os.sched_setaffinity(0, {affinity_before[0]})
+        pin_one_cpu()
     affinity = sorted(os.sched_getaffinity(0))
     rng = np.random.default_rng(args.seed)
 

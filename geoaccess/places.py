@@ -41,6 +41,11 @@ class Place:
         return data
 
 
+def venue_end(venue: Venue) -> Place:
+    """A venue as a journey end."""
+    return Place(kind="venue", label=venue.name, lon=venue.lon, lat=venue.lat, venue_id=venue.id)
+
+
 def is_stop(text: str) -> bool:
     """True when the text has the ``stop:STOP_ID`` shape."""
     return (text or "").strip().lower().startswith(STOP_PREFIX)
@@ -62,8 +67,7 @@ def resolve_place(
             raise BadInput("stop:STOP_ID names a stop of a timetable: this question uses none")
         return stop(wanted[len(STOP_PREFIX) :].strip())
     if "-" in wanted and not looks_like_coordinates(wanted):  # a slug: no postcode has a hyphen
-        venue = find_venue(venues, wanted)
-        return Place(kind="venue", label=venue.name, lon=venue.lon, lat=venue.lat, venue_id=venue.id)
+        return venue_end(find_venue(venues, wanted))
     try:
         location = geocode(wanted, pack or load_pack())
     except OutsideArea:  # outside the pack or off its land: with the user's own data, that data decides

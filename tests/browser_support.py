@@ -7,9 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from flask import Flask
+from web_support import app_for_tests
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [  # no background networking: this machine refuses every outside connection
@@ -51,6 +54,18 @@ def served(app, threads: int = 4) -> Iterator[str]:
         server.task_dispatcher.shutdown()
         wasyncore.close_all(socket_map)
         thread.join(timeout=5)
+
+
+@contextmanager
+def served_app(folder: Path, users: dict[str, str], **config: Any) -> Iterator[tuple[str, Flask]]:
+    """An app of :func:`web_support.app_for_tests` (``users`` with its password) served on loopback; yields
+    its base URL and the app, and stops its jobs after."""
+    from geoaccess.web import background
+
+    app = app_for_tests(folder, users, **config)
+    with served(app) as url:
+        yield url, app
+    background.shutdown(app, wait=False)
 
 
 @dataclass

@@ -8,37 +8,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from browser_support import ARTIFACTS, watched_page
-from browser_support import served as serving
+from browser_support import ARTIFACTS, served_app, watched_page
+from web_support import PASSWORD
 
-from geoaccess.web import create_app
 from geoaccess.web.db import SavedCheck, session_scope
-from geoaccess.web.users import create_user
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "a long enough password 1"
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object]]:
     """The app (temporary SQLite database, one officer) served on a free loopback port."""
-    folder = tmp_path_factory.mktemp("browser-officer")
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{folder / 'test.sqlite'}",
-            "SECRET_KEY": "browser-test",
-            "SESSION_COOKIE_SECURE": False,
-            "BOOTSTRAP_ADMIN": False,
-        }
-    )
-    with app.app_context(), session_scope() as db:
-        create_user(db, "olive", "officer", PASSWORD, must_change_password=False)
-    with serving(app) as url:
-        yield url, app
-    from geoaccess.web import background
-
-    background.shutdown(app, wait=False)
+    with served_app(tmp_path_factory.mktemp("browser-officer"), {"olive": "officer"}) as url_and_app:
+        yield url_and_app
 
 
 def test_officer_checks_a_journey_sees_the_map_and_saves_it(served: tuple[str, object], browser: object) -> None:

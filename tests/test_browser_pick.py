@@ -10,17 +10,13 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from browser_support import ARTIFACTS, watched_page
-from browser_support import served as serving
+from browser_support import ARTIFACTS, served_app, watched_page
+from web_support import PASSWORD
 
 from geoaccess.geocode import geocode
-from geoaccess.web import create_app
-from geoaccess.web.db import session_scope
-from geoaccess.web.users import create_user
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a long enough password 1"
 LATLON = re.compile(r"^(-?\d+\.\d{5}),(-?\d+\.\d{5})$")
 
 
@@ -28,22 +24,8 @@ LATLON = re.compile(r"^(-?\d+\.\d{5}),(-?\d+\.\d{5})$")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app (temporary SQLite database and venue file, one officer) served on loopback."""
     folder = tmp_path_factory.mktemp("browser-pick")
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{folder / 'test.sqlite'}",
-            "SECRET_KEY": "browser-test",
-            "SESSION_COOKIE_SECURE": False,
-            "BOOTSTRAP_ADMIN": False,
-            "VENUES_FILE": str(folder / "venues.geojson"),
-        }
-    )
-    with app.app_context(), session_scope() as db:
-        create_user(db, "olive", "officer", PASSWORD, must_change_password=False)
-    with serving(app) as url:
+    with served_app(folder, {"olive": "officer"}, VENUES_FILE=str(folder / "venues.geojson")) as (url, _):
         yield url
-    from geoaccess.web import background
-
-    background.shutdown(app, wait=False)
 
 
 def test_clicking_the_pick_map_fills_in_the_home_field(served: str, browser: object) -> None:

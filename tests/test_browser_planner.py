@@ -11,35 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from browser_support import ARTIFACTS, served, watched_page
-
-from geoaccess.web import background, create_app
-from geoaccess.web.db import session_scope
-from geoaccess.web.users import create_user
+from browser_support import ARTIFACTS, served_app, watched_page
+from web_support import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "a long enough password"
 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory) -> Iterator[str]:
     """The app (temporary database, one manager) served on a free loopback port."""
-    folder = tmp_path_factory.mktemp("planner-browser")
-    app = create_app(
-        {
-            "SECRET_KEY": "browser-test",
-            "BOOTSTRAP_ADMIN": False,
-            "SESSION_COOKIE_SECURE": False,
-            "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite'}",
-            "PLANNER_FOLDER": str(folder / "planner"),
-        }
-    )
-    with app.app_context(), session_scope() as db:
-        create_user(db, "manager1", "manager", PASSWORD, must_change_password=False)
-    with served(app) as url:
+    with served_app(tmp_path_factory.mktemp("planner-browser"), {"manager1": "manager"}) as (url, _):
         yield url
-    background.shutdown(app)
 
 
 def test_planner_compare_today_with_barrow(base_url: str, browser: object) -> None:

@@ -59,7 +59,8 @@ def test_models_round_trip_on_postgres(engine: Engine) -> None:
 
 
 def test_users_tokens_and_sign_in_on_postgres(engine: Engine) -> None:
-    from test_web_accounts import PASSWORD, _test_routes, add_user, login
+    from test_web_accounts import _test_routes, login
+    from web_support import PASSWORD, add_user
 
     app = _app()
     app.register_blueprint(_test_routes())

@@ -12,16 +12,14 @@ from click.testing import CliRunner
 from flask import Blueprint, Flask, jsonify
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from web_support import PAGE_CSRF, PASSWORD, add_user, page_csrf
 from werkzeug.routing import IntegerConverter
 
 from geoaccess.cli.users import users
 from geoaccess.web import create_app
 from geoaccess.web.auth import api_auth, current_user, login_required
 from geoaccess.web.db import ApiToken, User, session_scope, utcnow
-from geoaccess.web.users import create_user, find_user, issue_token
-
-PASSWORD = "correct horse battery"
-TOKEN_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+from geoaccess.web.users import find_user, issue_token
 
 
 def _test_routes() -> Blueprint:
@@ -74,24 +72,12 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def add_user(app: Flask, name: str, role: str, password: str = PASSWORD, must_change: bool = False) -> int:
-    with app.app_context(), session_scope() as db:
-        user, _ = create_user(db, name, role, password, must_change_password=must_change)
-        return user.id
-
-
-def csrf_token(client: FlaskClient) -> str:
-    match = TOKEN_META.search(client.get("/", follow_redirects=True).get_data(as_text=True))
-    assert match, "base.html carries the CSRF token"
-    return match.group(1)
-
-
 def login(client: FlaskClient, name: str, password: str = PASSWORD, **extra: str):
-    return client.post("/login", data={"name": name, "password": password, "csrf_token": csrf_token(client), **extra})
+    return client.post("/login", data={"name": name, "password": password, "csrf_token": page_csrf(client), **extra})
 
 
 def post(client: FlaskClient, url: str, **data: str):
-    return client.post(url, data={"csrf_token": csrf_token(client), **data})
+    return client.post(url, data={"csrf_token": page_csrf(client), **data})
 
 
 def user_row(app: Flask, name: str) -> User:
@@ -159,7 +145,7 @@ def test_too_many_failures_from_one_address_get_429(tmp_path: Path) -> None:
     other = app.test_client()  # another address is not affected
     response = other.post(
         "/login",
-        data={"name": "olive", "password": PASSWORD, "csrf_token": csrf_token(other)},
+        data={"name": "olive", "password": PASSWORD, "csrf_token": page_csrf(other)},
         environ_base={"REMOTE_ADDR": "10.0.0.9"},
     )
     assert response.status_code == 302
@@ -229,7 +215,7 @@ def test_forms_work_over_https_without_a_referer(app: Flask) -> None:
     add_user(app, "olive", "officer")
     client = app.test_client()
     page = client.get("/login", base_url="https://ga.example").get_data(as_text=True)
-    token = TOKEN_META.search(page).group(1)
+    token = PAGE_CSRF.search(page).group(1)
     response = client.post(
         "/login", base_url="https://ga.example", data={"name": "olive", "password": PASSWORD, "csrf_token": token}
     )
@@ -242,7 +228,7 @@ def test_session_json_posts_need_the_x_csrftoken_header(app: Flask, client: Flas
     response = client.post("/t/api", json={})
     assert response.status_code == 400 and response.mimetype == "application/problem+json"
     assert response.get_json()["status"] == 400
-    ok = client.post("/t/api", json={}, headers={"X-CSRFToken": csrf_token(client)})
+    ok = client.post("/t/api", json={}, headers={"X-CSRFToken": page_csrf(client)})
     assert ok.status_code == 200 and ok.get_json() == {"user": "mo"}
 
 

@@ -5,17 +5,14 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from web_support import app_for_tests, signed_in, token_for
 
-from geoaccess.web import create_app
-from geoaccess.web.db import session_scope
-from geoaccess.web.users import create_user, issue_token
+from geoaccess.web import background
 
-PASSWORD = "a long enough password 1"
 PROBLEM = "application/problem+json"
 ROUNDTRIP = {
     "from": "LA14 1RP",
@@ -47,25 +44,15 @@ ENDPOINTS = [  # method, path, body, roles allowed
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    folder: Path = tmp_path_factory.mktemp("api")
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{folder / 'test.sqlite'}",
-            "SESSION_COOKIE_SECURE": False,
-            "SECRET_KEY": "test",
-            "BOOTSTRAP_ADMIN": False,
-        }
-    )
-    tokens = {}
-    with app.app_context(), session_scope() as db:
-        for name, role in (("olive", "officer"), ("mary", "manager"), ("ada", "admin"), ("mike", "manager")):
-            user, _ = create_user(db, name, role, PASSWORD, must_change_password=False)
-            tokens[role if name != "mike" else "other_manager"] = issue_token(db, user)
-    app.config["TEST_TOKENS"] = tokens
+    users = {"olive": "officer", "mary": "manager", "ada": "admin", "mike": "manager"}
+    app = app_for_tests(tmp_path_factory.mktemp("api"), users)
+    app.config["TEST_TOKENS"] = {
+        "officer": token_for(app, "olive"),
+        "manager": token_for(app, "mary"),
+        "admin": token_for(app, "ada"),
+        "other_manager": token_for(app, "mike"),
+    }
     yield app
-    from geoaccess.web import background
-
     background.shutdown(app, wait=False)
 
 
@@ -119,9 +106,7 @@ def test_wrong_role_is_403(
 
 
 def test_session_posts_need_the_csrf_header(app: Flask) -> None:
-    client = app.test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
-    assert client.post("/login", data={"name": "olive", "password": PASSWORD, "csrf_token": token}).status_code == 302
+    client = signed_in(app, "olive")  # asserts the sign-in's 302
     assert client.get("/api/v1/venues").status_code == 200  # a signed-in session may use the API
     missing = client.post("/api/v1/roundtrip", json=ROUNDTRIP)
     assert_problem(missing, 400)

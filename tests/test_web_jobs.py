@@ -174,6 +174,9 @@ def test_uploads_are_owned_deletable_and_expire(app, tmp_path) -> None:
     expired = uploads.save_upload(app, caseload, owner, "old.csv")
     assert uploads.upload_meta(app, expired, owner) is None
     assert not (uploads.uploads_root(app) / f"{expired}.parquet").exists()
+    uploads.save_upload(app, caseload, owner, "old.csv")
+    assert uploads.purge_expired_uploads(app) == 1
+    assert not any(uploads.uploads_root(app).iterdir())  # its validation report too
 
 
 def test_synthetic_caseload_is_labelled(app) -> None:

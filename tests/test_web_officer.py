@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import web_support
 from flask import Flask
 from flask.testing import FlaskClient
-from web_support import CSRF, PASSWORD, signed_in
+from web_support import CSRF, app_for_tests, signed_in
 
-from geoaccess.web import create_app
+from geoaccess.web import background
 from geoaccess.web.db import SavedCheck, session_scope
-from geoaccess.web.users import create_user
 
 CHECK = {
     "home": "LA14 1RP",
@@ -31,22 +29,9 @@ CHECK = {
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    folder: Path = tmp_path_factory.mktemp("officer")
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{folder / 'test.sqlite'}",
-            "SESSION_COOKIE_SECURE": False,
-            "SECRET_KEY": "test",
-            "BOOTSTRAP_ADMIN": False,
-        }
-    )
-    with app.app_context(), session_scope() as db:
-        for name, role in (("olive", "officer"), ("owen", "officer"), ("mary", "manager"), ("ada", "admin")):
-            create_user(db, name, role, PASSWORD, must_change_password=False)
+    users = {"olive": "officer", "owen": "officer", "mary": "manager", "ada": "admin"}
+    app = app_for_tests(tmp_path_factory.mktemp("officer"), users)
     yield app
-    from geoaccess.web import background
-
     background.shutdown(app, wait=False)
 
 

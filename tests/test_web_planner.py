@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from web_support import CSRF, app_for_tests, signed_in
 
-from geoaccess.web import background, create_app, job_kinds, uploads
+from geoaccess.web import background, job_kinds, uploads
 from geoaccess.web.db import session_scope
-from geoaccess.web.users import create_user
 
 FIXTURES = Path(__file__).parent / "fixtures" / "caseload"
 MIXED = FIXTURES / "mixed.csv"
@@ -32,31 +32,13 @@ MIXED_POSTCODES = [
     "CA14 4PR",
     "PR1 1HT",
 ]
-PASSWORD = "a long enough password"
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 FAKE_UPLOAD = "0" * 32
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory) -> Iterator:
-    folder = tmp_path_factory.mktemp("planner")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test",
-            "BOOTSTRAP_ADMIN": False,
-            "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite'}",
-            "PLANNER_FOLDER": str(folder / "planner"),
-        }
-    )
-    with app.app_context(), session_scope() as db:
-        for name, role in (
-            ("officer1", "officer"),
-            ("manager1", "manager"),
-            ("admin1", "admin"),
-            ("manager2", "manager"),
-        ):
-            create_user(db, name, role, PASSWORD, must_change_password=False)
+    users = {"officer1": "officer", "manager1": "manager", "admin1": "admin", "manager2": "manager"}
+    app = app_for_tests(tmp_path_factory.mktemp("planner"), users)
     yield app
     background.shutdown(app)
 
@@ -65,14 +47,7 @@ def token(client) -> str:
     page = client.get("/login")
     if page.status_code == 302:
         page = client.get("/planner")
-    return TOKEN.search(page.get_data(as_text=True)).group(1)
-
-
-def signed_in(app, name: str):
-    client = app.test_client()
-    response = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token(client)})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return client
+    return CSRF.search(page.get_data(as_text=True)).group(1)
 
 
 @functools.cache
@@ -100,7 +75,7 @@ class Recorder:
 
     def __init__(self, app, name: str) -> None:
         self.client = signed_in(app, name)
-        self.csrf = TOKEN.search(self.client.get("/planner").get_data(as_text=True)).group(1)
+        self.csrf = CSRF.search(self.client.get("/planner").get_data(as_text=True)).group(1)
 
     def get(self, url: str, **kw):
         response = self.client.get(url, **kw)
@@ -427,6 +402,7 @@ def test_compare_job_tables_maps_and_exports(app, manager, barrow) -> None:
         rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
         assert rows and next(iter(rows[0])) == first
         assert "person_id" not in rows[0]
+        assert rows[0]["provenance_modelled"] in ("True", "False") and "timetable" in rows[0]["provenance"]
     assert manager.get(f"/planner/results/{job_id}/lsoas.csv").status_code == 404  # only for measures
     assert manager.get(f"/planner/results/{job_id}/maps/nope.png").status_code == 404
     assert manager.get(f"/planner/results/{job_id}/maps/change-1.exe").status_code == 404

@@ -41,6 +41,7 @@ from geoaccess.venues import (
 )
 
 from .auth import login_required
+from .views import loaded_venues
 
 bp = Blueprint("admin_venues", __name__, url_prefix="/admin/venues")
 
@@ -200,7 +201,7 @@ def _page(
         file_error = None
     except GeoaccessError as exc:
         changed_ids, file_error = set(), str(exc)
-    registry = sorted(current_app.extensions["geoaccess"]["venues"], key=lambda v: (v.town, v.name))
+    registry = sorted(loaded_venues(), key=lambda v: (v.town, v.name))
     rows = [
         {"venue": v, "origin": ("added" if v.id not in base_ids else "edited" if v.id in changed_ids else "pack")}
         for v in registry
@@ -237,7 +238,7 @@ def save() -> tuple[str, int, dict[str, str]] | BaseResponse:
     with _state()["lock"]:
         try:
             changes = _changes()
-            existing = next((v for v in current_app.extensions["geoaccess"]["venues"] if v.id == form["id"]), None)
+            existing = next((v for v in loaded_venues() if v.id == form["id"]), None)
             venue = validate(form, existing)
         except GeoaccessError as exc:
             return _page(form, f"Not saved: {_message(exc)}", 422)

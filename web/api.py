@@ -61,10 +61,11 @@ from geoaccess.venues import KINDS, PROGRAMMES, venues_geojson
 from . import background
 from .auth import api_auth
 from .job_kinds import MOST_SITES
-from .officer import me, venues
+from .officer import me
 from .problems import problem, problem_for
 from .request_checks import conform
 from .security import trust_inline_scripts
+from .views import loaded_venues
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -262,7 +263,7 @@ def venues_list() -> Response:
         raise BadInput(f"programme must be one of {', '.join(PROGRAMMES)}")
     if kind is not None and kind not in KINDS:
         raise BadInput(f"kind must be one of {', '.join(KINDS)}")
-    chosen = [v for v in venues() if (not programme or v.offers(programme)) and (not kind or v.kind == kind)]
+    chosen = [v for v in loaded_venues() if (not programme or v.offers(programme)) and (not kind or v.kind == kind)]
     return jsonify(venues_geojson(chosen))
 
 
@@ -276,7 +277,7 @@ def journey() -> Response:
     result = find_journey(
         origin=required_text(data, "from"),
         destination=required_text(data, "to"),
-        venues=venues(),
+        venues=loaded_venues(),
         mode=text(data, "mode", required=False, default="car") or "car",
         day=text(data, "day", required=False),
         depart_at=text(data, "depart_at", required=False),
@@ -293,12 +294,12 @@ def roundtrip() -> Response:
     data = body()
     conform(data, "RoundTripRequest")
     place = session_place(
-        venues=venues(), venue=text(data, "venue", required=False), to=text(data, "to", required=False)
+        venues=loaded_venues(), venue=text(data, "venue", required=False), to=text(data, "to", required=False)
     )
     result = round_trip_days(
         home=required_text(data, "from"),
         place=place,
-        venues=venues(),
+        venues=loaded_venues(),
         day=required_text(data, "day"),
         start=required_text(data, "start"),
         end=required_text(data, "end"),
@@ -315,7 +316,7 @@ def access() -> Response:
     data = body()
     require_synthetic(data)
     conform(data, "AccessRequest")
-    scenario = current_scenario(required_text(data, "programme"), venues())  # a bad programme is a 422 now
+    scenario = current_scenario(required_text(data, "programme"), loaded_venues())  # a bad programme is a 422 now
     return long_work("measures", {"caseload": "synthetic", "programme": scenario.programme})
 
 
@@ -328,7 +329,7 @@ def scenario_compare() -> Response:
     require_synthetic(data)
     conform(data, "CompareRequest")
     documents = [{"today": item.split(":", 1)[1]} if isinstance(item, str) else item for item in data["scenarios"]]
-    same_programme(scenarios_from_documents(documents, venues()), least=2)  # a 422 before any job is queued
+    same_programme(scenarios_from_documents(documents, loaded_venues()), least=2)  # a 422 before any job is queued
     return long_work("compare", {"caseload": "synthetic", "scenarios": documents})
 
 
@@ -353,7 +354,7 @@ def site() -> Response:
         keep=tuple(keep),
         session=text(data, "session", required=False),
     )
-    plan_siting(request_, venues=venues(), most_p=MOST_SITES)  # every problem is a 422 now, not a failed job
+    plan_siting(request_, venues=loaded_venues(), most_p=MOST_SITES)  # every problem is a 422 now, not a failed job
     return long_work("site", {"caseload": "synthetic", **request_.to_dict()})
 
 
@@ -378,7 +379,7 @@ def map_export() -> Response:
     kind = required_text(data, "kind")
     fmt = text(data, "format", required=False, default="html") or "html"
     if kind == "venues":
-        doc = venues_document(venues())
+        doc = venues_document(loaded_venues())
     elif kind == "isochrones":
         settings = measure_settings(
             day=text(data, "day", required=False) or DAY, window=text(data, "window", required=False) or WINDOW
@@ -387,14 +388,14 @@ def map_export() -> Response:
             venue_id=required_text(data, "venue"),
             mode=text(data, "mode", required=False) or "transit",
             analysis=Analysis(settings=settings),
-            venues=venues(),
+            venues=loaded_venues(),
         )
     else:
         doc = journey_document(
             home=required_text(data, "from"),
             to=required_text(data, "to"),
             day=required_text(data, "day"),
-            venues=venues(),
+            venues=loaded_venues(),
             depart_at=text(data, "depart_at", required=False),
             arrive_by=text(data, "arrive_by", required=False),
         )

@@ -188,15 +188,16 @@ def _real(app: Flask) -> Flask:
     return getter() if getter is not None else app
 
 
-def status(job_id: int, owner_id: int | None = None) -> dict[str, Any] | None:
-    """The job as a JSON-ready dict (``None`` if absent, or not ``owner_id``'s when given)."""
+def status(job_id: int, owner_id: int | None = None, *, with_result: bool = True) -> dict[str, Any] | None:
+    """The job as a JSON-ready dict (``None`` if absent, or not ``owner_id``'s when given); its ``result``
+    only ``with_result`` (a siting or comparison result is large: progress polls leave it out)."""
     from .db import Job, session_scope
 
     with session_scope() as session:
         job = session.get(Job, job_id)
         if job is None or (owner_id is not None and job.owner_id != owner_id):
             return None
-        return _as_dict(job)
+        return _as_dict(job, with_result=with_result)
 
 
 def list_jobs(owner_id: int, limit: int = 20) -> list[dict[str, Any]]:

@@ -34,6 +34,7 @@ from geoaccess.services.analysis import (
 from geoaccess.services.maps import burden_document, change_document, export_map
 
 from .uploads import load_caseload
+from .views import loaded_venues
 
 Progress = Callable[[float, str], None]
 Runner = Callable[[Flask, dict[str, Any], int, Progress, Path], dict[str, Any]]
@@ -47,10 +48,6 @@ MOST_SITES = 5
 def _analysis(app: Flask) -> Analysis:
     """The pack's data with the app's suppression count (``PLANNER_SUPPRESS_BELOW``)."""
     return Analysis(settings=Settings(suppress_below=int(app.config.get("PLANNER_SUPPRESS_BELOW", SUPPRESS_BELOW))))
-
-
-def _venues(app: Flask) -> list[Any]:
-    return list(app.extensions["geoaccess"]["venues"])
 
 
 def save_map(doc: MapDocument, folder: Path, key: str) -> dict[str, Any]:
@@ -68,7 +65,7 @@ def run_measures(app: Flask, params: dict[str, Any], owner_id: int, progress: Pr
     people = load_caseload(app, str(params.get("caseload", "")), owner_id)
     analysis = _analysis(app)
     documents = params.get("scenarios") or [{"today": params.get("programme", "")}]
-    scenarios = scenarios_from_documents(documents, _venues(app))
+    scenarios = scenarios_from_documents(documents, loaded_venues(app))
     programme = same_programme(scenarios)
     entries, maps, steps = [], [], 2 * len(scenarios)
     for index, scenario in enumerate(scenarios):
@@ -99,7 +96,7 @@ def run_compare(app: Flask, params: dict[str, Any], owner_id: int, progress: Pro
     progress(0.02, "loading the caseload and networks")
     people = load_caseload(app, str(params.get("caseload", "")), owner_id)
     analysis = _analysis(app)
-    scenarios = scenarios_from_documents(documents, _venues(app))
+    scenarios = scenarios_from_documents(documents, loaded_venues(app))
     progress(0.1, f"measuring {len(scenarios)} scenarios")
     result, measured = compare(people=people, scenarios=scenarios, analysis=analysis)
     maps = []
@@ -121,7 +118,7 @@ def run_site(app: Flask, params: dict[str, Any], owner_id: int, progress: Progre
         request = SitingRequest(**fields)
     except TypeError as exc:
         raise BadInput("the siting job's parameters are not a siting request") from exc
-    plan = plan_siting(request, venues=_venues(app), most_p=MOST_SITES)
+    plan = plan_siting(request, venues=loaded_venues(app), most_p=MOST_SITES)
     progress(0.1, f"timing {len(plan.candidates)} candidate venues and choosing {request.p}")
     result, measured = site(people=people, plan=plan, analysis=analysis, measure_change=True)
     progress(0.9, "drawing the map")

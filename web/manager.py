@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import secrets
 import tempfile
@@ -47,12 +46,12 @@ from geoaccess.venues import REPORTING, REQUIREMENTS
 from . import background, scenarios_store, uploads
 from .auth import current_user, login_required
 from .job_kinds import MOST_SITES
-from .scenarios_store import load_scenarios, parse_sessions, registry_venues
+from .scenarios_store import load_scenarios, parse_sessions
+from .views import loaded_venues
 
 bp = Blueprint("planner", __name__, url_prefix="/planner")
 
 UPLOAD_SUFFIXES = (".csv", ".xlsx")
-MAX_REPORT_ROWS = 1000
 SYNTHETIC_LABEL = "SYNTHETIC demonstration caseload (2,161 people, no real person)"
 
 
@@ -85,7 +84,7 @@ def page() -> str:
     owner = _owner()
     saved = load_scenarios(owner)
     kept = uploads.list_uploads(current_app, owner)
-    programmes = [code for code in REQUIREMENTS if any(code == REPORTING or v.offers(code) for v in registry_venues())]
+    programmes = [code for code in REQUIREMENTS if any(code == REPORTING or v.offers(code) for v in loaded_venues())]
     choices = [{"value": f"today:{code}", "label": f"Today's venues for {code}"} for code in programmes]
     choices += [{"value": f"saved:{s['id']}", "label": f"{s['name']} ({s['programme']})"} for s in saved]
     return render_template(
@@ -94,7 +93,7 @@ def page() -> str:
         scenarios=scenarios_store.scenario_views(saved),
         programmes=programmes,
         scenario_choices=choices,
-        venues=sorted(registry_venues(), key=lambda v: (v.town, v.name)),
+        venues=sorted(loaded_venues(), key=lambda v: (v.town, v.name)),
         recent=background.list_jobs(owner),
         synthetic_label=SYNTHETIC_LABEL,
         max_upload_mb=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) / 1024 / 1024,
@@ -131,20 +130,17 @@ def upload() -> BaseResponse | tuple[str, int] | tuple[str, int, dict[str, str]]
             return render_template("planner_refused.html", file_name=name, message=message), status, headers
     if caseload.synthetic:
         caseload.meta["synthetic"] = False  # an upload is treated as personal data whatever it says
-    problems = caseload.problems.head(MAX_REPORT_ROWS).to_dict("records")
     if caseload.people.empty:
+        report = uploads.problem_report(caseload)
         return render_template(
             "planner_caseload.html",
             meta=None,
             file_name=name,
             summary=caseload.summary(),
-            problems=problems,
-            total_problems=len(caseload.problems),
+            problems=report["problems"],
+            total_problems=report["total"],
         ), 400
     upload_id = uploads.save_upload(current_app, caseload, _owner(), name)
-    report = uploads.uploads_root(current_app) / f"{upload_id}.problems.json"
-    report.write_text(json.dumps({"problems": problems, "total": len(caseload.problems)}), encoding="utf-8")
-    report.chmod(0o600)
     flash(
         f"{name}: {len(caseload.people):,} people kept; {len(caseload.problems):,} rows with problems.",
         "success" if caseload.problems.empty else "warning",
@@ -159,21 +155,12 @@ def _upload_or_404(upload_id: str) -> dict[str, Any]:
     return meta
 
 
-def _problems(upload_id: str) -> dict[str, Any]:
-    path = uploads.uploads_root(current_app) / f"{upload_id}.problems.json"
-    try:
-        report: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))  # written by upload()
-    except (OSError, ValueError):
-        return {"problems": [], "total": 0}
-    return report
-
-
 @bp.get("/caseloads/<upload_id>")
 @manager_required
 def caseload(upload_id: str) -> str:
     """An upload's validation report: counts by district and requirement, problem rows and reasons."""
     meta = _upload_or_404(upload_id)
-    report = _problems(upload_id)
+    report = uploads.upload_problems(current_app, upload_id)
     return render_template(
         "planner_caseload.html",
         meta=meta,
@@ -189,7 +176,11 @@ def caseload(upload_id: str) -> str:
 def caseload_problems(upload_id: str) -> Response:
     """The validation report as CSV: row, reason, message (never a postcode)."""
     _upload_or_404(upload_id)
-    return csv_response("caseload-problems.csv", ["row", "reason", "message"], _problems(upload_id)["problems"])
+    return csv_response(
+        "caseload-problems.csv",
+        ["row", "reason", "message"],
+        uploads.upload_problems(current_app, upload_id)["problems"],
+    )
 
 
 @bp.post("/caseloads/<upload_id>/delete")
@@ -198,7 +189,6 @@ def delete_caseload(upload_id: str) -> BaseResponse:
     """Delete an upload now (it is deleted anyway when it expires)."""
     _upload_or_404(upload_id)
     uploads.delete_upload(current_app, upload_id, _owner())
-    (uploads.uploads_root(current_app) / f"{upload_id}.problems.json").unlink(missing_ok=True)
     flash("Caseload deleted.", "success")
     return redirect(url_for("planner.page"))
 
@@ -226,7 +216,7 @@ def new_scenario() -> BaseResponse:
     programme = request.form.get("programme", "").strip().upper()
     name = request.form.get("name", "").strip()[:80]
     try:
-        today = current_scenario(programme, registry_venues())
+        today = current_scenario(programme, loaded_venues())
         name = name or f"{today.programme} scenario"
         scenario = {
             "id": secrets.token_hex(4),
@@ -374,7 +364,7 @@ def run() -> tuple[Response, int] | BaseResponse:
             params.update(_siting_request().to_dict())
         else:
             raise BadInput("unknown analysis")
-        scenarios_from_documents(params.get("scenarios", []), registry_venues())  # refuse them now, not in the job
+        scenarios_from_documents(params.get("scenarios", []), loaded_venues())  # refuse them now, not in the job
         job_id = background.submit(current_app, kind, params, owner)
     except BadInput as exc:  # TooManyJobs too (429): nothing was recorded
         if request.accept_mimetypes.best == "application/json":
@@ -402,13 +392,13 @@ def _siting_request() -> SitingRequest:
         keep=tuple(keep),
         session=form.get("session", "").strip() or None,
     )
-    plan_siting(siting, venues=registry_venues(), most_p=MOST_SITES)
+    plan_siting(siting, venues=loaded_venues(), most_p=MOST_SITES)
     return siting
 
 
-def job_or_404(job_id: int) -> dict[str, Any]:
+def job_or_404(job_id: int, *, with_result: bool = True) -> dict[str, Any]:
     """The signed-in user's job (404 when it is not theirs or does not exist)."""
-    job = background.status(job_id, owner_id=_owner())
+    job = background.status(job_id, owner_id=_owner(), with_result=with_result)
     if job is None:
         abort(404)
     return job
@@ -418,8 +408,7 @@ def job_or_404(job_id: int) -> dict[str, Any]:
 @manager_required
 def job_status(job_id: int) -> Response:
     """A job's status as JSON, polled by planner.js (the result is fetched with the results page)."""
-    job = job_or_404(job_id)
-    job.pop("result", None)
+    job = job_or_404(job_id, with_result=False)
     job["result_url"] = url_for("planner.result", job_id=job_id)
     return jsonify(job)
 

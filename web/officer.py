@@ -44,12 +44,13 @@ from geoaccess.roles import ROLES
 from geoaccess.services.maps import map_bytes, round_trip_document
 from geoaccess.services.roundtrips import CheckRequest, check_session
 from geoaccess.transit.roundtrip import clock_text
-from geoaccess.venues import PROGRAMMES, Venue
+from geoaccess.venues import PROGRAMMES
 from geoaccess.weekdays import WEEKDAYS
 
 from .auth import current_user, login_required
 from .db import User
 from .security import trust_inline_scripts
+from .views import loaded_venues
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
 
@@ -75,11 +76,6 @@ def me() -> User:
     user = current_user()
     assert user is not None  # login_required and api_auth admit signed-in users only
     return user
-
-
-def venues() -> list[Venue]:
-    """The venues loaded once for this app."""
-    return list(current_app.extensions["geoaccess"]["venues"])
 
 
 # --- the short-lived cache of maps --------------------------------------------------------------------
@@ -128,7 +124,7 @@ def cache() -> CheckCache:
 
 
 def _page(form: dict[str, str], status: int = 200, **context: Any) -> tuple[str, int]:
-    offered = sorted(venues(), key=lambda v: (not v.programmes, v.town, v.name))
+    offered = sorted(loaded_venues(), key=lambda v: (not v.programmes, v.town, v.name))
     return render_template(
         "officer.html",
         form=form,
@@ -154,7 +150,7 @@ def check() -> tuple[str, int]:
     form = {key: request.form.get(key, "") for key in DEFAULTS}
     form["every_venue"] = "1" if request.form.get("every_venue") else ""
     try:
-        result = check_session(CheckRequest.from_fields(form), venues=venues())
+        result = check_session(CheckRequest.from_fields(form), venues=loaded_venues())
     except GeoaccessError as exc:
         return _page(form, exc.status, error=str(exc))
     form.update(start=result.start, end=result.end)

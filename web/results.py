@@ -12,6 +12,8 @@ from typing import Any
 
 from flask import Response, abort, current_app, render_template, send_file
 
+from geoaccess.services.engines import describe
+
 from . import background
 from .job_kinds import ASSET_PLACEHOLDER, MAP_FORMATS
 from .manager import bp, csv_response, job_or_404, manager_required
@@ -131,10 +133,13 @@ def _columns(rows: list[dict[str, Any]], first: list[str]) -> list[str]:
     return columns
 
 
-def _csv_export(name: str, rows: list[dict[str, Any]], first: list[str]) -> Response:
-    """``rows`` as a CSV download, ``first`` columns first; text cells that a spreadsheet would read as a
-    formula (a scenario or venue named ``=...``) are neutralised by :func:`csv_response`."""
-    return csv_response(name, _columns(rows, first), rows)
+def _csv_export(name: str, rows: list[dict[str, Any]], first: list[str], result_: dict[str, Any]) -> Response:
+    """``rows`` as a CSV download, ``first`` columns first and the result's provenance last (whether any data
+    were modelled, and which networks, timetable and caseload, on every row); text cells that a spreadsheet
+    would read as a formula (a scenario or venue named ``=...``) are neutralised by :func:`csv_response`."""
+    provenance = result_.get("provenance") or {}
+    stamp = {"provenance_modelled": bool(provenance.get("modelled")), "provenance": describe(provenance)}
+    return csv_response(name, _columns(rows, first) + list(stamp), [{**row, **stamp} for row in rows])
 
 
 @bp.get("/results/<id:job_id>/<table>.csv")
@@ -147,20 +152,20 @@ def export_csv(job_id: int, table: str) -> Response:
     rows: list[dict[str, Any]] = []
     if table == "overall" and result_.get("scenarios"):
         rows = [{"scenario": e["name"], **e["overall"]} for e in result_["scenarios"]]
-        return _csv_export(name, rows, ["scenario"])
+        return _csv_export(name, rows, ["scenario"], result_)
     if table == "districts" and result_.get("scenarios"):
         rows = [{"scenario": e["name"], **row} for e in result_["scenarios"] for row in e["by_district"]]
-        return _csv_export(name, rows, ["scenario", "district"])
+        return _csv_export(name, rows, ["scenario", "district"], result_)
     if table == "lsoas" and result_.get("kind") == "measures":
         rows = [{"scenario": e["name"], **row} for e in result_["scenarios"] for row in e["by_lsoa"]]
-        return _csv_export(name, rows, ["scenario", "lsoa21"])
+        return _csv_export(name, rows, ["scenario", "lsoa21"], result_)
     if table == "changes" and result_.get("kind") == "compare":
         rows = [
             {"scenario": c["name"], "against": c["against"], **row}
             for c in result_["changes"]
             for row in c["gains_and_losses_by_district"]
         ]
-        return _csv_export(name, rows, ["scenario", "against", "district"])
+        return _csv_export(name, rows, ["scenario", "against", "district"], result_)
     if table == "sites" and result_.get("kind") == "site":
         rows = [
             {"venue_id": v, "name": result_["names"].get(v, v), "kept": v in result_["kept"]}
@@ -169,5 +174,5 @@ def export_csv(job_id: int, table: str) -> Response:
         rows += [
             {"venue_id": "", "name": f"{which} venues", **result_[f"{which}_overall"]} for which in ("today", "chosen")
         ]
-        return _csv_export(name, rows, ["venue_id", "name", "kept"])
+        return _csv_export(name, rows, ["venue_id", "name", "kept"], result_)
     abort(404)

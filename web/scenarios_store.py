@@ -18,19 +18,14 @@ from flask import abort, current_app
 
 from geoaccess.analysis.scenarios import scenario_from_dict
 from geoaccess.errors import BadInput
-from geoaccess.venues import SESSION_SHAPE, Venue, session_fields
+from geoaccess.venues import SESSION_SHAPE, session_fields
 
 from . import background
+from .views import loaded_venues
 
 MAX_SCENARIOS = 30
 
 _lock = threading.Lock()
-
-
-def registry_venues() -> list[Venue]:
-    """The venues the app loaded (scenarios name them by id)."""
-    venues: list[Venue] = current_app.extensions["geoaccess"]["venues"]
-    return venues
 
 
 def _scenario_file(owner_id: int) -> Path:
@@ -69,7 +64,7 @@ def _document(scenario: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check(scenario: dict[str, Any]) -> None:
-    scenario_from_dict(_document(scenario), registry_venues())
+    scenario_from_dict(_document(scenario), loaded_venues())
 
 
 def parse_sessions(text: str) -> list[dict[str, str]] | None:
@@ -133,7 +128,7 @@ def scenario_choice(value: str, saved: list[dict[str, Any]]) -> dict[str, Any]:
 
 def scenario_views(saved: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Saved scenarios with each venue's name and session labels, for the page."""
-    by_id = {v.id: v for v in registry_venues()}
+    by_id = {v.id: v for v in loaded_venues()}
     views = []
     for scenario in saved:
         rows = []

@@ -2,18 +2,23 @@
 
 An uploaded caseload is criminal-justice personal data. The validated people (pseudonymous id,
 lon/lat of the postcode centroid, LSOA, district, council, postcode sector, requirement, sex: never
-the postcode) are kept in the instance folder, one Parquet file per upload (mode 0600) named by a
-random id, owned by the uploader, deletable by them, and deleted after ``PLANNER_UPLOAD_DAYS``
-(default 7) days. Keeping them on disk rather than in memory lets a job run in any worker process
-and lets a manager run several analyses on one upload without sending it again; the expiry and the
-delete button bound how long the data are held. Nothing about a person is logged.
+the postcode) are kept in the instance folder, one Parquet file per upload (mode 0600) beside its
+description and validation report, named by a random id, owned by the uploader, deletable by them,
+and all three deleted after ``PLANNER_UPLOAD_DAYS`` (default 7) days. Keeping them on disk rather
+than in memory lets a job run in any worker process and lets a manager run several analyses on one
+upload without sending it again; the expiry and the delete button bound how long the data are held.
+Nothing about a person is logged.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import secrets
 import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +27,7 @@ import pandas as pd
 from flask import Flask
 
 from geoaccess import defaults
+from geoaccess._io import write_atomically
 from geoaccess.analysis.caseload import Caseload, read_caseload
 from geoaccess.errors import BadInput, GeoaccessError
 from geoaccess.isolation import run_isolated
@@ -29,6 +35,11 @@ from geoaccess.services.analysis import People, caseload_people
 
 SYNTHETIC = "synthetic"
 UPLOAD_ID_BYTES = 16
+REPORT_ROWS = 1000
+"""The most problem rows an upload's validation report keeps."""
+_PARTS = (".parquet", ".problems.json", ".json")  # the people, the validation report, the description
+ORPHAN_SECONDS = 3600
+"""A part older than this whose upload has no description is deleted (younger: a save may be under way)."""
 
 
 def uploads_root(app: Flask) -> Path:
@@ -37,7 +48,7 @@ def uploads_root(app: Flask) -> Path:
 
 
 _store_lock = threading.Lock()
-_synthetic_cache: dict[str, People] = {}
+_synthetic_lock = threading.Lock()  # apart from the store's: building the synthetic caseload takes a while
 
 
 def _valid_upload_id(upload_id: str) -> bool:
@@ -90,16 +101,12 @@ def _readers(app: Flask) -> threading.BoundedSemaphore:
 
 
 def save_upload(app: Flask, caseload: Caseload, owner_id: int, file_name: str) -> str:
-    """Keep a validated caseload's people for ``owner_id``; returns the upload id."""
+    """Keep a validated caseload's people and its validation report for ``owner_id``; returns the upload id."""
     upload_id = secrets.token_hex(UPLOAD_ID_BYTES)
     root = uploads_root(app)
-    root.mkdir(parents=True, exist_ok=True)
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
     people = caseload.people.drop(columns=[c for c in ("postcode",) if c in caseload.people.columns])
-    data = root / f"{upload_id}.parquet"
-    temp = root / f".{upload_id}.tmp"
-    people.to_parquet(temp, index=False)
-    temp.chmod(0o600)
-    temp.replace(data)
+    _write_private(root / f"{upload_id}.parquet", lambda path: people.to_parquet(path, index=False))
     now = datetime.now(UTC)
     summary = caseload.summary()
     summary.pop("file", None)
@@ -114,10 +121,37 @@ def save_upload(app: Flask, caseload: Caseload, owner_id: int, file_name: str) -
         "summary": summary,
         "people": len(people),
     }
-    meta_path = root / f"{upload_id}.json"
-    meta_path.write_text(json.dumps(meta), encoding="utf-8")
-    meta_path.chmod(0o600)
+    report = problem_report(caseload)
+    _write_private(root / f"{upload_id}.problems.json", lambda path: path.write_text(json.dumps(report), "utf-8"))
+    # last, and whole or absent: a purge running meanwhile would take a half-written description for an unreadable one
+    _write_private(root / f"{upload_id}.json", lambda path: path.write_text(json.dumps(meta), encoding="utf-8"))
     return upload_id
+
+
+def problem_report(caseload: Caseload) -> dict[str, Any]:
+    """The validation report: the first :data:`REPORT_ROWS` problems (row, reason, message) and their total."""
+    return {"problems": caseload.problems.head(REPORT_ROWS).to_dict("records"), "total": len(caseload.problems)}
+
+
+def upload_problems(app: Flask, upload_id: str) -> dict[str, Any]:
+    """The validation report :func:`save_upload` kept (none if it cannot be read); check the owner first."""
+    if not _valid_upload_id(upload_id):
+        return {"problems": [], "total": 0}
+    try:
+        report: dict[str, Any] = json.loads((uploads_root(app) / f"{upload_id}.problems.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {"problems": [], "total": 0}
+    return report
+
+
+def _write_private(path: Path, write: Callable[[Path], object]) -> None:
+    """Let ``write`` fill ``path`` whole or not at all (no partial file left behind), readable by the owner only."""
+
+    def private(partial: Path) -> None:
+        write(partial)
+        partial.chmod(0o600)
+
+    write_atomically(path, private)
 
 
 def upload_meta(app: Flask, upload_id: str, owner_id: int) -> dict[str, Any] | None:
@@ -157,7 +191,7 @@ def delete_upload(app: Flask, upload_id: str, owner_id: int | None) -> bool:
         return False
     with _store_lock:
         removed = False
-        for path in (root / f"{upload_id}.parquet", root / f"{upload_id}.json"):
+        for path in (root / f"{upload_id}{part}" for part in _PARTS):
             if path.exists():
                 path.unlink()
                 removed = True
@@ -171,25 +205,34 @@ def purge_expired_uploads(app: Flask) -> int:
         return 0
     now, count = datetime.now(UTC), 0
     for path in root.glob("*.json"):
+        if not _valid_upload_id(path.stem):  # a validation report: it goes with its upload
+            continue
         try:
             expired = datetime.fromisoformat(json.loads(path.read_text(encoding="utf-8"))["expires"]) <= now
         except (OSError, ValueError, KeyError, TypeError):
             expired = True
         if expired:
             count += delete_upload(app, path.stem, owner_id=None)
-    for path in root.glob("*.parquet"):  # data without its description
-        if not (root / f"{path.stem}.json").exists():
-            path.unlink(missing_ok=True)
+    orphaned = time.time() - ORPHAN_SECONDS
+    for path in root.glob("*.*"):  # people or a report without its description
+        upload_id = path.name.split(".", 1)[0]
+        if _valid_upload_id(upload_id) and not (root / f"{upload_id}.json").exists():
+            with contextlib.suppress(OSError):
+                if path.stat().st_mtime < orphaned:
+                    path.unlink()
     return count
+
+
+@functools.cache
+def _synthetic_people() -> People:
+    return caseload_people(synthetic=True)
 
 
 def load_caseload(app: Flask, source: str, owner_id: int) -> People:
     """``"synthetic"`` (made once per process) or an upload id of ``owner_id``'s."""
     if source == SYNTHETIC:
-        with _store_lock:
-            if SYNTHETIC not in _synthetic_cache:
-                _synthetic_cache[SYNTHETIC] = caseload_people(synthetic=True)
-            return _synthetic_cache[SYNTHETIC]
+        with _synthetic_lock:
+            return _synthetic_people()
     meta = upload_meta(app, source, owner_id)
     if meta is None:
         raise BadInput("that caseload upload is not available (deleted, expired or not yours): upload it again")

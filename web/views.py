@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Flask, Response, current_app, render_template
 
 from geoaccess.maps.interactive import render_interactive
 from geoaccess.services.maps import venues_document
@@ -18,15 +18,16 @@ if TYPE_CHECKING:
 bp = Blueprint("pages", __name__)
 
 
-def _venues() -> list[Venue]:
-    venues: list[Venue] = current_app.extensions["geoaccess"]["venues"]
+def loaded_venues(app: Flask | None = None) -> list[Venue]:
+    """The venues of ``app`` (default: the current one): its loader's, run once at start, with the admins' changes."""
+    venues: list[Venue] = (app or current_app).extensions["geoaccess"]["venues"]
     return venues
 
 
 @bp.get("/")
 def home() -> str:
     """Title, introduction, the venue map (in an iframe) and a table of venues."""
-    venues = sorted(_venues(), key=lambda v: (v.town, v.name))
+    venues = sorted(loaded_venues(), key=lambda v: (v.town, v.name))
     return render_template("home.html", venues=venues)
 
 
@@ -34,7 +35,7 @@ def home() -> str:
 def venues_map() -> Response:
     """The venue map as a complete HTML page, for the home page's iframe: the same document as
     ``geoaccess map venues`` and the API export, drawn with this server's copies of Leaflet and Font Awesome."""
-    fmap = render_interactive(venues_document(_venues()), asset_prefix=asset_prefix())
+    fmap = render_interactive(venues_document(loaded_venues()), asset_prefix=asset_prefix())
     return trust_inline_scripts(Response(fmap.get_root().render(), mimetype="text/html"))
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from geoaccess._io import replace_folder, write_atomically
 from geoaccess.build import geography, roads, transport
 from geoaccess.build.catalogue import SOURCES
 from geoaccess.build.registry import venue_records
@@ -40,13 +41,14 @@ def build_pack(source: Path, target: Path, pack_name: str = "cumbria") -> dict[s
         raise DataPackError(f"{source} is not a source folder: it needs data/ and facts/ inside")
     for item in SOURCES.values():
         item.locate(source)
-    writer = PackWriter(Path(target), pack_name, AREA)
-    try:
+    manifest: dict[str, Any] = {}
+
+    def fill(staging: Path) -> None:
+        writer = PackWriter(staging, pack_name, AREA)
         excluded, assumptions = _write_tables(writer, source)
-        manifest = writer.publish(sources_markdown(writer.manifest(), excluded, assumptions))
-    except BaseException:
-        writer.abandon()
-        raise
+        manifest.update(writer.finish(sources_markdown(writer.manifest(), excluded, assumptions)))
+
+    replace_folder(Path(target), fill)
     write_data_sources(Path(target).parent)
     return manifest
 
@@ -59,9 +61,7 @@ def write_data_sources(root: Path) -> None:
         p.read_text(encoding="utf-8").replace("# Sources of", "## Sources of", 1).replace("\n## ", "\n### ")
         for p in packs
     )
-    tmp = root / ".SOURCES.md.tmp"
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(root / "SOURCES.md")
+    write_atomically(root / "SOURCES.md", lambda path: path.write_text(text, encoding="utf-8"))
 
 
 def _write_tables(writer: PackWriter, source: Path) -> tuple[list[str], list[str]]:

@@ -1,15 +1,13 @@
-"""Write a data pack atomically, with its manifest and SOURCES.md.
+"""Write a data pack's files, with its manifest and SOURCES.md, into a staging folder.
 
-Files are written to a staging folder beside the target; only when every file
-and the manifest are complete is the staging folder moved into place, so a
-failed build never leaves a half-written pack.
+The build fills the staging folder of :func:`geoaccess._io.replace_folder`, which moves it into
+place only when every file and the manifest are complete, so a failed build never leaves a
+half-written pack.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -41,14 +39,12 @@ class PackFile:
 
 
 class PackWriter:
-    """Collects a pack's files in a staging folder, then publishes them together."""
+    """Writes a pack's files into ``staging`` and records each one for the manifest."""
 
-    def __init__(self, target: Path, pack_name: str, area: str) -> None:
-        self.target = target
+    def __init__(self, staging: Path, pack_name: str, area: str) -> None:
+        self.staging = staging
         self.pack_name = pack_name
         self.area = area
-        target.parent.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-build-", dir=target.parent))
         self.entries: list[PackFile] = []
 
     def write_table(self, name: str, frame: pd.DataFrame, *, description: str, sources: list[str]) -> None:
@@ -132,24 +128,11 @@ class PackWriter:
             "files": [asdict(e) for e in sorted(self.entries, key=lambda e: e.file)],
         }
 
-    def publish(self, sources_md: str) -> dict[str, Any]:
-        """Write the manifest and SOURCES.md, then move the pack into place."""
+    def finish(self, sources_md: str) -> dict[str, Any]:
+        """Write the manifest and SOURCES.md; returns the manifest."""
         manifest = self.manifest()
         (self.staging / MANIFEST_NAME).write_text(
             json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         (self.staging / "SOURCES.md").write_text(sources_md, encoding="utf-8")
-        old = self.target.with_name(f".{self.target.name}-old")
-        if old.exists():
-            shutil.rmtree(old)
-        if self.target.exists():
-            self.target.rename(old)
-        self.staging.chmod(0o755)  # mkdtemp makes it private
-        self.staging.rename(self.target)
-        if old.exists():
-            shutil.rmtree(old)
         return manifest
-
-    def abandon(self) -> None:
-        """Remove the staging folder after a failed build."""
-        shutil.rmtree(self.staging, ignore_errors=True)

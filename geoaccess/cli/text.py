@@ -19,11 +19,12 @@ def provenance_lines(provenance: dict[str, Any]) -> list[str]:
     if "detour_factor" in network:  # no walk network: straight lines (geoaccess.roads.router.StraightLineWalker)
         lines.append(f"walks: MODELLED, {network['note']}")
         return lines
-    lines.append(f"network: {network.get('network')} ({network.get('source', '')}, {network.get('date', '')})")
+    what = {"drive": "car network", "walk": "walk network"}.get(network.get("mode", ""), "network")
+    lines.append(f"{what}: {network.get('network')} ({network.get('source', '')}, {network.get('date', '')})")
     if network.get("modelled"):
         error = network.get("calibration") or {}
         lines.append(
-            "MODELLED network: "
+            f"MODELLED {what}: "
             + (
                 f"median error {error['median_abs_pct_error']}% against {error['pairs']} reference car times"
                 if error

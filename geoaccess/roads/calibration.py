@@ -186,8 +186,10 @@ def load_fitted() -> tuple[ProxyParameters, float]:
 
 def _reached(router: Router, area: shapely.Geometry, points: np.ndarray) -> np.ndarray:
     """Which (lon, lat) points lie in ``area`` and within the network's reach."""
-    inside: np.ndarray = shapely.contains_xy(area, points[:, 0], points[:, 1])
-    return inside & (router.snap(points[:, 0], points[:, 1]).gap_m <= router.coverage_m)
+    reached: np.ndarray = shapely.contains_xy(area, points[:, 0], points[:, 1]) & router.reaches(
+        points[:, 0], points[:, 1]
+    )
+    return reached
 
 
 def _positions(points: np.ndarray, unique: np.ndarray) -> np.ndarray:

@@ -24,7 +24,7 @@ from scipy import sparse
 
 from geoaccess._io import replace_folder
 from geoaccess.errors import BadInput, DataPackError
-from geoaccess.geometry import BNG, WGS84, metric_crs_for, transformer
+from geoaccess.geometry import WGS84, metric_crs_for, transformer
 
 MODES = ("drive", "walk")
 FORMAT_VERSION = 1
@@ -89,12 +89,6 @@ class RoadNetwork:
     def xy_metric(self) -> np.ndarray:
         """Node positions in metres of :attr:`crs`, shape (n, 2)."""
         east, north = transformer(WGS84, self.crs).transform(self.nodes["x"].to_numpy(), self.nodes["y"].to_numpy())
-        return np.column_stack([east, north])
-
-    @cached_property
-    def xy_bng(self) -> np.ndarray:
-        """Node positions in British National Grid metres, shape (n, 2)."""
-        east, north = transformer(WGS84, BNG).transform(self.nodes["x"].to_numpy(), self.nodes["y"].to_numpy())
         return np.column_stack([east, north])
 
     @cached_property

@@ -644,6 +644,11 @@ def read_osm(files: OsmFiles, modes: Iterable[str] = MODES) -> dict[str, RoadNet
         If a file is missing, malformed, truncated or there are no usable roads.
     """
     paths = _sources(files)
+    return _read_osm(paths, modes, _sources_sha256(paths))
+
+
+def _read_osm(paths: list[Path], modes: Iterable[str], sha256: str) -> dict[str, RoadNetwork]:
+    """:func:`read_osm` on files already checked, whose SHA-256 (:func:`_sources_sha256`) is known."""
     names = " + ".join(p.name for p in paths)
     modes = list(dict.fromkeys(modes))
     for mode in modes:
@@ -654,7 +659,7 @@ def read_osm(files: OsmFiles, modes: Iterable[str] = MODES) -> dict[str, RoadNet
         "network": "osm",
         "source": names,
         "modelled": False,
-        "sha256": _sources_sha256(paths),
+        "sha256": sha256,
         "builder": BUILDER,
     }
     for source in sources:
@@ -720,13 +725,13 @@ def build_osm_networks(
     """
     paths, out_dir = _sources(files), Path(out_dir)
     modes = list(dict.fromkeys(modes))
+    sha256 = _sources_sha256(paths)  # read once: it keys the cache and goes into a new build's provenance
     networks: dict[str, RoadNetwork] = {}
     if not force:
-        sha256 = _sources_sha256(paths)
         networks = {mode: network for mode in modes if (network := _cached(out_dir, mode, sha256)) is not None}
     missing = [mode for mode in modes if mode not in networks]
     if missing:
-        built = read_osm(paths, missing)
+        built = _read_osm(paths, missing, sha256)
         for mode, network in built.items():
             network.save(out_dir / mode)
         networks.update(built)

@@ -108,13 +108,23 @@ class Router:
         farthest point is ~10 km from a node; any other network covers places near its roads."""
         return PROXY_COVERAGE_M if self.network.provenance.get("network") == "proxy" else NETWORK_COVERAGE_M
 
+    def reaches(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> np.ndarray:
+        """Which WGS84 points are within :attr:`coverage_m` of the node they snap to, in true (great-circle)
+        metres, not projected ones (a place may be far outside the network's projection)."""
+        lon, lat = np.atleast_1d(np.asarray(lon, dtype=float)), np.atleast_1d(np.asarray(lat, dtype=float))
+        snap = self.snap(lon, lat)
+        x, y = self.network.nodes["x"].to_numpy(dtype=float), self.network.nodes["y"].to_numpy(dtype=float)
+        within: np.ndarray = np.isfinite(snap.gap_m) & (
+            haversine_m(lon, lat, x[snap.node], y[snap.node]) <= self.coverage_m
+        )
+        return within
+
     def check_covers(self, ends: Mapping[str, tuple[float, float]]) -> None:
-        """:class:`NotCovered` for the first end (name -> (lon, lat)) farther than :attr:`coverage_m` from the
-        network, giving the distance to its nearest node (never the position)."""
+        """:class:`NotCovered` for the first end (name -> (lon, lat)) the network does not :meth:`reach <reaches>`,
+        giving the distance to its nearest node (never the position)."""
         nodes = self.network.nodes
         for name, (lon, lat) in ends.items():
-            snapped = nodes.iloc[int(self.snap([lon], [lat]).node[0])]
-            if haversine_m(lon, lat, snapped["x"], snapped["y"]) > self.coverage_m:  # true metres, not projected
+            if not self.reaches(lon, lat)[0]:
                 km = float(haversine_m(lon, lat, nodes["x"].to_numpy(), nodes["y"].to_numpy()).min()) / 1000.0
                 west, south = nodes[["x", "y"]].min()
                 east, north = nodes[["x", "y"]].max()

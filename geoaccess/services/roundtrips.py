@@ -12,7 +12,7 @@ import numpy as np
 
 from geoaccess.defaults import MARGIN_MIN, MOST_MARGIN_MIN
 from geoaccess.errors import BadInput, InvalidRequest, NoRoute
-from geoaccess.places import Place
+from geoaccess.places import Place, venue_end
 from geoaccess.roads.router import Router
 from geoaccess.services.journeys import check_covered, note_straight_walks, resolve_home
 from geoaccess.transit.planner import Planner, parse_clock
@@ -41,8 +41,7 @@ def checked_margin(margin: int) -> int:
 
 def venue_place(venue_id: str, venues: list[Venue]) -> Place:
     """A venue id as a journey end."""
-    venue = venue_by_id(venue_id, venues)
-    return Place(kind="venue", label=venue.name, lon=venue.lon, lat=venue.lat, venue_id=venue.id)
+    return venue_end(venue_by_id(venue_id, venues))
 
 
 def session_place(
@@ -209,11 +208,13 @@ def check_session(request: CheckRequest, *, venues: list[Venue], data: DataChoic
             reason = f"chosen (it does not hold {request.programme} in the registry)"
     else:
         programme = request.programme or ""
-        venue, minutes = nearest_offering(home_point, programme, venues, data.router("car"))
-        reason = f"nearest venue offering {programme} ({minutes:.0f} min by car)"
+        car = data.router("car")
+        venue, minutes = nearest_offering(home_point, programme, venues, car)
+        modelled = ", MODELLED network" if car.network.provenance.get("modelled") else ""
+        reason = f"nearest venue offering {programme} ({minutes:.0f} min by car{modelled})"
     start, end = scheduled_times(request, venue)
     start_s, end_s = session_seconds(start, end)
-    check_covered(data.check_transit_covers, {"home": home, "venue": venue_place(venue.id, venues)})
+    check_covered(data.check_transit_covers, {"home": home, "venue": venue_end(venue)})
     planner = data.planner()
     when = service_date(request.day, planner.timetable)
     trip = round_trip(planner, home_point, (venue.lon, venue.lat), when, start_s, end_s, request.margin)

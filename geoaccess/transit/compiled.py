@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -169,8 +169,8 @@ def _patterns(calls: pd.DataFrame, stop_row: pd.Series, route_row: pd.Series) ->
         return patterns
     runs = _runs(calls, stop_row)
     for (route_id, sequence, pickup, drop_off), members in _group_runs(runs).items():
-        arrival = np.vstack([runs[run][4] for run in members])
-        departure = np.vstack([runs[run][5] for run in members])
+        arrival = np.vstack([runs[run].arrival for run in members])
+        departure = np.vstack([runs[run].departure for run in members])
         order = np.lexsort((arrival[:, -1], departure[:, 0]))
         for chain in _fifo_chains(arrival[order], departure[order]):
             rows = order[chain]
@@ -189,11 +189,18 @@ def _patterns(calls: pd.DataFrame, stop_row: pd.Series, route_row: pd.Series) ->
 
 
 RunKey = tuple[str, tuple[int, ...], tuple[bool, ...], tuple[bool, ...]]
-Run = tuple[str, tuple[int, ...], tuple[bool, ...], tuple[bool, ...], np.ndarray, np.ndarray]
-"""A run's route id, stop rows, pickups, drop-offs, arrival and departure seconds."""
+"""What puts runs in one pattern: route id, stop rows, pickups and drop-offs."""
 
 
-def _runs(calls: pd.DataFrame, stop_row: pd.Series) -> dict[str, Run]:
+class _Run(NamedTuple):
+    """One run's pattern key and its arrival and departure seconds at each call."""
+
+    key: RunKey
+    arrival: np.ndarray
+    departure: np.ndarray
+
+
+def _runs(calls: pd.DataFrame, stop_row: pd.Series) -> dict[str, _Run]:
     """Each run's calls (in the order given), by run id in order of first appearance."""
     codes, run_ids = pd.factorize(calls["run_id"], sort=False)
     order = np.argsort(codes, kind="stable")
@@ -208,18 +215,18 @@ def _runs(calls: pd.DataFrame, stop_row: pd.Series) -> dict[str, Run]:
     stops, pickups, drop_offs, arrivals, departures = (np.split(column, cuts) for column in columns)
     routes = calls["route_id"].to_numpy()[order][np.r_[0, cuts]]
     return {
-        str(run): (str(route), tuple(stop.tolist()), tuple(up.tolist()), tuple(down.tolist()), arrive, depart)
+        str(run): _Run((str(route), tuple(stop.tolist()), tuple(up.tolist()), tuple(down.tolist())), arrive, depart)
         for run, route, stop, up, down, arrive, depart in zip(
             run_ids, routes, stops, pickups, drop_offs, arrivals, departures, strict=True
         )
     }
 
 
-def _group_runs(runs: dict[str, Run]) -> dict[RunKey, list[str]]:
+def _group_runs(runs: dict[str, _Run]) -> dict[RunKey, list[str]]:
     """(route id, stop sequence, pickups, drop-offs) -> run ids, in a stable order."""
     groups: dict[RunKey, list[str]] = {}
-    for run, (route, stops, pickups, drop_offs, _, _) in runs.items():
-        groups.setdefault((route, stops, pickups, drop_offs), []).append(run)
+    for run_id, run in runs.items():
+        groups.setdefault(run.key, []).append(run_id)
     return dict(sorted(groups.items(), key=lambda item: item[0]))
 
 

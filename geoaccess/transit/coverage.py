@@ -1,7 +1,8 @@
 """Which places a timetable covers: those with a stop within the walk limit; and its stops by id (``stop:ID``).
 
 Distances to stops are great-circle metres, right anywhere (a place may be a continent away from the stops).
-Messages name the end (``home``, ``origin``...) and the distance to the nearest stop, never the position.
+Messages name the end (``home``, ``origin``...) and the distance to the nearest stop, never the position, and
+never repeat a stop id that was typed.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class StopIndex:
     def place(self, stop_id: str) -> Place:
         """The stop with this id as a journey end."""
         if stop_id not in self._row_of.index:
-            raise BadInput(f"no stop with id {stop_id!r} in the timetable")
+            raise BadInput("no stop of the timetable has the id given after stop:")
         row = int(self._row_of[stop_id])
         lon, lat = self.lonlat[row]
         return Place(kind="stop", label=str(self.names[row]), lon=float(lon), lat=float(lat), stop_id=stop_id)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from geoaccess.transit.timetable import gtfs_time
+
 
 def expand_frequencies(calls: pd.DataFrame, frequencies: pd.DataFrame) -> pd.DataFrame:
     """The runs of the frequency rows, each a copy of its trip's calls with shifted times and a ``run_id``.
@@ -32,7 +34,7 @@ def expand_frequencies(calls: pd.DataFrame, frequencies: pd.DataFrame) -> pd.Dat
     arrival = calls["arrival_s"].to_numpy(dtype=np.int64)
     shift = starts[run_of_row] - departure[run_first[run_of_row]]  # start minus the template's first departure
     labels = np.asarray(
-        [f"{trip}@{_clock(int(start))}" for trip, start in zip(trip_ids[run_first], starts, strict=True)],
+        [f"{trip}@{gtfs_time(start)}" for trip, start in zip(trip_ids[run_first], starts, strict=True)],
         dtype=object,
     )
     out = calls.iloc[rows].reset_index(drop=True)
@@ -76,7 +78,3 @@ def _block_rows(first: np.ndarray, size: np.ndarray) -> np.ndarray:
     offsets = np.arange(total) - np.repeat(np.cumsum(size) - size, size)
     rows: np.ndarray = np.repeat(first, size) + offsets
     return rows
-
-
-def _clock(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"

@@ -31,7 +31,7 @@ from geoaccess import defaults
 from geoaccess._io import sha256_of
 from geoaccess.bounded_zip import ZipLimits, ZipOverLimit, open_checked
 from geoaccess.errors import BadInput
-from geoaccess.transit.timetable import Timetable, empty, optional, to_date
+from geoaccess.transit.timetable import Timetable, empty, gtfs_time, optional, to_date
 from geoaccess.weekdays import WEEKDAYS
 
 REQUIRED_FILES = ("agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt")
@@ -367,12 +367,6 @@ def _dates(file: str, frame: pd.DataFrame, column: str, problems: _Problems, *, 
     return pd.to_numeric(text.where(~bad & (text != "")), errors="coerce").astype(float)
 
 
-def _clock(seconds: float) -> str:
-    """``87300`` -> ``"24:15:00"``."""
-    whole = int(seconds)
-    return f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}"
-
-
 # --- tables --------------------------------------------------------------------------------
 
 
@@ -558,8 +552,8 @@ def _check_trips(trips: pd.DataFrame, stop_times: pd.DataFrame, problems: _Probl
         timed,
         timed["arrival_s"] < previous,
         lambda row: (
-            f"trip {row['trip_id']!r} arrives at {_clock(row['arrival_s'])}, before it leaves "
-            f"the previous timed stop at {_clock(previous[row.name])}"
+            f"trip {row['trip_id']!r} arrives at {gtfs_time(row['arrival_s'])}, before it leaves "
+            f"the previous timed stop at {gtfs_time(previous[row.name])}"
         ),
     )
 
@@ -719,8 +713,8 @@ def _gtfs_tables(timetable: Timetable) -> dict[str, pd.DataFrame | None]:
         "stop_times.txt": pd.DataFrame(
             {
                 "trip_id": stop_times["trip_id"],
-                "arrival_time": stop_times["arrival_s"].map(_clock),
-                "departure_time": stop_times["departure_s"].map(_clock),
+                "arrival_time": stop_times["arrival_s"].map(gtfs_time),
+                "departure_time": stop_times["departure_s"].map(gtfs_time),
                 "stop_id": stop_times["stop_id"],
                 "stop_sequence": stop_times["stop_sequence"],
                 "pickup_type": optional(stop_times, "stop_times", "pickup_type"),
@@ -732,8 +726,8 @@ def _gtfs_tables(timetable: Timetable) -> dict[str, pd.DataFrame | None]:
         "frequencies.txt": pd.DataFrame(
             {
                 "trip_id": frequencies["trip_id"],
-                "start_time": frequencies["start_s"].map(_clock),
-                "end_time": frequencies["end_s"].map(_clock),
+                "start_time": frequencies["start_s"].map(gtfs_time),
+                "end_time": frequencies["end_s"].map(gtfs_time),
                 "headway_secs": frequencies["headway_s"],
                 "exact_times": frequencies["exact_times"],
             }

@@ -58,7 +58,7 @@ def _walker(timetable: Timetable, own_feeds: tuple[Path, ...], walk_network: Pat
     if walk_network is not None or not own_feeds:
         return walker
     stops = timetable.stops[["lon", "lat"]].to_numpy(dtype=float)
-    if (walker.snap(stops[:, 0], stops[:, 1]).gap_m <= walker.coverage_m).any():
+    if walker.reaches(stops[:, 0], stops[:, 1]).any():
         return walker
     return StraightLineWalker(stops)
 

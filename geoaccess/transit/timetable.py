@@ -128,6 +128,12 @@ def mode_word(route_type: int) -> str:
     return hundreds.get(route_type // 100, "public transport")
 
 
+def gtfs_time(seconds: float) -> str:
+    """Seconds after midnight -> GTFS's ``HH:MM:SS``, hours passing 24 as needed: ``87300`` -> ``"24:15:00"``."""
+    whole = int(seconds)
+    return f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
 def yyyymmdd(day: date) -> int:
     """``date(2026, 11, 26)`` -> ``20261126``."""
     return day.year * 10000 + day.month * 100 + day.day

@@ -4,7 +4,6 @@ copies of the cookie, password changes end API tokens, weak passwords, private d
 from __future__ import annotations
 
 import os
-import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,62 +12,34 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from web_support import PASSWORD, add_user, app_for_tests, page_csrf, sign_in, signed_in, token_for
+from werkzeug.test import TestResponse
 
 from geoaccess.errors import BadInput
-from geoaccess.web import create_app
+from geoaccess.web import background, create_app
 from geoaccess.web.db import User, session_scope
 from geoaccess.web.migrations import LATEST, upgrade
-from geoaccess.web.users import create_user, find_user, issue_token, password_problem, reset_password
+from geoaccess.web.users import create_user, find_user, password_problem, reset_password
 
-PASSWORD = "correct horse battery"
-TOKEN_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 FOREIGN_HEADERS = ("Basic Zm9vOmJhcg==", "Negotiate YIIGhgYGKwYBBQUCoIIGejCCBnag", "Bearer junk-token")
 
 
-def make_app(tmp_path: Path) -> Flask:
-    return create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
-            "VENUE_LOADER": list,
-            "SESSION_COOKIE_SECURE": False,
-            "SECRET_KEY": "test-secret",
-        }
-    )
-
-
 @pytest.fixture()
-def app(tmp_path: Path) -> Flask:
-    return make_app(tmp_path)
-
-
-def add_user(app: Flask, name: str, role: str, password: str = PASSWORD, must_change: bool = False) -> int:
-    with app.app_context(), session_scope() as db:
-        user, _ = create_user(db, name, role, password, must_change_password=must_change)
-        return user.id
-
-
-def csrf_token(client: FlaskClient) -> str:
-    match = TOKEN_META.search(client.get("/", follow_redirects=True).get_data(as_text=True))
-    assert match
-    return match.group(1)
-
-
-def login(client: FlaskClient, name: str, password: str = PASSWORD) -> None:
-    response = client.post("/login", data={"name": name, "password": password, "csrf_token": csrf_token(client)})
-    assert response.status_code == 302, response.get_data(as_text=True)
-
-
-def token_for(app: Flask, name: str) -> str:
-    with app.app_context(), session_scope() as db:
-        user = find_user(db, name)
-        assert user is not None
-        return issue_token(db, user)
+def app(tmp_path: Path) -> Iterator[Flask]:
+    app = app_for_tests(tmp_path, {}, VENUE_LOADER=list)
+    yield app
+    background.shutdown(app)
 
 
 def user_names(app: Flask) -> set[str]:
     with app.app_context(), session_scope() as db:
         return set(db.scalars(text("SELECT name FROM users")).all())
+
+
+def change_password(client: FlaskClient, new: str) -> TestResponse:
+    """Post the signed-in user's password-change form: from :data:`PASSWORD` to ``new``, typed twice."""
+    data = {"current_password": PASSWORD, "new_password": new, "confirm_password": new, "csrf_token": page_csrf(client)}
+    return client.post("/account/password", data=data)
 
 
 # --- 1. an Authorization header never skips CSRF or the forced password change for a session --------
@@ -77,8 +48,7 @@ def user_names(app: Flask) -> set[str]:
 @pytest.mark.parametrize("header", FOREIGN_HEADERS)
 def test_authorization_header_with_session_cookie_still_needs_csrf(app: Flask, header: str) -> None:
     add_user(app, "root", "admin")
-    client = app.test_client()
-    login(client, "root")
+    client = signed_in(app, "root")
     response = client.post("/admin/users", data={"name": "mallory", "role": "admin"}, headers={"Authorization": header})
     assert response.status_code == 400
     assert "mallory" not in user_names(app)
@@ -87,8 +57,7 @@ def test_authorization_header_with_session_cookie_still_needs_csrf(app: Flask, h
 def test_valid_bearer_token_with_session_cookie_still_needs_csrf(app: Flask) -> None:
     add_user(app, "root", "admin")
     token = token_for(app, "root")
-    client = app.test_client()
-    login(client, "root")
+    client = signed_in(app, "root")
     response = client.post(
         "/admin/users", data={"name": "mallory", "role": "admin"}, headers={"Authorization": f"Bearer {token}"}
     )
@@ -109,8 +78,7 @@ def test_valid_bearer_token_without_session_is_exempt_from_csrf(app: Flask) -> N
 @pytest.mark.parametrize("header", FOREIGN_HEADERS)
 def test_authorization_header_does_not_skip_the_forced_password_change(app: Flask, header: str) -> None:
     add_user(app, "olive", "officer", must_change=True)
-    client = app.test_client()
-    login(client, "olive")
+    client = signed_in(app, "olive")
     page = client.get("/officer", headers={"Authorization": header})
     assert page.status_code == 302 and page.headers["Location"].startswith("/account/password")
 
@@ -133,15 +101,14 @@ def test_anonymous_api_post_is_401_with_www_authenticate_not_csrf_400(app: Flask
 
 def test_logout_ends_copies_of_the_session_cookie(app: Flask) -> None:
     add_user(app, "olive", "officer")
-    client = app.test_client()
-    login(client, "olive")
+    client = signed_in(app, "olive")
     assert client.get("/officer").status_code == 200
     cookie = client.get_cookie("session")
     assert cookie is not None
     copy = app.test_client()
     copy.set_cookie("session", cookie.value)
     assert copy.get("/officer").status_code == 200
-    assert client.post("/logout", data={"csrf_token": csrf_token(client)}).status_code == 302
+    assert client.post("/logout", data={"csrf_token": page_csrf(client)}).status_code == 302
     response = copy.get("/officer")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
 
@@ -150,8 +117,8 @@ def test_password_reset_and_disabling_end_sessions(app: Flask) -> None:
     add_user(app, "olive", "officer")
     add_user(app, "mo", "manager")
     olive, mo = app.test_client(), app.test_client()
-    login(olive, "olive")
-    login(mo, "mo")
+    sign_in(olive, "olive")
+    sign_in(mo, "mo")
     with app.app_context(), session_scope() as db:
         row = find_user(db, "olive")
         assert row is not None
@@ -176,17 +143,9 @@ def test_api_tokens_issued_before_a_password_change_are_refused(app: Flask) -> N
     headers = {"Authorization": f"Bearer {old}"}
     client = app.test_client()
     assert client.get("/api/v1/venues", headers=headers).status_code == 200
-    login(client, "olive")
+    sign_in(client, "olive")
     new = "a brand new passphrase"
-    response = client.post(
-        "/account/password",
-        data={
-            "current_password": PASSWORD,
-            "new_password": new,
-            "confirm_password": new,
-            "csrf_token": csrf_token(client),
-        },
-    )
+    response = change_password(client, new)
     assert response.status_code == 302
     anonymous = app.test_client()
     assert anonymous.get("/api/v1/venues", headers=headers).status_code == 401
@@ -234,24 +193,15 @@ def test_weak_passwords_are_refused_without_repeating_them(app: Flask, password:
 
 
 def test_reasonable_passwords_are_accepted() -> None:
-    for password in (PASSWORD, "a brand new passphrase", "Tr4in-Bus-Ferry-9", "kq7V-3mPz-x8Rt-Lw2n"):
+    for password in ("correct horse battery", "a brand new passphrase", "Tr4in-Bus-Ferry-9", "kq7V-3mPz-x8Rt-Lw2n"):
         assert password_problem(password, "olive") is None, password
 
 
 def test_change_password_form_refuses_a_weak_password(app: Flask) -> None:
     add_user(app, "olive", "officer")
-    client = app.test_client()
-    login(client, "olive")
+    client = signed_in(app, "olive")
     weak = " " * 12
-    response = client.post(
-        "/account/password",
-        data={
-            "current_password": PASSWORD,
-            "new_password": weak,
-            "confirm_password": weak,
-            "csrf_token": csrf_token(client),
-        },
-    )
+    response = change_password(client, weak)
     assert response.status_code == 400
 
 
@@ -321,8 +271,7 @@ def test_migration_adds_session_version_to_old_users(tmp_path: Path) -> None:
 
 def test_forced_password_change_applies_to_api_with_session_and_foreign_header(app: Flask) -> None:
     add_user(app, "olive", "officer", must_change=True)
-    client = app.test_client()
-    login(client, "olive")
+    client = signed_in(app, "olive")
     for header in FOREIGN_HEADERS[:2]:
         response = client.get("/api/v1/venues", headers={"Authorization": header})
         assert response.status_code in (401, 403), header  # never the session's data

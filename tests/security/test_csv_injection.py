@@ -14,15 +14,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from web_support import csrf_of, signed_in
+from web_support import app_for_tests, csrf_of, signed_in
 
 from geoaccess.analysis.caseload import Caseload, problems_frame, write_report
 from geoaccess.analysis.chunked import write_table
 from geoaccess.cli.main import main
 from geoaccess.csv_cells import neutralise_csv_frame, neutralise_csv_rows, neutralise_csv_text
-from geoaccess.web import background, create_app
-from geoaccess.web.db import session_scope
-from geoaccess.web.users import create_user
+from geoaccess.web import background
 
 SCENARIO = "=cmd|' /C calc'!A0"
 VENUE = '=HYPERLINK("http://evil.example","Carlisle hall")'
@@ -123,23 +121,10 @@ def test_caseload_problem_report_quotes_a_message_that_looks_like_a_formula(tmp_
 
 # --- the planner's result CSVs -------------------------------------------------------------------
 
-PASSWORD = "a long enough password 1"
-
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    folder = tmp_path_factory.mktemp("csv-injection")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test",
-            "BOOTSTRAP_ADMIN": False,
-            "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite'}",
-            "PLANNER_FOLDER": str(folder / "planner"),
-        }
-    )
-    with app.app_context(), session_scope() as db:
-        create_user(db, "manager1", "manager", PASSWORD, must_change_password=False)
+    app = app_for_tests(tmp_path_factory.mktemp("csv-injection"), {"manager1": "manager"})
     yield app
     background.shutdown(app)
 
@@ -147,7 +132,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 @pytest.fixture(scope="module")
 def planner(app) -> tuple:
     """A signed-in manager, their CSRF token, and their saved scenario named as a formula."""
-    client = signed_in(app, "manager1", PASSWORD)
+    client = signed_in(app, "manager1")
     csrf = csrf_of(client, "/planner")
     client.post("/planner/scenarios", data={"csrf_token": csrf, "programme": "BBR", "name": SCENARIO})
     sid = re.findall(r'id="scenario-([0-9a-f]{8})"', client.get("/planner").get_data(as_text=True))[-1]

@@ -7,7 +7,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -75,6 +75,24 @@ def wait_for(app: Flask, job_id: int, status: str, timeout: float = 20.0) -> Non
             return
         time.sleep(0.05)
     raise AssertionError(f"job {job_id} never became {status}: {job_state(app, job_id)}")
+
+
+def add_gone_pools_job(app: Flask, owner_id: int, status: str, heartbeat: datetime) -> int:
+    """Record a job of ``status`` held by a pool that has gone, last renewed at ``heartbeat``; returns its id."""
+    with app.app_context(), session_scope() as db:
+        job = Job(
+            owner_id=owner_id,
+            kind="compare",
+            status=status,
+            progress=0.0,
+            message=status,
+            params_json="{}",
+            pool_id="gone-host:1:0123456789abcdef",
+            heartbeat=heartbeat,
+        )
+        db.add(job)
+        db.flush()
+        return int(job.id)
 
 
 def compare(app: Flask, scenarios: list[str]):
@@ -255,20 +273,7 @@ def test_users_command_does_not_touch_live_jobs(app, tmp_path) -> None:
 def test_a_job_whose_lease_expired_is_failed_at_start(app, tmp_path) -> None:
     owner = app.config["TEST_OWNER"]
     old = utcnow() - timedelta(seconds=float(app.config["JOB_LEASE_SECONDS"]) + 60)
-    with app.app_context(), session_scope() as db:
-        dead = Job(
-            owner_id=owner,
-            kind="compare",
-            status="running",
-            progress=0.3,
-            message="measuring",
-            params_json="{}",
-            pool_id="gone-host:1:0123456789abcdef",
-            heartbeat=old,
-        )
-        db.add(dead)
-        db.flush()
-        dead_id = dead.id
+    dead_id = add_gone_pools_job(app, owner, "running", old)
     second = make_app(tmp_path)
     background.shutdown(second)
     assert job_state(app, dead_id) == ("failed", background.INTERRUPTED)
@@ -287,20 +292,7 @@ def test_a_live_pool_renews_its_leases_and_expired_jobs_are_failed_while_serving
         with app.app_context(), session_scope() as db:
             job = db.get(Job, job_id)
             assert job is not None and job.pool_id == background.pool_id(app)
-            db.add(
-                Job(
-                    owner_id=owner,
-                    kind="compare",
-                    status="queued",
-                    progress=0.0,
-                    message="queued",
-                    params_json="{}",
-                    pool_id="gone-host:1:0123456789abcdef",
-                    heartbeat=utcnow(),
-                )
-            )
-            db.flush()
-            orphan = db.scalar(select(func.max(Job.id)))
+        orphan = add_gone_pools_job(app, owner, "queued", utcnow())
         time.sleep(1.5)  # longer than the lease: the live job's heartbeat keeps it, the orphan expires
         assert job_state(app, job_id)[0] == "running"
         assert job_state(app, orphan) == ("failed", background.INTERRUPTED)

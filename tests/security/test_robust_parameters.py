@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from web_support import app_for_tests, csrf_of, signed_in, token_for
 
-from geoaccess.web import create_app
+from geoaccess.web import background
 from geoaccess.web.db import Job, session_scope
-from geoaccess.web.users import create_user, issue_token
 
-PASSWORD = "a long enough password 1"
 PROBLEM = "application/problem+json"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ERROR = re.compile(r'id="ga-error">([^<]*)<')
 
 TOO_BIG_IDS = [
@@ -41,43 +37,15 @@ CHECK = {
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    folder: Path = tmp_path_factory.mktemp("robust")
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{folder / 'test.sqlite'}",
-            "SESSION_COOKIE_SECURE": False,
-            "SECRET_KEY": "test",
-            "BOOTSTRAP_ADMIN": False,
-            "PLANNER_FOLDER": str(folder / "planner"),
-        }
-    )
-    tokens = {}
-    with app.app_context(), session_scope() as db:
-        for name, role in (("olive", "officer"), ("mary", "manager"), ("ada", "admin")):
-            user, _ = create_user(db, name, role, PASSWORD, must_change_password=False)
-            tokens[role] = issue_token(db, user)
-    app.config["TEST_TOKENS"] = tokens
+    users = {"olive": "officer", "mary": "manager", "ada": "admin"}
+    app = app_for_tests(tmp_path_factory.mktemp("robust"), users)
+    app.config["TEST_TOKENS"] = {role: token_for(app, name) for name, role in users.items()}
     yield app
-    from geoaccess.web import background
-
     background.shutdown(app, wait=False)
 
 
 def bearer(app: Flask, role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {app.config['TEST_TOKENS'][role]}"}
-
-
-def signed_in(app: Flask, name: str) -> FlaskClient:
-    client = app.test_client()
-    token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
-    response = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return client
-
-
-def csrf_of(client: FlaskClient, url: str) -> str:
-    return CSRF.search(client.get(url).get_data(as_text=True)).group(1)
 
 
 def assert_problem(response, status: int) -> dict:

@@ -7,19 +7,20 @@ import datetime as dt
 import logging
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from web_support import PASSWORD, app_for_tests
 from werkzeug.test import TestResponse
 
-from geoaccess.web import create_app
+from geoaccess.web import background
 from geoaccess.web.db import session_scope, utcnow
-from geoaccess.web.users import create_user, find_user, reset_password
+from geoaccess.web.users import find_user, reset_password
 
-PASSWORD = "correct horse battery"
 WRONG = "wrong horse battery staple"
 ATTACKER = "203.0.113.66"
 ADMIN_HOME = "198.51.100.7"
@@ -28,24 +29,23 @@ AUDIT = "geoaccess.web.auth.audit"
 
 
 def make_app(tmp_path: Path, **config: Any) -> Flask:
-    return create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
-            "VENUE_LOADER": list,
-            "SESSION_COOKIE_SECURE": False,
-            "SECRET_KEY": "test-secret",
-            **config,
-        }
-    )
+    """An app with the user ``admin``; ``config`` adds to the test settings."""
+    return app_for_tests(tmp_path, {"admin": "admin"}, VENUE_LOADER=list, **config)
 
 
 @pytest.fixture()
-def app(tmp_path: Path) -> Flask:
+def app(tmp_path: Path) -> Iterator[Flask]:
     app = make_app(tmp_path)
+    yield app
+    background.shutdown(app)
+
+
+def shown_locked_for(app: Flask) -> dt.timedelta:
+    """How much longer the admin pages and CLI show the account ``admin`` as locked."""
     with app.app_context(), session_scope() as db:
-        create_user(db, "admin", "admin", PASSWORD)
-    return app
+        admin = find_user(db, "admin")
+        assert admin is not None and admin.locked_until is not None
+        return admin.locked_until - utcnow()
 
 
 def attempt(client: FlaskClient, address: str, name: str, password: str) -> TestResponse:
@@ -79,28 +79,20 @@ def test_attackers_address_stays_locked_for_that_account_even_with_the_right_pas
     assert attempt(app.test_client(), ADMIN_HOME, "admin", PASSWORD).status_code == 302  # admin gets in...
     assert attempt(attacker, ATTACKER, "admin", PASSWORD).status_code == 401  # ...the locked pair does not
     assert attempt(attacker, ATTACKER, "ADMIN", PASSWORD).status_code == 401  # nor by changing the case
-    with app.app_context(), session_scope() as db:  # still shown as locked to the admin pages and CLI
-        admin = find_user(db, "admin")
-        assert admin is not None and admin.locked_until is not None and admin.locked_until > utcnow()
+    assert shown_locked_for(app) > dt.timedelta(0)  # still shown as locked to the admin pages and CLI
 
 
 def test_lockout_of_a_pair_lasts_15_minutes_and_then_doubles(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [time.monotonic()]
     monkeypatch.setattr("geoaccess.web.auth.time.monotonic", lambda: clock[0])
     attacker = lock_out(app)
-    with app.app_context(), session_scope() as db:
-        admin = find_user(db, "admin")
-        assert admin is not None and admin.locked_until is not None
-        assert dt.timedelta(minutes=14) < admin.locked_until - utcnow() <= dt.timedelta(minutes=15)
+    assert dt.timedelta(minutes=14) < shown_locked_for(app) <= dt.timedelta(minutes=15)
     clock[0] += 14 * 60
     assert attempt(attacker, ATTACKER, "admin", PASSWORD).status_code == 401
     clock[0] += 2 * 60
     for _ in range(5):  # lock expired: five more failures lock it again, now for 30 minutes
         assert attempt(attacker, ATTACKER, "admin", WRONG).status_code == 401
-    with app.app_context(), session_scope() as db:
-        admin = find_user(db, "admin")
-        assert admin is not None and admin.locked_until is not None
-        assert dt.timedelta(minutes=29) < admin.locked_until - utcnow() <= dt.timedelta(minutes=30)
+    assert dt.timedelta(minutes=29) < shown_locked_for(app) <= dt.timedelta(minutes=30)
     clock[0] += 29 * 60
     assert attempt(attacker, ATTACKER, "admin", PASSWORD).status_code == 401
     clock[0] += 2 * 60
@@ -118,8 +110,6 @@ def test_a_password_reset_lifts_every_addresss_lockout_of_the_account(app: Flask
 
 def test_per_address_ceiling_still_gives_429_and_spares_other_addresses(tmp_path: Path) -> None:
     app = make_app(tmp_path, LOGIN_IP_MAX_FAILURES=8)
-    with app.app_context(), session_scope() as db:
-        create_user(db, "admin", "admin", PASSWORD)
     client = app.test_client()
     for name in ("admin",) * 5 + ("a", "b", "c"):  # one pair locked out, then other names up to the ceiling
         assert attempt(client, ATTACKER, name, WRONG).status_code == 401

@@ -4,50 +4,29 @@ and only admins can revoke from the users page (a POST with the CSRF token)."""
 from __future__ import annotations
 
 import datetime as dt
-import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
+from web_support import add_user, app_for_tests, page_csrf, signed_in, token_for
 
 from geoaccess.cli.users import users
 from geoaccess.errors import BadInput
-from geoaccess.web import create_app
+from geoaccess.web import background
 from geoaccess.web.db import ApiToken, User, session_scope, utcnow
-from geoaccess.web.users import MOST_TOKEN_DAYS, create_user, find_user, issue_token
+from geoaccess.web.users import MOST_TOKEN_DAYS, find_user, issue_token
 
-PASSWORD = "correct horse battery"
-TOKEN_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 API = "/api/v1/venues"
 
 
 @pytest.fixture()
-def app(tmp_path: Path) -> Flask:
-    return create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
-            "VENUE_LOADER": list,
-            "SESSION_COOKIE_SECURE": False,
-            "SECRET_KEY": "test-secret",
-        }
-    )
-
-
-def add_user(app: Flask, name: str, role: str) -> int:
-    with app.app_context(), session_scope() as db:
-        user, _ = create_user(db, name, role, PASSWORD, must_change_password=False)
-        return user.id
-
-
-def token_for(app: Flask, name: str) -> str:
-    with app.app_context(), session_scope() as db:
-        user = find_user(db, name)
-        assert user is not None
-        return issue_token(db, user)
+def app(tmp_path: Path) -> Iterator[Flask]:
+    app = app_for_tests(tmp_path, {}, VENUE_LOADER=list)
+    yield app
+    background.shutdown(app)
 
 
 def token_ids(app: Flask, name: str) -> list[int]:
@@ -58,17 +37,6 @@ def token_ids(app: Flask, name: str) -> list[int]:
 
 def cli(app: Flask, *args: str) -> Result:
     return CliRunner().invoke(users, list(args), obj={"app_factory": lambda: app})
-
-
-def csrf_token(client: FlaskClient) -> str:
-    match = TOKEN_META.search(client.get("/", follow_redirects=True).get_data(as_text=True))
-    assert match
-    return match.group(1)
-
-
-def login(client: FlaskClient, name: str) -> None:
-    response = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": csrf_token(client)})
-    assert response.status_code == 302, response.get_data(as_text=True)
 
 
 def bearer(app: Flask, token: str) -> int:
@@ -135,14 +103,13 @@ def test_admin_page_lists_tokens_and_revoke_refuses_the_token(app: Flask) -> Non
     token = token_for(app, "olive")
     olive_id = find_id(app, "olive")
     token_id = token_ids(app, "olive")[0]
-    client = app.test_client()
-    login(client, "root")
+    client = signed_in(app, "root")
     page = client.get("/admin/users").get_data(as_text=True)
     url = f"/admin/users/{olive_id}/tokens/{token_id}/revoke"
     assert url in page and token not in page
     assert client.post(url).status_code == 400  # no CSRF token
     assert bearer(app, token) == 200
-    response = client.post(url, data={"csrf_token": csrf_token(client)})
+    response = client.post(url, data={"csrf_token": page_csrf(client)})
     assert response.status_code == 303
     assert bearer(app, token) == 401
     assert url not in client.get("/admin/users").get_data(as_text=True)
@@ -162,11 +129,10 @@ def test_only_admins_can_revoke_from_the_users_page(app: Flask, role: str) -> No
     token = token_for(app, "olive")
     url = f"/admin/users/{olive_id}/tokens/{token_ids(app, 'olive')[0]}/revoke"
     anonymous = app.test_client()
-    response = anonymous.post(url, data={"csrf_token": csrf_token(anonymous)})
+    response = anonymous.post(url, data={"csrf_token": page_csrf(anonymous)})
     assert response.status_code in (302, 401, 403)
-    client = app.test_client()
-    login(client, "someone")
-    assert client.post(url, data={"csrf_token": csrf_token(client)}).status_code == 403
+    client = signed_in(app, "someone")
+    assert client.post(url, data={"csrf_token": page_csrf(client)}).status_code == 403
     bearer_post = app.test_client().post(url, headers={"Authorization": f"Bearer {token_for(app, 'someone')}"})
     assert bearer_post.status_code in (302, 400, 401, 403)
     assert bearer(app, token) == 200
