@@ -220,3 +220,64 @@ def test_straight_line_walks_use_the_feeds_projection(nyc: Path) -> None:
     straight = float(haversine_m(-73.9855, 40.7580, -73.9755, 40.7580))
     assert matrix.metres is not None
     assert matrix.metres[0, 0] == pytest.approx(straight * STRAIGHT_WALK_DETOUR, rel=0.005)  # BNG: x1.44
+
+
+# --- matrices on the user's own data ---------------------------------------------------------------
+
+
+def _endpoints(path: Path, rows: list[tuple[str, str]]) -> Path:
+    """An endpoints CSV of (id, 'lat,lon') rows."""
+    lines = ["id,lon,lat"] + [f"{ident},{text.split(',')[1]},{text.split(',')[0]}" for ident, text in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def car_matrix(places: Path, out: Path, network: Path) -> object:
+    """``geoaccess matrix`` by car from every place of the file to every other, on ``network``."""
+    return run(
+        "matrix", "--origins", str(places), "--destinations", str(places), "--out", str(out), "--network", str(network)
+    )
+
+
+def test_a_car_matrix_on_a_foreign_network(kouvola: Path, tmp_path: Path) -> None:
+    origins = _endpoints(tmp_path / "o.csv", [("w", WEST), ("e", EAST)])
+    out = tmp_path / "m.csv"
+    result = car_matrix(origins, out, kouvola)
+    assert result.exit_code == 0, result.output
+    table = {(r.split(",")[0], r.split(",")[1]): r.split(",")[2] for r in out.read_text().splitlines()[1:]}
+    assert float(table[("w", "w")]) < 2 and 1 < float(table[("w", "e")]) < 20
+
+
+def test_a_matrix_names_the_rows_its_data_does_not_cover(kouvola: Path, tmp_path: Path) -> None:
+    origins = _endpoints(tmp_path / "o.csv", [("w", WEST), ("far", CARLISLE), ("e", EAST)])
+    out = tmp_path / "m.csv"
+    result = car_matrix(origins, out, kouvola)
+    assert result.exit_code == EXIT_NO_ROUTE
+    assert (
+        "o.csv: 1 row(s) the data in use does not cover, nothing computed: line 3: no road of this car network"
+        in result.output
+    )
+    assert "54.89" not in result.output and not out.exists()
+
+
+def test_a_transit_matrix_names_rows_far_from_every_stop(nyc: Path, tmp_path: Path) -> None:
+    origins = _endpoints(tmp_path / "o.csv", [("ts", TIMES_SQUARE), ("newark", NEWARK_WEST)])
+    dests = _endpoints(tmp_path / "d.csv", [("ws", WALL_STREET)])
+    out = tmp_path / "m.csv"
+    args = ["--mode", "transit", "--day", "wed", "--window", "08:00-08:30", "--gtfs", str(nyc)]
+    result = run("matrix", "--origins", str(origins), "--destinations", str(dests), "--out", str(out), *args)
+    assert result.exit_code == EXIT_NO_ROUTE
+    assert "line 3: no stop of this timetable within 2 km of the origin: the nearest is 20." in result.output
+    good = _endpoints(tmp_path / "o2.csv", [("ts", TIMES_SQUARE)])
+    result = run("matrix", "--origins", str(good), "--destinations", str(dests), "--out", str(out), *args)
+    assert result.exit_code == 0, result.output
+    assert 10 < float(out.read_text().splitlines()[1].split(",")[2]) < 60
+
+
+def test_stop_distances_are_great_circle_anywhere(nyc: Path) -> None:
+    stops = DataChoice(gtfs=(nyc,))._stops()
+    lon, lat = np.array([-73.9855, -74.25, 151.2]), np.array([40.7580, 40.75, -33.9])  # Sydney too
+    brute = [
+        float(haversine_m(x, y, stops.lonlat[:, 0], stops.lonlat[:, 1]).min()) for x, y in zip(lon, lat, strict=True)
+    ]
+    assert stops.nearest_m(lon, lat) == pytest.approx(brute)

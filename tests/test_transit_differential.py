@@ -12,8 +12,9 @@ rules documented in :mod:`geoaccess.transit.raptor`, in layers ``k`` = vehicles 
   (an arrival on foot, which cannot walk again).
 
 Every connection (a trip's hop between consecutive calls) is scanned in every layer, so a
-missed boarding or a lost label shows as a later answer. The checks run on the real Cairns and
-New York subway feeds in ``tests/data/gtfs`` (see ``tests/data/README.md``) and on seeded
+missed boarding or a lost label shows as a later answer. The checks run on the real Cairns, New
+York subway and Ann Arbor (University of Michigan) feeds in ``tests/data/gtfs`` (see
+``tests/data/README.md``) and on seeded
 random small timetables with close stops, co-located platforms, stations, ``transfers.txt``
 rules and calls without pickup or drop-off.
 """
@@ -43,7 +44,9 @@ from geoaccess.weekdays import WEEKDAYS
 
 FEEDS = Path(__file__).parent / "data" / "gtfs"
 CAIRNS_DAY = date(2014, 6, 4)  # a Wednesday
+ANN_ARBOR_DAY = date(2022, 2, 2)  # a Wednesday of the University of Michigan's winter term
 NYC_DAY = date(2025, 1, 8)  # a Wednesday
+REAL_FEEDS = [("cairns", CAIRNS_DAY), ("nyc_subway", NYC_DAY), ("annarbor", ANN_ARBOR_DAY)]
 NEVER = np.iinfo(np.int64).max // 4
 CIF_FIXTURE = Path(__file__).parent / "fixtures" / "cif" / "small.cif"
 CIF_STATIONS = pd.DataFrame(
@@ -244,7 +247,7 @@ def test_a_vehicle_arrival_after_a_walk_arrival_still_walks_on():
 # --- real feeds -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "when"), [("cairns", CAIRNS_DAY), ("nyc_subway", NYC_DAY)])
+@pytest.mark.parametrize(("name", "when"), REAL_FEEDS)
 def test_raptor_equals_the_connection_scan_on_a_real_feed(name, when):
     tally = differential(feed_day(name, when), count=50, seed=12)
     assert tally.compared > 1000
@@ -252,7 +255,7 @@ def test_raptor_equals_the_connection_scan_on_a_real_feed(name, when):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "when"), [("cairns", CAIRNS_DAY), ("nyc_subway", NYC_DAY)])
+@pytest.mark.parametrize(("name", "when"), REAL_FEEDS)
 def test_raptor_equals_the_connection_scan_on_many_real_queries(name, when):
     tally = differential(feed_day(name, when), count=1000, seed=2012)
     assert tally.later == 0 and tally.false_none == 0, tally.examples

@@ -184,7 +184,7 @@ def matrix(
         window_matrix_job,
         write_table,
     )
-    from geoaccess.endpoints import read_endpoints, venue_endpoints
+    from geoaccess.endpoints import check_endpoints_covered, read_endpoints, venue_endpoints
     from geoaccess.roads.journeys import network_provenance
     from geoaccess.transit.sources import service_date, transit_provenance
     from geoaccess.venues import load_venues
@@ -193,12 +193,18 @@ def matrix(
     if mode == "transit" and cutoff is not None:
         raise BadInput("--cutoff applies to car and walk; transit pairs over five hours are left empty")
     data = data_choice(options)
-    starts = read_endpoints(origins)
+    starts = read_endpoints(origins, anywhere=data.own_data)
     ends = (
         venue_endpoints(load_venues(extra=venues_file))
         if destinations == "venues"
-        else read_endpoints(Path(destinations))
+        else read_endpoints(Path(destinations), anywhere=data.own_data)
     )
+    if mode == "transit":
+        reaches, check = data.transit_reaches, data.check_transit_covers
+    else:
+        reaches, check = data.router(mode).reaches, data.router(mode).check_covers
+    for frame, name, end in ((starts, origins.name, "origin"), (ends, destinations, "destination")):
+        check_endpoints_covered(frame, Path(name).name, reaches, check, end)
     chunk = chunk_size or (2000 if scheduler else len(starts))
     chunking = Chunking(chunk, scheduler=scheduler, progress=sys.stderr.isatty())
     about: dict[str, Any] = {"mode": mode, "origins": origins.name, "destinations": destinations}

@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from functools import cached_property
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from geoaccess.errors import BadInput, NotCovered
 from geoaccess.geometry import haversine_m
@@ -32,14 +34,27 @@ class StopIndex:
     def _row_of(self) -> pd.Series:
         return pd.Series(np.arange(len(self.ids)), index=self.ids).groupby(level=0).first()
 
-    def nearest_km(self, lon: float, lat: float) -> float:
-        """Great-circle km from a position to the nearest stop."""
-        return float(haversine_m(lon, lat, self.lonlat[:, 0], self.lonlat[:, 1]).min()) / 1000.0
+    @cached_property
+    def _sphere(self) -> cKDTree:
+        return cKDTree(_unit_vectors(self.lonlat[:, 0], self.lonlat[:, 1]))
+
+    def nearest_m(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> np.ndarray:
+        """Great-circle metres from each position to its nearest stop (nearest by chord on the unit sphere,
+        which orders points as the great circle does)."""
+        lon, lat = np.atleast_1d(np.asarray(lon, dtype=float)), np.atleast_1d(np.asarray(lat, dtype=float))
+        _, row = self._sphere.query(_unit_vectors(lon, lat))
+        metres: np.ndarray = haversine_m(lon, lat, self.lonlat[row, 0], self.lonlat[row, 1])
+        return metres
+
+    def within(self, lon: npt.ArrayLike, lat: npt.ArrayLike, limit_m: float) -> np.ndarray:
+        """Which positions have a stop within ``limit_m`` great-circle metres."""
+        near: np.ndarray = self.nearest_m(lon, lat) <= limit_m
+        return near
 
     def check_near(self, ends: Mapping[str, tuple[float, float]], limit_m: float) -> None:
         """:class:`NotCovered` for the first end (name -> (lon, lat)) with no stop within ``limit_m``."""
         for name, (lon, lat) in ends.items():
-            km = self.nearest_km(lon, lat)
+            km = float(self.nearest_m(lon, lat)[0]) / 1000.0
             if km * 1000.0 > limit_m:
                 raise NotCovered(
                     f"no stop of this timetable within {limit_m / 1000:g} km of the {name}: "
@@ -53,3 +68,8 @@ class StopIndex:
         row = int(self._row_of[stop_id])
         lon, lat = self.lonlat[row]
         return Place(kind="stop", label=str(self.names[row]), lon=float(lon), lat=float(lat), stop_id=stop_id)
+
+
+def _unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    lam, phi = np.radians(lon), np.radians(lat)
+    return np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])

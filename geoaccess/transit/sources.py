@@ -13,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from geoaccess.defaults import MAX_TRANSFERS, WALK_LIMIT_M
 from geoaccess.errors import BadInput
 from geoaccess.pack import load_pack
@@ -166,6 +168,15 @@ class DataChoice:
             self._stops().check_near(ends, self.walk_limit_m)
         if self.network is not None:
             self.router("walk").check_covers(ends)
+
+    def transit_reaches(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Which WGS84 positions :meth:`check_transit_covers` would pass (all of them on the pack's data)."""
+        within = np.ones(len(lon), dtype=bool)
+        if self.gtfs or self.cif:
+            within &= self._stops().within(lon, lat, self.walk_limit_m)
+        if self.network is not None:
+            within &= self.router("walk").reaches(lon, lat)
+        return within
 
     def _stops(self) -> StopIndex:
         return _stop_index(tuple(Path(p).resolve() for p in self.gtfs), tuple(Path(p).resolve() for p in self.cif))
