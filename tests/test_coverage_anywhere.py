@@ -23,8 +23,9 @@ from geoaccess.roads.osm import build_osm_networks
 from geoaccess.roads.router import StraightLineWalker
 from geoaccess.roads.sources import router_for
 from geoaccess.services.journeys import journey, place_for
-from geoaccess.services.roundtrips import round_trip_days
+from geoaccess.services.roundtrips import CheckRequest, check_session, round_trip_days
 from geoaccess.transit.sources import DataChoice
+from geoaccess.venues import load_venues
 
 DATA = Path(__file__).parent / "data"
 KOUVOLA_OSM = DATA / "osm" / "kouvola_osm.pbf"
@@ -281,3 +282,10 @@ def test_stop_distances_are_great_circle_anywhere(nyc: Path) -> None:
         float(haversine_m(x, y, stops.lonlat[:, 0], stops.lonlat[:, 1]).min()) for x, y in zip(lon, lat, strict=True)
     ]
     assert stops.nearest_m(lon, lat) == pytest.approx(brute)
+
+
+def test_the_nearest_venue_is_not_sought_on_a_car_network_that_misses_the_home(kouvola: Path) -> None:
+    request = CheckRequest(home="CA3 8DR", venue_id=None, programme="BBR", day="wed", start="", end="")
+    with pytest.raises(NotCovered) as caught:
+        check_session(request, venues=load_venues(), data=DataChoice(network=kouvola))
+    assert str(caught.value).startswith("no road of this car network within 5 km of the home")

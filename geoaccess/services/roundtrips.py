@@ -209,6 +209,7 @@ def check_session(request: CheckRequest, *, venues: list[Venue], data: DataChoic
     else:
         programme = request.programme or ""
         car = data.router("car")
+        check_covered(car.check_covers, {"home": home})
         venue, minutes = nearest_offering(home_point, programme, venues, car)
         modelled = ", MODELLED network" if car.network.provenance.get("modelled") else ""
         reason = f"nearest venue offering {programme} ({minutes:.0f} min by car{modelled})"
@@ -242,11 +243,14 @@ def venue_by_id(venue_id: str, venues: list[Venue]) -> Venue:
 def nearest_offering(
     home: tuple[float, float], programme: str, venues: list[Venue], car: Router
 ) -> tuple[Venue, float]:
-    """The venue offering ``programme`` nearest ``home`` by car, and its minutes."""
+    """The venue offering ``programme`` nearest ``home`` by car, and its minutes (among the venues the car
+    network reaches)."""
     offering = [v for v in venues if v.offers(programme)]
     if not offering:
         raise BadInput(f"no venue in the registry offers {programme}")
-    seconds = car.many_to_many(np.asarray([home]), np.asarray([(v.lon, v.lat) for v in offering])).seconds[0]
+    places = np.asarray([(v.lon, v.lat) for v in offering])
+    seconds = car.many_to_many(np.asarray([home]), places).seconds[0]
+    seconds[~car.reaches(places[:, 0], places[:, 1])] = np.inf
     if not np.isfinite(seconds).any():
         raise NoRoute(f"no venue offering {programme} can be reached by road")
     best = int(np.nanargmin(np.where(np.isfinite(seconds), seconds, np.nan)))
