@@ -153,6 +153,9 @@ def _calls_on(timetable: Timetable, day: date, shift_s: int) -> pd.DataFrame:
     frequencies = timetable.frequencies[timetable.frequencies["trip_id"].isin(running["trip_id"])]
     scheduled = calls[~calls["trip_id"].isin(frequencies["trip_id"])].assign(run_id=lambda f: f["trip_id"])
     runs = expand_frequencies(calls, frequencies)  # vectorised; calls are in trip order
+    # overlapping rows of one trip (GTFS forbids them; feeds have them) give a run twice, under one id:
+    # kept twice, its calls would join into one run going back in time
+    runs = runs.drop_duplicates(["run_id", "stop_sequence"])
     frame = pd.concat([scheduled, runs], ignore_index=True) if len(runs) else scheduled.reset_index(drop=True)
     frame["arrival_s"] += shift_s
     frame["departure_s"] += shift_s

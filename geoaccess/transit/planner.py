@@ -351,10 +351,9 @@ def _walk_leg(day: CompiledDay, walk: Walk, stop: int, end: int) -> Leg:
 
 def _just_in_time(legs: list[Leg]) -> list[Leg]:
     """Walks before the first vehicle moved to end just as the next leg starts (leave as late as
-    possible); with no vehicle at all, the walks follow one another from the first."""
-    first = next((i for i, leg in enumerate(legs) if leg.kind != "walk"), None)
-    if first is None:
-        return legs
+    possible); with no vehicle at all, those before the last (the walk to the door, whose times
+    are the label's)."""
+    first = next((i for i, leg in enumerate(legs) if leg.kind != "walk"), len(legs) - 1)
     for index in range(first - 1, -1, -1):
         walk, start_next = legs[index], legs[index + 1].depart
         legs[index] = replace(walk, depart=start_next - (walk.arrive - walk.depart), arrive=start_next)
