@@ -21,6 +21,8 @@ from geoaccess.geometry import BNG
 from geoaccess.settings import pack_dir
 
 MANIFEST_NAME = "manifest.json"
+CUMBRIAN_COUNCILS = ("Cumberland", "Westmorland and Furness")
+"""The councils the pack covers in full (its neighbours only in part)."""
 
 
 @dataclass

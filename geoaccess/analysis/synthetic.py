@@ -17,9 +17,8 @@ import pandas as pd
 
 from geoaccess.analysis.caseload import Caseload, people_frame, problems_frame
 from geoaccess.errors import BadInput
-from geoaccess.pack import Pack, load_pack
+from geoaccess.pack import CUMBRIAN_COUNCILS, Pack, load_pack
 
-CUMBRIAN_COUNCILS = ("Cumberland", "Westmorland and Furness")
 DEFAULT_SEED = 2017
 CRC_CASES = 1533  # HMI Probation (2017): CRC caseload for Cumbrian service users, incl. the hub
 CRC_WOMEN_SHARE = 0.158  # HMI Probation (2017): 15.8% of those are female

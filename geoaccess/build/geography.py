@@ -10,6 +10,7 @@ import shapely
 
 from geoaccess.build.catalogue import SOURCES
 from geoaccess.geometry import BNG, WGS84
+from geoaccess.pack import CUMBRIAN_COUNCILS
 
 LSOA_SIMPLIFY_M = 30.0
 LAND_SIMPLIFY_M = 10.0
@@ -21,9 +22,6 @@ AGE_BANDS = {
     "Aged 50 to 64 years": "age_50_64",
     "Aged 65 years and over": "age_65_plus",
 }
-
-
-CUMBRIAN_COUNCILS = ("Cumberland", "Westmorland and Furness")
 
 
 def read_lsoas(source: Path, *, simplify: bool = True) -> gpd.GeoDataFrame:

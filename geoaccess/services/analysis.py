@@ -40,7 +40,7 @@ from geoaccess.defaults import (
     WINDOW,
 )
 from geoaccess.errors import BadInput, InvalidRequest
-from geoaccess.pack import load_pack
+from geoaccess.pack import CUMBRIAN_COUNCILS, load_pack
 from geoaccess.roads.router import Router
 from geoaccess.services.engines import analysis_provenance
 from geoaccess.transit.planner import Planner, parse_clock
@@ -49,7 +49,6 @@ from geoaccess.venues import Session, Venue
 from geoaccess.weekdays import weekday_name
 
 SYNTHETIC_LABEL = "SYNTHETIC demonstration caseload"
-CUMBRIA = ("Cumberland", "Westmorland and Furness")
 """The councils whose residents the population measures and isochrone maps cover."""
 
 
@@ -202,7 +201,7 @@ def access(
             "by_district": summary["by_district"],
             "by_lsoa": summary["by_lsoa"],
             "population": population_measures(
-                load_pack(), scenario, analysis.car, analysis.planner, analysis.settings, councils=CUMBRIA
+                load_pack(), scenario, analysis.car, analysis.planner, analysis.settings, councils=CUMBRIAN_COUNCILS
             ),
         }
     payload = {

@@ -17,8 +17,8 @@ from geoaccess.maps.builders import AreaCounts, burden_map, journey_map, scenari
 from geoaccess.maps.document import MapDocument
 from geoaccess.maps.interactive import save_html, standalone_html
 from geoaccess.maps.static import render_static
-from geoaccess.pack import Pack, load_pack
-from geoaccess.services.analysis import CUMBRIA, Analysis, Measured, People
+from geoaccess.pack import CUMBRIAN_COUNCILS, Pack, load_pack
+from geoaccess.services.analysis import Analysis, Measured, People
 from geoaccess.services.engines import describe
 from geoaccess.services.journeys import check_covered, place_for, resolve_home, transit_itinerary
 from geoaccess.services.roundtrips import SessionCheck, venue_by_id
@@ -66,7 +66,7 @@ def isochrone_document(*, venue_id: str, mode: str, analysis: Analysis, venues: 
         raise InvalidRequest("isochrones are by car or transit")
     venue = venue_by_id(venue_id, venues)
     pack = load_pack()
-    lsoas = pack.lsoas[pack.lsoas["council"].isin(CUMBRIA)]
+    lsoas = pack.lsoas[pack.lsoas["council"].isin(CUMBRIAN_COUNCILS)]
     points = lsoas[["point_lon", "point_lat"]].to_numpy(dtype=float)
     target = np.asarray([[venue.lon, venue.lat]])
     settings = analysis.settings
@@ -87,7 +87,7 @@ def isochrone_document(*, venue_id: str, mode: str, analysis: Analysis, venues: 
         label,
         describe(info),
         modelled=info["modelled"],
-        councils=CUMBRIA,
+        councils=CUMBRIAN_COUNCILS,
     )
 
 
