@@ -8,7 +8,9 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from geoaccess.build.timetable_model import calling_pattern, modelled_timetable, parse_times, town_stop
+from geoaccess.build.bus_model import town_stop
+from geoaccess.build.rail_model import calling_pattern
+from geoaccess.build.timetable_model import modelled_timetable, parse_times
 from geoaccess.errors import BadInput
 from geoaccess.transit.timetable import COLUMNS, Timetable
 

@@ -420,7 +420,7 @@ class _Tables:
         while trip_id in self.trip_ids:
             trip_id += "+"
         self.trip_ids.add(trip_id)
-        self.rows["trips"].append((trip_id, route_id, trip_id, self.name(destination)))
+        self.rows["trips"].append((trip_id, route_id, trip_id, self.name(destination), "", ""))  # a published trip
         placed = [call for call in calls if call[0] in self.places]
         self.rows["stop_times"] += [
             (trip_id, sequence, f"9100{tiploc}", arrival, departure, pickup, drop_off)

@@ -81,11 +81,15 @@ COLUMNS: dict[str, dict[str, str]] = {
 OPTIONAL: dict[str, dict[str, tuple[str, Any]]] = {
     "stops": {"parent_station": ("string", "")},
     "stop_times": {"pickup_type": ("int8", 0), "drop_off_type": ("int8", 0)},
+    "trips": {"basis": ("string", ""), "basis_note": ("string", "")},
 }
 """Columns a table holds only when its source says something in them: (dtype, the value meant
 when absent).
 ``parent_station`` is a stop's station (``""``: none); ``pickup_type``/``drop_off_type`` are
-GTFS's (1: no pickup / no drop-off there). Read them with :func:`optional`."""
+GTFS's (1: no pickup / no drop-off there). A modelled timetable says what each trip rests on: ``basis`` is
+``cited`` (its time is quoted from a source), ``cif`` (taken from a real CIF timetable of another year) or
+``assumed``, and ``basis_note`` says so in words; ``""`` is a published timetable's own trip. Read them with
+:func:`optional`."""
 PROVENANCE = "provenance.json"
 
 
