@@ -13,7 +13,8 @@ Each endpoint reads and type-checks its body here, then calls the same use case 
 - ``422`` the values are well formed but unusable: unknown or out-of-area postcode, unknown
   venue, a session that ends before it starts... (``urn:geoaccess:problem:bad-input``), or no
   journey exists between the places at the times asked (``urn:geoaccess:problem:no-route``:
-  422 rather than 404, so a 404 always means the URL or job does not exist);
+  422 rather than 404, so a 404 always means the URL or job does not exist; for public transport
+  its ``dead_end`` member says why, naming stops and distances only);
 - ``401``/``403`` authentication and roles; ``404`` unknown URL or job; ``405`` wrong method;
   ``503`` the data pack is missing or damaged;
 - ``429`` the user already has as many background jobs queued or running as allowed
@@ -53,6 +54,7 @@ from geoaccess.services.analysis import (
     same_programme,
     scenarios_from_documents,
 )
+from geoaccess.services.dead_ends import NoJourney
 from geoaccess.services.journeys import journey as find_journey
 from geoaccess.services.maps import FORMATS, isochrone_document, journey_document, map_bytes, venues_document
 from geoaccess.services.roundtrips import round_trip_days, session_place
@@ -183,12 +185,14 @@ def require_synthetic(data: dict[str, Any]) -> None:
 
 
 def handle_errors(view: Callable[P, R]) -> Callable[P, R | Response]:
-    """Answer the library's errors with their problem details."""
+    """Answer the library's errors with their problem details (no journey: with ``dead_end`` saying why)."""
 
     @wraps(view)
     def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | Response:
         try:
             return view(*args, **kwargs)
+        except NoJourney as exc:  # why there is none, as an extension member
+            return problem(exc.status, exc.title, str(exc), exc.problem_type, dead_end=exc.dead_end)
         except GeoaccessError as exc:
             return problem_for(exc)
 

@@ -43,7 +43,8 @@ from geoaccess.errors import GeoaccessError
 from geoaccess.roles import ROLES
 from geoaccess.services.maps import map_bytes, round_trip_document
 from geoaccess.services.roundtrips import CheckRequest, check_session
-from geoaccess.transit.roundtrip import clock_text
+from geoaccess.transit.planner import BASIS_WORDS
+from geoaccess.transit.roundtrip import assumptions_line, clock_text
 from geoaccess.venues import PROGRAMMES
 from geoaccess.weekdays import WEEKDAYS
 
@@ -132,6 +133,8 @@ def _page(form: dict[str, str], status: int = 200, **context: Any) -> tuple[str,
         programmes=PROGRAMMES,
         day_choices=DAY_CHOICES,
         clock_text=clock_text,
+        assumptions_line=assumptions_line,
+        basis_words=BASIS_WORDS,
         **context,
     ), status
 
@@ -236,7 +239,7 @@ def checks() -> str:
         {"id": row.id, "label": row.label, "created": row.created, "summary": json.loads(row.summary_json)}
         for row in rows
     ]
-    return render_template("officer_checks.html", saved=saved, clock_text=clock_text)
+    return render_template("officer_checks.html", saved=saved, clock_text=clock_text, assumptions_line=assumptions_line)
 
 
 @bp.post("/checks/<id:check_id>/delete")

@@ -119,6 +119,35 @@ SYNTHETIC = {
     "description": "Must be true: the API analyses the synthetic demonstration caseload only.",
 }
 
+ASSUMPTIONS = {
+    "type": "array",
+    "items": {"type": "string"},
+    "description": "The basis_note of each assumed trip ridden, once each, in leg order (empty: none).",
+}
+RESTS = {"type": "boolean", "description": "The way there or home rides an assumed trip."}
+NEAR_STOP = {
+    "type": "object",
+    "properties": {
+        "nearest": {"type": "string"},
+        "metres": {"type": "integer", "description": "Straight line."},
+        "within_walk_limit": {"type": "boolean", "description": "A stop is within the walk limit on foot."},
+        "walk_limit_metres": {"type": "integer"},
+        "text": {"type": "string"},
+    },
+}
+MISSED = {
+    "type": "object",
+    "properties": {
+        "kind": {"enum": ["first_arrival", "last_departure"]},
+        "at": {"type": ["string", "null"], "description": "The first arrival, or the last vehicle's departure."},
+        "needed_by": CLOCK,
+        "needed_after": CLOCK,
+        "between": {"type": "array", "items": {"type": "string"}},
+        "vehicle": {"type": ["object", "null"]},
+        "text": {"type": "string"},
+    },
+}
+
 SCHEMAS: dict[str, dict[str, Any]] = {
     "Problem": {
         "type": "object",
@@ -134,6 +163,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "title": {"type": "string"},
             "status": {"type": "integer"},
             "detail": {"type": "string"},
+            "dead_end": {**_ref("DeadEnd"), "description": "no-route for public transport: why there is none."},
         },
     },
     "Place": {
@@ -177,6 +207,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "metres": {"type": "integer"},
             "stops": {"type": "integer"},
             "trip_id": {"type": "string"},
+            "basis": {
+                "enum": ["cited", "cif", "assumed"],
+                "description": "A modelled trip's basis: its time cited from a source, taken from the 2020 CIF "
+                "sample, or assumed. Absent for a published timetable's trips.",
+            },
+            "basis_note": {"type": "string", "description": "The basis in words, naming the trip."},
         },
     },
     "Itinerary": {
@@ -188,6 +224,35 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "changes": {"type": "integer"},
             "waiting_minutes": {"type": "number"},
             "legs": {"type": "array", "items": _ref("Leg")},
+            "assumptions": ASSUMPTIONS,
+        },
+    },
+    "DeadEnd": {
+        "type": "object",
+        "description": "Why there is no journey: the timetable's nearest stop at each end, the real (NaPTAN) stops "
+        "near the home the timetable does not serve, the journeys missed, the car (modelled or not), and all "
+        "of it in words (`why`). Stops and distances only: never a postcode or position.",
+        "properties": {
+            "stops": {"type": "object", "additionalProperties": NEAR_STOP},
+            "unserved_stops": {
+                "type": "object",
+                "properties": {
+                    "within_metres": {"type": "integer"},
+                    "count": {"type": "integer"},
+                    "nearest": {"type": ["object", "null"]},
+                    "text": {"type": "string"},
+                },
+            },
+            "missed": {"type": "array", "items": MISSED},
+            "car": {
+                "type": "object",
+                "properties": {
+                    "minutes": {"type": ["number", "null"]},
+                    "modelled": {"type": "boolean"},
+                    "text": {"type": "string"},
+                },
+            },
+            "why": {"type": "array", "items": {"type": "string"}},
         },
     },
     "Provenance": {
@@ -224,6 +289,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "depart": CLOCK,
             "arrive": {"type": "string"},
             "legs": {"type": "array", "items": _ref("Leg")},
+            "assumptions": ASSUMPTIONS,
             "provenance": _ref("Provenance"),
         },
     },
@@ -277,6 +343,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "flags_in_words": {"type": "array", "items": {"type": "string"}},
             "minutes_away": {"type": ["number", "null"]},
             "minutes_home_after_session": {"type": ["number", "null"]},
+            "assumptions": ASSUMPTIONS,
+            "rests_on_assumption": RESTS,
+            "dead_end": {"oneOf": [_ref("DeadEnd"), {"type": "null"}]},
         },
     },
     "RoundTrip": {
@@ -288,6 +357,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "feasible": {"type": "boolean"},
             "flags": {"type": "array", "items": {"type": "string"}},
             "works_on": {"type": "array", "items": {"type": "string"}},
+            "assumptions": ASSUMPTIONS,
+            "rests_on_assumption": RESTS,
+            "dead_end": {"oneOf": [_ref("DeadEnd"), {"type": "null"}]},
             "provenance": _ref("Provenance"),
         },
     },

@@ -31,6 +31,7 @@ MEASURE_ROWS = (
     ("no_way_there", "No way there for any session", "count"),
     ("no_way_home", "No way home the same day", "count"),
     ("home_after_2300", "Home after 23:00", "count"),
+    ("rests_on_assumption", "Best round trip rests on an assumed (modelled) time", "count"),
 )
 DISTRICT_COLUMNS = (
     ("people", "People"),

@@ -5,7 +5,8 @@ transport minutes (median over a weekday departure window, as r5 and the DfT
 Journey Time Statistics report them) to the nearest venue offering it, and the
 best session round trip among its venues and sessions (feasible first, then
 fewest flags, then least time travelling). Aggregates count people within
-30/60/90/120 minutes, over two hours each way and with no way home; small
+30/60/90/120 minutes, over two hours each way, with no way home and whose best
+round trip rides a trip whose time the modelled timetable assumes; small
 area counts are suppressed. The population version weights every LSOA's
 representative point by its residents (average minimum travel time and share
 within each threshold, comparable to the DfT statistics).
@@ -60,7 +61,8 @@ def person_measures(
     people: pd.DataFrame, scenario: Scenario, car: Router, planner: Planner, settings: Settings = DEFAULT_SETTINGS
 ) -> pd.DataFrame:
     """One row per person (``person_id``, area, nearest car and public transport venue and minutes,
-    best round trip, flags). ``people`` needs ``person_id``, ``lon``, ``lat``, ``lsoa21``, ``district``."""
+    best round trip, flags, whether it rests on assumed times and their notes). ``people`` needs
+    ``person_id``, ``lon``, ``lat``, ``lsoa21``, ``district``."""
     homes = people[["lon", "lat"]].to_numpy(dtype=float)
     places = np.asarray([[o.lon, o.lat] for o in scenario.offers])
     ids = np.asarray([o.venue_id for o in scenario.offers])
@@ -126,6 +128,8 @@ def _best_round_trips(planner: Planner, homes: np.ndarray, scenario: Scenario, s
                     "rt_return_minutes": trips.return_minutes,
                     "rt_flags": [" ".join(f) for f in flags],
                     "rt_feasible": [not ({"no_outbound", "no_return_same_day"} & set(f)) for f in flags],
+                    "rt_rests_on_assumption": [bool(notes) for notes in trips.assumptions],
+                    "rt_assumptions": ["; ".join(notes) for notes in trips.assumptions],
                 }
             )
             option["_rank"] = list(
@@ -158,6 +162,7 @@ def summarise(measures: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS) -> 
         "no_way_there": int(flags.str.contains("no_outbound").sum()),
         "no_way_home": int(flags.str.contains("no_return_same_day").sum()),
         "home_after_2300": int(flags.str.contains("home_after_2300").sum()),
+        "rests_on_assumption": int(measures["rt_rests_on_assumption"].astype(bool).sum()),
     }
     for threshold in settings.thresholds:
         within = (measures["pt_minutes"] <= threshold).sum()

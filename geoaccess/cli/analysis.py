@@ -123,7 +123,7 @@ def access(
             f"{code} ({label}, {o['people']} people): car median {o['car_minutes_median']} min; public "
             f"transport median {o['pt_minutes_median']} min; round trip feasible for "
             f"{o['round_trip_feasible']}; over two hours either way {o['over_120_either_way']}; "
-            f"no way home {o['no_way_home']}"
+            f"no way home {o['no_way_home']}; resting on assumed times {o['rests_on_assumption']}"
         )
     click.echo(data_line(payload["provenance"]))
 
@@ -159,8 +159,8 @@ def compare(
         o = entry["overall"]
         click.echo(
             f"{entry['name']}: round trip feasible {o['round_trip_feasible']} of {o['people']}; over two "
-            f"hours {o['over_120_either_way']}; no way home {o['no_way_home']}; public transport median "
-            f"{o['pt_minutes_median']} min"
+            f"hours {o['over_120_either_way']}; no way home {o['no_way_home']}; resting on assumed times "
+            f"{o['rests_on_assumption']}; public transport median {o['pt_minutes_median']} min"
         )
     click.echo(data_line(result["provenance"]))
 

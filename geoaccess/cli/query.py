@@ -63,19 +63,25 @@ def journey(
 ) -> None:
     """Door-to-door time and route between two places by car, on foot or by public transport."""
     from geoaccess.cli.text import journey_text
+    from geoaccess.services.dead_ends import NoJourney
     from geoaccess.services.journeys import journey as find_journey
     from geoaccess.venues import load_venues
 
-    result = find_journey(
-        origin=origin,
-        destination=destination,
-        venues=load_venues(extra=venues_file),
-        mode=mode,
-        day=day,
-        depart_at=depart_at,
-        arrive_by=arrive_by,
-        data=data_choice(options),
-    )
+    try:
+        result = find_journey(
+            origin=origin,
+            destination=destination,
+            venues=load_venues(extra=venues_file),
+            mode=mode,
+            day=day,
+            depart_at=depart_at,
+            arrive_by=arrive_by,
+            data=data_choice(options),
+        )
+    except NoJourney as error:
+        if as_json:  # the explanation on stdout; the message and exit code as for any error
+            emit_json({"error": " ".join(str(error).split()), "dead_end": error.dead_end})
+        raise
     if as_json:
         emit_json(result)
     else:

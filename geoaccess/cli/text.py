@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from geoaccess.transit.planner import BASIS_WORDS
+from geoaccess.transit.roundtrip import assumptions_line
+
 
 def provenance_lines(provenance: dict[str, Any]) -> list[str]:
     """Where a result came from, and MODELLED where it is."""
@@ -35,11 +38,22 @@ def provenance_lines(provenance: dict[str, Any]) -> list[str]:
 
 
 def legs_lines(itinerary: dict[str, Any]) -> list[str]:
-    """One line per leg."""
+    """One line per leg, a modelled trip's basis in brackets."""
     lines = []
     for leg in itinerary["legs"]:
         what = "walk" if leg["mode"] == "walk" else f"{leg['mode']} {leg.get('route', '')} ({leg.get('operator', '')})"
-        lines.append(f"    {leg['depart']}-{leg['arrive']}  {what}: {leg['from']} -> {leg['to']}")
+        basis = f" [{BASIS_WORDS.get(leg['basis'], leg['basis'])}]" if leg.get("basis") else ""
+        lines.append(f"    {leg['depart']}-{leg['arrive']}  {what}: {leg['from']} -> {leg['to']}{basis}")
+    return lines
+
+
+def caveat_lines(answer: dict[str, Any], indent: str = "  ") -> list[str]:
+    """The assumed times an answer rests on, and why there is no journey where there is none."""
+    line = assumptions_line(answer.get("assumptions") or [])
+    lines = [] if line is None else [indent + line]
+    if answer.get("dead_end"):
+        lines.append(f"{indent}why:")
+        lines += [f"{indent}  - {reason}" for reason in answer["dead_end"]["why"]]
     return lines
 
 
@@ -51,7 +65,7 @@ def journey_text(result: dict[str, Any]) -> str:
             f"{result['weekday']} {result['date']}: leave {result['depart']}, arrive {result['arrive']} "
             f"({result['minutes']:.0f} min, {result['changes']} change(s))"
         ]
-        lines += legs_lines(result)
+        lines += legs_lines(result) + caveat_lines(result)
     elif result.get("minutes") is None:
         lines = [f"{result['from']['label']} -> {result['to']['label']}: no journey found"]
     else:
@@ -83,4 +97,5 @@ def roundtrip_text(result: dict[str, Any]) -> str:
                 f"{trip['changes']} change(s))"
             )
             lines += legs_lines(trip)
+        lines += caveat_lines(day)
     return "\n".join(lines + provenance_lines(result["provenance"]))

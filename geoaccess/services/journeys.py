@@ -10,11 +10,12 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from geoaccess.errors import BadInput, InvalidRequest, NoRoute, NotCovered
+from geoaccess.errors import BadInput, InvalidRequest, NotCovered
 from geoaccess.geocode import looks_like_coordinates
 from geoaccess.places import Place, is_stop, resolve_place
 from geoaccess.roads.journeys import road_journey
 from geoaccess.roads.router import StraightLineWalker
+from geoaccess.services.dead_ends import Ends, NoJourney, explain_journey
 from geoaccess.transit.planner import Itinerary, Planner, parse_clock
 from geoaccess.transit.sources import DataChoice, service_date, transit_provenance
 from geoaccess.venues import Venue
@@ -87,7 +88,7 @@ def journey(
     check_covered(data.check_transit_covers, ends)
     planner = data.planner()
     when = service_date(day, planner.timetable)
-    itinerary = transit_itinerary(planner, start, end, when=when, depart_at=depart_at, arrive_by=arrive_by)
+    itinerary = transit_itinerary(planner, start, end, when=when, depart_at=depart_at, arrive_by=arrive_by, data=data)
     result = {
         "from": start.to_dict(),
         "to": end.to_dict(),
@@ -110,17 +111,22 @@ def transit_itinerary(
     depart_at: str | None,
     arrive_by: str | None,
     names: tuple[str, str] = ("origin", "destination"),
+    data: DataChoice | None = None,
 ) -> Itinerary:
-    """The public transport journey leaving at ``depart_at`` or arriving by ``arrive_by``; NoRoute if none.
+    """The public transport journey leaving at ``depart_at`` or arriving by ``arrive_by``; if none,
+    :class:`~geoaccess.services.dead_ends.NoJourney` explaining why (the car alternative on ``data``'s roads).
 
     ``names`` label the two ends in the legs (a map names them ``("home", venue name)``).
     """
-    ends = ((start.lon, start.lat), (end.lon, end.lat))
-    if depart_at is not None:
-        found = planner.depart_at(*ends, when, parse_clock(depart_at), names)
+    ends = Ends(names, ((start.lon, start.lat), (end.lon, end.lat)))
+    leave_s = None if depart_at is None else parse_clock(depart_at)
+    arrive_s = None if leave_s is not None else parse_clock(arrive_by or "")
+    if leave_s is not None:
+        found = planner.depart_at(*ends.points, when, leave_s, names)
     else:
-        found = planner.arrive_by(*ends, when, parse_clock(arrive_by or ""), names)
+        found = planner.arrive_by(*ends.points, when, arrive_s or 0, names)
     if found is None:
         asked = f"leaving at {depart_at}" if depart_at else f"arriving by {arrive_by}"
-        raise NoRoute(f"no public transport journey {asked} on {WEEKDAYS[when.weekday()]} {when}")
+        why = explain_journey(planner, ends, when, depart_at_s=leave_s, arrive_by_s=arrive_s, data=data)
+        raise NoJourney(f"no public transport journey {asked} on {WEEKDAYS[when.weekday()]} {when}", why)
     return found

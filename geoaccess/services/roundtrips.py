@@ -14,6 +14,7 @@ from geoaccess.defaults import MARGIN_MIN, MOST_MARGIN_MIN
 from geoaccess.errors import BadInput, InvalidRequest, NoRoute
 from geoaccess.places import Place, venue_end
 from geoaccess.roads.router import Router
+from geoaccess.services.dead_ends import explain_round_trip
 from geoaccess.services.journeys import check_covered, note_straight_walks, resolve_home
 from geoaccess.transit.planner import Planner, parse_clock
 from geoaccess.transit.roundtrip import RoundTrip, clock_text, round_trip
@@ -74,10 +75,9 @@ def round_trip_days(
     check_covered(data.check_transit_covers, {"home": person, "venue": place})
     planner = data.planner()
     dates = week_dates(planner.timetable) if day.strip().lower() == WEEK else [service_date(day, planner.timetable)]
-    days = [
-        round_trip(planner, (person.lon, person.lat), (place.lon, place.lat), when, start_s, end_s, margin).to_dict()
-        for when in dates
-    ]
+    ends = (person.lon, person.lat), (place.lon, place.lat)
+    trips = [round_trip(planner, *ends, when, start_s, end_s, margin) for when in dates]
+    days = [{**trip.to_dict(), "dead_end": explain_round_trip(planner, trip, *ends, data)} for trip in trips]
     for way in (d[key] for d in days for key in ("outbound", "return")):
         if way:
             note_straight_walks(way["legs"], planner)
@@ -88,7 +88,8 @@ def round_trip_days(
         "provenance": transit_provenance(planner, dates[0]),
     }
     if len(days) == 1:
-        result.update({key: days[0][key] for key in ("outbound", "return", "feasible", "flags", "flags_in_words")})
+        keys = ("outbound", "return", "feasible", "flags", "flags_in_words", "assumptions", "rests_on_assumption")
+        result.update({key: days[0][key] for key in (*keys, "dead_end")})
     else:
         result["works_on"] = [d["weekday"] for d in days if d["feasible"]]
     return result
@@ -155,11 +156,13 @@ class SessionCheck:
     end: str
     week: list[dict[str, Any]] | None = None
     provenance: dict[str, Any] = field(default_factory=dict)
+    dead_end: dict[str, Any] | None = None
 
     @property
     def day(self) -> dict[str, Any]:
-        """The round trip in its JSON form."""
-        return self.trip.to_dict()
+        """The round trip in its JSON form, with why it fails where it does
+        (:func:`~geoaccess.services.dead_ends.explain_round_trip`)."""
+        return {**self.trip.to_dict(), "dead_end": self.dead_end}
 
     @property
     def legs(self) -> list[Any]:
@@ -187,6 +190,8 @@ class SessionCheck:
             "feasible": day["feasible"],
             "flags": day["flags"],
             "flags_in_words": day["flags_in_words"],
+            "assumptions": day["assumptions"],
+            "rests_on_assumption": day["rests_on_assumption"],
             "outbound": trip("outbound"),
             "return": trip("return"),
             "minutes_away": day["minutes_away"],
@@ -228,6 +233,7 @@ def check_session(request: CheckRequest, *, venues: list[Venue], data: DataChoic
         start=start,
         end=end,
         provenance=transit_provenance(planner, when),
+        dead_end=explain_round_trip(planner, trip, home_point, (venue.lon, venue.lat), data),
     )
     if request.every_venue:
         listed = request.programme or (venue.programmes[0].code if venue.programmes else None)
@@ -310,6 +316,7 @@ def every_venue_and_day(
                     "flags": day["flags"],
                     "flags_in_words": day["flags_in_words"],
                     "flag_text": day["flag_text"],
+                    "rests_on_assumption": day["rests_on_assumption"],
                     "leave_home": (day["outbound"] or {}).get("depart"),
                     "at_venue": (day["outbound"] or {}).get("arrive"),
                     "home_again": clock_text(day["return"]["arrive"]) if day["return"] else None,

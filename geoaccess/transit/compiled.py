@@ -69,6 +69,9 @@ class CompiledDay:
     routes: pd.DataFrame
     provenance: dict[str, Any] = field(default_factory=dict)
     reversed: bool = False
+    basis: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Run id -> (``basis``, ``basis_note``) of its trip, for the runs of trips that say what they rest on
+    (a modelled timetable's; see :data:`~geoaccess.transit.timetable.OPTIONAL`)."""
 
     @property
     def stop_index(self) -> dict[str, int]:
@@ -142,7 +145,21 @@ def compile_day(timetable: Timetable, day: date) -> CompiledDay:
         walk_from=walks,
         routes=timetable.routes.reset_index(drop=True),
         provenance=timetable.provenance,
+        basis=_basis(timetable, calls),
     )
+
+
+def _basis(timetable: Timetable, calls: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Run id -> its trip's (basis, basis note), for trips with a basis."""
+    trips = timetable.trips
+    said = trips[optional(trips, "trips", "basis") != ""]
+    if said.empty:
+        return {}
+    runs = calls[["run_id", "trip_id"]].drop_duplicates("run_id").merge(said, on="trip_id")
+    notes = optional(runs, "trips", "basis_note")
+    return {
+        str(run): (str(basis), str(note)) for run, basis, note in zip(runs["run_id"], runs["basis"], notes, strict=True)
+    }
 
 
 def _calls_on(timetable: Timetable, day: date, shift_s: int) -> pd.DataFrame:

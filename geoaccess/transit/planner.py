@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -29,6 +29,17 @@ DIRECT_WALK_LIMIT_M = 3000.0
 """Longest journey offered as a walk all the way."""
 WALK_CACHE_SIZE = 4096
 """Places whose walks to stops are remembered (bounded: they may be people's homes)."""
+ASSUMED = "assumed"
+BASIS_WORDS = {"cited": "time cited from a source", "cif": "from the 2020 CIF sample", ASSUMED: "time assumed"}
+"""A modelled trip's ``basis`` in words, for a leg (a published timetable's trips have none)."""
+
+
+class NearStop(NamedTuple):
+    """A stop near a place: its name, straight-line metres from the place, and (lon, lat)."""
+
+    name: str
+    metres: float
+    point: tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,8 @@ class Leg:
     metres: float | None = None
     stops: int | None = None
     trip_id: str | None = None
+    basis: str | None = None  # what a modelled trip rests on: cited, cif or assumed
+    basis_note: str | None = None
     path: tuple[tuple[float, float], ...] = ()  # (lon, lat) along the leg, for maps; not in to_dict
 
     def to_dict(self) -> dict[str, Any]:
@@ -58,7 +71,7 @@ class Leg:
             "arrive": clock(self.arrive),
             "minutes": round((self.arrive - self.depart) / 60, 1),
         }
-        for key in ("route", "operator", "metres", "stops", "trip_id"):
+        for key in ("route", "operator", "metres", "stops", "trip_id", "basis", "basis_note"):
             value = getattr(self, key)
             if value is not None:
                 data[key] = round(value) if key == "metres" else value
@@ -97,8 +110,13 @@ class Itinerary:
         gaps = sum(later.depart - earlier.arrive for earlier, later in zip(self.legs, self.legs[1:], strict=False))
         return gaps / 60
 
+    @property
+    def assumptions(self) -> list[str]:
+        """The note of each assumed trip ridden, once each, in leg order."""
+        return assumptions(self.legs)
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON form: depart, arrive, minutes, changes, waiting, legs."""
+        """JSON form: depart, arrive, minutes, changes, waiting, legs, the assumed trips' notes."""
         return {
             "depart": clock(self.depart),
             "arrive": clock(self.arrive),
@@ -106,7 +124,13 @@ class Itinerary:
             "changes": self.changes,
             "waiting_minutes": round(self.waiting_minutes, 1),
             "legs": [leg.to_dict() for leg in self.legs],
+            "assumptions": self.assumptions,
         }
+
+
+def assumptions(legs: tuple[Leg, ...] | list[Leg]) -> list[str]:
+    """The basis notes of the legs on assumed trips, once each, in leg order."""
+    return list(dict.fromkeys(leg.basis_note or "" for leg in legs if leg.basis == ASSUMED))
 
 
 def clock(seconds: int) -> str:
@@ -167,6 +191,14 @@ class Planner:
                 del self._walks[next(iter(self._walks))]  # forget the oldest place
             self._walks[key] = self._walks_from(lon, lat)
         return self._walks[key]
+
+    def nearest_stop(self, lon: float, lat: float) -> NearStop:
+        """The timetable's stop nearest a place, and its straight-line metres."""
+        tree, lonlat = self._stop_tree
+        east, north = transformer(WGS84, self._crs).transform(lon, lat)
+        metres, row = tree.query([east, north])
+        name = str(self.timetable.stops["stop_name"].iloc[int(row)])
+        return NearStop(name, float(metres), (float(lonlat[row, 0]), float(lonlat[row, 1])))
 
     def _walks_from(self, lon: float, lat: float) -> dict[int, tuple[float, float]]:
         tree, lonlat = self._stop_tree
@@ -286,6 +318,16 @@ def _best_ending(labels: Labels, ends: dict[int, tuple[float, float]]) -> tuple[
     return best
 
 
+def rides_ending(day: CompiledDay, labels: Labels, ends: dict[int, tuple[float, float]]) -> list[Leg]:
+    """The vehicle legs of the best journey in ``labels`` to a stop of ``ends`` (none if no stop is reached), in
+    the order they are ridden (on a mirrored day: in real time, their times negated)."""
+    best = _best_ending(labels, ends)
+    if best is None:
+        return []
+    legs, _ = _legs_back(day, labels, best[1], best[2])  # last first, which is first in real time on a mirror
+    return [leg for leg in (legs if day.reversed else reversed(legs)) if leg.kind != "walk"]
+
+
 def _itinerary(
     day: CompiledDay,
     labels: Labels,
@@ -363,6 +405,8 @@ def _just_in_time(legs: list[Leg]) -> list[Leg]:
 def _ride_leg(day: CompiledDay, ride: Ride) -> Leg:
     pattern = day.patterns[ride.pattern]
     label = day.route_label(ride.pattern)
+    run = str(pattern.trip_ids[ride.trip])
+    basis, note = day.basis.get(run, (None, None))
     return Leg(
         label["mode"],
         int(pattern.departure[ride.trip, ride.board]),
@@ -372,7 +416,9 @@ def _ride_leg(day: CompiledDay, ride: Ride) -> Leg:
         route=label["route"],
         operator=label["operator"],
         stops=ride.alight - ride.board,
-        trip_id=str(pattern.trip_ids[ride.trip]),
+        trip_id=run,
+        basis=basis,
+        basis_note=note,
         path=tuple(_at(day, int(s)) for s in pattern.stops[ride.board : ride.alight + 1]),
     )
 

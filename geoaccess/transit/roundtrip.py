@@ -8,6 +8,7 @@ from typing import Any
 
 from geoaccess.defaults import LONG_JOURNEY_MIN, MARGIN_MIN
 from geoaccess.transit.planner import Itinerary, Planner, clock
+from geoaccess.transit.planner import assumptions as assumed_notes
 from geoaccess.weekdays import WEEKDAYS
 
 LATE_HOME_S = 23 * 3600
@@ -42,6 +43,11 @@ class RoundTrip:
     def minutes_home_after_session(self) -> float | None:
         """The session's end until home (waiting for the first way home included)."""
         return None if self.home_again is None else (self.home_again.arrive - self.end_s) / 60
+
+    @property
+    def assumptions(self) -> list[str]:
+        """The notes of the assumed trips the way there and home ride, once each, in leg order."""
+        return assumed_notes([leg for way in (self.outbound, self.home_again) if way for leg in way.legs])
 
     @property
     def flags(self) -> list[str]:
@@ -95,6 +101,8 @@ class RoundTrip:
             "flags_in_words": self.flags_in_words(),
             "minutes_away": None if out is None or home is None else round((home.arrive - out.depart) / 60, 1),
             "minutes_home_after_session": None if after is None else round(after, 1),
+            "assumptions": self.assumptions,
+            "rests_on_assumption": bool(self.assumptions),
         }
 
 
@@ -137,3 +145,8 @@ def clock_text(text: str | None) -> str:
         return "—"
     hours, minutes = (int(part) for part in text.split(":"))
     return f"{hours - 24:02d}:{minutes:02d} next day" if hours >= 24 else text
+
+
+def assumptions_line(notes: list[str]) -> str | None:
+    """``rests on assumed times: ...`` for the notes of the assumed trips of an answer; ``None`` when none."""
+    return f"rests on assumed times: {'; '.join(notes)}" if notes else None
