@@ -54,6 +54,17 @@ class Pattern:
         return self.stops.tolist(), self.pickup.tolist(), self.drop_off.tolist()
 
 
+@dataclass(frozen=True)
+class WalkLinks:
+    """Walking transfers as flat arrays: stop ``i``'s links are ``start[i]:start[i + 1]``, each to ``target``
+    in ``seconds`` (``whole_s``: rounded up, as labels count them)."""
+
+    start: np.ndarray
+    target: np.ndarray
+    seconds: np.ndarray
+    whole_s: np.ndarray
+
+
 @dataclass
 class CompiledDay:
     """The arrays for one service day; see the module docstring."""
@@ -72,6 +83,20 @@ class CompiledDay:
     basis: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Run id -> (``basis``, ``basis_note``) of its trip, for the runs of trips that say what they rest on
     (a modelled timetable's; see :data:`~geoaccess.transit.timetable.OPTIONAL`)."""
+
+    @cached_property
+    def walk_links(self) -> WalkLinks:
+        """:attr:`walk_from` as flat arrays, for vectorised walking steps."""
+        counts = np.array([len(links) for links in self.walk_from], dtype=np.int64)
+        flat = [link for links in self.walk_from for link in links]
+        target = np.array([t for t, _ in flat], dtype=np.int64)
+        seconds = np.array([s for _, s in flat], dtype=float)
+        return WalkLinks(
+            start=np.concatenate([[0], np.cumsum(counts)]),
+            target=target,
+            seconds=seconds,
+            whole_s=np.ceil(seconds).astype(np.int64),
+        )
 
     @property
     def stop_index(self) -> dict[str, int]:

@@ -3,7 +3,8 @@
 For each destination, the latest departure from every stop that still arrives
 by each possible arrival time (a vehicle's arrival at a stop near it, or one
 walking transfer from one, plus the walk) is found by RAPTOR on the time-mirrored day
-(one search per distinct arrival time at the destination's stops). An origin
+(one search per distinct arrival time at the destination's stops, earliest first, each keeping only what
+beats the journeys the earlier ones found: range RAPTOR). An origin
 then reads its earliest arrival for any departure minute off those profiles
 through its walks to nearby stops, so the cost grows with destinations and
 arrival times, not with origins x minutes.
@@ -18,7 +19,7 @@ import numpy as np
 
 from geoaccess.transit.compiled import CompiledDay
 from geoaccess.transit.planner import Planner
-from geoaccess.transit.raptor import INF, earliest_arrival
+from geoaccess.transit.raptor import INF, Bounds, earliest_arrival
 
 DEFAULT_HORIZON_S = 5 * 3600
 """Journeys longer than this count as unreachable."""
@@ -85,9 +86,12 @@ def _profiles(
                 times.update((pattern.arrival[:, position] + onward[int(stop)]).tolist())
     deadlines = np.asarray(sorted(t for t in times if first_s <= t <= last_s), dtype=np.int64)
     latest = np.full((len(deadlines), len(mirror.stop_ids)), -np.inf)
-    for row, deadline in enumerate(deadlines):
+    rounds = planner.max_transfers + 2
+    known = Bounds.of(earliest_arrival(mirror, {}, planner.max_transfers), rounds)
+    for row, deadline in enumerate(deadlines):  # each deadline's journeys meet every later deadline too
         starts = {stop: -int(deadline) + int(np.ceil(seconds)) for stop, (seconds, _) in egress.items()}
-        reached = earliest_arrival(mirror, starts, planner.max_transfers).best()
+        known = known.merged(earliest_arrival(mirror, starts, planner.max_transfers, known))
+        reached = known.best()
         latest[row] = np.where(reached < INF, -reached.astype(float), -np.inf)
     return deadlines, latest
 

@@ -58,6 +58,23 @@ class Walk:
     seconds: float
 
 
+@dataclass(frozen=True)
+class Walks:
+    """How each stop was reached on foot in one round, as arrays: the stop walked from (``-1``: the origin,
+    :data:`NOT_WALKED`: not reached on foot) and the seconds; ``walks[stop]`` is its :class:`Walk`."""
+
+    source: np.ndarray
+    seconds: np.ndarray
+
+    def __getitem__(self, stop: int) -> Walk:
+        if self.source[stop] == NOT_WALKED:
+            raise KeyError(stop)
+        return Walk(int(self.source[stop]), float(self.seconds[stop]))
+
+
+NOT_WALKED = -2
+
+
 @dataclass
 class Labels:
     """Per round: arrival by vehicle and on foot at each stop (seconds), and how each was reached.
@@ -69,7 +86,7 @@ class Labels:
     by_vehicle: list[np.ndarray]
     rides: list[dict[int, Ride]]
     on_foot: list[np.ndarray]
-    walks: list[dict[int, Walk]]
+    walks: list[Walks]
 
     def arrival(self, round_number: int) -> np.ndarray:
         """Earliest arrival at each stop in one round, by vehicle or on foot."""
@@ -82,31 +99,75 @@ class Labels:
         return best
 
 
-def earliest_arrival(day: CompiledDay, starts: dict[int, int], max_transfers: int = MAX_TRANSFERS) -> Labels:
-    """Earliest arrival at every stop from ``starts`` (stop row -> time one is there, on foot)."""
+@dataclass(frozen=True)
+class Bounds:
+    """Per round, arrivals by vehicle and on foot that journeys already found reach (range RAPTOR): a search
+    whose start is no later than theirs can make the same journeys, so it keeps only what beats them."""
+
+    by_vehicle: list[np.ndarray]
+    on_foot: list[np.ndarray]
+
+    @classmethod
+    def of(cls, labels: Labels, rounds: int) -> Bounds:
+        """The bounds ``labels`` give, padded to ``rounds`` rounds."""
+        never = np.full(len(labels.on_foot[0]), INF, dtype=np.int64)
+        pad = [never] * (rounds - len(labels.on_foot))
+        return cls(labels.by_vehicle + pad, labels.on_foot + pad)
+
+    def merged(self, labels: Labels) -> Bounds:
+        """These bounds and the arrivals of ``labels``, round by round."""
+        new = Bounds.of(labels, len(self.on_foot))
+        return Bounds(
+            [np.minimum(a, b) for a, b in zip(self.by_vehicle, new.by_vehicle, strict=True)],
+            [np.minimum(a, b) for a, b in zip(self.on_foot, new.on_foot, strict=True)],
+        )
+
+    def best(self) -> np.ndarray:
+        """Earliest arrival at each stop over all rounds."""
+        best: np.ndarray = np.minimum(np.minimum.reduce(self.by_vehicle), np.minimum.reduce(self.on_foot))
+        return best
+
+
+def earliest_arrival(
+    day: CompiledDay, starts: dict[int, int], max_transfers: int = MAX_TRANSFERS, bounds: Bounds | None = None
+) -> Labels:
+    """Earliest arrival at every stop from ``starts`` (stop row -> time one is there, on foot).
+
+    With ``bounds`` (journeys from a start no earlier than these, see :class:`Bounds`), a label that does not
+    beat the bound of its round or an earlier one is dropped: the labels returned are only the improvements.
+    """
     stops = len(day.stop_ids)
+    change = day.change_s.astype(np.int64)
+    floor = bounds.on_foot[0] if bounds is not None else np.full(stops, INF, dtype=np.int64)
     origin = np.full(stops, INF, dtype=np.int64)
     for stop, time in starts.items():
         origin[stop] = min(origin[stop], time)
     foot, walks = _walk(day, origin, set(np.flatnonzero(origin < INF).tolist()))
-    for stop in np.flatnonzero((origin < INF) & (origin <= foot)).tolist():
-        foot[stop] = origin[stop]
-        walks[stop] = Walk(-1, 0.0)
+    at_start = (origin < INF) & (origin <= foot)
+    foot[at_start] = origin[at_start]
+    walks.source[at_start], walks.seconds[at_start] = -1, 0.0
+    kept = foot < floor
+    foot[~kept], walks.source[~kept] = INF, NOT_WALKED
     labels = Labels(by_vehicle=[np.full(stops, INF, dtype=np.int64)], rides=[{}], on_foot=[foot], walks=[walks])
-    change = day.change_s.astype(np.int64)
     ready = foot.copy()
-    best_vehicle, best_ready = np.full(stops, INF, dtype=np.int64), ready.copy()
+    best_vehicle = np.full(stops, INF, dtype=np.int64)
+    best_ready = np.minimum(ready, floor)
     marked = set(np.flatnonzero(ready < INF).tolist())
-    for _ in range(max_transfers + 1):
+    for round_number in range(1, max_transfers + 2):
         if not marked:
             break
+        if bounds is not None:
+            known = bounds.by_vehicle[round_number]
+            best_vehicle = np.minimum(best_vehicle, known)
+            known_ready = np.minimum(np.where(known < INF, known + change, INF), bounds.on_foot[round_number])
+            best_ready = np.minimum(best_ready, known_ready)
         vehicle, rides = _scan_patterns(day, ready, best_vehicle, marked)
         best_vehicle = np.minimum(best_vehicle, vehicle)
         changed = np.where(vehicle < INF, vehicle + change, INF)
         foot, walks = _walk(day, vehicle, set(rides))
         dominated = foot >= np.minimum(best_ready, changed)
         foot[dominated] = INF
-        walks = {stop: walk for stop, walk in walks.items() if not dominated[stop]}
+        walks.source[dominated] = NOT_WALKED
         ready = np.minimum(changed, foot)
         marked = set(np.flatnonzero(ready < best_ready).tolist())
         best_ready = np.minimum(best_ready, ready)
@@ -135,15 +196,19 @@ def _scan_patterns(
         stops, pickup, drop_off = pattern.calls
         trip, board = -1, -1
         times: list[int] = []  # the caught trip's arrivals
+        earlier: list[int] = []  # the departures of the trip before it (none: it is the first)
         for position in range(start, len(stops)):
             stop = stops[position]
             if trip >= 0 and drop_off[position] and times[position] < arrival[stop]:
                 arrival[stop] = times[position]
                 rides[stop] = Ride(number, trip, board, position)
             if ready_at[stop] < INF and pickup[position] and position < len(stops) - 1:
+                if trip >= 0 and (trip == 0 or earlier[position] < ready_at[stop]):
+                    continue  # no earlier trip can be caught here
                 catch = int(pattern.departure[:, position].searchsorted(ready_at[stop], side="left"))
                 if catch < len(pattern.trip_ids) and (trip < 0 or catch < trip):
                     trip, board, times = catch, position, pattern.arrival[catch].tolist()
+                    earlier = pattern.departure[catch - 1].tolist() if catch else []
     vehicle = np.full(len(day.stop_ids), INF, dtype=np.int64)
     if rides:
         reached = np.fromiter(rides, dtype=np.int64, count=len(rides))
@@ -151,14 +216,26 @@ def _scan_patterns(
     return vehicle, rides
 
 
-def _walk(day: CompiledDay, start: np.ndarray, sources: set[int]) -> tuple[np.ndarray, dict[int, Walk]]:
-    """Arrivals on foot by one walking transfer from ``sources`` (leaving at ``start``)."""
-    foot = np.full(len(day.stop_ids), INF, dtype=np.int64)
-    walks: dict[int, Walk] = {}
-    for source in sources:
-        for target, seconds in day.walk_from[source]:
-            time = int(start[source]) + int(np.ceil(seconds))
-            if time < foot[target]:
-                foot[target] = time
-                walks[target] = Walk(source, seconds)
+def _walk(day: CompiledDay, start: np.ndarray, sources: set[int]) -> tuple[np.ndarray, Walks]:
+    """Arrivals on foot by one walking transfer from ``sources`` (leaving at ``start``): at each stop the
+    earliest, and the walk that gives it."""
+    stops = len(day.stop_ids)
+    foot = np.full(stops, INF, dtype=np.int64)
+    walks = Walks(np.full(stops, NOT_WALKED, dtype=np.int64), np.zeros(stops))
+    origins = np.fromiter(sources, dtype=np.int64, count=len(sources))
+    origins = origins[start[origins] < INF]
+    links = day.walk_links
+    first, count = links.start[origins], links.start[origins + 1] - links.start[origins]
+    if not count.sum():
+        return foot, walks
+    source = np.repeat(origins, count)
+    link = np.repeat(first - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+    time = start[source] + links.whole_s[link]
+    target = links.target[link]
+    order = np.argsort(time, kind="stable")
+    _, earliest = np.unique(target[order], return_index=True)
+    chosen = order[earliest]
+    reached = target[chosen]
+    foot[reached] = time[chosen]
+    walks.source[reached], walks.seconds[reached] = source[chosen], links.seconds[link[chosen]]
     return foot, walks
