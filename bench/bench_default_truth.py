@@ -107,10 +107,17 @@ def homes_table() -> pd.DataFrame:
                 "leave": out["depart"] if out else "-",
                 "home_at": back["arrive"] if back else "-",
                 "flags": ", ".join(answer["flags"]) or "-",
-                "assumptions": "; ".join(answer.get("assumptions", [])) or "(not reported)",
+                "assumptions": _assumptions(answer),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _assumptions(answer: dict[str, Any]) -> str:
+    """The assumed trips an answer rests on, or says it names none (or that this version does not say)."""
+    if "assumptions" not in answer:
+        return "(not reported)"
+    return "; ".join(answer["assumptions"]) or "none: every trip cited or from the 2020 CIF sample"
 
 
 def caseload_table() -> dict[str, Any]:
@@ -150,8 +157,7 @@ def main() -> None:
     coverage = stop_coverage(pack, planner_for().timetable)
     text = [
         "# How truthful the default is\n",
-        f"Pack {pack.manifest.get('built', '?')}; commit {git_revision()}; run "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC.\n",
+        f"Pack {pack.path.name}; commit {git_revision()}; run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.\n",
         "## Car minutes as printed, against the reference's held-back half\n",
         markdown(cars),
         f"\nNetwork km over the straight line: median {circuity['median']}, max {circuity['max']}.\n",

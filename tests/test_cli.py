@@ -61,6 +61,16 @@ def test_info_json_lists_each_source_with_licence_and_date():
     for source in payload["sources"]:
         assert source["licence"] and source["date"] and source["attribution"]
     assert {f["file"] for f in payload["files"]} >= {"postcodes.parquet", "venues.geojson"}
+    coverage = payload["coverage"]
+    assert 0 < coverage["bus_stops_served"] <= coverage["bus_stops_active"]
+    overall = coverage["by_district"][-1]
+    assert overall["district"] == "all" and 0 < overall["within_400_m"] <= overall["within_800_m"] <= 1
+
+
+def test_info_text_reports_the_timetable_coverage_by_district():
+    result = run("info")
+    assert result.exit_code == 0, result.output
+    assert "active bus stops" in result.stdout and "Carlisle" in result.stdout and "800 m" in result.stdout
 
 
 def test_info_without_a_pack_exits_4(tmp_path):

@@ -83,7 +83,7 @@ def test_matrix_to_venues_is_long_format(tmp_path):
     result = run("matrix", "--origins", str(origins), "--destinations", "venues", "--out", str(out))
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(out.open()))
-    assert list(rows[0]) == ["origin_id", "destination_id", "minutes", "km"]
+    assert list(rows[0]) == ["origin_id", "destination_id", "minutes", "km", "routed_minutes"]
     about = json.loads((tmp_path / "m.csv.provenance.json").read_text())
     assert about["provenance"]["network"] == "proxy" and about["provenance"]["modelled"] is True
     assert about["pairs"] == 44

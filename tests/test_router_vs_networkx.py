@@ -112,7 +112,7 @@ def test_node_to_node_matrix_equals_networkx(proxy, sample) -> None:
     matrix = router.many_to_many(lonlat[origins], lonlat[destinations], with_metres=True)  # reverse search
     seconds, metres = networkx_expected(sample, graph, origins)
     assert np.isfinite(seconds).any()
-    assert_equal_matrix(matrix.seconds, seconds, TOL_S, "seconds")
+    assert_equal_matrix(matrix.routed, seconds, TOL_S, "routed seconds")  # the calibration is applied after
     unique = ~np.isnan(metres)
     assert unique.mean() > 0.9, "too many tied fastest paths to compare metres"
     assert_equal_matrix(matrix.metres[unique], metres[unique], TOL_M, "metres")
@@ -141,7 +141,7 @@ def test_forward_search_equals_networkx(proxy, sample) -> None:
                 unique &= len(predecessors[path[-1]]) == 1
                 path.append(predecessors[path[-1]][0])
             metres[i, j] = path_metres(graph, path[::-1]) if unique else np.nan
-    assert_equal_matrix(matrix.seconds, seconds, TOL_S, "seconds")
+    assert_equal_matrix(matrix.routed, seconds, TOL_S, "routed seconds")
     unique = ~np.isnan(metres)
     assert unique.mean() > 0.9, "too many tied fastest paths to compare metres"
     assert_equal_matrix(matrix.metres[unique], metres[unique], TOL_M, "metres")
@@ -163,7 +163,7 @@ def test_places_off_the_network_add_the_same_access_legs(proxy, sample, pack: Pa
         network_s = np.asarray([lengths.get(int(ids[n]), np.inf) for n in snapped.node])
         expected[:, j] = network_s + snapped.access_s
     matrix = router.many_to_many(places, lonlat[destinations])
-    assert_equal_matrix(matrix.seconds, expected, TOL_S, "door-to-door seconds")
+    assert_equal_matrix(matrix.routed, expected, TOL_S, "door-to-door routed seconds")
 
 
 def test_route_agrees_with_the_matrix(proxy, sample) -> None:
@@ -183,7 +183,7 @@ def test_route_agrees_with_the_matrix(proxy, sample) -> None:
                 next(iter(graph[a][b].values()))["travel_time"]
                 for a, b in zip(path_ids[:-1], path_ids[1:], strict=True)
             )
-            assert abs(along - route.seconds) <= TOL_S
+            assert abs(along - route.routed_seconds) <= TOL_S
 
 
 def test_cutoff_on_the_proxy(proxy, sample, pack: Pack) -> None:

@@ -15,13 +15,16 @@ import geopandas as gpd
 import pandas as pd
 
 from geoaccess._io import replace_folder, write_atomically
+from geoaccess.analysis.stop_coverage import StopCoverage, stop_coverage
 from geoaccess.build import geography, roads, transport
 from geoaccess.build.catalogue import SOURCES
 from geoaccess.build.registry import venue_records
 from geoaccess.build.sources_md import sources_markdown
 from geoaccess.build.writer import PackWriter
 from geoaccess.errors import DataPackError
-from geoaccess.pack import MANIFEST_NAME
+from geoaccess.pack import MANIFEST_NAME, Pack
+from geoaccess.roads.network import RoadNetwork
+from geoaccess.transit.timetable import Timetable
 
 TIMETABLE_VALID = (date(2026, 1, 1), date(2027, 12, 31))
 """Nominal validity of the modelled timetable: a typical week, not a dated timetable."""
@@ -45,8 +48,8 @@ def build_pack(source: Path, target: Path, pack_name: str = "cumbria") -> dict[s
 
     def fill(staging: Path) -> None:
         writer = PackWriter(staging, pack_name, AREA)
-        excluded, assumptions = _write_tables(writer, source)
-        manifest.update(writer.finish(sources_markdown(writer.manifest(), excluded, assumptions)))
+        excluded, assumptions, coverage = _write_tables(writer, source)
+        manifest.update(writer.finish(sources_markdown(writer.manifest(), excluded, assumptions, coverage)))
 
     replace_folder(Path(target), fill)
     write_data_sources(Path(target).parent)
@@ -64,9 +67,9 @@ def write_data_sources(root: Path) -> None:
     write_atomically(root / "SOURCES.md", lambda path: path.write_text(text, encoding="utf-8"))
 
 
-def _write_tables(writer: PackWriter, source: Path) -> tuple[list[str], list[str]]:
-    """Write every table into the staging folder; returns venues excluded (with reasons) and the
-    modelled timetable's assumptions."""
+def _write_tables(writer: PackWriter, source: Path) -> tuple[list[str], list[str], StopCoverage]:
+    """Write every table into the staging folder; returns venues excluded (with reasons), the modelled
+    timetable's assumptions and the stops it serves."""
     lsoas = geography.read_lsoas(source)
     writer.write_table(
         "districts.parquet",
@@ -125,15 +128,16 @@ def _write_tables(writer: PackWriter, source: Path) -> tuple[list[str], list[str
     )
     stops = transport.stops(source)
     writer.write_table("stops.parquet", stops, sources=["naptan"], description="Active NaPTAN stops")
-    _write_roads(writer, source, stops, postcodes, land)
-    assumptions = _write_timetable(writer, source, stations, stops)
-    return _write_venues(writer, source, postcodes, stations), assumptions
+    drive = _write_roads(writer, source, stops, postcodes, land)
+    timetable, assumptions = _write_timetable(writer, source, stations, stops, drive)
+    excluded = _write_venues(writer, source, postcodes, stations)
+    return excluded, assumptions, stop_coverage(Pack(writer.staging), timetable)
 
 
 def _write_roads(
     writer: PackWriter, source: Path, stops: pd.DataFrame, postcodes: pd.DataFrame, land: gpd.GeoDataFrame
-) -> None:
-    """The car-time reference and the offline proxy drive and walk networks."""
+) -> RoadNetwork:
+    """The car-time reference and the offline proxy drive and walk networks; returns the drive network."""
     reference = roads.car_reference(source)
     writer.write_table(
         "car_reference.parquet",
@@ -143,17 +147,21 @@ def _write_roads(
         "calibrate and measure road networks",
     )
     dates = {"naptan": SOURCES["naptan"].date, "codepoint": SOURCES["codepoint"].date}
-    for mode, network in roads.proxy_networks(stops, postcodes, land, reference, dates).items():
+    networks = roads.proxy_networks(stops, postcodes, land, reference, dates)
+    for mode, network in networks.items():
         writer.write_network(
             f"roads/proxy-{mode}",
             network,
             sources=["naptan", "codepoint", "lsoa21"],
             description=f"Offline proxy {mode} network (modelled)",
         )
+    return networks["drive"]
 
 
-def _write_timetable(writer: PackWriter, source: Path, stations: pd.DataFrame, stops: pd.DataFrame) -> list[str]:
-    """The modelled default timetable; returns its assumptions, for SOURCES.md."""
+def _write_timetable(
+    writer: PackWriter, source: Path, stations: pd.DataFrame, stops: pd.DataFrame, drive: RoadNetwork
+) -> tuple[Timetable, list[str]]:
+    """The modelled default timetable (buses along ``drive``); returns it and its assumptions, for SOURCES.md."""
     from geoaccess.build.timetable_model import modelled_timetable
 
     timetable, assumptions = modelled_timetable(
@@ -161,6 +169,7 @@ def _write_timetable(writer: PackWriter, source: Path, stations: pd.DataFrame, s
         SOURCES["run_times"].locate(source),
         stations,
         stops,
+        drive,
         valid_from=TIMETABLE_VALID[0],
         valid_to=TIMETABLE_VALID[1],
     )
@@ -170,12 +179,11 @@ def _write_timetable(writer: PackWriter, source: Path, stations: pd.DataFrame, s
         sources=["rail_patterns", "bus_patterns", "evening_services", "run_times", "naptan", "stations"],
         description="Modelled default timetable (frequency-based, from cited service patterns)",
     )
-    return assumptions
+    return timetable, assumptions
 
 
 def _write_venues(writer: PackWriter, source: Path, postcodes: pd.DataFrame, stations: pd.DataFrame) -> list[str]:
     """Write the venue registry, validated by the same code that reads users' venue files."""
-    from geoaccess.pack import Pack
     from geoaccess.venues import read_venue_file, venues_geojson
 
     features, excluded = venue_records(source, postcodes, stations, transport.all_stop_positions(source))

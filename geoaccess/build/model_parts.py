@@ -46,6 +46,7 @@ class Timing:
     short working out of the pattern. With ``origin_total``, times are at an origin outside
     the study area that many minutes before the trip's last stop. ``basis`` (``cited``, ``cif`` or
     ``assumed``) and ``why`` say what the times rest on (see :data:`~geoaccess.transit.timetable.OPTIONAL`).
+    ``skip`` names stops (keys) the trips pass without calling; run times are not shortened for them.
     """
 
     days: tuple[str, ...]
@@ -57,6 +58,7 @@ class Timing:
     dwell: tuple[tuple[str, float], ...] = ()
     basis: str = "assumed"
     why: str = ""
+    skip: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

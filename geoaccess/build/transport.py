@@ -38,7 +38,8 @@ def stops(source: Path) -> pd.DataFrame:
     """Active NaPTAN stops (bus, coach, ferry, rail entrances) with WGS84 positions.
 
     Cumbrian rows carry only easting/northing, so the positions converted from
-    British National Grid (``lon_from_bng``/``lat_from_bng``) are used throughout.
+    British National Grid (``lon_from_bng``/``lat_from_bng``) are used throughout. ``bearing`` is
+    NaPTAN's compass point (``N`` .. ``NW``) of the direction of travel at the stop, ``""`` if not given.
     """
     raw = pd.read_csv(SOURCES["naptan"].locate(source), dtype=str)
     active = raw[raw["Status"] == "active"]
@@ -51,6 +52,7 @@ def stops(source: Path) -> pd.DataFrame:
             "street": active["Street"],
             "locality": active["LocalityName"],
             "stop_type": active["StopType"],
+            "bearing": active["Bearing"].fillna(""),
             "lon": active["lon_from_bng"].astype(float),
             "lat": active["lat_from_bng"].astype(float),
         }

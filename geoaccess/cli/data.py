@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +12,10 @@ from geoaccess.cli.options import emit_json, json_option, reports_errors
 from geoaccess.errors import EXIT_DATA_PACK
 from geoaccess.roads.fetch import GEOFABRIK_ENGLAND, REGIONS, fetch_extract
 from geoaccess.settings import cache_root
+
+if TYPE_CHECKING:
+    from geoaccess.analysis.stop_coverage import StopCoverage
+    from geoaccess.pack import Pack
 
 
 @click.group()
@@ -49,7 +54,7 @@ def data_build(source: Path, pack_name: str, data_root: Path | None) -> None:
 @click.option("--verify", is_flag=True, help="Check every file's SHA-256 against the manifest.")
 @reports_errors
 def info(as_json: bool, verify: bool) -> None:
-    """The data pack's provenance: sources, licences, dates and file counts."""
+    """The data pack's provenance (sources, licences, dates, file counts) and its timetable's stop coverage."""
     from geoaccess.pack import load_pack
 
     pack = load_pack()
@@ -72,6 +77,8 @@ def info(as_json: bool, verify: bool) -> None:
     if verify:
         payload["verified"] = not problems
         payload["problems"] = problems
+    coverage = _coverage(pack)
+    payload["coverage"] = coverage.to_dict()
     if as_json:
         emit_json(payload)
     else:
@@ -83,6 +90,8 @@ def info(as_json: bool, verify: bool) -> None:
         click.echo("sources:")
         for source in payload["sources"]:
             click.echo(f"  {source['title']} ({source['date']}; {source['licence']})")
+        for line in coverage_lines(coverage):
+            click.echo(line)
         if verify:
             click.echo(
                 "verified: all files match the manifest"
@@ -91,6 +100,29 @@ def info(as_json: bool, verify: bool) -> None:
             )
     if problems:
         sys.exit(EXIT_DATA_PACK)
+
+
+def _coverage(pack: Pack) -> StopCoverage:
+    """Stops the pack's timetable serves and the residents near them (see :mod:`~geoaccess.analysis.stop_coverage`)."""
+    from geoaccess.analysis.stop_coverage import stop_coverage
+    from geoaccess.transit.sources import load_timetable
+
+    return stop_coverage(pack, load_timetable())
+
+
+def coverage_lines(coverage: StopCoverage) -> list[str]:
+    """The coverage as text: stops served, then the share of residents near a served stop by district."""
+    radii = [column for column in coverage.table.columns if column.startswith("within_")]
+    heads = "".join(f"{column.removeprefix('within_').replace('_', ' '):>10}" for column in radii)
+    lines = [
+        f"timetable coverage: {coverage.bus_stops_served:,} of {coverage.bus_stops_active:,} active bus stops "
+        f"and {coverage.stations_served} stations served; share of residents within each distance of a served stop:",
+        f"  {'district':<24}{'residents':>10}{heads}",
+    ]
+    for row in coverage.table.to_dict("records"):
+        shares = "".join(f"{row[column]:>10.1%}" for column in radii)
+        lines.append(f"  {row['district']:<24}{row['residents']:>10,}{shares}")
+    return lines
 
 
 @data.command("fetch")

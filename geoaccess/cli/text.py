@@ -24,16 +24,17 @@ def provenance_lines(provenance: dict[str, Any]) -> list[str]:
         return lines
     what = {"drive": "car network", "walk": "walk network"}.get(network.get("mode", ""), "network")
     lines.append(f"{what}: {network.get('network')} ({network.get('source', '')}, {network.get('date', '')})")
-    if network.get("modelled"):
-        error = network.get("calibration") or {}
+    calibration = network.get("calibration")
+    if calibration:
         lines.append(
-            f"MODELLED {what}: "
-            + (
-                f"median error {error['median_abs_pct_error']}% against {error['pairs']} reference car times"
-                if error
-                else "not calibrated"
-            )
+            ("MODELLED " if network.get("modelled") else "")
+            + f"{what}: {calibration['relation']}; median error {calibration['median_abs_pct_error']}% "
+            f"against {calibration['pairs']} reference car times"
         )
+    elif network.get("mode") == "drive":
+        lines.append(("MODELLED " if network.get("modelled") else "") + f"{what}: car minutes not calibrated")
+    elif network.get("modelled"):
+        lines.append(f"MODELLED {what}")
     return lines
 
 

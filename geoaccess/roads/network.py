@@ -22,13 +22,40 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from geoaccess._io import replace_folder
+from geoaccess._io import replace_folder, write_atomically
 from geoaccess.errors import BadInput, DataPackError
 from geoaccess.geometry import WGS84, metric_crs_for, transformer
 
 MODES = ("drive", "walk")
 FORMAT_VERSION = 1
 META_NAME = "network.json"
+
+
+@dataclass(frozen=True)
+class TimeCalibration:
+    """The fitted relation a car network's printed minutes follow: ``scale x routed + allowance``.
+
+    A car network whose provenance carries a ``calibration`` with ``scale`` and ``allowance_min``
+    (fitted by :mod:`geoaccess.roads.calibration` against an external reference) prints this
+    door-to-door estimate, not the routed minutes: the router folds it into every time it gives.
+    A journey between two identical positions stays 0.
+    """
+
+    scale: float
+    allowance_min: float
+
+    def printed_s(self, routed_s: np.ndarray, distinct: np.ndarray | bool = True) -> np.ndarray:
+        """Printed seconds for routed ones (``inf`` stays ``inf``; ``distinct`` False -> 0)."""
+        printed: np.ndarray = np.where(distinct, self.scale * routed_s + 60.0 * self.allowance_min, 0.0)
+        return printed
+
+    def routed_limit_s(self, printed_limit_s: float) -> float:
+        """The routed seconds within which a printed time can stay within ``printed_limit_s``."""
+        return max(0.0, (printed_limit_s - 60.0 * self.allowance_min) / self.scale)
+
+    def relation(self) -> str:
+        """The relation in words, for provenance."""
+        return f"printed minutes = {self.scale:g} x routed minutes + {self.allowance_min:g} min"
 
 
 @dataclass
@@ -39,8 +66,10 @@ class RoadNetwork:
     ``label``; ``edges`` has ``u``, ``v`` (node ids), ``length`` (m),
     ``speed_kph``, ``travel_time`` (s) and optional ``label`` (road name or
     place). ``provenance`` says which network this is: ``network`` (``osm`` or
-    ``proxy``), ``source``, ``date``, ``modelled`` and, for a modelled network,
-    its measured ``calibration`` error. ``report`` is how it was built (for an
+    ``proxy``), ``source``, ``date``, ``modelled`` and, for a car network fitted to a
+    reference, its ``calibration``: the relation its printed minutes follow (``scale``,
+    ``allowance_min``; see :attr:`time_calibration`), the reference, and the measured error of
+    the printed minutes. ``report`` is how it was built (for an
     OSM network: the nodes each step dropped and the components kept), saved
     beside it in ``network.json`` as ``build_report``.
     """
@@ -96,6 +125,14 @@ class RoadNetwork:
         """Edge endpoints as node row indices."""
         index = self.index_of
         return (index.loc[self.edges["u"].to_numpy()].to_numpy(), index.loc[self.edges["v"].to_numpy()].to_numpy())
+
+    @property
+    def time_calibration(self) -> TimeCalibration | None:
+        """The relation this car network's printed minutes follow, if fitted (walk networks: never)."""
+        calibration = self.provenance.get("calibration") or {}
+        if self.mode != "drive" or "scale" not in calibration:
+            return None
+        return TimeCalibration(scale=float(calibration["scale"]), allowance_min=float(calibration["allowance_min"]))
 
     def csr(self, weight: str = "travel_time") -> sparse.csr_matrix:
         """The graph as a CSR matrix of ``weight`` (seconds or metres) for scipy.sparse.csgraph."""
@@ -156,18 +193,25 @@ class RoadNetwork:
         def fill(staging: Path) -> None:
             self.nodes.to_parquet(staging / "nodes.parquet", index=False, compression="zstd")
             self.edges.to_parquet(staging / "edges.parquet", index=False, compression="zstd")
-            meta = {
-                "format_version": FORMAT_VERSION,
-                "mode": self.mode,
-                "provenance": self.provenance,
-                "nodes": len(self.nodes),
-                "edges": len(self.edges),
-            }
-            if self.report:
-                meta["build_report"] = self.report
-            (staging / META_NAME).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+            self._write_meta(staging / META_NAME)
 
         replace_folder(folder, fill)
+
+    def save_provenance(self, folder: Path) -> None:
+        """Rewrite only ``network.json`` of the network saved in ``folder`` (e.g. with a new calibration)."""
+        write_atomically(Path(folder) / META_NAME, self._write_meta)
+
+    def _write_meta(self, path: Path) -> None:
+        meta = {
+            "format_version": FORMAT_VERSION,
+            "mode": self.mode,
+            "provenance": self.provenance,
+            "nodes": len(self.nodes),
+            "edges": len(self.edges),
+        }
+        if self.report:
+            meta["build_report"] = self.report
+        path.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> RoadNetwork:
@@ -204,6 +248,14 @@ class RoadNetwork:
         text += f", {p['date']})" if p.get("date") else ")"
         if p.get("modelled"):
             text += "; modelled"
+        calibration = p.get("calibration") or {}
+        if self.time_calibration is not None:
+            text += (
+                f"; calibrated ({self.time_calibration.relation()}): median error "
+                f"{calibration['median_abs_pct_error']}% against {calibration['reference']}"
+            )
+        elif self.mode == "drive":
+            text += "; not calibrated: routed minutes"
         return text
 
 

@@ -16,11 +16,12 @@ Island), else dropped.
 Real roads form a hierarchy, so the proxy has one too: level 0 links every
 point; levels 1-3 link thinned sets of bus stops (one per 2, 8 and 25 km grid
 cell, stops lying on the roads buses use) by their own Gabriel graphs, standing
-for the main roads, the A roads and the trunk roads. A link of straight length
-``d`` is ``circuity * d`` metres long and is driven at its level's speed. The
-speeds are fitted to external car times by :mod:`geoaccess.roads.calibration`;
-they are effective speeds of a model, not road speeds, and every result on
-this network says it is modelled and carries the measured error.
+for the main roads, the A roads and the trunk roads. A link of level ``l`` and
+straight length ``d`` is ``LEVEL_CIRCUITY[l] * d`` metres long and is driven at
+its level's speed. The speeds are fitted to external car times by
+:mod:`geoaccess.roads.calibration`; they are effective speeds of a model, not
+road speeds, and every result on this network says it is modelled, how its
+printed minutes are calibrated and the measured error.
 """
 
 from __future__ import annotations
@@ -54,28 +55,35 @@ CORRIDOR_M = 1500.0
 """Farthest a point along a link may lie from any stop or postcode (roads pass houses and stops)."""
 CORRIDOR_STEP_M = 500.0
 """Spacing of the points checked along a link."""
-CIRCUITY = 1.2
-"""Road length per straight-line metre of a link. Times cannot tell circuity from speed (only their
-ratio is fitted), so this stated assumption sets the reported distances only."""
+LEVEL_CIRCUITY = (1.15, 1.10, 1.05, 1.05)
+"""Road length per straight-line metre of a link of levels 0-3 (streets between neighbouring points, main
+roads on ~2 km links, A roads on ~8 km links, trunk roads on ~25 km links): longer links stand for straighter
+roads. A route's km over the straight line is this times the zigzag of its links through the Gabriel graph
+(about 1.15-1.3) plus the access legs; the values are set so that the median route on the reference's pairs is
+1.25-1.35 times the straight line for trips over 10 km (published UK road circuity is ~1.2-1.35; Cumbria's
+bays and fells push its 25-50 km band to ~1.45) and ~1.3 below 10 km. Times cannot tell circuity from speed
+(the fit sees only their ratio), so these stated assumptions set the reported distances only."""
 LEVEL_CELLS_M = (2000.0, 8000.0, 25000.0)
 """Grid cell of the thinned stops of levels 1, 2 and 3 (level 0 links every point)."""
 
 
 @dataclass(frozen=True)
 class ProxyParameters:
-    """Circuity and the speed of each level's links (fitted by calibration)."""
+    """Each level's circuity (stated, :data:`LEVEL_CIRCUITY`) and link speed (fitted by calibration)."""
 
-    circuity: float
+    circuity: tuple[float, ...]
     level_kph: tuple[float, ...]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for provenance."""
-        return {"circuity": self.circuity, "level_kph": [round(v, 3) for v in self.level_kph]}
+        return {"circuity": list(self.circuity), "level_kph": [round(v, 3) for v in self.level_kph]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProxyParameters:
         """From :meth:`to_dict`'s form."""
-        return cls(circuity=float(data["circuity"]), level_kph=tuple(float(v) for v in data["level_kph"]))
+        return cls(
+            circuity=tuple(float(v) for v in data["circuity"]), level_kph=tuple(float(v) for v in data["level_kph"])
+        )
 
 
 @dataclass(frozen=True)
@@ -157,9 +165,10 @@ def proxy_network(links: ProxyLinks, params: ProxyParameters, mode: str, provena
     Walking uses every link at the walking speed.
     """
     straight = links.pairs["straight_m"].to_numpy()
-    length = straight * params.circuity
+    level = links.pairs["level"].to_numpy()
+    length = straight * np.asarray(params.circuity)[level]
     if mode == "drive":
-        speed = np.asarray(params.level_kph)[links.pairs["level"].to_numpy()]
+        speed = np.asarray(params.level_kph)[level]
     else:
         speed = np.full(len(straight), WALK_KPH)
     one_way = pd.DataFrame(

@@ -7,6 +7,12 @@ is charged, so a farm 2 km up a track is not 0 minutes from the road.
 Unreachable pairs come back as ``inf`` (``None`` in JSON), never 0. Distances are
 measured in the network's own projection (BNG in Great Britain, else its UTM
 zone), and :meth:`Router.check_covers` refuses a place too far from the network.
+
+Times are the network's printed estimate: on a car network with a fitted calibration
+(:attr:`RoadNetwork.time_calibration`, design "folded": the relation lives in the network's metadata)
+every time between two distinct places is ``scale x routed + allowance``, the door-to-door figure
+the calibration measured; the routed seconds are kept beside it (``routed_seconds``). Walk
+networks and uncalibrated networks print their routed seconds.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from scipy.spatial import cKDTree
 from geoaccess.defaults import NETWORK_COVERAGE_M, PROXY_COVERAGE_M, STRAIGHT_WALK_DETOUR
 from geoaccess.errors import BadInput, NoRoute, NotCovered
 from geoaccess.geometry import WGS84, haversine_m, metric_crs_for, transformer
-from geoaccess.roads.network import RoadNetwork
+from geoaccess.roads.network import RoadNetwork, TimeCalibration
 
 ACCESS_CIRCUITY = 1.3
 """Ratio of the real to the straight-line distance of the leg from a place to the network."""
@@ -47,9 +53,10 @@ class Snap:
 
 @dataclass(frozen=True)
 class Route:
-    """One fastest route between two places."""
+    """One fastest route between two places: ``seconds`` as printed, ``routed_seconds`` before calibration."""
 
     seconds: float
+    routed_seconds: float
     metres: float
     access_s: float
     egress_s: float
@@ -64,17 +71,28 @@ class Route:
 
 @dataclass(frozen=True)
 class Matrix:
-    """Door-to-door seconds and metres, shape (origins, destinations); ``inf`` = unreachable."""
+    """Door-to-door seconds (as printed) and metres, shape (origins, destinations); ``inf`` = unreachable.
+
+    ``routed_seconds`` are the seconds before the network's calibration (``None``: the same as ``seconds``).
+    """
 
     seconds: np.ndarray
     metres: np.ndarray | None
+    routed_seconds: np.ndarray | None = None
+
+    @property
+    def routed(self) -> np.ndarray:
+        """Seconds as routed, before any calibration."""
+        return self.seconds if self.routed_seconds is None else self.routed_seconds
 
 
 class Router:
-    """Fastest routes on one :class:`RoadNetwork` (times in seconds, distances in metres)."""
+    """Fastest routes on one :class:`RoadNetwork` (times in seconds, distances in metres); times as printed
+    (calibrated where the network has a :class:`TimeCalibration`)."""
 
     def __init__(self, network: RoadNetwork) -> None:
         self.network = network
+        self.calibration: TimeCalibration | None = network.time_calibration
         self.times = network.csr("travel_time")
         self.times.sort_indices()
         self.times_reversed = self.times.T.tocsr()
@@ -149,7 +167,8 @@ class Router:
     def many_to_many(
         self, origins: np.ndarray, destinations: np.ndarray, cutoff_s: float | None = None, with_metres: bool = False
     ) -> Matrix:
-        """Door-to-door times (and optionally path metres) between (lon, lat) arrays.
+        """Door-to-door times as printed (and optionally path metres) between (lon, lat) arrays, with the routed
+        times beside them; ``cutoff_s`` applies to the printed times.
 
         Runs one search per destination on the reversed graph when there are fewer
         destinations than origins, else one per origin; pairs beyond ``cutoff_s``
@@ -162,12 +181,13 @@ class Router:
         sources, targets = (end, start) if reverse else (start, end)
         graph = self.times_reversed if reverse else self.times
         limit = np.inf if cutoff_s is None else float(cutoff_s)
+        routed_limit = limit if self.calibration is None else self.calibration.routed_limit_s(limit)
         unique_sources, source_row = np.unique(sources.node, return_inverse=True)
         network_s = np.empty((len(unique_sources), len(targets.node)))
         along = np.empty_like(network_s) if with_metres else None
         for start_row in range(0, len(unique_sources), SEARCH_BATCH):  # keeps memory to one batch
             batch = slice(start_row, start_row + SEARCH_BATCH)
-            found = dijkstra(graph, indices=unique_sources[batch], limit=limit, return_predecessors=with_metres)
+            found = dijkstra(graph, indices=unique_sources[batch], limit=routed_limit, return_predecessors=with_metres)
             dist = found[0] if with_metres else found
             network_s[batch] = dist[:, targets.node]
             if along is not None:  # with_metres
@@ -179,13 +199,15 @@ class Router:
         if along is not None:  # with_metres
             gaps = sources.gap_m[:, None] + targets.gap_m[None, :]
             metres = along[source_row] + gaps * ACCESS_CIRCUITY
-        seconds = network_s + sources.access_s[:, None] + targets.access_s[None, :]
+        routed = network_s + sources.access_s[:, None] + targets.access_s[None, :]
         if reverse:
-            seconds, metres = seconds.T, (None if metres is None else metres.T)
+            routed, metres = routed.T, (None if metres is None else metres.T)
+        routed = np.where(routed <= routed_limit, routed, np.inf)
+        seconds = self._printed(routed, _distinct(origins, destinations))
         seconds = np.where(seconds <= limit, seconds, np.inf)
         if metres is not None:
             metres = np.where(np.isfinite(seconds), metres, np.inf)
-        return Matrix(seconds=seconds, metres=metres)
+        return Matrix(seconds=seconds, metres=metres, routed_seconds=np.where(np.isfinite(seconds), routed, np.inf))
 
     def route(self, origin: tuple[float, float], destination: tuple[float, float]) -> Route:
         """The fastest route between two (lon, lat) places, with its node path and the places passed."""
@@ -204,9 +226,11 @@ class Router:
         nodes = np.asarray(path)
         metres = float(self._lengths(nodes[:-1], nodes[1:]).sum())
         metres += float(start.gap_m[0] + end.gap_m[0]) * ACCESS_CIRCUITY
-        seconds = float(dist[target] + start.access_s[0] + end.access_s[0])
+        routed = float(dist[target] + start.access_s[0] + end.access_s[0])
+        distinct = bool(_distinct(np.asarray([origin]), np.asarray([destination]))[0, 0])
         return Route(
-            seconds=seconds,
+            seconds=float(self._printed(np.asarray(routed), distinct)),
+            routed_seconds=routed,
             metres=metres,
             access_s=float(start.access_s[0]),
             egress_s=float(end.access_s[0]),
@@ -215,6 +239,10 @@ class Router:
         )
 
     # --- helpers ----------------------------------------------------------------------------
+
+    def _printed(self, routed_s: np.ndarray, distinct: np.ndarray | bool) -> np.ndarray:
+        """The seconds printed for routed ones: the network's calibration applied, if it has one."""
+        return routed_s if self.calibration is None else self.calibration.printed_s(routed_s, distinct)
 
     def _lengths(self, tails: np.ndarray, heads: np.ndarray) -> np.ndarray:
         """Length (m) of each edge tail -> head (``nan`` where there is no such edge)."""
@@ -269,6 +297,15 @@ class Router:
         return np.argsort(rows.astype(np.int64) * self.times.shape[0] + cols, kind="stable")
 
 
+def _distinct(origins: np.ndarray, destinations: np.ndarray) -> np.ndarray:
+    """Which (origin, destination) pairs of (lon, lat) rows are different positions."""
+    origins, destinations = np.atleast_2d(origins), np.atleast_2d(destinations)
+    same: np.ndarray = np.equal.outer(origins[:, 0], destinations[:, 0]) & np.equal.outer(
+        origins[:, 1], destinations[:, 1]
+    )
+    return ~same
+
+
 def _edge_lookup(network: RoadNetwork, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Sorted ``tail * size + head`` keys of every edge and the edge lengths in that order."""
     rows, cols = network.edge_index
@@ -307,4 +344,8 @@ class StraightLineWalker(Router):
         metres = np.hypot(np.subtract.outer(ox, dx), np.subtract.outer(oy, dy)) * self.detour
         seconds = metres / self.access_mps
         seconds = np.where(seconds <= (np.inf if cutoff_s is None else cutoff_s), seconds, np.inf)
-        return Matrix(seconds=seconds, metres=np.where(np.isfinite(seconds), metres, np.inf) if with_metres else None)
+        return Matrix(
+            seconds=seconds,
+            metres=np.where(np.isfinite(seconds), metres, np.inf) if with_metres else None,
+            routed_seconds=seconds,
+        )

@@ -26,7 +26,8 @@ def analysis_provenance(car: Router, planner: Planner, when: date, caseload_labe
 
 
 def describe(provenance: dict[str, Any]) -> str:
-    """A provenance dict as one line of text (map footers): each network and timetable, its date, MODELLED or not."""
+    """A provenance dict as one line of text (map footers): each network and timetable, its date, MODELLED or not,
+    and for the car network how its printed minutes are calibrated and the measured error of those minutes."""
     parts = []
     for key in ("car_network", "walk_network"):
         network = provenance.get(key)
@@ -36,11 +37,11 @@ def describe(provenance: dict[str, Any]) -> str:
                     f"{key.replace('_', ' ')}: none, walks modelled as straight lines x {network['detour_factor']:g}"
                 )
                 continue
-            error = (network.get("calibration") or {}).get("median_abs_pct_error")
-            modelled = ", modelled" if network.get("modelled") else ""
-            if error is not None:
-                modelled = f", modelled, median error {error}%"
-            parts.append(f"{key.replace('_', ' ')}: {network.get('network')} ({network.get('date')}){modelled}")
+            parts.append(
+                f"{key.replace('_', ' ')}: {network.get('network')} ({network.get('date')})"
+                + (", modelled" if network.get("modelled") else "")
+                + _calibration_text(network)
+            )
     table = provenance.get("timetable")
     if table:
         parts.append(
@@ -50,3 +51,14 @@ def describe(provenance: dict[str, Any]) -> str:
     if provenance.get("caseload"):
         parts.append(provenance["caseload"])
     return "; ".join(parts)
+
+
+def _calibration_text(network: dict[str, Any]) -> str:
+    """How a car network's printed minutes are calibrated, and their measured error, as a clause."""
+    calibration = network.get("calibration")
+    if calibration:
+        return (
+            f", minutes calibrated ({calibration.get('relation')}), median error "
+            f"{calibration.get('median_abs_pct_error')}% against {calibration.get('reference')}"
+        )
+    return ", minutes not calibrated" if network.get("mode") == "drive" else ""
