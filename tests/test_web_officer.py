@@ -174,6 +174,8 @@ def test_pdf_shows_the_home_only_at_its_sector(app: Flask, olive: FlaskClient, c
     home = item["check"].home_point
     assert all(abs(point.x - home[0]) > 1e-4 or abs(point.y - home[1]) > 1e-4 for point in ends.geometry)
     assert "postcode sector" in doc.subtitle
+    assumed = sum(1 for leg in item["check"].legs if leg.basis == "assumed")
+    assert assumed and f"rests on {assumed} assumed trip times" in doc.subtitle  # the PDF says so too
 
 
 # --- saving -------------------------------------------------------------------------------------

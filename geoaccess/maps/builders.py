@@ -389,6 +389,7 @@ def journey_map(
             "colour": [colours.get(leg.kind, OKABE_ITO[2]) for leg in legs],
             "popup": [
                 f"{leg.kind} {leg.route or ''}: {leg.start} -> {leg.end}, {_clock(leg.depart)}-{_clock(leg.arrive)}"
+                + (" (time assumed)" if leg.basis == "assumed" else "")
                 for leg in legs
             ],
         },

@@ -169,8 +169,14 @@ def round_trip_document(check: SessionCheck, *, coarsen: bool) -> MapDocument:
     doc = journey_map(
         pack, legs, sector, title, describe(check.provenance), modelled=bool(check.provenance.get("modelled"))
     )
-    if not coarsen:
-        doc.subtitle = "for the officer's screen only: the PDF shows the home at its postcode sector"
+    notes = (
+        [doc.subtitle] if coarsen else ["for the officer's screen only: the PDF shows the home at its postcode sector"]
+    )
+    notes = [note for note in notes if note]
+    assumed = sum(1 for leg in legs if leg.basis == "assumed")
+    if assumed:
+        notes.append(f"rests on {assumed} assumed trip time{'s' if assumed > 1 else ''} (listed with the check)")
+    doc.subtitle = "; ".join(notes)
     return doc
 
 
