@@ -61,6 +61,49 @@ LATE_6 = (
 TWO_HOURLY_60 = "no source gives a frequency: two-hourly 07:00-17:00 assumed (a coast road, not a main inter-town road)"
 BLUEWORKS = 'an "infrequent" service "some days only" cited (bus_routes.csv); Mon-Fri and times assumed'
 
+CARLISLE_CITY: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Kingstown Broadway", ("Stanwix", "St Anns Hill")),
+    ("Houghton", ("Stanwix",)),
+    ("Botcherby", ()),
+    ("Harraby East", ("Harraby",)),
+    ("Upperby", ("Currock",)),
+    ("Blackwell", ()),
+    ("Morton West", ("Denton Holme",)),
+    ("Belle Vue", ("Newtown",)),
+    ("Sandsfield Park", ("Caldewgate",)),
+)
+"""Carlisle city services: a terminus in each direction (NaPTAN localities) and the localities on the way.
+The council says most Carlisle areas have services; no source gives a route, so these stand for them."""
+CITY_WHY = (
+    "a Carlisle city service is cited ('most Carlisle areas have 7-day services from early morning until late "
+    "evening'); its route and times are not: assumed"
+)
+
+
+def city_service(terminus: str, via: tuple[str, ...]) -> Service:
+    """A modelled Carlisle city service from the city centre to ``terminus`` (see :data:`CARLISLE_CITY`)."""
+    towns = (town("Carlisle"), *(town(place) for place in via), town(terminus))
+    timings = (
+        Timing(MON_SAT, "07:00-18:00/30", why=f"{CITY_WHY}: half-hourly 07:00-18:00"),
+        Timing(MON_SAT, "19:00-23:00/60", why=f"{CITY_WHY}: hourly 19:00-23:00"),
+        Timing(("SU",), "08:00-22:00/60", why=f"{CITY_WHY}: hourly on Sunday"),
+    )
+    return bus_service(
+        f"Carlisle city ({terminus})",
+        "104",  # the operator shown: none is given for city services; Stagecoach runs the 104 from Carlisle
+        towns=towns,
+        forward=timings,
+        backward=timings,
+        notes=(
+            f"Carlisle city service to {terminus}: the council's statement {{0}} is the only source on Carlisle "
+            "town services; no route or time is given, so one modelled route runs from the city centre to each "
+            "of nine outer districts along the road mesh, assumed half-hourly 07:00-18:00 and hourly to 23:00 "
+            "Mon-Sat, hourly 08:00-22:00 on Sunday; the operator is not given (the 104's is shown).",
+        ),
+        cites=(Cite("evening", "Cumberland network overview", "most Carlisle areas have 7-day services"),),
+    )
+
+
 BUS_SERVICES: tuple[Service, ...] = (
     bus_service(
         "555",
@@ -509,6 +552,7 @@ BUS_SERVICES: tuple[Service, ...] = (
             Cite("bus", "11 / X12", "Friends fund Thu/Fri, Blueworks Mon-Wed"),
         ),
     ),
+    *(city_service(terminus, via) for terminus, via in CARLISLE_CITY),
 )
 NOT_MODELLED: tuple[Cite, ...] = (
     Cite("bus", "11 / X12 / X7 / X70", "X70: Ulverston town service"),
