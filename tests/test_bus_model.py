@@ -15,8 +15,7 @@ import pytest
 from geoaccess.analysis.stop_coverage import stop_coverage
 from geoaccess.build import transport
 from geoaccess.build.bus_model import BUS_SERVICES, bus_points, bus_speed, town_points
-from geoaccess.build.bus_paths import CALL_RADIUS_M, Mesh, _project, bus_mesh, mesh_path, stops_along
-from geoaccess.build.bus_paths import Path as BusPath
+from geoaccess.build.bus_paths import CALL_RADIUS_M, BusPath, Mesh, _project, bus_mesh, mesh_path, stops_along
 from geoaccess.build.model_parts import bng
 from geoaccess.build.sources_md import sources_markdown
 from geoaccess.build.timetable_model import modelled_timetable

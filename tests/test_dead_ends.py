@@ -91,8 +91,18 @@ def test_the_last_bus_missed_from_a_home_the_timetable_serves():
     (back,) = dead_end["missed"]
     assert back["between"] == ["the venue", "the home"]
     assert re.fullmatch(
-        r"the last bus from .+ towards the home left at \d\d:\d\d, before the session ended at 20:30", back["text"]
+        r"the last bus from .+ towards the home left at \d\d:\d\d \(setting off by \d\d:\d\d\), "
+        r"before the session ended at 20:30",
+        back["text"],
     )
+
+
+def test_a_bus_the_walk_to_the_stop_makes_one_miss_is_not_offered():
+    # the session ends at 17:59: the last bus home leaves its stop at 18:00, but the venue is minutes from it
+    args = ("--from", "CA12 5JR", "--venue", "penrith-clint-mill", "--day", "sun", "--start", "17:00")
+    missed = roundtrip_json(*args, "--end", "17:59")["dead_end"]["missed"]
+    back = next(item for item in missed if item["kind"] == "last_departure")
+    assert "left at 18:00 (setting off by" in back["text"] and "before the session ended at 17:59" in back["text"]
 
 
 def test_a_journey_with_no_route_says_why_in_json_and_words():

@@ -20,7 +20,8 @@ from geoaccess.build.model_parts import (
 )
 from geoaccess.errors import BadInput
 
-BUS_STOP_TYPES = ("BCS", "BCT")
+TOWN_STOP_TYPES = ("BCS", "BCT")
+"""Stop types a town's timing stop may be, best first: a bus-station bay, else an on-street stop."""
 
 HOURLY = 'hourly cited (bus_routes.csv "hourly")'
 HALF_HOURLY = 'half-hourly cited (bus_routes.csv "half-hourly on weekdays")'
@@ -565,12 +566,12 @@ NOT_MODELLED: tuple[Cite, ...] = (
 def town_stop(locality: str, stops: pd.DataFrame) -> pd.Series:
     """A town's representative bus stop: the bus-station bay (BCS) nearest the locality's centre
     (the mean of all its stops) if the town has one, else the on-street stop (BCT) nearest it."""
-    local = stops[(stops["locality"].str.lower() == locality.lower()) & stops["stop_type"].isin(BUS_STOP_TYPES)]
+    local = stops[(stops["locality"].str.lower() == locality.lower()) & stops["stop_type"].isin(TOWN_STOP_TYPES)]
     if local.empty:
         raise BadInput(f"no active NaPTAN bus stop in locality {locality!r}")
     easting, northing = bng(local)
     distance = np.hypot(easting - easting.mean(), northing - northing.mean())
-    ranked = local.assign(_rank=local["stop_type"].map(BUS_STOP_TYPES.index), _distance=distance)
+    ranked = local.assign(_rank=local["stop_type"].map(TOWN_STOP_TYPES.index), _distance=distance)
     return ranked.sort_values(["_rank", "_distance", "atco"]).iloc[0]
 
 
@@ -611,7 +612,7 @@ def bus_points(
 
 
 @dataclass(frozen=True)
-class Leg:
+class TownLeg:
     """The stops between two towns along the bus path (``share``: fraction of the road time to each)
     and the path's road seconds."""
 
@@ -619,7 +620,7 @@ class Leg:
     seconds: float
 
 
-def _leg(start: pd.Series, end: pd.Series, stops: pd.DataFrame, mesh: Mesh) -> Leg | None:
+def _leg(start: pd.Series, end: pd.Series, stops: pd.DataFrame, mesh: Mesh) -> TownLeg | None:
     """The leg between two towns' stops; ``None`` if no path joins them on the mesh."""
     xy = np.column_stack(bng(pd.DataFrame([start, end])))
     path = mesh_path(mesh, xy[0], xy[1])
@@ -628,10 +629,10 @@ def _leg(start: pd.Series, end: pd.Series, stops: pd.DataFrame, mesh: Mesh) -> L
     seconds = max(float(path.seconds[-1]), 1e-9)
     found = stops_along(path, stops)
     found = found[(found["stop_type"] != "BCS") & ~found["atco"].isin([start["atco"], end["atco"]])]
-    return Leg(found.assign(share=found["along_s"] / seconds), seconds)
+    return TownLeg(found.assign(share=found["along_s"] / seconds), seconds)
 
 
-def _road_weights(legs: list[Leg | None], gaps: np.ndarray) -> np.ndarray:
+def _road_weights(legs: list[TownLeg | None], gaps: np.ndarray) -> np.ndarray:
     """Each leg's road seconds; a leg without a path gets its straight-line km at the routed legs' mean
     seconds per km."""
     routed = np.array([leg is not None for leg in legs])
@@ -640,7 +641,7 @@ def _road_weights(legs: list[Leg | None], gaps: np.ndarray) -> np.ndarray:
     return np.where(routed, seconds, gaps * per_km)
 
 
-def _called(towns: pd.DataFrame, legs: list[Leg | None], town_minutes: np.ndarray) -> pd.DataFrame:
+def _called(towns: pd.DataFrame, legs: list[TownLeg | None], town_minutes: np.ndarray) -> pd.DataFrame:
     """Towns and the stops between them in order, each called once, with ``minute`` from the first."""
     at_town = np.concatenate([[0.0], np.cumsum(town_minutes)])
     parts = []
@@ -670,7 +671,7 @@ def _named(towns: pd.DataFrame) -> str:
     )
 
 
-def _unrouted(towns: pd.DataFrame, legs: list[Leg | None]) -> str:
+def _unrouted(towns: pd.DataFrame, legs: list[TownLeg | None]) -> str:
     """Which legs ran without a path (an end off the proxy mesh, outside the area)."""
     keys = list(towns["key"])
     missing = [f"{keys[index]}-{keys[index + 1]}" for index, leg in enumerate(legs) if leg is None]

@@ -55,7 +55,7 @@ class Mesh:
 
 
 @dataclass(frozen=True)
-class Path:
+class BusPath:
     """A bus path: its points (BNG metres) and the cumulative metres and road seconds along it."""
 
     xy: np.ndarray
@@ -97,7 +97,7 @@ def level0_mesh(network: RoadNetwork, bus_stops: pd.DataFrame) -> Mesh:
     )
 
 
-def mesh_path(mesh: Mesh, start: np.ndarray, end: np.ndarray) -> Path | None:
+def mesh_path(mesh: Mesh, start: np.ndarray, end: np.ndarray) -> BusPath | None:
     """The cheapest path (see :func:`level0_mesh`) between the mesh nodes at ``start`` and ``end`` (BNG
     metres); ``None`` if either is over :data:`SNAP_M` from a node or no path joins them."""
     gaps, nodes = mesh.tree.query(np.vstack([start, end]))
@@ -112,14 +112,14 @@ def mesh_path(mesh: Mesh, start: np.ndarray, end: np.ndarray) -> Path | None:
         order.append(int(previous[order[-1]]))
     order.reverse()
     steps = np.asarray(mesh.seconds[order[:-1], order[1:]]).ravel()
-    return Path(
+    return BusPath(
         xy=mesh.xy[order],
         metres=np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(mesh.xy[order], axis=0).T))]),
         seconds=np.concatenate([[0.0], np.cumsum(steps)]),
     )
 
 
-def stops_along(path: Path, stops: pd.DataFrame, radius_m: float = CALL_RADIUS_M) -> pd.DataFrame:
+def stops_along(path: BusPath, stops: pd.DataFrame, radius_m: float = CALL_RADIUS_M) -> pd.DataFrame:
     """The bus stops of ``stops`` within ``radius_m`` of ``path`` and not facing across it, in path order,
     with ``gap_m`` (from the path), ``along_m`` and ``along_s`` (road seconds from the path's start)."""
     candidates = stops[stops["stop_type"].isin(BUS_STOP_TYPES)]
@@ -141,7 +141,7 @@ def stops_along(path: Path, stops: pd.DataFrame, radius_m: float = CALL_RADIUS_M
     return found[facing].sort_values(["along_m", "atco"]).reset_index(drop=True)
 
 
-def _project(path: Path, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _project(path: BusPath, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each point's distance from the path and the path metres at its nearest point."""
     start, end = path.xy[:-1], path.xy[1:]
     direction = end - start
@@ -158,7 +158,7 @@ def _project(path: Path, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return gap, along
 
 
-def _heading(path: Path, along: np.ndarray) -> np.ndarray:
+def _heading(path: BusPath, along: np.ndarray) -> np.ndarray:
     """The path's compass heading (degrees) at each ``along`` metre, over :data:`HEADING_SPAN_M` each way."""
     before = _position(path, along - HEADING_SPAN_M)
     after = _position(path, along + HEADING_SPAN_M)
@@ -166,7 +166,7 @@ def _heading(path: Path, along: np.ndarray) -> np.ndarray:
     return np.asarray(np.degrees(np.arctan2(east, north)) % 360)
 
 
-def _position(path: Path, along: np.ndarray) -> np.ndarray:
+def _position(path: BusPath, along: np.ndarray) -> np.ndarray:
     """Path points (BNG metres) at ``along`` metres, clipped to the path's ends."""
     clipped = np.clip(along, 0.0, path.metres[-1])
     return np.column_stack(

@@ -165,7 +165,7 @@ def fit_relation(routed: pd.Series, reference: pd.DataFrame) -> TimeCalibration:
     """The scale and allowance that make ``scale x routed + allowance`` best fit the reference's fit half.
 
     Minimises the mean absolute log ratio of printed to reference minutes (Nelder-Mead over the log scale and
-    the allowance).
+    the allowance, which is kept at 0 or more).
     """
     used = routed.notna().to_numpy() & np.isfinite(routed.to_numpy()) & (halves(reference) == "fit").to_numpy()
     if not used.any():
@@ -173,12 +173,13 @@ def fit_relation(routed: pd.Series, reference: pd.DataFrame) -> TimeCalibration:
     minutes, observed = routed.to_numpy()[used], reference["minutes"].to_numpy()[used]
 
     def loss(theta: np.ndarray) -> float:
-        printed = np.exp(theta[0]) * minutes + theta[1]
+        printed = np.exp(theta[0]) * minutes + abs(theta[1])
         return float(np.mean(np.abs(np.log(np.maximum(printed, 1e-6) / observed))))
 
     start = [float(np.log(np.median(observed / np.maximum(minutes, 1e-6)))), 0.0]
     result = minimize(loss, start, method="Nelder-Mead", options={"xatol": 1e-5, "fatol": 1e-10, "maxfev": 4000})
-    return TimeCalibration(scale=round(float(np.exp(result.x[0])), 4), allowance_min=round(float(result.x[1]), 3))
+    # the allowance is never negative: a door-to-door estimate is not shorter than the drive
+    return TimeCalibration(scale=round(float(np.exp(result.x[0])), 4), allowance_min=round(abs(float(result.x[1])), 3))
 
 
 def calibrated(

@@ -38,15 +38,16 @@ class TimeCalibration:
     A car network whose provenance carries a ``calibration`` with ``scale`` and ``allowance_min``
     (fitted by :mod:`geoaccess.roads.calibration` against an external reference) prints this
     door-to-door estimate, not the routed minutes: the router folds it into every time it gives.
-    A journey between two identical positions stays 0.
+    Any journey with routed time, however short (two homes at one postcode centroid still drive their
+    access legs), gets the allowance; only a routed time of 0 prints 0.
     """
 
     scale: float
     allowance_min: float
 
-    def printed_s(self, routed_s: np.ndarray, distinct: np.ndarray | bool = True) -> np.ndarray:
-        """Printed seconds for routed ones (``inf`` stays ``inf``; ``distinct`` False -> 0)."""
-        printed: np.ndarray = np.where(distinct, self.scale * routed_s + 60.0 * self.allowance_min, 0.0)
+    def printed_s(self, routed_s: np.ndarray) -> np.ndarray:
+        """Printed seconds for routed ones (``inf`` stays ``inf``, 0 stays 0)."""
+        printed: np.ndarray = np.where(routed_s > 0, self.scale * routed_s + 60.0 * self.allowance_min, 0.0)
         return printed
 
     def routed_limit_s(self, printed_limit_s: float) -> float:

@@ -10,7 +10,7 @@ zone), and :meth:`Router.check_covers` refuses a place too far from the network.
 
 Times are the network's printed estimate: on a car network with a fitted calibration
 (:attr:`RoadNetwork.time_calibration`, design "folded": the relation lives in the network's metadata)
-every time between two distinct places is ``scale x routed + allowance``, the door-to-door figure
+every routed time is ``scale x routed + allowance``, the door-to-door figure
 the calibration measured; the routed seconds are kept beside it (``routed_seconds``). Walk
 networks and uncalibrated networks print their routed seconds.
 """
@@ -203,7 +203,7 @@ class Router:
         if reverse:
             routed, metres = routed.T, (None if metres is None else metres.T)
         routed = np.where(routed <= routed_limit, routed, np.inf)
-        seconds = self._printed(routed, _distinct(origins, destinations))
+        seconds = self._printed(routed)
         seconds = np.where(seconds <= limit, seconds, np.inf)
         if metres is not None:
             metres = np.where(np.isfinite(seconds), metres, np.inf)
@@ -227,9 +227,8 @@ class Router:
         metres = float(self._lengths(nodes[:-1], nodes[1:]).sum())
         metres += float(start.gap_m[0] + end.gap_m[0]) * ACCESS_CIRCUITY
         routed = float(dist[target] + start.access_s[0] + end.access_s[0])
-        distinct = bool(_distinct(np.asarray([origin]), np.asarray([destination]))[0, 0])
         return Route(
-            seconds=float(self._printed(np.asarray(routed), distinct)),
+            seconds=float(self._printed(np.asarray(routed))),
             routed_seconds=routed,
             metres=metres,
             access_s=float(start.access_s[0]),
@@ -240,9 +239,9 @@ class Router:
 
     # --- helpers ----------------------------------------------------------------------------
 
-    def _printed(self, routed_s: np.ndarray, distinct: np.ndarray | bool) -> np.ndarray:
+    def _printed(self, routed_s: np.ndarray) -> np.ndarray:
         """The seconds printed for routed ones: the network's calibration applied, if it has one."""
-        return routed_s if self.calibration is None else self.calibration.printed_s(routed_s, distinct)
+        return routed_s if self.calibration is None else self.calibration.printed_s(routed_s)
 
     def _lengths(self, tails: np.ndarray, heads: np.ndarray) -> np.ndarray:
         """Length (m) of each edge tail -> head (``nan`` where there is no such edge)."""
@@ -295,15 +294,6 @@ class Router:
     def _edge_order(self) -> np.ndarray:
         rows, cols = self.network.edge_index
         return np.argsort(rows.astype(np.int64) * self.times.shape[0] + cols, kind="stable")
-
-
-def _distinct(origins: np.ndarray, destinations: np.ndarray) -> np.ndarray:
-    """Which (origin, destination) pairs of (lon, lat) rows are different positions."""
-    origins, destinations = np.atleast_2d(origins), np.atleast_2d(destinations)
-    same: np.ndarray = np.equal.outer(origins[:, 0], destinations[:, 0]) & np.equal.outer(
-        origins[:, 1], destinations[:, 1]
-    )
-    return ~same
 
 
 def _edge_lookup(network: RoadNetwork, size: int) -> tuple[np.ndarray, np.ndarray]:

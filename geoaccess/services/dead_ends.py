@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geoaccess.analysis.stop_coverage import BUS_STOP_TYPES
 from geoaccess.errors import NoRoute
 from geoaccess.geometry import haversine_m
 from geoaccess.pack import load_pack
@@ -26,6 +27,8 @@ from geoaccess.weekdays import WEEKDAYS
 
 UNSERVED_RADIUS_M = 800.0
 """Real stops this close to the home are counted when the timetable does not serve them."""
+DISTANCE_BAND_M = 100
+"""Distances from a home to named stops are given to the nearest 100 m, so they do not place the home."""
 DAY_END_S = 47 * 3600 + 59 * 60
 """The latest arrival a service day's journeys may have (hours past 24 are after midnight)."""
 
@@ -113,9 +116,12 @@ def last_departure(planner: Planner, ends: Ends, when: date, needed_s: int, need
     if vehicle is None:
         words = f"no public transport journey goes from {reached.names[0]} to {reached.names[1]} on {_weekday(when)}"
     else:
-        late = vehicle.depart < needed_s
+        assert journey is not None  # it has a vehicle
+        late = journey.depart < needed_s  # setting off from the near end, walk to the stop included
         words = f"the last {vehicle.kind} from {vehicle.start} towards {reached.names[1]} " + (
-            f"left at {clock(vehicle.depart)}, before {needed}" if late else f"leaves at {clock(vehicle.depart)}"
+            f"left at {clock(vehicle.depart)} (setting off by {clock(journey.depart)}), before {needed}"
+            if late
+            else f"leaves at {clock(vehicle.depart)}"
         )
     return _missed(
         "last_departure", None if vehicle is None else vehicle.depart, "needed_after", needed_s, reached, vehicle, words
@@ -176,7 +182,7 @@ def stop_reach(planner: Planner, point: Point, name: str) -> dict[str, Any]:
         reach = f"no stop is within the {limit_km} walk limit on foot"
     return {
         "nearest": stop,
-        "metres": round(metres),
+        "metres": _banded(metres),
         "within_walk_limit": bool(walks),
         "walk_limit_metres": round(planner.walk_limit_m),
         "text": f"the timetable's stop nearest the {name} is {stop}, {_distance(metres)} away in a straight line; "
@@ -194,11 +200,11 @@ def unserved_stops(planner: Planner, point: Point, name: str) -> dict[str, Any]:
     words = f"no real (NaPTAN) stop within {UNSERVED_RADIUS_M:.0f} m of the {name} is left out of the timetable"
     if count:
         row = int(np.flatnonzero(near)[np.argmin(metres[near])])
-        nearest = {"name": str(stops["label"].iloc[row]), "metres": round(float(metres[row]))}
+        nearest = {"name": str(stops["label"].iloc[row]), "metres": _banded(float(metres[row]))}
         words = (
             f"{count} real (NaPTAN) stop{'s' if count != 1 else ''} within {UNSERVED_RADIUS_M:.0f} m of the {name} "
             f"{'are' if count != 1 else 'is'} not served by this timetable; the nearest is {nearest['name']}, "
-            f"{nearest['metres']} m away"
+            f"{_distance(float(metres[row]))} away"
         )
     return {"within_metres": round(UNSERVED_RADIUS_M), "count": count, "nearest": nearest, "text": words}
 
@@ -220,8 +226,9 @@ def car_alternative(data: DataChoice, origin: Point, destination: Point) -> dict
 
 @lru_cache(maxsize=1)
 def _naptan() -> pd.DataFrame:
-    """The pack's active NaPTAN stops: ``atco``, ``label`` (locality, name and indicator), ``lon``, ``lat``."""
+    """The pack's active NaPTAN bus stops: ``atco``, ``label`` (locality, name and indicator), ``lon``, ``lat``."""
     stops = load_pack().stops
+    stops = stops[stops["stop_type"].isin(BUS_STOP_TYPES)]  # a bus could serve them (stations are 9100 codes)
     label = stops["name"].astype(str)
     locality = stops["locality"].fillna("").astype(str)
     indicator = stops["indicator"].fillna("").astype(str)
@@ -235,8 +242,15 @@ def _first_vehicle(journey: Itinerary | None) -> Leg | None:
     return next((leg for leg in (journey.legs if journey else ()) if leg.kind != "walk"), None)
 
 
+def _banded(metres: float) -> int:
+    """Metres to the nearest 100 (at least 100): distances from a home to named stops must not place it."""
+    return max(DISTANCE_BAND_M, int(round(metres / DISTANCE_BAND_M)) * DISTANCE_BAND_M)
+
+
 def _distance(metres: float) -> str:
-    return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{metres:.0f} m"
+    if metres >= 1000:
+        return f"{metres / 1000:.1f} km"
+    return "under 100 m" if metres < DISTANCE_BAND_M else f"about {_banded(metres)} m"
 
 
 def _weekday(when: date) -> str:

@@ -105,7 +105,9 @@ def round_trips(
         walk_home = planner.direct_walk(venue, (lon, lat))
         home_again[row] = _home_time(back, walks, walk_home, end_s)
         walked_home = walk_home is not None and home_again[row] >= end_s + np.ceil(walk_home[0])
-        notes.append(_assumed(walks, None if on_foot else there, None if walked_home else home_search))
+        went = np.isfinite(arrive[row]) and not on_foot  # only the journeys the verdict uses carry its notes
+        came_back = np.isfinite(home_again[row]) and not walked_home
+        notes.append(_assumed(walks, there if went else None, home_search if came_back else None))
     return RoundTrips(leave_home=leave, at_venue=arrive, home_again=home_again, session_end_s=end_s, assumptions=notes)
 
 

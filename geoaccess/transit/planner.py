@@ -30,7 +30,11 @@ DIRECT_WALK_LIMIT_M = 3000.0
 WALK_CACHE_SIZE = 4096
 """Places whose walks to stops are remembered (bounded: they may be people's homes)."""
 ASSUMED = "assumed"
-BASIS_WORDS = {"cited": "time cited from a source", "cif": "from the 2020 CIF sample", ASSUMED: "time assumed"}
+BASIS_WORDS = {
+    "cited": "its departure time cited; times at other stops modelled",
+    "cif": "times from the 2020 CIF sample",
+    ASSUMED: "time assumed",
+}
 """A modelled trip's ``basis`` in words, for a leg (a published timetable's trips have none)."""
 
 
