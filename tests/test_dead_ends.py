@@ -48,7 +48,8 @@ def assert_explained(dead_end: dict, home: str = "home") -> None:
     assert unserved["nearest"]["name"] and unserved["nearest"]["metres"] <= 800
     assert dead_end["missed"] and all(m["text"] and m["kind"] for m in dead_end["missed"])
     assert dead_end["car"]["minutes"] > 0 and dead_end["car"]["modelled"] is True
-    assert "MODELLED" in dead_end["car"]["text"]
+    assert "MODELLED" in dead_end["car"]["text"] and "calibrated: median error" in dead_end["car"]["text"]
+    assert dead_end["car"]["median_abs_pct_error"] > 0
     texts = [stops["text"], unserved["text"], *(m["text"] for m in dead_end["missed"]), dead_end["car"]["text"]]
     assert all(text in dead_end["why"] for text in texts)
 

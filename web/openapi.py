@@ -249,6 +249,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "properties": {
                     "minutes": {"type": ["number", "null"]},
                     "modelled": {"type": "boolean"},
+                    "median_abs_pct_error": {
+                        "type": ["number", "null"],
+                        "description": "The calibrated car minutes' measured error, if calibrated.",
+                    },
                     "text": {"type": "string"},
                 },
             },

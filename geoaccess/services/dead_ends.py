@@ -221,7 +221,15 @@ def car_alternative(data: DataChoice, origin: Point, destination: Point) -> dict
         return {"minutes": None, "modelled": modelled, "text": "the road network in use does not join the two by car"}
     minutes = round(seconds / 60, 1)
     network = "MODELLED road network" if modelled else "road network"
-    return {"minutes": minutes, "modelled": modelled, "text": f"by car it takes {minutes:.0f} min ({network})"}
+    calibration = car.network.provenance.get("calibration") or {}
+    error = calibration.get("median_abs_pct_error")
+    quality = f", calibrated: median error {error}%" if error is not None else ""
+    return {
+        "minutes": minutes,
+        "modelled": modelled,
+        "median_abs_pct_error": error,
+        "text": f"by car it takes {minutes:.0f} min ({network}{quality})",
+    }
 
 
 @lru_cache(maxsize=1)

@@ -134,7 +134,8 @@ class Itinerary:
 
 def assumptions(legs: tuple[Leg, ...] | list[Leg]) -> list[str]:
     """The basis notes of the legs on assumed trips, once each, in leg order."""
-    return list(dict.fromkeys(leg.basis_note or "" for leg in legs if leg.basis == ASSUMED))
+    notes = (leg.basis_note or f"{leg.route or leg.kind}: time assumed" for leg in legs if leg.basis == ASSUMED)
+    return list(dict.fromkeys(notes))
 
 
 def clock(seconds: int) -> str:
