@@ -1,0 +1,224 @@
+"""Scale benchmark: ``geoaccess network build`` and ``geoaccess journey --mode transit --gtfs`` as inputs grow.
+
+Run ``python bench/bench_scale.py [--sizes 100,200,300] [--routes 60,300] [--full] [--workdir DIR]``.
+
+For each grid size N it writes an N x N street grid (``generate_street_grid.py``) and runs
+``geoaccess network build --osm GRID --out DIR --force`` (drive and walk). For each route count R it
+writes a feed of R routes x 30 stops x 100 trips (``generate_regional_gtfs.py``; ``--stops-per-route``,
+``--trips-per-route``) and runs ``geoaccess journey --mode transit --gtfs FEED`` between two stops of
+route 0 twice in a row, each call a new process, so a second call as slow as the first shows that
+nothing is kept between calls. ``--full`` adds the issue's regional size, 600 routes (1.8 million stop
+times).
+
+Every command runs as a child process; its wall-clock time and peak resident memory (``ru_maxrss`` from
+``os.wait4`` on that child, which takes in the child's own children) are measured. The script prints a
+Markdown table (input, size, seconds, peak MB, and the seconds and MB each added unit of input cost over
+the size before, so linear growth shows as a steady column) and writes it to ``bench/results/scale.md``
+(``--out``) with the machine described. The load average at the start and end is recorded: on a shared
+machine the times are upper bounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from _machine import cpu_model, git_revision, version
+from generate_regional_gtfs import write_feed
+from generate_street_grid import write_grid
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "scale.md"
+GEOACCESS = Path(sys.executable).parent / "geoaccess"
+WALK_LIMIT_M = 5000
+"""The pack's proxy walk network is sparse in the hills: a generous walk limit lets the sample stops reach it."""
+ISSUE_FIGURES = [
+    "`geoaccess network build`, 300 x 300 grid (90,000 nodes): 16 s, 1.0 GB peak",
+    "`geoaccess network build`, 600 x 600 grid (360,000 nodes): 60 s, 3.3 GB peak",
+    "`geoaccess journey --mode transit --gtfs FEED`, 600 routes x 30 stops x 100 trips (60,000 trips, "
+    "1.8 million stop times): 43 s and 1.1 GB, every call",
+]
+
+
+@dataclass
+class Run:
+    """One measured child process."""
+
+    command: str
+    size: str
+    units: float
+    unit_name: str
+    seconds: float
+    peak_mb: float
+    status: int
+
+
+def measure(argv: list[str]) -> tuple[float, float, int, str]:
+    """Run ``argv`` as a child: wall seconds, peak RSS in MB (the child and its children), exit status, stderr tail."""
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    errors = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    tail = errors.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+    return seconds, usage.ru_maxrss / 1024, process.returncode, tail[0]
+
+
+def grid_runs(sizes: list[int], workdir: Path, seed: int) -> list[Run]:
+    runs = []
+    for size in sizes:
+        grid = workdir / f"grid_{size}.osm.pbf"
+        started = time.perf_counter()
+        counts = write_grid(grid, size, seed=seed)
+        print(f"generated {grid.name}: {counts['nodes']:,} nodes in {time.perf_counter() - started:.1f} s", flush=True)
+        argv = [
+            str(GEOACCESS),
+            "network",
+            "build",
+            "--osm",
+            str(grid),
+            "--out",
+            str(workdir / f"net_{size}"),
+            "--force",
+        ]
+        seconds, peak, status, tail = measure(argv)
+        print(f"  network build: {seconds:.1f} s, {peak:,.0f} MB, exit {status} {tail if status else ''}", flush=True)
+        runs.append(
+            Run("network build", f"{size} x {size} ({counts['nodes']:,} nodes)", counts["nodes"] / 1e5,
+                "100k nodes", seconds, peak, status)
+        )  # fmt: skip
+    return runs
+
+
+def feed_runs(routes: list[int], stops: int, trips: int, workdir: Path, seed: int) -> list[Run]:
+    runs = []
+    for count in routes:
+        feed = workdir / f"feed_{count}x{stops}x{trips}.zip"
+        started = time.perf_counter()
+        made = write_feed(feed, count, stops, trips, seed=seed)
+        print(
+            f"generated {feed.name}: {made['stop_times']:,} stop times, {feed.stat().st_size / 1e6:.0f} MB zip "
+            f"in {time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
+        origin, destination = made["sample"]
+        argv = [
+            str(GEOACCESS), "journey", "--mode", "transit", "--gtfs", str(feed),
+            "--from", f"stop:{origin}", "--to", f"stop:{destination}",
+            "--day", "thu", "--depart-at", "08:00", "--walk-limit", str(WALK_LIMIT_M),
+        ]  # fmt: skip
+        label = f"{count} x {stops} x {trips} ({made['trips']:,} trips, {made['stop_times']:,} stop times)"
+        for call in (1, 2):
+            seconds, peak, status, tail = measure(argv)
+            print(f"  journey call {call}: {seconds:.1f} s, {peak:,.0f} MB, exit {status} {tail if status else ''}")
+            runs.append(
+                Run(f"journey --mode transit, call {call}", label, made["stop_times"] / 1e6, "M stop times",
+                    seconds, peak, status)
+            )  # fmt: skip
+    return runs
+
+
+def memory_total_gb() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / 1024**2:.0f} GB"
+    except OSError:
+        pass
+    return "unknown"
+
+
+def report(runs: list[Run], args: argparse.Namespace, load_before: str, load_after: str, commit: str) -> str:
+    lines = [
+        "# Scale: network build and transit journey as inputs grow",
+        "",
+        "Made by `python bench/bench_scale.py " + shlex.join(sys.argv[1:]) + "`"
+        + ("" if not args.label else f"; {args.label}") + ".",
+        "",
+        "| command | input size | seconds | peak MB | added s per added unit | added MB per added unit | exit |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]  # fmt: skip
+    previous: dict[str, Run] = {}
+    for run in runs:
+        before = previous.get(run.command)
+        if before is None or run.units <= before.units:
+            marginal_s = marginal_mb = "-"
+        else:
+            grown = run.units - before.units
+            marginal_s = f"{(run.seconds - before.seconds) / grown:.1f} s / {run.unit_name}"
+            marginal_mb = f"{(run.peak_mb - before.peak_mb) / grown:,.0f} MB / {run.unit_name}"
+        previous[run.command] = run
+        lines.append(
+            f"| {run.command} | {run.size} | {run.seconds:.1f} | {run.peak_mb:,.0f} | {marginal_s} | {marginal_mb} "
+            f"| {run.status} |"
+        )
+    lines += [
+        "",
+        "Each row is one child process (`" + str(GEOACCESS.name) + "` from the venv); seconds are wall-clock, "
+        "peak MB is the child's `ru_maxrss` (its own children included). Network build builds drive and walk "
+        "(`--force`, nothing reused). The journey runs between two stops of route 0 (`stop:R0S1` to "
+        f"`stop:R0S10`), Thursday 08:00, `--walk-limit {WALK_LIMIT_M}`; the two calls are consecutive "
+        "processes. The *per unit* columns are the growth from the previous size of the same command divided by "
+        "the growth in input (so the fixed start-up cost drops out): steady down the table is linear growth, "
+        "rising is worse than linear.",
+        "",
+        "Figures given in issue 14 (on the reporter's machine):",
+        "",
+        *[f"- {figure}" for figure in ISSUE_FIGURES],
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {cpu_model()}, {os.cpu_count()} logical CPUs; memory {memory_total_gb()}",
+        f"- {platform.system()} {platform.release()}, {platform.machine()}; Python {platform.python_version()}",
+        f"- numpy {version('numpy')}, pandas {version('pandas')}, scipy {version('scipy')}, "
+        f"osmnx {version('osmnx')}, networkx {version('networkx')}, osmium {version('osmium')}",
+        f"- load average (1, 5, 15 min) at start {load_before}, at end {load_after}; another job may share the CPUs",
+        f"- commit: {commit}; run {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _ints(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=_ints, default=[100, 200, 300], help="grid sizes N (default 100,200,300)")
+    parser.add_argument("--routes", type=_ints, default=[60, 300], help="feed route counts (default 60,300)")
+    parser.add_argument("--stops-per-route", type=int, default=30)
+    parser.add_argument("--trips-per-route", type=int, default=100)
+    parser.add_argument("--full", action="store_true", help="add the issue's regional feed: 600 routes")
+    parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--workdir", type=Path, help="where the grids, feeds and networks go (default: a temp dir)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--label", default="", help="a note for the results file (e.g. 'before issue 14')")
+    parser.add_argument("--git", action="store_true", help="record the commit (runs git)")
+    args = parser.parse_args()
+    routes = sorted(set(args.routes) | ({600} if args.full else set()))
+    load_before = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    with tempfile.TemporaryDirectory(prefix="geoaccess-scale-") as temporary:
+        workdir = args.workdir or Path(temporary)
+        workdir.mkdir(parents=True, exist_ok=True)
+        runs = grid_runs(args.sizes, workdir, args.seed)
+        runs += feed_runs(routes, args.stops_per_route, args.trips_per_route, workdir, args.seed)
+    load_after = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    text = report(runs, args, load_before, load_after, git_revision() if args.git else "not recorded")
+    sys.stdout.write("\n" + text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
