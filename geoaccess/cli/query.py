@@ -205,10 +205,7 @@ def matrix(
         if destinations == "venues"
         else read_endpoints(Path(destinations), anywhere=data.own_data)
     )
-    if mode == "transit":
-        reaches, check = data.transit_reaches, data.check_transit_covers
-    else:
-        reaches, check = data.router(mode).reaches, data.router(mode).check_covers
+    reaches, check = data.coverage(mode)
     for frame, name, end in ((starts, origins.name, "origin"), (ends, destinations, "destination")):
         check_endpoints_covered(frame, Path(name).name, reaches, check, end)
     chunk = chunk_size or (2000 if scheduler else len(starts))

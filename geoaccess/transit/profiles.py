@@ -87,7 +87,7 @@ def _profiles(
     deadlines = np.asarray(sorted(t for t in times if first_s <= t <= last_s), dtype=np.int64)
     latest = np.full((len(deadlines), len(mirror.stop_ids)), -np.inf)
     rounds = planner.max_transfers + 2
-    known = Bounds.of(earliest_arrival(mirror, {}, planner.max_transfers), rounds)
+    known = Bounds.none(len(mirror.stop_ids), rounds)
     for row, deadline in enumerate(deadlines):  # each deadline's journeys meet every later deadline too
         starts = {stop: -int(deadline) + int(np.ceil(seconds)) for stop, (seconds, _) in egress.items()}
         known = known.merged(earliest_arrival(mirror, starts, planner.max_transfers, known))

@@ -108,6 +108,12 @@ class Bounds:
     on_foot: list[np.ndarray]
 
     @classmethod
+    def none(cls, stops: int, rounds: int) -> Bounds:
+        """No journeys known yet: every bound ``INF``."""
+        never = np.full(stops, INF, dtype=np.int64)
+        return cls([never] * rounds, [never] * rounds)
+
+    @classmethod
     def of(cls, labels: Labels, rounds: int) -> Bounds:
         """The bounds ``labels`` give, padded to ``rounds`` rounds."""
         never = np.full(len(labels.on_foot[0]), INF, dtype=np.int64)

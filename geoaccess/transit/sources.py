@@ -6,7 +6,7 @@ Walks use the network given, else the pack's proxy when it covers some of the fe
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
@@ -127,6 +127,12 @@ def transit_provenance(planner: Planner, when: date) -> dict[str, Any]:
     }
 
 
+Reaches = Callable[[np.ndarray, np.ndarray], np.ndarray]
+"""Which WGS84 positions (lon, lat arrays) some data covers."""
+CheckCovers = Callable[[Mapping[str, tuple[float, float]]], None]
+"""Raises :class:`~geoaccess.errors.NotCovered` for the first named end the data does not cover."""
+
+
 @dataclass(frozen=True)
 class DataChoice:
     """The data behind a request: feeds and a built network given by the user, else the pack's modelled ones."""
@@ -177,6 +183,13 @@ class DataChoice:
         if self.network is not None:
             within &= self.router("walk").reaches(lon, lat)
         return within
+
+    def coverage(self, mode: str) -> tuple[Reaches, CheckCovers]:
+        """Which positions the data for ``mode`` (car, walk or transit) covers, and the check that explains one."""
+        if mode == "transit":
+            return self.transit_reaches, self.check_transit_covers
+        router = self.router(mode)
+        return router.reaches, router.check_covers
 
     def _stops(self) -> StopIndex:
         return _stop_index(tuple(Path(p).resolve() for p in self.gtfs), tuple(Path(p).resolve() for p in self.cif))
