@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import shlex
@@ -39,6 +40,8 @@ from generate_street_grid import write_grid
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "scale.md"
 GEOACCESS = Path(sys.executable).parent / "geoaccess"
+ORIGINS, DESTINATIONS = 2000, 30
+"""The car matrix's size (scale_car_queries.py's defaults): a caseload against a county's venues."""
 WALK_LIMIT_M = 5000
 """The pack's proxy walk network is sparse in the hills: a generous walk limit lets the sample stops reach it."""
 ISSUE_FIGURES = [
@@ -64,15 +67,23 @@ class Run:
 
 def measure(argv: list[str]) -> tuple[float, float, int, str]:
     """Run ``argv`` as a child: wall seconds, peak RSS in MB (the child and its children), exit status, stderr tail."""
+    seconds, peak, status, tail, _ = measure_output(argv)
+    return seconds, peak, status, tail
+
+
+def measure_output(argv: list[str]) -> tuple[float, float, int, str, str]:
+    """:func:`measure`, with the child's standard output as well."""
     started = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert process.stderr is not None
-    errors = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.perf_counter() - started
-    tail = errors.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-    return seconds, usage.ru_maxrss / 1024, process.returncode, tail[0]
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errors)
+        assert process.stdout is not None
+        output = process.stdout.read()
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - started
+        errors.seek(0)
+        tail = errors.read().decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+    return seconds, usage.ru_maxrss / 1024, process.returncode, tail[0], output.decode("utf-8", "replace")
 
 
 def grid_runs(sizes: list[int], workdir: Path, seed: int) -> list[Run]:
@@ -94,11 +105,27 @@ def grid_runs(sizes: list[int], workdir: Path, seed: int) -> list[Run]:
         ]
         seconds, peak, status, tail = measure(argv)
         print(f"  network build: {seconds:.1f} s, {peak:,.0f} MB, exit {status} {tail if status else ''}", flush=True)
-        runs.append(
-            Run("network build", f"{size} x {size} ({counts['nodes']:,} nodes)", counts["nodes"] / 1e5,
-                "100k nodes", seconds, peak, status)
-        )  # fmt: skip
+        label = f"{size} x {size} ({counts['nodes']:,} nodes)"
+        runs.append(Run("network build", label, counts["nodes"] / 1e5, "100k nodes", seconds, peak, status))
+        if status == 0:
+            runs += car_query_runs(workdir / f"net_{size}" / "drive", label, counts["nodes"] / 1e5)
     return runs
+
+
+def car_query_runs(network: Path, label: str, units: float) -> list[Run]:
+    """Load the built car network and route a 2,000 x 30 matrix on it, in one child (scale_car_queries.py)."""
+    argv = [sys.executable, str(HERE / "scale_car_queries.py"), str(network)]
+    _, peak, status, tail, output = measure_output(argv)
+    if status:
+        print(f"  car queries failed: exit {status} {tail}", flush=True)
+        return [Run("car network load + matrix", label, units, "100k nodes", float("nan"), peak, status)]
+    times = json.loads(output)
+    print(f"  load {times['load_s']:.2f} s, router {times['router_s']:.2f} s, matrix {times['matrix_s']:.2f} s")
+    return [
+        Run("car network load", label, units, "100k nodes", times["load_s"], peak, status),
+        Run("car router ready", label, units, "100k nodes", times["router_s"], peak, status),
+        Run(f"car matrix {ORIGINS:,} x {DESTINATIONS}", label, units, "100k nodes", times["matrix_s"], peak, status),
+    ]
 
 
 def feed_runs(routes: list[int], stops: int, trips: int, workdir: Path, seed: int) -> list[Run]:
@@ -167,7 +194,10 @@ def report(runs: list[Run], args: argparse.Namespace, load_before: str, load_aft
         "",
         "Each row is one child process (`" + str(GEOACCESS.name) + "` from the venv); seconds are wall-clock, "
         "peak MB is the child's `ru_maxrss` (its own children included). Network build builds drive and walk "
-        "(`--force`, nothing reused). The journey runs between two stops of route 0 (`stop:R0S1` to "
+        "(`--force`, nothing reused). The car rows are one more child per grid (`scale_car_queries.py`): "
+        "loading the saved drive network, making its router, and one matrix from 2,000 origins to 30 destinations "
+        "drawn uniformly over the grid (times in-process; the peak MB is that child's, shared by its three rows). "
+        "The journey runs between two stops of route 0 (`stop:R0S1` to "
         f"`stop:R0S10`), Thursday 08:00, `--walk-limit {WALK_LIMIT_M}`; the two calls are consecutive "
         "processes. The *per unit* columns are the growth from the previous size of the same command divided by "
         "the growth in input (so the fixed start-up cost drops out): steady down the table is linear growth, "
@@ -195,8 +225,10 @@ def _ints(text: str) -> list[int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=_ints, default=[100, 200, 300], help="grid sizes N (default 100,200,300)")
-    parser.add_argument("--routes", type=_ints, default=[60, 300], help="feed route counts (default 60,300)")
+    parser.add_argument(
+        "--sizes", type=_ints, default=[100, 300, 600, 1000], help="grid sizes N (default 100,300,600,1000; '' none)"
+    )
+    parser.add_argument("--routes", type=_ints, default=[60, 300], help="feed route counts (default 60,300; '' none)")
     parser.add_argument("--stops-per-route", type=int, default=30)
     parser.add_argument("--trips-per-route", type=int, default=100)
     parser.add_argument("--full", action="store_true", help="add the issue's regional feed: 600 routes")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -22,24 +23,53 @@ BODY = bytes(range(256)) * 4000  # about 1 MB: more than one read chunk
 
 @dataclass
 class Site:
-    """What the fake Geofabrik serves, and the requests it received."""
+    """What the fake server serves (Geofabrik, BODS, Network Rail and its file host), and the requests it received."""
 
     url: str
     files: dict[str, bytes]
     ranges: bool = True  # honour Range requests
     cut_after: int | None = None  # close the connection after this many body bytes
     requests: list[tuple[str, str | None]] = field(default_factory=list)
+    etags: dict[str, str] = field(default_factory=dict)  # a file's ETag (If-None-Match on it answers 304)
+    logins: dict[str, str] = field(default_factory=dict)  # the Authorization header a file needs
+    redirects: dict[str, str] = field(default_factory=dict)  # a file answered by a redirect to this path
+    headers: list[dict[str, str]] = field(default_factory=list)  # every request's headers, in order
 
 
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         site = self.server.site  # type: ignore[attr-defined]
-        wanted = self.headers.get("Range")
-        site.requests.append((self.path.rsplit("/", 1)[-1], wanted))
-        body = site.files.get(self.path.rsplit("/", 1)[-1])
+        name = self.path.rstrip("/").rsplit("/", 1)[-1]
+        site.requests.append((name, self.headers.get("Range")))
+        site.headers.append(dict(self.headers))
+        if not self._allowed(site, name):
+            return
+        if name in site.redirects:
+            self.send_response(302)
+            self.send_header("Location", site.redirects[name])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = site.files.get(name)
         if body is None:
             self.send_error(404, "Not Found")
             return
+        etag = site.etags.get(name)
+        if etag is not None and self.headers.get("If-None-Match") == etag:
+            self._empty(304, etag)
+            return
+        self._send(site, body, etag)
+
+    def _allowed(self, site: Site, name: str) -> bool:
+        """Refuse a request without the login a file needs, or with a login for a file that needs none (as S3 does)."""
+        given = self.headers.get("Authorization")
+        if given != site.logins.get(name):
+            self.send_error(401 if name in site.logins else 400, "Unauthorized" if name in site.logins else "Bad")
+            return False
+        return True
+
+    def _send(self, site: Site, body: bytes, etag: str | None) -> None:
+        wanted = self.headers.get("Range")
         start = int(wanted.removeprefix("bytes=").rstrip("-")) if wanted and site.ranges else 0
         if start >= len(body) > 0:
             self.send_response(416)
@@ -50,26 +80,38 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(206 if start else 200)
         if start:
             self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+        if etag is not None:
+            self.send_header("ETag", etag)
         self.send_header("Content-Length", str(len(body) - start))
         self.end_headers()
         sent = body[start:] if site.cut_after is None else body[start : start + site.cut_after]
         self.wfile.write(sent)
 
+    def _empty(self, status: int, etag: str) -> None:
+        self.send_response(status)
+        self.send_header("ETag", etag)
+        self.end_headers()
+
     def log_message(self, *args: object) -> None:
         pass
 
 
-@pytest.fixture
-def site() -> Iterator[Site]:
+def serving(files: dict[str, bytes], folder: str = "") -> Iterator[Site]:
+    """A local server of ``files`` in a thread, while the caller's fixture lasts; its url is ``folder`` on it."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     host, port = server.server_address[:2]
-    files = {NAME: BODY, f"{NAME}.md5": f"{hashlib.md5(BODY).hexdigest()}  {NAME}\n".encode()}
-    server.site = Site(url=f"http://{host}:{port}/europe/united-kingdom/england", files=files)
+    server.site = Site(url=f"http://{host}:{port}{folder}", files=files)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield server.site
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    files = {NAME: BODY, f"{NAME}.md5": f"{hashlib.md5(BODY).hexdigest()}  {NAME}\n".encode()}
+    yield from serving(files, "/europe/united-kingdom/england")
 
 
 def downloads(site: Site) -> list[str | None]:
@@ -145,7 +187,7 @@ def test_server_errors_and_bad_checksum_files(site, tmp_path):
         fetch_extract("cumbria", tmp_path, base_url=site.url)
 
 
-def _closed_port() -> int:
+def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -159,7 +201,7 @@ def _closed_port() -> int:
     ],
 )
 def test_offline_gives_one_clear_message(tmp_path, host):
-    host = host.format(closed=_closed_port())
+    host = host.format(closed=closed_port())
     with pytest.raises(DownloadError, match=f"cannot reach {host}: no internet connection"):
         fetch_extract("cumbria", tmp_path, base_url=f"http://{host}/england")
     assert list(tmp_path.iterdir()) == []
@@ -170,7 +212,9 @@ def test_fetch_command(site, tmp_path):
     result = runner.invoke(fetch, ["--region", "cumbria", "--dest", str(tmp_path), "--base-url", site.url, "--json"])
     assert result.exit_code == 0, result.output
     [entry] = json.loads(result.stdout)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", entry.pop("date"))  # when it was written, UTC
     assert entry == {
+        "source": "osm",
         "region": "cumbria",
         "path": str(tmp_path / NAME),
         "bytes": len(BODY),

@@ -191,9 +191,12 @@ def test_missing_nodes_split_a_way_instead_of_joining_across_the_gap(tmp_path):
 
 
 def test_motorways_are_one_way_unless_tagged_and_not_walkable():
-    assert osm.kept_tags("drive", {"highway": "motorway"})["oneway"] == "yes"
-    assert osm.kept_tags("drive", {"highway": "motorway", "oneway": "no"})["oneway"] == "no"
-    assert "oneway" not in osm.kept_tags("drive", {"highway": "primary"})
+    assert osm.direction("drive", {"highway": "motorway"}) == 1
+    assert osm.direction("drive", {"highway": "motorway", "oneway": "no"}) == 0
+    assert osm.direction("drive", {"highway": "primary"}) == 0
+    assert osm.direction("drive", {"highway": "primary", "oneway": "-1"}) == -1
+    assert osm.direction("drive", {"highway": "primary", "junction": "roundabout"}) == 1
+    assert osm.direction("walk", {"highway": "primary", "oneway": "yes"}) == 0
     assert not osm.allows("walk", {"highway": "motorway"})
     assert osm.allows("walk", {"highway": "trunk"})
     assert not osm.allows("drive", {"highway": "footway"})

@@ -1,20 +1,33 @@
-"""``geoaccess data build|fetch`` and ``geoaccess info``: the data pack and the OpenStreetMap extracts."""
+"""``geoaccess data build|fetch`` and ``geoaccess info``: the data pack, and the downloads (OpenStreetMap extracts,
+bus and rail timetables)."""
 
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from geoaccess.cli.options import emit_json, json_option, reports_errors
 from geoaccess.errors import EXIT_DATA_PACK
-from geoaccess.roads.fetch import GEOFABRIK_ENGLAND, REGIONS, fetch_extract
+from geoaccess.roads.fetch import GEOFABRIK_ENGLAND, REGIONS, Fetched, fetch_extract
 from geoaccess.settings import cache_root
+from geoaccess.transit.fetch import (
+    BODS_GTFS,
+    BODS_REGIONS,
+    NETWORK_RAIL_CIF,
+    PASSWORD_VARIABLE,
+    USER_VARIABLE,
+    fetch_bods,
+    fetch_rail,
+    rail_login,
+)
 
 if TYPE_CHECKING:
     from geoaccess.analysis.stop_coverage import StopCoverage
+    from geoaccess.downloads import Fetched as Download
     from geoaccess.pack import Pack
 
 
@@ -131,10 +144,30 @@ def coverage_lines(coverage: StopCoverage) -> list[str]:
     "regions",
     multiple=True,
     type=click.Choice(REGIONS),
-    help="Extract to download; repeat for several (default: all).",
+    help="Geofabrik OpenStreetMap extract to download, kept only if it matches Geofabrik's MD5; repeat for "
+    "several (default: all of them, unless --bods-region or --rail is given).",
 )
 @click.option(
-    "--dest", type=click.Path(path_type=Path, file_okay=False), help="Folder to download into (default: <cache>/osm)."
+    "--bods-region",
+    "bods_regions",
+    multiple=True,
+    type=click.Choice(BODS_REGIONS),
+    help="Bus Open Data Service region whose GTFS zip to download (north_west holds Cumbria and Lancashire); "
+    "repeatable. BODS publishes no checksum: the zip must open within the GTFS_MAX_* limits, hold agency, stops, "
+    "routes, trips, stop_times and a calendar, and unpack whole with every CRC-32 right; its SHA-256 is recorded.",
+)
+@click.option(
+    "--rail",
+    is_flag=True,
+    help=f"Download Network Rail's full CIF timetable (SCHEDULE feed, every operator) and unpack it; needs a free "
+    f"Network Rail Open Data account in {USER_VARIABLE} and {PASSWORD_VARIABLE} (environment only). Checked to "
+    "unpack whole within CIF_MAX_FILE_BYTES, from a full extract's HD header to the ZZ trailer; its SHA-256 is "
+    "recorded.",
+)
+@click.option(
+    "--dest",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder to download into (default: <cache>/osm, <cache>/bods and <cache>/rail).",
 )
 @click.option(
     "--base-url",
@@ -142,27 +175,96 @@ def coverage_lines(coverage: StopCoverage) -> list[str]:
     show_default=True,
     help="Folder URL holding <region>-latest.osm.pbf and its .md5 (a mirror, say).",
 )
+@click.option(
+    "--bods-url", default=BODS_GTFS, show_default=True, help="Folder URL holding <bods-region>/ (a mirror, say)."
+)
+@click.option("--rail-url", default=NETWORK_RAIL_CIF, show_default=True, help="URL of the gzipped full CIF.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Download the BODS and rail files again even when the copy in place is unchanged. Without it a copy whose "
+    "bytes match its <file>.json record is kept unless the server says the file changed (another ETag or "
+    "Last-Modified); a server that gives neither is not asked again.",
+)
 @json_option
 @reports_errors
-def fetch(regions: tuple[str, ...], dest: Path | None, base_url: str, as_json: bool) -> None:
-    """Download Geofabrik's OpenStreetMap extracts (resumable, checksum-checked)."""
-    dest = dest or cache_root() / "osm"
-    results = [fetch_extract(region, dest, base_url=base_url) for region in regions or REGIONS]
+def fetch(  # noqa: PLR0913 (one parameter per option)
+    regions: tuple[str, ...],
+    bods_regions: tuple[str, ...],
+    rail: bool,
+    dest: Path | None,
+    base_url: str,
+    bods_url: str,
+    rail_url: str,
+    force: bool,
+    as_json: bool,
+) -> None:
+    """Download OpenStreetMap extracts, BODS bus timetables and the rail timetable (resumable, checked).
+
+    Each file is downloaded into <file>.part (run again to resume a broken download), checked, and only then
+    put in place; a file larger than its limit in geoaccess.defaults is refused.
+    """
+
+    def folder(kind: str) -> Path:
+        return dest or cache_root() / kind
+
+    if rail:
+        rail_login()  # missing credentials are said before anything is downloaded
+    entries = [
+        _osm_entry(fetch_extract(region, folder("osm"), base_url=base_url))
+        for region in regions or (() if bods_regions or rail else REGIONS)
+    ]
+    for region in bods_regions:
+        entries.append(_entry("bods", region, fetch_bods(region, folder("bods"), base_url=bods_url, force=force)))
+    if rail:
+        entries.append(_entry("rail", "great_britain", fetch_rail(folder("rail"), url=rail_url, force=force)))
     if as_json:
-        emit_json(
-            [
-                {
-                    "region": r.region,
-                    "path": str(r.path),
-                    "bytes": r.path.stat().st_size,
-                    "md5": r.md5,
-                    "downloaded": r.downloaded,
-                }
-                for r in results
-            ]
-        )
+        emit_json(entries)
         return
-    for r in results:
-        status = "downloaded" if r.downloaded else "already up to date"
-        click.echo(f"{r.region}: {r.path} ({r.path.stat().st_size / 1e6:.1f} MB, {status})")
-    click.echo("next: geoaccess network build --osm FILE")
+    for entry in entries:
+        checksum = f"MD5 {entry['md5']}" if "md5" in entry else f"SHA-256 {entry['sha256']}"
+        status = "downloaded" if entry["downloaded"] else "already up to date"
+        click.echo(
+            f"{entry['source']} {entry['region']}: {entry['path']} "
+            f"({_size(entry['bytes'])}, {checksum}, {entry['date']}, {status})"
+        )
+    kinds = {entry["source"] for entry in entries}
+    if "osm" in kinds:
+        click.echo("next: geoaccess network build --osm FILE")
+    if kinds & {"bods", "rail"}:
+        click.echo("next: geoaccess timetable build --gtfs FILE.zip --cif FILE.CIF --date YYYY-MM-DD")
+
+
+def _osm_entry(fetched: Fetched) -> dict[str, Any]:
+    """An OpenStreetMap extract as ``fetch`` reports it (its date: when the file was written)."""
+    written = datetime.fromtimestamp(fetched.path.stat().st_mtime, UTC)
+    return {
+        "source": "osm",
+        "region": fetched.region,
+        "path": str(fetched.path),
+        "bytes": fetched.path.stat().st_size,
+        "md5": fetched.md5,
+        "date": written.isoformat(timespec="seconds"),
+        "downloaded": fetched.downloaded,
+    }
+
+
+def _entry(source: str, region: str, fetched: Download) -> dict[str, Any]:
+    """A BODS or rail file as ``fetch`` reports it (its date: when the download finished)."""
+    record = fetched.record
+    return {
+        "source": source,
+        "region": region,
+        "path": str(record.path),
+        "bytes": record.bytes,
+        "sha256": record.sha256,
+        "date": record.downloaded_at,
+        "downloaded": fetched.downloaded,
+        "url": record.url,
+        "etag": record.etag,
+        "last_modified": record.last_modified,
+    }
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e6:.1f} MB" if count >= 100_000 else f"{count:,} bytes"

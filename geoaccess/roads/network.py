@@ -271,7 +271,23 @@ def _edge_label(data: dict[str, Any]) -> str | None:
     return None
 
 
+def cheapest_parallel(tails: np.ndarray, heads: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+    """Rows of the edges to keep, in (tail, head) order: no self-loops, and of parallel edges the quickest
+    (the first given, on a tie); a CSR matrix would add parallel edges up."""
+    order = np.lexsort((seconds, heads, tails))
+    order = order[tails[order] != heads[order]]
+    sorted_tails, sorted_heads = tails[order], heads[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (sorted_tails[1:] != sorted_tails[:-1]) | (sorted_heads[1:] != sorted_heads[:-1])
+    kept: np.ndarray = order[first]
+    return kept
+
+
 def _cheapest_parallel(edges: pd.DataFrame) -> pd.DataFrame:
-    """Drop self-loops; keep one edge per (u, v), the quickest (a CSR matrix would add them up)."""
-    edges = edges[edges["u"] != edges["v"]].sort_values(["u", "v", "travel_time"], kind="stable")
-    return edges.drop_duplicates(["u", "v"], keep="first").reset_index(drop=True)
+    """The edges as :func:`cheapest_parallel` keeps them; edges already so (as saved) are taken as they are."""
+    tails, heads = edges["u"].to_numpy(), edges["v"].to_numpy()
+    step_tail, step_head = np.diff(tails), np.diff(heads)
+    if (tails != heads).all() and ((step_tail > 0) | ((step_tail == 0) & (step_head > 0))).all():
+        return edges.reset_index(drop=True)
+    kept = cheapest_parallel(tails, heads, edges["travel_time"].to_numpy(dtype=float))
+    return edges.iloc[kept].reset_index(drop=True)
