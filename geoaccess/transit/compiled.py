@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from geoaccess.geometry import WGS84, metric_crs_for, transformer
@@ -34,6 +34,10 @@ MAX_TRANSFER_WALK_S = 15 * 60
 """Longest walking transfer between stops, through chains of nearby stops."""
 DEFAULT_CHANGE_S = 120
 """Time to change vehicles at the same stop when ``transfers.txt`` says nothing (an assumption)."""
+BLOCK_STOPS = 2048
+"""Stops whose walking links are closed together (whole connected groups of them)."""
+BLOCK_CELLS = 1 << 22
+"""Stop-to-stop walking times held at once while closing links (32 MB)."""
 
 
 @dataclass(frozen=True)
@@ -157,20 +161,34 @@ def compile_day(timetable: Timetable, day: date) -> CompiledDay:
     calls = calls[calls["departure_s"].groupby(calls["run_id"]).transform("max") >= 0]
     route_row = pd.Series(np.arange(len(timetable.routes)), index=timetable.routes["route_id"].to_numpy())
     patterns = _patterns(calls, stop_row, route_row)
-    lonlat = stops[["lon", "lat"]].to_numpy(dtype=float)
-    change, walks = _transfers(timetable, stop_row, lonlat)
+    change, walks = _transfers(timetable, stop_row, stops[["lon", "lat"]].to_numpy(dtype=float))
+    return assemble(timetable, day, patterns=patterns, change_s=change, walk_from=walks, basis=_basis(timetable, calls))
+
+
+def assemble(
+    timetable: Timetable,
+    day: date,
+    *,
+    patterns: list[Pattern],
+    change_s: np.ndarray,
+    walk_from: list[list[tuple[int, float]]],
+    basis: dict[str, tuple[str, str]],
+) -> CompiledDay:
+    """A compiled day from its patterns, change times, walking transfers and trip bases, with its stops,
+    routes and provenance taken from ``timetable`` (as compiled, or as saved in a cache)."""
+    stops = timetable.stops.reset_index(drop=True)
     return CompiledDay(
         day=day,
         stop_ids=stops["stop_id"].to_numpy(dtype=object),
         stop_names=stops["stop_name"].to_numpy(dtype=object),
-        stop_lonlat=lonlat,
+        stop_lonlat=stops[["lon", "lat"]].to_numpy(dtype=float),
         patterns=patterns,
         stop_patterns=_stop_patterns(patterns, len(stops)),
-        change_s=change,
-        walk_from=walks,
+        change_s=change_s,
+        walk_from=walk_from,
         routes=timetable.routes.reset_index(drop=True),
         provenance=timetable.provenance,
-        basis=_basis(timetable, calls),
+        basis=basis,
     )
 
 
@@ -307,9 +325,12 @@ def _transfers(
     if len(lonlat) > 1:
         east, north = transformer(WGS84, metric_crs_for(lonlat)).transform(lonlat[:, 0], lonlat[:, 1])
         xy = np.column_stack([east, north])
-        for a, b in cKDTree(xy).query_pairs(TRANSFER_RADIUS_M, output_type="ndarray"):
-            seconds = float(np.hypot(*(xy[a] - xy[b]))) * ACCESS_CIRCUITY / (WALK_KPH / 3.6)
-            walks[(a, b)] = walks[(b, a)] = seconds
+        near = cKDTree(xy).query_pairs(TRANSFER_RADIUS_M, output_type="ndarray")
+        gap = xy[near[:, 0]] - xy[near[:, 1]]
+        seconds = (np.hypot(gap[:, 0], gap[:, 1]) * ACCESS_CIRCUITY / (WALK_KPH / 3.6)).tolist()
+        a, b = near[:, 0].tolist(), near[:, 1].tolist()
+        walks.update(zip(zip(a, b, strict=True), seconds, strict=True))
+        walks.update(zip(zip(b, a, strict=True), seconds, strict=True))
     rules = _rules(timetable, stop_row)
     for (a, b), minimum in rules.items():
         if a == b and minimum is not None:
@@ -356,17 +377,47 @@ def _rules(timetable: Timetable, stop_row: pd.Series) -> dict[tuple[int, int], f
 
 def _closed(walks: dict[tuple[int, int], float], stops: int) -> list[list[tuple[int, float]]]:
     """Walking links closed transitively (the quickest walk through chains of nearby stops), up to
-    :data:`MAX_TRANSFER_WALK_S`, so one walking step between vehicles is always enough."""
+    :data:`MAX_TRANSFER_WALK_S`, so one walking step between vehicles is always enough.
+
+    A walk stays within its stop's connected group of links, so groups are solved apart, in blocks holding
+    at most :data:`BLOCK_CELLS` distances: memory stays bounded however many stops the feed has."""
     links: list[list[tuple[int, float]]] = [[] for _ in range(stops)]
     if not walks:
         return links
     pairs = np.asarray(sorted(walks))
     seconds = np.asarray([walks[tuple(pair)] for pair in pairs])
     graph = sparse.csr_matrix((np.maximum(seconds, 1e-6), (pairs[:, 0], pairs[:, 1])), shape=(stops, stops))
-    sources = np.unique(pairs[:, 0])
-    quickest = dijkstra(graph, indices=sources, limit=MAX_TRANSFER_WALK_S)
-    for row, source in enumerate(sources):
-        for target in np.flatnonzero(np.isfinite(quickest[row])):
-            if target != source:
-                links[source].append((int(target), float(quickest[row, target])))
+    is_source = np.zeros(stops, dtype=bool)
+    is_source[pairs[:, 0]] = True
+    for nodes in _spans(graph):
+        local = np.flatnonzero(is_source[nodes])
+        if not len(local):
+            continue
+        within = graph[nodes][:, nodes]
+        step = max(1, BLOCK_CELLS // len(nodes))
+        for first in range(0, len(local), step):
+            rows = local[first : first + step]
+            quickest = dijkstra(within, indices=rows, limit=MAX_TRANSFER_WALK_S)
+            row, column = np.nonzero(np.isfinite(quickest))
+            keep = rows[row] != column
+            row, column = row[keep], column[keep]
+            found = zip(nodes[rows[row]].tolist(), nodes[column].tolist(), quickest[row, column].tolist(), strict=True)
+            for source, target, walk_s in found:
+                links[source].append((target, walk_s))
     return links
+
+
+def _spans(graph: sparse.csr_matrix) -> list[np.ndarray]:
+    """The stops in runs of whole connected groups (each group's stops ascending), a run holding at most
+    :data:`BLOCK_STOPS` stops unless one group alone is larger."""
+    _, group = connected_components(graph, directed=True, connection="weak")
+    order = np.argsort(group, kind="stable")
+    cuts = np.flatnonzero(np.diff(group[order])) + 1
+    ends = [*cuts.tolist(), len(order)]
+    spans: list[np.ndarray] = []
+    start = 0
+    for number, end in enumerate(ends):
+        if number == len(ends) - 1 or ends[number + 1] - start > BLOCK_STOPS:  # the next group would not fit
+            spans.append(order[start:end])
+            start = end
+    return spans

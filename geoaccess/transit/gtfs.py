@@ -37,6 +37,8 @@ from geoaccess.weekdays import WEEKDAYS
 REQUIRED_FILES = ("agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt")
 CALENDAR_FILES = ("calendar.txt", "calendar_dates.txt")
 OPTIONAL_FILES = ("frequencies.txt", "transfers.txt", "feed_info.txt")
+FEED_FILES = (*REQUIRED_FILES, *CALENDAR_FILES, *OPTIONAL_FILES)
+"""Every file read_gtfs reads; a feed's SHA-256 is of the zip, or of a folder's feed files in name order."""
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "agency.txt": ("agency_name",),
     "stops.txt": ("stop_id", "stop_lat", "stop_lon"),
@@ -133,13 +135,12 @@ def read_gtfs(path: Path | str, *, name: str | None = None) -> Timetable:
 
 def _read_files(path: Path, source: str) -> tuple[dict[str, bytes], str]:
     """The feed's .txt files as bytes by name, and the SHA-256 of the zip or of the files in name order."""
-    names = (*REQUIRED_FILES, *CALENDAR_FILES, *OPTIONAL_FILES)
     if path.is_dir():
-        raw = _read_folder(path, names, source)
+        raw = _read_folder(path, FEED_FILES, source)
         return raw, hashlib.sha256(b"".join(raw[n] for n in sorted(raw))).hexdigest()
     if not path.is_file():
         raise GtfsError(f"GTFS feed {source}: no such file or folder")
-    return _read_zip(path, names, source), sha256_of(path)
+    return _read_zip(path, FEED_FILES, source), sha256_of(path)
 
 
 # Limits (geoaccess.defaults), looked up when a feed is read: a hostile or damaged feed is refused in one

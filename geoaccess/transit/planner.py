@@ -9,7 +9,9 @@ forwards from the departure found.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import threading
+from collections.abc import Callable
+from dataclasses import InitVar, dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -157,6 +159,26 @@ def parse_clock(text: str, field: str = "a time") -> int:
 
 
 @dataclass
+class ServiceDays:
+    """A timetable's compiled days and their time mirrors, each made once (by ``compile``) and shared by every
+    planner on the timetable, whatever its walk limit or transfer cap; safe to use from several threads."""
+
+    timetable: Timetable
+    compile: Callable[[Timetable, date], CompiledDay] = compile_day
+    _days: dict[tuple[date, bool], CompiledDay] = field(default_factory=dict, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    def day(self, when: date, mirrored: bool = False) -> CompiledDay:
+        """The compiled day, or its time mirror."""
+        key = (when, mirrored)
+        if key not in self._days:
+            with self._lock:  # one thread compiles; the others wait for its day
+                if key not in self._days:
+                    self._days[key] = self.day(when).mirrored() if mirrored else self.compile(self.timetable, when)
+        return self._days[key]
+
+
+@dataclass
 class Planner:
     """Plans journeys on one timetable, walking on one walk network."""
 
@@ -164,15 +186,17 @@ class Planner:
     walker: Router
     walk_limit_m: float = WALK_LIMIT_M
     max_transfers: int = MAX_TRANSFERS
-    _days: dict[tuple[date, bool], CompiledDay] = field(default_factory=dict, repr=False)
+    service_days: InitVar[ServiceDays | None] = None
+    days: ServiceDays = field(init=False, repr=False)
+    """The timetable's compiled days: ``service_days`` when given (shared with other planners), else its own."""
     _walks: dict[tuple[float, float], dict[int, tuple[float, float]]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self, service_days: ServiceDays | None) -> None:
+        self.days = service_days if service_days is not None else ServiceDays(self.timetable)
 
     def day(self, when: date, mirrored: bool = False) -> CompiledDay:
         """The compiled day (cached), or its time mirror."""
-        key = (when, mirrored)
-        if key not in self._days:
-            self._days[key] = self.day(when).mirrored() if mirrored else compile_day(self.timetable, when)
-        return self._days[key]
+        return self.days.day(when, mirrored)
 
     @cached_property
     def _crs(self) -> str:

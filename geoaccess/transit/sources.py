@@ -6,6 +6,7 @@ Walks use the network given, else the pack's proxy when it covers some of the fe
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -22,10 +23,14 @@ from geoaccess.places import Place
 from geoaccess.roads.journeys import network_provenance
 from geoaccess.roads.router import Router, StraightLineWalker
 from geoaccess.roads.sources import router_for
+from geoaccess.transit.cache import MAX_DAYS, CacheEntry, describe_feeds
 from geoaccess.transit.coverage import StopIndex
-from geoaccess.transit.planner import Planner
+from geoaccess.transit.planner import Planner, ServiceDays
 from geoaccess.transit.timetable import Timetable, merge, to_date_text
-from geoaccess.weekdays import is_weekday, weekday_name
+from geoaccess.weekdays import WEEKDAYS, is_weekday, weekday_name
+
+STATIONS = "rail_stations.parquet"
+"""The pack's table that places a CIF feed's stops (so part of a CIF feed's cache key)."""
 
 
 def load_timetable(gtfs: tuple[Path, ...] = (), cif: tuple[Path, ...] = ()) -> Timetable:
@@ -33,10 +38,23 @@ def load_timetable(gtfs: tuple[Path, ...] = (), cif: tuple[Path, ...] = ()) -> T
     return _load(tuple(Path(p).resolve() for p in gtfs), tuple(Path(p).resolve() for p in cif))
 
 
-@lru_cache(maxsize=4)
 def _load(gtfs: tuple[Path, ...], cif: tuple[Path, ...]) -> Timetable:
+    return _service_days(gtfs, cif).timetable
+
+
+@lru_cache(maxsize=4)
+def _service_days(gtfs: tuple[Path, ...], cif: tuple[Path, ...]) -> ServiceDays:
+    """The timetable and its compiled days, once per process, shared by every planner on it. The user's feeds
+    go through the on-disk cache (:mod:`~geoaccess.transit.cache`); the pack's modelled timetable, small and
+    already saved as tables, is read and compiled as it is."""
     if not gtfs and not cif:
-        return Timetable.load(load_pack().path / "timetable")
+        return ServiceDays(Timetable.load(load_pack().path / "timetable"))
+    entry = _cache_entry(gtfs, cif)
+    timetable, _ = entry.timetable(lambda: _read_feeds(gtfs, cif))
+    return ServiceDays(timetable, entry.compiled_day)
+
+
+def _read_feeds(gtfs: tuple[Path, ...], cif: tuple[Path, ...]) -> Timetable:
     from geoaccess.transit.cif import read_cif
     from geoaccess.transit.gtfs import read_gtfs
 
@@ -45,12 +63,25 @@ def _load(gtfs: tuple[Path, ...], cif: tuple[Path, ...]) -> Timetable:
     return merge(feeds)
 
 
+def _cache_entry(gtfs: tuple[Path, ...], cif: tuple[Path, ...]) -> CacheEntry:
+    """The feeds' cache entry. A feed that cannot be hashed (missing, unreadable) is given to its reader,
+    which says in its own words what is wrong."""
+    try:
+        feeds = describe_feeds(gtfs, cif)
+    except OSError:
+        _read_feeds(gtfs, cif)
+        raise
+    stations = next((f["sha256"] for f in load_pack().manifest["files"] if f["file"] == STATIONS), "") if cif else ""
+    return CacheEntry.of(feeds, stations)
+
+
 @lru_cache(maxsize=4)
 def _planner(
     gtfs: tuple[Path, ...], cif: tuple[Path, ...], walk_network: Path | None, walk_limit_m: float, max_transfers: int
 ) -> Planner:
-    timetable = _load(gtfs, cif)
-    return Planner(timetable, _walker(timetable, gtfs or cif, walk_network), walk_limit_m, max_transfers)
+    days = _service_days(gtfs, cif)
+    walker = _walker(days.timetable, gtfs or cif, walk_network)
+    return Planner(days.timetable, walker, walk_limit_m, max_transfers, service_days=days)
 
 
 def _walker(timetable: Timetable, own_feeds: tuple[Path, ...], walk_network: Path | None) -> Router:
@@ -68,6 +99,37 @@ def _walker(timetable: Timetable, own_feeds: tuple[Path, ...], walk_network: Pat
 @lru_cache(maxsize=4)
 def _stop_index(gtfs: tuple[Path, ...], cif: tuple[Path, ...]) -> StopIndex:
     return StopIndex(_load(gtfs, cif))
+
+
+def prepare_timetable(
+    gtfs: tuple[Path, ...], cif: tuple[Path, ...], *, on: str | None = None, days: int = 1
+) -> dict[str, Any]:
+    """Put the feeds' tables and compiled days in the cache ahead of use: the day ``on`` (``YYYY-MM-DD`` or a
+    weekday, as :func:`service_date` takes), else ``days`` consecutive dates from today's (moved into the
+    timetable's range); say what was built or found, its size and the seconds each step took."""
+    if not gtfs and not cif:
+        raise BadInput("give the feeds to prepare: --gtfs and/or --cif")
+    if not 1 <= days <= MAX_DAYS:
+        raise BadInput(f"the number of days must be from 1 to {MAX_DAYS} (got {days})")
+    gtfs, cif = tuple(Path(p).resolve() for p in gtfs), tuple(Path(p).resolve() for p in cif)
+    started = time.perf_counter()
+    entry = _cache_entry(gtfs, cif)
+    timetable, cached = entry.timetable(lambda: _read_feeds(gtfs, cif))
+    report: dict[str, Any] = {
+        "cache": str(entry.folder),
+        "feeds": entry.feeds,
+        "tables": {"cached": cached, "seconds": round(time.perf_counter() - started, 2)},
+        "days": [],
+    }
+    first = service_date(on, timetable) if on else timetable.date_for(WEEKDAYS[date.today().weekday()])
+    for when in (first + timedelta(days=n) for n in range(1 if on else days)):
+        started = time.perf_counter()
+        _, cached = entry.day(timetable, when)
+        report["days"].append(
+            {"date": when.isoformat(), "cached": cached, "seconds": round(time.perf_counter() - started, 2)}
+        )
+    report["bytes"] = entry.size_bytes()
+    return report
 
 
 def planner_for(
