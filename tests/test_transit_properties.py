@@ -15,7 +15,16 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from test_transit_differential import Tally, connection_scan, connections, random_timetable, seconds, tiny
+from test_transit_differential import (
+    CAIRNS_DAY,
+    Tally,
+    connection_scan,
+    connections,
+    feed_day,
+    random_timetable,
+    seconds,
+    tiny,
+)
 
 from geoaccess.defaults import MAX_TRANSFERS
 from geoaccess.roads.router import StraightLineWalker
@@ -256,6 +265,31 @@ def test_raptor_equals_the_connection_scan_on_shared_route_timetables():
             tally.add(day, f"seed {seed} {starts} (cap {cap})", raptor, connection_scan(c, starts, cap))
     assert tally.compared > 300
     assert tally.differences == 0, tally.examples
+
+
+def best_at_place(labels, ends: dict[int, int]) -> tuple[int, int] | None:
+    """(arrival at the place, fewest rounds for it) over every round's labels at the ``ends`` stops."""
+    found = []
+    for round_number in range(len(labels.by_vehicle)):
+        arrival = labels.arrival(round_number)
+        found += [(int(arrival[stop]) + extra, round_number) for stop, extra in ends.items() if arrival[stop] < INF]
+    return min(found) if found else None
+
+
+def test_target_pruning_finds_the_same_arrival_at_the_place_in_as_few_rounds():
+    """On a real feed, where a later round often reaches the place earlier than the first one to reach it."""
+    day = feed_day("cairns", CAIRNS_DAY)
+    rng = np.random.default_rng(14)
+    improved_later = 0
+    for _ in range(150):
+        starts = {int(rng.integers(len(day.stop_ids))): int(rng.integers(6 * 3600, 20 * 3600))}
+        ends = {int(stop): int(rng.integers(0, 600)) for stop in rng.choice(len(day.stop_ids), 3, replace=False)}
+        whole = earliest_arrival(day, starts, MAX_TRANSFERS)
+        pruned = earliest_arrival(day, starts, MAX_TRANSFERS, ends=ends)
+        assert best_at_place(pruned, ends) == best_at_place(whole, ends), (starts, ends)
+        by_round = {best_at_place(replace(whole, by_vehicle=whole.by_vehicle[: k + 1]), ends) for k in range(4)}
+        improved_later += len({found[0] for found in by_round if found}) > 1
+    assert improved_later > 10  # the pruning was put to the test
 
 
 # --- journeys rebuilt from labels ----------------------------------------------------------------

@@ -69,6 +69,67 @@ class WalkLinks:
     whole_s: np.ndarray
 
 
+@dataclass(frozen=True)
+class PatternCalls:
+    """Every pattern's calls as flat arrays, for RAPTOR's vectorised scan.
+
+    Calls run pattern after pattern: pattern ``p``'s are ``start[p]:start[p + 1]``, in calling order. Each
+    call's column of departures (one per trip, sorted) is ``departure_keys[column[c]:column[c + 1]]``,
+    stored as ``c * KEY_SPAN + departure + KEY_SHIFT`` so that one sorted search finds the first trip
+    leaving at or after a time at many calls at once; ``arrival`` holds the arrival seconds in the same
+    layout. ``stop_calls[stop_start[s]:stop_start[s + 1]]`` are the calls at stop ``s``.
+    """
+
+    start: np.ndarray
+    stop: np.ndarray
+    pattern: np.ndarray
+    position: np.ndarray
+    boards: np.ndarray  # one may board here: the trip picks up and it is not the pattern's last call
+    alights: np.ndarray
+    trips: np.ndarray  # trips of the call's pattern
+    column: np.ndarray
+    departure_keys: np.ndarray
+    arrival: np.ndarray
+    stop_start: np.ndarray
+    stop_calls: np.ndarray
+
+    KEY_SPAN = 1 << 32
+    KEY_SHIFT = 1 << 30
+    """Times are within +-2**30 s (34 years) of midnight, so each call's keys stay within its own span."""
+
+    @classmethod
+    def of(cls, patterns: list[Pattern], stops: int) -> PatternCalls:
+        lengths = np.array([len(p.stops) for p in patterns], dtype=np.int64)
+        trips = np.array([len(p.trip_ids) for p in patterns], dtype=np.int64)
+        start = np.concatenate([[0], np.cumsum(lengths)])
+        calls = int(start[-1])
+        call_trips = np.repeat(trips, lengths)
+        column = np.concatenate([[0], np.cumsum(call_trips)])
+        stop = np.concatenate([p.stops for p in patterns]).astype(np.int64) if patterns else np.empty(0, np.int64)
+        pickup = np.concatenate([p.pickup for p in patterns]).astype(bool) if patterns else np.empty(0, bool)
+        last = np.zeros(calls, dtype=bool)
+        last[start[1:] - 1] = True
+        departures = [p.departure.T.ravel() for p in patterns]
+        arrivals = [p.arrival.T.ravel() for p in patterns]
+        flat_departure = np.concatenate(departures).astype(np.int64) if patterns else np.empty(0, np.int64)
+        owner = np.repeat(np.arange(calls, dtype=np.int64), call_trips)
+        order = np.argsort(stop, kind="stable")
+        return cls(
+            start=start,
+            stop=stop,
+            pattern=np.repeat(np.arange(len(patterns), dtype=np.int64), lengths),
+            position=np.arange(calls, dtype=np.int64) - np.repeat(start[:-1], lengths),
+            boards=pickup & ~last,
+            alights=np.concatenate([p.drop_off for p in patterns]).astype(bool) if patterns else np.empty(0, bool),
+            trips=call_trips,
+            column=column,
+            departure_keys=owner * cls.KEY_SPAN + flat_departure + cls.KEY_SHIFT,
+            arrival=np.concatenate(arrivals).astype(np.int64) if patterns else np.empty(0, np.int64),
+            stop_start=np.searchsorted(stop[order], np.arange(stops + 1)),
+            stop_calls=order,
+        )
+
+
 @dataclass
 class CompiledDay:
     """The arrays for one service day; see the module docstring."""
@@ -101,6 +162,11 @@ class CompiledDay:
             seconds=seconds,
             whole_s=np.ceil(seconds).astype(np.int64),
         )
+
+    @cached_property
+    def pattern_calls(self) -> PatternCalls:
+        """:attr:`patterns` as flat arrays, for RAPTOR's vectorised scan."""
+        return PatternCalls.of(self.patterns, len(self.stop_ids))
 
     @property
     def stop_index(self) -> dict[str, int]:

@@ -281,7 +281,8 @@ class Planner:
         compiled = self.day(when)
         access, egress = self.walks(*origin), self.walks(*destination)
         starts = {stop: time_s + int(np.ceil(s)) for stop, (s, _) in access.items()}
-        labels = earliest_arrival(compiled, starts, self.max_transfers)
+        onward = {stop: int(np.ceil(seconds)) for stop, (seconds, _) in egress.items()}
+        labels = earliest_arrival(compiled, starts, self.max_transfers, ends=onward)
         best = _best_ending(labels, egress)
         walk = self.direct_walk(origin, destination)
         if walk is not None and (best is None or time_s + walk[0] <= best[0]):
@@ -309,7 +310,8 @@ class Planner:
         mirror = self.day(when, mirrored=True)
         access, egress = self.walks(*origin), self.walks(*destination)
         starts = {stop: -arrive_by_s + int(np.ceil(s)) for stop, (s, _) in egress.items()}
-        labels = earliest_arrival(mirror, starts, self.max_transfers)
+        onward = {stop: int(np.ceil(seconds)) for stop, (seconds, _) in access.items()}
+        labels = earliest_arrival(mirror, starts, self.max_transfers, ends=onward)
         best = _best_ending(labels, access)
         latest = None if best is None else -best[0]
         walk = self.direct_walk(origin, destination)

@@ -75,6 +75,31 @@ class Walks:
 NOT_WALKED = -2
 
 
+@dataclass(frozen=True)
+class Rides:
+    """How each stop was reached by vehicle in one round, as arrays (``pattern`` -1: not by vehicle);
+    ``rides[stop]`` is its :class:`Ride`."""
+
+    pattern: np.ndarray
+    trip: np.ndarray
+    board: np.ndarray
+    alight: np.ndarray
+
+    @classmethod
+    def none(cls, stops: int) -> Rides:
+        never = np.full(stops, -1, dtype=np.int64)
+        return cls(never, never, never, never)
+
+    def __getitem__(self, stop: int) -> Ride:
+        if self.pattern[stop] < 0:
+            raise KeyError(stop)
+        return Ride(int(self.pattern[stop]), int(self.trip[stop]), int(self.board[stop]), int(self.alight[stop]))
+
+    def stops(self) -> np.ndarray:
+        """The stops reached by vehicle."""
+        return np.flatnonzero(self.pattern >= 0)
+
+
 @dataclass
 class Labels:
     """Per round: arrival by vehicle and on foot at each stop (seconds), and how each was reached.
@@ -84,7 +109,7 @@ class Labels:
     """
 
     by_vehicle: list[np.ndarray]
-    rides: list[dict[int, Ride]]
+    rides: list[Rides]
     on_foot: list[np.ndarray]
     walks: list[Walks]
 
@@ -135,12 +160,20 @@ class Bounds:
 
 
 def earliest_arrival(
-    day: CompiledDay, starts: dict[int, int], max_transfers: int = MAX_TRANSFERS, bounds: Bounds | None = None
+    day: CompiledDay,
+    starts: dict[int, int],
+    max_transfers: int = MAX_TRANSFERS,
+    bounds: Bounds | None = None,
+    ends: dict[int, int] | None = None,
 ) -> Labels:
     """Earliest arrival at every stop from ``starts`` (stop row -> time one is there, on foot).
 
     With ``bounds`` (journeys from a start no earlier than these, see :class:`Bounds`), a label that does not
     beat the bound of its round or an earlier one is dropped: the labels returned are only the improvements.
+
+    With ``ends`` (stop row -> whole seconds on from there to the one place wanted), the search goes on only
+    from stops reached before the best arrival at that place found so far (target pruning): the journeys to
+    it are the same, and labels elsewhere that could not lead to an earlier arrival there are left out.
     """
     stops = len(day.stop_ids)
     change = day.change_s.astype(np.int64)
@@ -148,19 +181,28 @@ def earliest_arrival(
     origin = np.full(stops, INF, dtype=np.int64)
     for stop, time in starts.items():
         origin[stop] = min(origin[stop], time)
-    foot, walks = _walk(day, origin, set(np.flatnonzero(origin < INF).tolist()))
+    foot, walks = _walk(day, origin, np.flatnonzero(origin < INF))
     at_start = (origin < INF) & (origin <= foot)
     foot[at_start] = origin[at_start]
     walks.source[at_start], walks.seconds[at_start] = -1, 0.0
     kept = foot < floor
     foot[~kept], walks.source[~kept] = INF, NOT_WALKED
-    labels = Labels(by_vehicle=[np.full(stops, INF, dtype=np.int64)], rides=[{}], on_foot=[foot], walks=[walks])
+    labels = Labels(
+        by_vehicle=[np.full(stops, INF, dtype=np.int64)], rides=[Rides.none(stops)], on_foot=[foot], walks=[walks]
+    )
     ready = foot.copy()
     best_vehicle = np.full(stops, INF, dtype=np.int64)
     best_ready = np.minimum(ready, floor)
-    marked = set(np.flatnonzero(ready < INF).tolist())
+    marked = np.flatnonzero(ready < INF)
+    end_stops, onward = _ends(ends)
+    arrival = INF  # the best arrival at the place of ``ends`` so far
     for round_number in range(1, max_transfers + 2):
-        if not marked:
+        if len(end_stops):
+            reached = np.minimum(labels.by_vehicle[-1], labels.on_foot[-1])[end_stops]
+            arrival = min(arrival, int(np.min(np.where(reached < INF, reached + onward, INF))))
+            ready = np.where(ready < arrival, ready, INF)
+            marked = marked[ready[marked] < INF]
+        if not len(marked):
             break
         if bounds is not None:
             known = bounds.by_vehicle[round_number]
@@ -170,12 +212,12 @@ def earliest_arrival(
         vehicle, rides = _scan_patterns(day, ready, best_vehicle, marked)
         best_vehicle = np.minimum(best_vehicle, vehicle)
         changed = np.where(vehicle < INF, vehicle + change, INF)
-        foot, walks = _walk(day, vehicle, set(rides))
+        foot, walks = _walk(day, vehicle, rides.stops())
         dominated = foot >= np.minimum(best_ready, changed)
         foot[dominated] = INF
         walks.source[dominated] = NOT_WALKED
         ready = np.minimum(changed, foot)
-        marked = set(np.flatnonzero(ready < best_ready).tolist())
+        marked = np.flatnonzero(ready < best_ready)
         best_ready = np.minimum(best_ready, ready)
         labels.by_vehicle.append(vehicle)
         labels.rides.append(rides)
@@ -184,52 +226,107 @@ def earliest_arrival(
     return labels
 
 
+def _ends(ends: dict[int, int] | None) -> tuple[np.ndarray, np.ndarray]:
+    """The stops of ``ends`` and the seconds on from each, as arrays (empty without ends)."""
+    if not ends:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return np.fromiter(ends, dtype=np.int64, count=len(ends)), np.fromiter(ends.values(), dtype=np.int64)
+
+
 def _scan_patterns(
-    day: CompiledDay, ready: np.ndarray, best_vehicle: np.ndarray, marked: set[int]
-) -> tuple[np.ndarray, dict[int, Ride]]:
-    """One round's vehicle arrivals: scan every pattern through a marked stop from there on,
-    keeping arrivals earlier than any vehicle arrival there so far."""
-    arrival = best_vehicle.tolist()  # a vehicle arrival must beat these; plain lists scan faster
-    ready_at = ready.tolist()
-    rides: dict[int, Ride] = {}
-    first: dict[int, int] = {}
-    for stop in marked:
-        for number, position in day.stop_patterns[stop]:
-            if position < first.get(number, 1 << 30):
-                first[number] = position
-    for number, start in first.items():
-        pattern = day.patterns[number]
-        stops, pickup, drop_off = pattern.calls
-        trip, board = -1, -1
-        times: list[int] = []  # the caught trip's arrivals
-        earlier: list[int] = []  # the departures of the trip before it (none: it is the first)
-        for position in range(start, len(stops)):
-            stop = stops[position]
-            if trip >= 0 and drop_off[position] and times[position] < arrival[stop]:
-                arrival[stop] = times[position]
-                rides[stop] = Ride(number, trip, board, position)
-            if ready_at[stop] < INF and pickup[position] and position < len(stops) - 1:
-                if trip >= 0 and (trip == 0 or earlier[position] < ready_at[stop]):
-                    continue  # no earlier trip can be caught here
-                catch = int(pattern.departure[:, position].searchsorted(ready_at[stop], side="left"))
-                if catch < len(pattern.trip_ids) and (trip < 0 or catch < trip):
-                    trip, board, times = catch, position, pattern.arrival[catch].tolist()
-                    earlier = pattern.departure[catch - 1].tolist() if catch else []
-    vehicle = np.full(len(day.stop_ids), INF, dtype=np.int64)
-    if rides:
-        reached = np.fromiter(rides, dtype=np.int64, count=len(rides))
-        vehicle[reached] = np.asarray(arrival, dtype=np.int64)[reached]
+    day: CompiledDay, ready: np.ndarray, best_vehicle: np.ndarray, marked: np.ndarray
+) -> tuple[np.ndarray, Rides]:
+    """One round's vehicle arrivals: scan every pattern through a marked stop from there on, keeping
+    arrivals earlier than any vehicle arrival there so far; all patterns at once, as arrays.
+
+    At each call from the first marked one, the trip caught is the earliest trip of the pattern one could
+    board at an earlier call (the first trip leaving there at or after one is ready): the first call that
+    gives the earliest trip is where it is boarded. Trips do not overtake, so an earlier trip caught is
+    earlier at every later call. Of equal arrivals at a stop, the lowest pattern (then call) gives the ride.
+    """
+    calls = day.pattern_calls
+    stops = len(day.stop_ids)
+    vehicle = np.full(stops, INF, dtype=np.int64)
+    at_marked = calls.stop_calls[_ranges(calls.stop_start, marked)]
+    if not len(at_marked):
+        return vehicle, Rides.none(stops)
+    first = np.full(len(calls.start) - 1, INF, dtype=np.int64)
+    np.minimum.at(first, calls.pattern[at_marked], at_marked)
+    patterns = np.flatnonzero(first < INF)
+    lengths = calls.start[patterns + 1] - first[patterns]
+    scanned = np.repeat(first[patterns] - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+    segment = np.repeat(np.arange(len(patterns), dtype=np.int64), lengths)
+    ready_here = ready[calls.stop[scanned]]
+    boarding = np.flatnonzero(calls.boards[scanned] & (ready_here < INF))
+    catch = np.full(len(scanned), NO_TRIP, dtype=np.int64)
+    if len(boarding):
+        call = scanned[boarding]
+        keys = call * calls.KEY_SPAN + ready_here[boarding] + calls.KEY_SHIFT
+        found = np.searchsorted(calls.departure_keys, keys, side="left") - calls.column[call]
+        catch[boarding] = np.where(found < calls.trips[call], found, NO_TRIP)
+    trip, board = _caught_before(catch, calls.position[scanned], segment)
+    riding = np.flatnonzero((trip != NO_TRIP) & calls.alights[scanned])
+    call = scanned[riding]
+    time = calls.arrival[calls.column[call] + trip[riding]]
+    stop = calls.stop[call]
+    better = time < best_vehicle[stop]
+    riding, call, time, stop = riding[better], call[better], time[better], stop[better]
+    order = np.lexsort((call, time, stop))
+    chosen = order[np.r_[True, stop[order][1:] != stop[order][:-1]]] if len(order) else order
+    reached, call, riding = stop[chosen], call[chosen], riding[chosen]
+    vehicle[reached] = time[chosen]
+    rides = Rides(*(np.full(stops, -1, dtype=np.int64) for _ in range(4)))
+    for column, values in zip(
+        (rides.pattern, rides.trip, rides.board, rides.alight),
+        (calls.pattern[call], trip[riding], board[riding], calls.position[call]),
+        strict=True,
+    ):
+        column[reached] = values
     return vehicle, rides
 
 
-def _walk(day: CompiledDay, start: np.ndarray, sources: set[int]) -> tuple[np.ndarray, Walks]:
+NO_TRIP = (1 << 24) - 1
+"""No trip caught (more trips than this in one pattern would not fit the scan's keys)."""
+_POSITION_BITS = 20
+
+
+def _ranges(start: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The indices ``start[r]:start[r + 1]`` of each row ``r``, one after another."""
+    count = start[rows + 1] - start[rows]
+    total = int(count.sum())
+    return np.repeat(start[rows] - np.cumsum(count) + count, count) + np.arange(total)
+
+
+def _caught_before(catch: np.ndarray, position: np.ndarray, segment: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per scanned call, the earliest trip caught at an earlier call of its pattern (:data:`NO_TRIP` if none)
+    and the position where it was first caught: a running minimum of (trip, position) within each pattern.
+
+    Patterns are kept apart by giving each later one a lower band of keys, so one running minimum over
+    all of them restarts at each pattern's first call; bands are made as narrow as the keys allow, and
+    patterns are taken in groups if their bands would not fit 63 bits.
+    """
+    key = (catch << _POSITION_BITS) | position
+    band = 1 << (NO_TRIP.bit_length() + _POSITION_BITS)
+    group_size = max(1, (1 << 62) // band)
+    running = np.empty_like(key)
+    for low in range(0, int(segment[-1]) + 1, group_size):
+        rows = np.flatnonzero((segment >= low) & (segment < low + group_size))
+        offset = (low + group_size - 1 - segment[rows]) * band
+        running[rows] = np.minimum.accumulate(key[rows] + offset) - offset
+    before = np.empty_like(running)
+    before[1:] = running[:-1]
+    starts = np.r_[True, segment[1:] != segment[:-1]]
+    before[starts] = (NO_TRIP << _POSITION_BITS) | 0
+    return before >> _POSITION_BITS, before & ((1 << _POSITION_BITS) - 1)
+
+
+def _walk(day: CompiledDay, start: np.ndarray, sources: np.ndarray) -> tuple[np.ndarray, Walks]:
     """Arrivals on foot by one walking transfer from ``sources`` (leaving at ``start``): at each stop the
     earliest, and the walk that gives it."""
     stops = len(day.stop_ids)
     foot = np.full(stops, INF, dtype=np.int64)
     walks = Walks(np.full(stops, NOT_WALKED, dtype=np.int64), np.zeros(stops))
-    origins = np.fromiter(sources, dtype=np.int64, count=len(sources))
-    origins = origins[start[origins] < INF]
+    origins = sources[start[sources] < INF]
     links = day.walk_links
     first, count = links.start[origins], links.start[origins + 1] - links.start[origins]
     if not count.sum():
@@ -238,10 +335,10 @@ def _walk(day: CompiledDay, start: np.ndarray, sources: set[int]) -> tuple[np.nd
     link = np.repeat(first - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
     time = start[source] + links.whole_s[link]
     target = links.target[link]
-    order = np.argsort(time, kind="stable")
-    _, earliest = np.unique(target[order], return_index=True)
-    chosen = order[earliest]
+    np.minimum.at(foot, target, time)
+    earliest = np.flatnonzero(time == foot[target])  # of equal walks to a stop, the first listed is taken
+    _, first = np.unique(target[earliest], return_index=True)
+    chosen = earliest[first]
     reached = target[chosen]
-    foot[reached] = time[chosen]
     walks.source[reached], walks.seconds[reached] = source[chosen], links.seconds[link[chosen]]
     return foot, walks
