@@ -52,9 +52,11 @@ def private_instance_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterat
     """
     from flask import Flask
 
+    from geoaccess.web.data import SETTINGS as DATA_SETTINGS
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Flask, "auto_find_instance_path", lambda app: str(tmp_path_factory.mktemp("instance")))
-        for name in ("DATABASE_URL", "GEOACCESS_SECRET_KEY", "GEOACCESS_VENUES"):
+        for name in ("DATABASE_URL", "GEOACCESS_SECRET_KEY", "GEOACCESS_VENUES", *DATA_SETTINGS.values()):
             patch.delenv(name, raising=False)
         patch.setenv("GEOACCESS_CACHE", str(tmp_path_factory.mktemp("cache")))
         yield

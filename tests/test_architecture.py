@@ -12,7 +12,7 @@ from geoaccess.settings import REPO_ROOT
 LAYERS = (
     ("geoaccess.errors", "geoaccess.defaults", "geoaccess.weekdays", "geoaccess.settings", "geoaccess._io",
      "geoaccess.attribution", "geoaccess.geometry", "geoaccess.roles", "geoaccess.csv_cells", "geoaccess.bounded_zip",
-     "geoaccess.isolation", "geoaccess.downloads"),
+     "geoaccess.isolation", "geoaccess.downloads", "geoaccess.loaded_once"),
     ("geoaccess.pack",),
     ("geoaccess.geocode", "geoaccess.venues", "geoaccess.places", "geoaccess.endpoints"),
     ("geoaccess.roads",),

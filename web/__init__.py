@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,14 +17,28 @@ from flask import Flask
 
 from geoaccess.venues import load_venues
 
-from . import admin_users, admin_venues, api, auth, converters, manager, officer, security, vendor, views
+from . import (
+    admin_data,
+    admin_users,
+    admin_venues,
+    api,
+    auth,
+    converters,
+    data,
+    manager,
+    officer,
+    security,
+    vendor,
+    views,
+)
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(test_config: Mapping[str, Any] | None = None, *, settings: Mapping[str, Any] | None = None) -> Flask:
     """Create the Flask app.
 
     Configuration comes from ``instance/config.py`` if present (skipped when
-    ``test_config`` is given), then ``test_config``. Keys:
+    ``test_config`` is given), then ``test_config``, then ``settings`` (the
+    ``serve`` command's options). Keys:
 
     ``VENUE_LOADER``
         Zero-argument callable returning the venues to show (default
@@ -44,9 +59,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ``SECRET_KEY``
         Session-signing key (default: ``GEOACCESS_SECRET_KEY``, else a random
         key kept in ``instance/secret_key``).
+    ``DATA_NETWORK``, ``DATA_GTFS``, ``DATA_CIF``, ``DATA_WARM``
+        The road network folder and timetables every computation uses
+        (default: ``GEOACCESS_NETWORK``, ``GEOACCESS_GTFS``, ``GEOACCESS_CIF``,
+        else the pack's modelled ones), loaded here: see :mod:`geoaccess.web.data`.
 
-    The venue loader runs once, here, so a bad venue file stops start-up with a
-    message naming the bad row, and requests share what was loaded.
+    The venue loader and the data load run once, here, so a bad venue file or
+    data path stops start-up with a message naming it, and requests share what
+    was loaded.
     """
     app = Flask(__name__, instance_relative_config=True)
     app.url_map.converters.update(converters.CONVERTERS)  # before any route that uses them
@@ -64,6 +84,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.from_mapping(test_config)
+    app.config.from_mapping(settings or {})
+    data.init_app(app)  # first: a bad data path stops start-up before the secret key or database is made
     if not app.config.get("SECRET_KEY"):  # Flask's default config holds SECRET_KEY=None
         app.config["SECRET_KEY"] = os.environ.get("GEOACCESS_SECRET_KEY") or _instance_secret(app)
 
@@ -71,7 +93,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)  # first: its nonce and headers apply to every response
     app.register_blueprint(vendor.bp)
     app.register_blueprint(views.bp)
-    for part in (auth, admin_users, admin_venues, officer, api, manager):
+    for part in (auth, admin_users, admin_venues, admin_data, officer, api, manager):
         part.init_app(app)
     return app
 

@@ -62,6 +62,7 @@ from geoaccess.venues import KINDS, PROGRAMMES, venues_geojson
 
 from . import background
 from .auth import api_auth
+from .data import data_choice
 from .job_kinds import MOST_SITES
 from .officer import me
 from .problems import problem, problem_for
@@ -286,6 +287,7 @@ def journey() -> Response:
         day=text(data, "day", required=False),
         depart_at=text(data, "depart_at", required=False),
         arrive_by=text(data, "arrive_by", required=False),
+        data=data_choice(),
     )
     return jsonify(result)
 
@@ -297,8 +299,12 @@ def roundtrip() -> Response:
     """Can someone get to a session on time by public transport, and home after it? (``day: "week"`` for all)"""
     data = body()
     conform(data, "RoundTripRequest")
+    chosen = data_choice()
     place = session_place(
-        venues=loaded_venues(), venue=text(data, "venue", required=False), to=text(data, "to", required=False)
+        venues=loaded_venues(),
+        venue=text(data, "venue", required=False),
+        to=text(data, "to", required=False),
+        data=chosen,
     )
     result = round_trip_days(
         home=required_text(data, "from"),
@@ -308,6 +314,7 @@ def roundtrip() -> Response:
         start=required_text(data, "start"),
         end=required_text(data, "end"),
         margin=integer(data, "margin", MARGIN_MIN),
+        data=chosen,
     )
     return jsonify(result)
 
@@ -391,7 +398,7 @@ def map_export() -> Response:
         doc = isochrone_document(
             venue_id=required_text(data, "venue"),
             mode=text(data, "mode", required=False) or "transit",
-            analysis=Analysis(settings=settings),
+            analysis=Analysis(settings=settings, data=data_choice()),
             venues=loaded_venues(),
         )
     else:
@@ -402,6 +409,7 @@ def map_export() -> Response:
             venues=loaded_venues(),
             depart_at=text(data, "depart_at", required=False),
             arrive_by=text(data, "arrive_by", required=False),
+            data=data_choice(),
         )
     response = Response(map_bytes(doc, fmt), mimetype=FORMATS[fmt])
     if fmt == "html":

@@ -33,6 +33,7 @@ from geoaccess.services.analysis import (
 )
 from geoaccess.services.maps import burden_document, change_document, export_map
 
+from .data import data_choice
 from .uploads import load_caseload
 from .views import loaded_venues
 
@@ -46,8 +47,10 @@ MOST_SITES = 5
 
 
 def _analysis(app: Flask) -> Analysis:
-    """The pack's data with the app's suppression count (``PLANNER_SUPPRESS_BELOW``)."""
-    return Analysis(settings=Settings(suppress_below=int(app.config.get("PLANNER_SUPPRESS_BELOW", SUPPRESS_BELOW))))
+    """The app's data (:func:`~geoaccess.web.data.data_choice`) with its suppression count
+    (``PLANNER_SUPPRESS_BELOW``)."""
+    settings = Settings(suppress_below=int(app.config.get("PLANNER_SUPPRESS_BELOW", SUPPRESS_BELOW)))
+    return Analysis(settings=settings, data=data_choice(app))
 
 
 def save_map(doc: MapDocument, folder: Path, key: str) -> dict[str, Any]:

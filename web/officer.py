@@ -49,6 +49,7 @@ from geoaccess.venues import PROGRAMMES
 from geoaccess.weekdays import WEEKDAYS
 
 from .auth import current_user, login_required
+from .data import data_choice
 from .db import User
 from .security import trust_inline_scripts
 from .views import loaded_venues
@@ -153,7 +154,7 @@ def check() -> tuple[str, int]:
     form = {key: request.form.get(key, "") for key in DEFAULTS}
     form["every_venue"] = "1" if request.form.get("every_venue") else ""
     try:
-        result = check_session(CheckRequest.from_fields(form), venues=loaded_venues())
+        result = check_session(CheckRequest.from_fields(form), venues=loaded_venues(), data=data_choice())
     except GeoaccessError as exc:
         return _page(form, exc.status, error=str(exc))
     form.update(start=result.start, end=result.end)

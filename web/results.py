@@ -73,10 +73,12 @@ def format_measure(value: float | str | None, kind: str = "count") -> str:
 def result(job_id: int) -> str:
     """The job's progress while it runs; its tables and maps when done."""
     job = job_or_404(job_id)
+    result_ = job.get("result")
     return render_template(
         "planner_result.html",
         job=job,
-        result=job.get("result"),
+        result=result_,
+        data_line=describe(result_.get("provenance") or {}) if result_ else "",
         measure_rows=MEASURE_ROWS,
         district_columns=DISTRICT_COLUMNS,
         gain_columns=GAIN_COLUMNS,

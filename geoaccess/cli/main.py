@@ -16,6 +16,7 @@ from geoaccess.cli.maps import map_group
 from geoaccess.cli.network import network
 from geoaccess.cli.options import reports_errors
 from geoaccess.cli.query import geocode, journey, matrix, roundtrip
+from geoaccess.cli.timetable import timetable
 from geoaccess.cli.users import users
 from geoaccess.cli.venues import venues
 
@@ -36,19 +37,58 @@ def main() -> None:
     type=click.IntRange(2, 256),
     help="Request threads; an upload being read holds one, so keep this above the caseload readers (2).",
 )
+@click.option(
+    "--network",
+    type=click.Path(),
+    help="A road network folder from `geoaccess network build` to serve with (default: GEOACCESS_NETWORK, "
+    "else the pack's offline proxy).",
+)
+@click.option(
+    "--gtfs",
+    multiple=True,
+    type=click.Path(),
+    help="GTFS feed (.zip or folder) to serve with instead of the modelled timetable; repeatable "
+    "(default: GEOACCESS_GTFS, paths separated by the system's path separator).",
+)
+@click.option(
+    "--cif",
+    multiple=True,
+    type=click.Path(),
+    help="ATOC CIF rail timetable file to serve with (with any --gtfs); repeatable (default: GEOACCESS_CIF).",
+)
 @reports_errors
-def serve(host: str, port: int, threads: int) -> None:
-    """Serve the web app with the waitress production WSGI server."""
+def serve(host: str, port: int, threads: int, network: str | None, gtfs: tuple[str, ...], cif: tuple[str, ...]) -> None:
+    """Serve the web app with the waitress production WSGI server.
+
+    The network and timetables given (or named by GEOACCESS_NETWORK, GEOACCESS_GTFS and GEOACCESS_CIF) are
+    checked and loaded once, before the server starts, and used by every page, API call and analysis."""
     from waitress import serve as waitress_serve
 
     from geoaccess.web import create_app
+    from geoaccess.web.data import data_line
 
-    app = create_app()
+    given = {"DATA_NETWORK": network, "DATA_GTFS": gtfs, "DATA_CIF": cif}
+    app = create_app(settings={key: value for key, value in given.items() if value})
     click.echo(f"geoaccess serving on http://{host}:{port} (Ctrl+C to stop)")
+    click.echo(f"data in use: {data_line(app)}")
     waitress_serve(app, host=host, port=port, threads=threads, ident="geoaccess")
 
 
-for command in (data, info, geocode, venues, journey, roundtrip, matrix, network, caseload, access, scenario, site):
+for command in (
+    data,
+    info,
+    geocode,
+    venues,
+    journey,
+    roundtrip,
+    matrix,
+    network,
+    timetable,
+    caseload,
+    access,
+    scenario,
+    site,
+):
     main.add_command(command)
 main.add_command(map_group)
 main.add_command(users)

@@ -29,7 +29,9 @@ def _app_context() -> Iterator[Any]:
     if factory is None:
         from geoaccess.web import create_app
 
-        factory = create_app
+        def factory() -> Any:  # accounts need no network or timetable: paths are checked, nothing loaded
+            return create_app(settings={"DATA_WARM": False})
+
     app = factory()
     with app.app_context():
         yield app

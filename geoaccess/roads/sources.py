@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from geoaccess.errors import BadInput
+from geoaccess.loaded_once import loaded_once
 from geoaccess.pack import load_pack
 from geoaccess.roads.network import META_NAME, MODES, RoadNetwork
 from geoaccess.roads.router import Router
@@ -40,7 +40,7 @@ def network_folder(mode: str, path: Path | None = None) -> Path:
     )
 
 
-@lru_cache(maxsize=8)
+@loaded_once(maxsize=8)
 def _router_at(folder: Path) -> Router:
     return Router(RoadNetwork.load(folder))
 

@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import numpy as np
 
 from geoaccess.defaults import MAX_TRANSFERS, WALK_LIMIT_M
 from geoaccess.errors import BadInput
+from geoaccess.loaded_once import loaded_once
 from geoaccess.pack import load_pack
 from geoaccess.places import Place
 from geoaccess.roads.journeys import network_provenance
@@ -42,7 +42,7 @@ def _load(gtfs: tuple[Path, ...], cif: tuple[Path, ...]) -> Timetable:
     return _service_days(gtfs, cif).timetable
 
 
-@lru_cache(maxsize=4)
+@loaded_once(maxsize=4)
 def _service_days(gtfs: tuple[Path, ...], cif: tuple[Path, ...]) -> ServiceDays:
     """The timetable and its compiled days, once per process, shared by every planner on it. The user's feeds
     go through the on-disk cache (:mod:`~geoaccess.transit.cache`); the pack's modelled timetable, small and
@@ -75,7 +75,7 @@ def _cache_entry(gtfs: tuple[Path, ...], cif: tuple[Path, ...]) -> CacheEntry:
     return CacheEntry.of(feeds, stations)
 
 
-@lru_cache(maxsize=4)
+@loaded_once(maxsize=4)
 def _planner(
     gtfs: tuple[Path, ...], cif: tuple[Path, ...], walk_network: Path | None, walk_limit_m: float, max_transfers: int
 ) -> Planner:
@@ -96,7 +96,7 @@ def _walker(timetable: Timetable, own_feeds: tuple[Path, ...], walk_network: Pat
     return StraightLineWalker(stops)
 
 
-@lru_cache(maxsize=4)
+@loaded_once(maxsize=4)
 def _stop_index(gtfs: tuple[Path, ...], cif: tuple[Path, ...]) -> StopIndex:
     return StopIndex(_load(gtfs, cif))
 
