@@ -1,14 +1,16 @@
 """Scale benchmark: ``geoaccess network build`` and ``geoaccess journey --mode transit --gtfs`` as inputs grow.
 
-Run ``python bench/bench_scale.py [--sizes 100,200,300] [--routes 60,300] [--full] [--workdir DIR]``.
+Run ``python bench/bench_scale.py [--sizes 100,300,600,1000] [--routes 60,300] [--full] [--workdir DIR]``.
 
-For each grid size N it writes an N x N street grid (``generate_street_grid.py``) and runs
-``geoaccess network build --osm GRID --out DIR --force`` (drive and walk). For each route count R it
-writes a feed of R routes x 30 stops x 100 trips (``generate_regional_gtfs.py``; ``--stops-per-route``,
-``--trips-per-route``) and runs ``geoaccess journey --mode transit --gtfs FEED`` between two stops of
-route 0 twice in a row, each call a new process, so a second call as slow as the first shows that
-nothing is kept between calls. ``--full`` adds the issue's regional size, 600 routes (1.8 million stop
-times).
+For each grid size N it writes an N x N street grid (``generate_street_grid.py``), runs
+``geoaccess network build --osm GRID --out DIR --force`` (drive and walk), then times loading the drive
+network, making its router and one 2,000 x 30 car matrix in one more child (``scale_car_queries.py``).
+For each route count R it writes a feed of R routes x 30 stops x 100 trips (``generate_regional_gtfs.py``;
+``--stops-per-route``, ``--trips-per-route``) and runs ``geoaccess journey --mode transit --gtfs FEED``
+between two stops of route 0 twice in a row, each call a new process, with a timetable cache that starts
+empty: the first call reads and compiles the feed, the second starts from the cache. ``--full`` adds the
+issue's regional size, 600 routes (1.8 million stop times). The timetable's own targets (build, one stop
+to all, round trips) are measured by ``bench_timetable_scale.py``.
 
 Every command runs as a child process; its wall-clock time and peak resident memory (``ru_maxrss`` from
 ``os.wait4`` on that child, which takes in the child's own children) are measured. The script prints a
@@ -40,6 +42,15 @@ from generate_street_grid import write_grid
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "scale.md"
 GEOACCESS = Path(sys.executable).parent / "geoaccess"
+BEFORE_FIGURES = [
+    "`geoaccess network build` (osmnx graph on the way), 100 x 100 grid: 3.5 s, 360 MB",
+    "`geoaccess network build`, 200 x 200 grid: 8.5 s, 611 MB",
+    "`geoaccess network build`, 300 x 300 grid: 18.1 s, 1,067 MB (about 0.9 GB more per 100,000 nodes: a "
+    "1,000 x 1,000 grid would need about 9 GB)",
+    "`geoaccess journey --mode transit --gtfs FEED`, 300 routes: 6.1 s, 1,041 MB, and the same on every call",
+    "the same, 600 routes (by hand): 14.7 s, 2,690 MB, on every call",
+]
+"""Measured on this machine at commit babd731, before issue 14's changes (``bench/results/scale.md`` then)."""
 ORIGINS, DESTINATIONS = 2000, 30
 """The car matrix's size (scale_car_queries.py's defaults): a caseload against a county's venues."""
 WALK_LIMIT_M = 5000
@@ -199,9 +210,14 @@ def report(runs: list[Run], args: argparse.Namespace, load_before: str, load_aft
         "drawn uniformly over the grid (times in-process; the peak MB is that child's, shared by its three rows). "
         "The journey runs between two stops of route 0 (`stop:R0S1` to "
         f"`stop:R0S10`), Thursday 08:00, `--walk-limit {WALK_LIMIT_M}`; the two calls are consecutive "
-        "processes. The *per unit* columns are the growth from the previous size of the same command divided by "
+        "processes sharing a timetable cache that starts empty (call 1 builds it, call 2 reads it). "
+        "The *per unit* columns are the growth from the previous size of the same command divided by "
         "the growth in input (so the fixed start-up cost drops out): steady down the table is linear growth, "
         "rising is worse than linear.",
+        "",
+        "Before issue 14's changes (this machine, commit babd731):",
+        "",
+        *[f"- {figure}" for figure in BEFORE_FIGURES],
         "",
         "Figures given in issue 14 (on the reporter's machine):",
         "",
@@ -243,6 +259,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="geoaccess-scale-") as temporary:
         workdir = args.workdir or Path(temporary)
         workdir.mkdir(parents=True, exist_ok=True)
+        os.environ["GEOACCESS_CACHE"] = str(workdir / "cache")  # the children's timetable cache starts empty
         runs = grid_runs(args.sizes, workdir, args.seed)
         runs += feed_runs(routes, args.stops_per_route, args.trips_per_route, workdir, args.seed)
     load_after = ", ".join(f"{x:.2f}" for x in os.getloadavg())

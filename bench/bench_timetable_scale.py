@@ -202,9 +202,9 @@ def markdown(rows: list[dict[str, Any]], load_before: str, load_after: str) -> s
         "the whole feed: " + "; ".join(f"{count} routes: {text}" for count, text in BEFORE.items()) + ". "
         "The query rows share one child (its peak MB is that process's). Feeds: R routes x 30 stops x 100 trips "
         "(`generate_regional_gtfs.py`, its default seed 14). The journey is `stop:R0S1` to `stop:R0S10`, "
-        f"Thursday 08:00, `--walk-limit {WALK_LIMIT_M}`, as in `bench_scale.py`. The cache changes how the "
-        "timetable is loaded, not how it is searched: the query rows are RAPTOR's plain-Python pattern scan "
-        "(`transit/raptor.py`), three or four searches per round trip (`transit/roundtrip.py`).",
+        f"Thursday 08:00, `--walk-limit {WALK_LIMIT_M}`, as in `bench_scale.py`. The query rows are RAPTOR "
+        "(`transit/raptor.py`, every pattern of a round scanned at once on flat arrays; a search for one place "
+        "pruned by the best arrival there so far), three searches per round trip (`transit/roundtrip.py`).",
         "",
         "## Machine",
         "",

@@ -230,6 +230,18 @@ BAD = [
     (
         "stop_times.txt",
         "24:35:00,24:35:00",
+        "24:35:00,1200000:00:00",
+        "stop_times.txt line 7: departure_time '1200000:00:00' is not a time",
+    ),
+    (
+        "stop_times.txt",
+        "24:35:00,24:35:00",
+        "24:35:00,168:00:00",
+        "stop_times.txt line 7: departure_time '168:00:00' is 168 hours or more into its service day",
+    ),
+    (
+        "stop_times.txt",
+        "24:35:00,24:35:00",
         "24:35:00,24:35:60",
         "stop_times.txt line 7: departure_time '24:35:60' is not a time",
     ),

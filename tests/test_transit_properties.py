@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
+import pytest
 from test_transit_differential import (
     CAIRNS_DAY,
     Tally,
@@ -27,9 +28,10 @@ from test_transit_differential import (
 )
 
 from geoaccess.defaults import MAX_TRANSFERS
+from geoaccess.errors import BadInput
 from geoaccess.roads.router import StraightLineWalker
 from geoaccess.transit import planner as planner_module
-from geoaccess.transit.compiled import DAY_S, CompiledDay, compile_day
+from geoaccess.transit.compiled import DAY_S, CompiledDay, Pattern, PatternCalls, compile_day
 from geoaccess.transit.planner import Itinerary, Leg, Planner, _legs_back
 from geoaccess.transit.raptor import INF, earliest_arrival
 from geoaccess.transit.timetable import Timetable, gtfs_time
@@ -455,3 +457,15 @@ def test_a_journey_without_a_vehicle_leaves_when_asked():
     back = planner.arrive_by(origin, destination, DAY, seconds("12:00"))
     assert back.arrive == seconds("12:00")
     assert back.depart == planner.latest_departure(origin, destination, DAY, seconds("12:00"))
+
+
+def test_flat_pattern_calls_refuse_times_the_scan_keys_cannot_hold():
+    def pattern(last_arrival: int) -> Pattern:
+        arrival = np.array([[0, last_arrival]])
+        return Pattern(
+            np.array([0, 1]), arrival, arrival.copy(), np.array(["T"]), 0, np.ones(2, bool), np.ones(2, bool)
+        )
+
+    assert PatternCalls.of([pattern(30 * 3600)], 2).departure_keys.size == 2
+    with pytest.raises(BadInput, match="34 years"):
+        PatternCalls.of([pattern(PatternCalls.KEY_SHIFT)], 2)

@@ -43,8 +43,8 @@ SETTINGS = {"DATA_NETWORK": "GEOACCESS_NETWORK", "DATA_GTFS": "GEOACCESS_GTFS", 
 COVERED_MODES = ("car", "walk", "transit")
 
 _LOADING = threading.Lock()
-"""Held while data loads: ``lru_cache`` in ``roads.sources`` and ``transit.sources`` does not stop two
-threads that miss at once from both loading the same network or timetable."""
+"""Held while the app's data warms up (routers, planner, stop indexes), so it is warmed once; each part is
+also loaded once per process by :mod:`geoaccess.loaded_once`."""
 
 
 class DataInUse:

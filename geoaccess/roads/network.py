@@ -286,8 +286,8 @@ def cheapest_parallel(tails: np.ndarray, heads: np.ndarray, seconds: np.ndarray)
 def _cheapest_parallel(edges: pd.DataFrame) -> pd.DataFrame:
     """The edges as :func:`cheapest_parallel` keeps them; edges already so (as saved) are taken as they are."""
     tails, heads = edges["u"].to_numpy(), edges["v"].to_numpy()
-    step_tail, step_head = np.diff(tails), np.diff(heads)
-    if (tails != heads).all() and ((step_tail > 0) | ((step_tail == 0) & (step_head > 0))).all():
+    later = (tails[1:] > tails[:-1]) | ((tails[1:] == tails[:-1]) & (heads[1:] > heads[:-1]))
+    if (tails != heads).all() and later.all():
         return edges.reset_index(drop=True)
     kept = cheapest_parallel(tails, heads, edges["travel_time"].to_numpy(dtype=float))
     return edges.iloc[kept].reset_index(drop=True)

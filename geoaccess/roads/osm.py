@@ -5,10 +5,10 @@ Steps:
 1. pyosmium streams each file once (:func:`_read_ways`), with node positions, and keeps only the
    ways each mode may use (see *Which ways each mode uses*) as flat arrays: the node ids of each way
    in order, and per way its speed, name and direction. Buildings, railways, rivers and the rest are
-   never held; no graph object is built on the way, so memory grows with the roads kept (about
-   0.2 KB per node), not with Python objects per node and edge. Several extracts are read as one:
-   a node or piece of way met again (where neighbours overlap) is kept once, so shared node ids
-   join them.
+   never held; no graph object is built on the way, so memory grows with the roads read (node ids
+   on every highway way, positions and ids of the ways kept), not with Python objects per node and
+   edge. Several extracts are read as one: a node or piece of way met again (where neighbours
+   overlap) is kept once, so shared node ids join them.
 2. Each pair of consecutive nodes becomes an edge (:func:`_mode_network`), following osmnx's
    conventions so results match ``osmnx.graph_from_xml`` edge for edge (tests/test_osm_vs_osmnx.py
    checks it): a one-way street (``oneway`` in :data:`ONEWAY_VALUES`, roundabouts, motorways) is one
@@ -192,7 +192,7 @@ class _ModeWays:
     refs: array[int] = field(default_factory=_ids)  # node ids, piece after piece
     ends: array[int] = field(default_factory=_ids)  # where each piece ends in ``refs``
     speeds: array[float] = field(default_factory=lambda: array("d"))  # km/h per piece
-    labels: array[int] = field(default_factory=lambda: array("l"))  # per piece, into _Read.labels; -1 none
+    labels: array[int] = field(default_factory=_ids)  # per piece, into _Read.labels; -1 none
     both_ways: array[int] = field(default_factory=lambda: array("b"))  # per piece: 1 both ways, 0 one way
 
     def add(self, refs: list[int], speed: float, label: int, way_direction: int) -> None:
@@ -359,7 +359,7 @@ def _mode_network(read: _Read, mode: str, provenance: dict[str, Any]) -> RoadNet
     speed = np.frombuffer(ways.speeds, dtype=np.float64)[piece]
     seconds = length / speed * 3.6
     kept = cheapest_parallel(tails, heads, seconds)
-    label_codes = np.frombuffer(ways.labels, dtype=np.int_)[piece[kept]]
+    label_codes = np.frombuffer(ways.labels, dtype=np.int64)[piece[kept]]
     edges = pd.DataFrame(
         {
             "u": tails[kept],

@@ -21,6 +21,7 @@ go first) and :data:`MAX_DAYS` days each are kept. A cache that cannot be writte
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import shutil
@@ -29,6 +30,7 @@ import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,22 @@ SEAL = "seal.json"
 DAY_FILE = "day.npz"
 UNREADABLE = (GeoaccessError, OSError, ValueError, KeyError, TypeError, EOFError)
 """What reading a damaged entry may raise (pyarrow's and zipfile's errors are ValueError/OSError kinds)."""
+
+
+CODE_MODULES = tuple(
+    f"geoaccess.transit.{name}" for name in ("timetable", "gtfs", "cif", "frequencies", "compiled", "cache")
+)
+"""The modules whose source is part of every key (see :func:`_code_sha256`)."""
+
+
+@cache
+def _code_sha256() -> str:
+    """SHA-256 of the modules that make what is cached (readers, compiling, this layout): a checkout whose
+    code changed does not read days compiled by the old code, even if :data:`FORMAT` was not raised."""
+    digest = hashlib.sha256()
+    for name in CODE_MODULES:
+        digest.update(Path(str(importlib.import_module(name).__file__)).read_bytes())
+    return digest.hexdigest()
 
 
 def cache_folder() -> Path:
@@ -89,7 +107,13 @@ class CacheEntry:
         """The entry for ``feeds`` (from :func:`describe_feeds`) under ``root`` (default :func:`cache_folder`);
         ``stations_sha256``, of the table placing CIF stops, counts only with a CIF feed."""
         cif = any(feed["kind"] == "cif" for feed in feeds)
-        said = {"format": FORMAT, "version": __version__, "feeds": feeds, "stations": stations_sha256 if cif else ""}
+        said = {
+            "format": FORMAT,
+            "version": __version__,
+            "code": _code_sha256(),
+            "feeds": feeds,
+            "stations": stations_sha256 if cif else "",
+        }
         key = hashlib.sha256(json.dumps(said, sort_keys=True).encode()).hexdigest()
         return cls((root or cache_folder()) / key, key, feeds)
 
@@ -148,8 +172,9 @@ def _save_sealed(folder: Path, key: str, fill: Callable[[Path], object]) -> None
 
     try:
         replace_folder(folder, sealed)
-    except OSError:
-        pass  # read-only or full disk, or another process saving the same folder: the answer does not change
+    except (OSError, ValueError, TypeError):
+        pass  # read-only or full disk, another process saving the same folder, or tables pyarrow cannot write:
+        # the answer does not change, it is only not kept
 
 
 def _sealed(folder: Path, key: str) -> bool:
@@ -201,8 +226,8 @@ def _to_arrays(day: CompiledDay) -> dict[str, np.ndarray]:
         "drop_off": _flat([p.drop_off for p in patterns], bool),
         "trip_start": _starts(len(p.trip_ids) for p in patterns),
         "trip_ids": np.asarray([str(t) for p in patterns for t in p.trip_ids], dtype=str),
-        "arrival": _flat([p.arrival.ravel() for p in patterns], np.int32),
-        "departure": _flat([p.departure.ravel() for p in patterns], np.int32),
+        "arrival": _seconds([p.arrival.ravel() for p in patterns]),
+        "departure": _seconds([p.departure.ravel() for p in patterns]),
         "route_row": np.asarray([p.route_row for p in patterns], dtype=np.int64),
         "change_s": day.change_s,
         "walk_start": links.start,
@@ -228,6 +253,14 @@ def _starts(sizes: Iterable[int]) -> np.ndarray:
 
 def _flat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
     return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+
+
+def _seconds(parts: list[np.ndarray]) -> np.ndarray:
+    """Times as int32; a time beyond int32 (68 years; the readers refuse times a week into a day) is not cached."""
+    times = _flat(parts, np.int64)
+    if times.size and (times.min() < np.iinfo(np.int32).min or times.max() > np.iinfo(np.int32).max):
+        raise ValueError("a time beyond 32 bits")
+    return times.astype(np.int32)
 
 
 def _from_arrays(arrays: dict[str, np.ndarray], timetable: Timetable, when: date) -> CompiledDay:

@@ -22,6 +22,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
+from geoaccess.errors import BadInput
 from geoaccess.geometry import WGS84, metric_crs_for, transformer
 from geoaccess.roads.router import ACCESS_CIRCUITY, WALK_KPH
 from geoaccess.transit.frequencies import expand_frequencies
@@ -96,11 +97,24 @@ class PatternCalls:
     KEY_SPAN = 1 << 32
     KEY_SHIFT = 1 << 30
     """Times are within +-2**30 s (34 years) of midnight, so each call's keys stay within its own span."""
+    NO_TRIP = (1 << 24) - 1
+    """The scan's "no trip caught"; a pattern has fewer trips than this."""
+    POSITION_BITS = 20
+    """A pattern has at most 2**20 calls, so a call's position fits these bits of the scan's keys."""
 
     @classmethod
     def of(cls, patterns: list[Pattern], stops: int) -> PatternCalls:
+        """The flat arrays of ``patterns``; a day beyond the limits above is refused, never scanned wrongly."""
         lengths = np.array([len(p.stops) for p in patterns], dtype=np.int64)
         trips = np.array([len(p.trip_ids) for p in patterns], dtype=np.int64)
+        times = [(int(p.arrival.min()), int(p.departure.max())) for p in patterns if p.arrival.size]
+        if len(patterns) and (lengths.max() > 1 << cls.POSITION_BITS or trips.max() >= cls.NO_TRIP):
+            raise BadInput(
+                f"a pattern of this timetable has {int(lengths.max()):,} calls or {int(trips.max()):,} trips; "
+                f"at most {1 << cls.POSITION_BITS:,} calls and {cls.NO_TRIP - 1:,} trips can be searched"
+            )
+        if times and max(max(abs(low), abs(high)) for low, high in times) >= cls.KEY_SHIFT:
+            raise BadInput("a time of this timetable is more than 34 years from its day's midnight")
         start = np.concatenate([[0], np.cumsum(lengths)])
         calls = int(start[-1])
         call_trips = np.repeat(trips, lengths)

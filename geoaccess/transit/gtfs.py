@@ -344,17 +344,27 @@ def _numbers(
     return values.where(~bad)
 
 
+LAST_HOUR = 168
+"""Times must be less than a week into their service day (GTFS lets hours pass 24 for trips after midnight)."""
+
+
 def _times(file: str, frame: pd.DataFrame, column: str, problems: _Problems, *, required: bool) -> pd.Series:
-    """``column``'s ``H:MM:SS`` times (hours may pass 24) as seconds, NaN where empty; malformed ones are problems."""
+    """``column``'s ``H:MM:SS`` times (hours may pass 24, up to :data:`LAST_HOUR`) as seconds, NaN where empty;
+    malformed or later ones are problems."""
     text = frame[column]
-    valid = text.str.fullmatch(r"\d+:[0-5]\d:[0-5]\d")
+    valid = text.str.fullmatch(r"\d{1,6}:[0-5]\d:[0-5]\d")
     bad = ~valid & (text != "") if not required else ~valid
     problems.rows(
         file, frame, bad, lambda row: f"{column} {row[column]!r} is not a time H:MM:SS (minutes and seconds below 60)"
     )
     good = text.where(valid)
     parts = [good.str.slice(*span).astype(float) for span in ((None, -6), (-5, -3), (-2, None))]
-    return parts[0] * 3600 + parts[1] * 60 + parts[2]
+    late = parts[0] >= LAST_HOUR
+    problems.rows(
+        file, frame, late, lambda row: f"{column} {row[column]!r} is {LAST_HOUR} hours or more into its service day"
+    )
+    seconds: pd.Series = (parts[0] * 3600 + parts[1] * 60 + parts[2]).where(~late)
+    return seconds
 
 
 def _dates(file: str, frame: pd.DataFrame, column: str, problems: _Problems, *, required: bool = True) -> pd.Series:

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from geoaccess.defaults import MAX_TRANSFERS
-from geoaccess.transit.compiled import CompiledDay
+from geoaccess.transit.compiled import CompiledDay, PatternCalls
 
 INF = np.iinfo(np.int64).max // 4
 
@@ -242,7 +242,8 @@ def _scan_patterns(
     At each call from the first marked one, the trip caught is the earliest trip of the pattern one could
     board at an earlier call (the first trip leaving there at or after one is ready): the first call that
     gives the earliest trip is where it is boarded. Trips do not overtake, so an earlier trip caught is
-    earlier at every later call. Of equal arrivals at a stop, the lowest pattern (then call) gives the ride.
+    earlier at every later call. Of equal arrivals at a stop, the lowest pattern (then call) gives the ride
+    (calls are numbered pattern after pattern, and scanned in that order).
     """
     calls = day.pattern_calls
     stops = len(day.stop_ids)
@@ -269,12 +270,14 @@ def _scan_patterns(
     call = scanned[riding]
     time = calls.arrival[calls.column[call] + trip[riding]]
     stop = calls.stop[call]
-    better = time < best_vehicle[stop]
-    riding, call, time, stop = riding[better], call[better], time[better], stop[better]
-    order = np.lexsort((call, time, stop))
-    chosen = order[np.r_[True, stop[order][1:] != stop[order][:-1]]] if len(order) else order
-    reached, call, riding = stop[chosen], call[chosen], riding[chosen]
-    vehicle[reached] = time[chosen]
+    better = np.flatnonzero(time < best_vehicle[stop])
+    np.minimum.at(vehicle, stop[better], time[better])
+    earliest = better[time[better] == vehicle[stop[better]]]
+    first = np.full(stops, len(riding), dtype=np.int64)  # calls are scanned in order: the lowest index wins
+    np.minimum.at(first, stop[earliest], earliest)
+    reached = np.flatnonzero(first < len(riding))
+    chosen = first[reached]
+    call, riding = call[chosen], riding[chosen]
     rides = Rides(*(np.full(stops, -1, dtype=np.int64) for _ in range(4)))
     for column, values in zip(
         (rides.pattern, rides.trip, rides.board, rides.alight),
@@ -285,9 +288,8 @@ def _scan_patterns(
     return vehicle, rides
 
 
-NO_TRIP = (1 << 24) - 1
-"""No trip caught (more trips than this in one pattern would not fit the scan's keys)."""
-_POSITION_BITS = 20
+NO_TRIP = PatternCalls.NO_TRIP
+_POSITION_BITS = PatternCalls.POSITION_BITS
 
 
 def _ranges(start: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -308,11 +310,16 @@ def _caught_before(catch: np.ndarray, position: np.ndarray, segment: np.ndarray)
     key = (catch << _POSITION_BITS) | position
     band = 1 << (NO_TRIP.bit_length() + _POSITION_BITS)
     group_size = max(1, (1 << 62) // band)
-    running = np.empty_like(key)
-    for low in range(0, int(segment[-1]) + 1, group_size):
-        rows = np.flatnonzero((segment >= low) & (segment < low + group_size))
-        offset = (low + group_size - 1 - segment[rows]) * band
-        running[rows] = np.minimum.accumulate(key[rows] + offset) - offset
+    groups = int(segment[-1]) // group_size + 1
+    if groups == 1:
+        offset = (group_size - 1 - segment) * band
+        running = np.minimum.accumulate(key + offset) - offset
+    else:
+        running = np.empty_like(key)
+        for low in range(0, groups * group_size, group_size):
+            rows = np.flatnonzero((segment >= low) & (segment < low + group_size))
+            offset = (low + group_size - 1 - segment[rows]) * band
+            running[rows] = np.minimum.accumulate(key[rows] + offset) - offset
     before = np.empty_like(running)
     before[1:] = running[:-1]
     starts = np.r_[True, segment[1:] != segment[:-1]]
