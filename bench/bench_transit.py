@@ -339,11 +339,9 @@ def main() -> None:
     expanded = TimeExpanded(day)
     te_build = time.perf_counter() - start
     stop_index = day.stop_index
-    origin = next(
-        (stop_index[s] for s in ("9100CARLILE",) if s in stop_index),
-        max(range(len(day.stop_ids)), key=lambda s: len(day.stop_patterns[s])),
-    )
-    served = [s for s in range(len(day.stop_ids)) if day.stop_patterns[s]]
+    calls_at = np.diff(day.pattern_calls.stop_start)  # calls of patterns at each stop
+    origin = next((stop_index[s] for s in ("9100CARLILE",) if s in stop_index), int(np.argmax(calls_at)))
+    served = np.flatnonzero(calls_at > 0).tolist()
     raptor_times, labels = timed(lambda: earliest_arrival(day, {origin: 8 * 3600}), args.repeat * 4)
     raptor_big_times, big = timed(lambda: earliest_arrival(day, {origin: 8 * 3600}, max_transfers=10), args.repeat)
     nx_times, nx_best = timed(lambda: expanded.earliest({origin: 8 * 3600}), args.repeat)

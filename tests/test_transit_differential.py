@@ -168,7 +168,7 @@ class Tally:
 def random_queries(day: CompiledDay, count: int, seed: int) -> list[tuple[int, int, int]]:
     """(origin stop, departure second, transfer cap): origins are stops some trip calls at."""
     rng = np.random.default_rng(seed)
-    served = np.flatnonzero([bool(patterns) for patterns in day.stop_patterns])
+    served = np.flatnonzero(np.diff(day.pattern_calls.stop_start) > 0)
     origins = rng.choice(served, size=count)
     times = rng.integers(5 * 3600, 24 * 3600, size=count)
     caps = rng.choice([0, 1, 2, MAX_TRANSFERS, MAX_TRANSFERS], size=count)

@@ -15,7 +15,6 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-import pytest
 from test_transit_differential import (
     CAIRNS_DAY,
     Tally,
@@ -28,12 +27,11 @@ from test_transit_differential import (
 )
 
 from geoaccess.defaults import MAX_TRANSFERS
-from geoaccess.errors import BadInput
 from geoaccess.roads.router import StraightLineWalker
 from geoaccess.transit import planner as planner_module
 from geoaccess.transit.compiled import DAY_S, CompiledDay, Pattern, PatternCalls, compile_day
 from geoaccess.transit.planner import Itinerary, Leg, Planner, _legs_back
-from geoaccess.transit.raptor import INF, earliest_arrival
+from geoaccess.transit.raptor import INF, _first_leaving, earliest_arrival
 from geoaccess.transit.timetable import Timetable, gtfs_time
 from geoaccess.weekdays import WEEKDAYS
 
@@ -249,7 +247,7 @@ def test_an_empty_day_and_single_stop_trips_compile():
     assert (earliest_arrival(day, {0: seconds("09:00")}).best()[1:] >= INF).all()
     weekends_off = replace(timetable, calendar=timetable.calendar.assign(saturday=0, sunday=0))
     empty = compile_day(weekends_off, date(2026, 11, 29))  # a Sunday: nothing today, nor left from Saturday
-    assert empty.patterns == [] and all(p == [] for p in empty.stop_patterns)
+    assert empty.patterns == [] and not empty.pattern_calls.stop_calls.size
     assert (earliest_arrival(empty, {0: 0}).best()[1:] >= INF).all()
 
 
@@ -459,13 +457,19 @@ def test_a_journey_without_a_vehicle_leaves_when_asked():
     assert back.depart == planner.latest_departure(origin, destination, DAY, seconds("12:00"))
 
 
-def test_flat_pattern_calls_refuse_times_the_scan_keys_cannot_hold():
-    def pattern(last_arrival: int) -> Pattern:
-        arrival = np.array([[0, last_arrival]])
-        return Pattern(
-            np.array([0, 1]), arrival, arrival.copy(), np.array(["T"]), 0, np.ones(2, bool), np.ones(2, bool)
+def test_the_first_trip_leaving_is_found_in_each_calls_own_column():
+    rng = np.random.default_rng(14)
+    patterns = []
+    for trips in (1, 2, 3, 7, 8, 100, 257):
+        departure = np.sort(rng.integers(0, 40, size=(trips, 3)), axis=0)  # ties and columns of one value
+        patterns.append(
+            Pattern(np.arange(3), departure, departure, np.arange(trips).astype(str), 0, *[np.ones(3, bool)] * 2)
         )
-
-    assert PatternCalls.of([pattern(30 * 3600)], 2).departure_keys.size == 2
-    with pytest.raises(BadInput, match="34 years"):
-        PatternCalls.of([pattern(PatternCalls.KEY_SHIFT)], 2)
+    calls = PatternCalls.of(patterns, 3)
+    call = np.repeat(np.arange(len(calls.stop)), 45)
+    ready = np.tile(np.arange(-2, 43), len(calls.stop))
+    expected = [
+        np.searchsorted(calls.departure[calls.column[c] : calls.column[c + 1]], r, side="left")
+        for c, r in zip(call, ready, strict=True)
+    ]
+    assert _first_leaving(calls, call, ready).tolist() == expected

@@ -75,10 +75,9 @@ class PatternCalls:
     """Every pattern's calls as flat arrays, for RAPTOR's vectorised scan.
 
     Calls run pattern after pattern: pattern ``p``'s are ``start[p]:start[p + 1]``, in calling order. Each
-    call's column of departures (one per trip, sorted) is ``departure_keys[column[c]:column[c + 1]]``,
-    stored as ``c * KEY_SPAN + departure + KEY_SHIFT`` so that one sorted search finds the first trip
-    leaving at or after a time at many calls at once; ``arrival`` holds the arrival seconds in the same
-    layout. ``stop_calls[stop_start[s]:stop_start[s + 1]]`` are the calls at stop ``s``.
+    call's column of departures (one per trip, sorted: trips do not overtake) is
+    ``departure[column[c]:column[c + 1]]``, and ``arrival`` holds the arrival seconds in the same layout.
+    ``stop_calls[stop_start[s]:stop_start[s + 1]]`` are the calls at stop ``s``.
     """
 
     start: np.ndarray
@@ -89,14 +88,11 @@ class PatternCalls:
     alights: np.ndarray
     trips: np.ndarray  # trips of the call's pattern
     column: np.ndarray
-    departure_keys: np.ndarray
+    departure: np.ndarray
     arrival: np.ndarray
     stop_start: np.ndarray
     stop_calls: np.ndarray
 
-    KEY_SPAN = 1 << 32
-    KEY_SHIFT = 1 << 30
-    """Times are within +-2**30 s (34 years) of midnight, so each call's keys stay within its own span."""
     NO_TRIP = (1 << 24) - 1
     """The scan's "no trip caught"; a pattern has fewer trips than this."""
     POSITION_BITS = 20
@@ -107,14 +103,11 @@ class PatternCalls:
         """The flat arrays of ``patterns``; a day beyond the limits above is refused, never scanned wrongly."""
         lengths = np.array([len(p.stops) for p in patterns], dtype=np.int64)
         trips = np.array([len(p.trip_ids) for p in patterns], dtype=np.int64)
-        times = [(int(p.arrival.min()), int(p.departure.max())) for p in patterns if p.arrival.size]
         if len(patterns) and (lengths.max() > 1 << cls.POSITION_BITS or trips.max() >= cls.NO_TRIP):
             raise BadInput(
                 f"a pattern of this timetable has {int(lengths.max()):,} calls or {int(trips.max()):,} trips; "
                 f"at most {1 << cls.POSITION_BITS:,} calls and {cls.NO_TRIP - 1:,} trips can be searched"
             )
-        if times and max(max(abs(low), abs(high)) for low, high in times) >= cls.KEY_SHIFT:
-            raise BadInput("a time of this timetable is more than 34 years from its day's midnight")
         start = np.concatenate([[0], np.cumsum(lengths)])
         calls = int(start[-1])
         call_trips = np.repeat(trips, lengths)
@@ -125,8 +118,6 @@ class PatternCalls:
         last[start[1:] - 1] = True
         departures = [p.departure.T.ravel() for p in patterns]
         arrivals = [p.arrival.T.ravel() for p in patterns]
-        flat_departure = np.concatenate(departures).astype(np.int64) if patterns else np.empty(0, np.int64)
-        owner = np.repeat(np.arange(calls, dtype=np.int64), call_trips)
         order = np.argsort(stop, kind="stable")
         return cls(
             start=start,
@@ -137,7 +128,7 @@ class PatternCalls:
             alights=np.concatenate([p.drop_off for p in patterns]).astype(bool) if patterns else np.empty(0, bool),
             trips=call_trips,
             column=column,
-            departure_keys=owner * cls.KEY_SPAN + flat_departure + cls.KEY_SHIFT,
+            departure=np.concatenate(departures).astype(np.int64) if patterns else np.empty(0, np.int64),
             arrival=np.concatenate(arrivals).astype(np.int64) if patterns else np.empty(0, np.int64),
             stop_start=np.searchsorted(stop[order], np.arange(stops + 1)),
             stop_calls=order,
@@ -153,7 +144,6 @@ class CompiledDay:
     stop_names: np.ndarray
     stop_lonlat: np.ndarray  # (n, 2)
     patterns: list[Pattern]
-    stop_patterns: list[list[tuple[int, int]]]  # per stop: (pattern, position) pairs
     change_s: np.ndarray  # per stop: minimum time to change vehicles there
     walk_from: list[list[tuple[int, float]]]  # per stop: (other stop, seconds) walking transfers
     routes: pd.DataFrame
@@ -225,7 +215,6 @@ class CompiledDay:
         return replace(
             self,
             patterns=patterns,
-            stop_patterns=_stop_patterns(patterns, len(self.stop_ids)),
             walk_from=walk_to,
             reversed=not self.reversed,
         )
@@ -263,7 +252,6 @@ def assemble(
         stop_names=stops["stop_name"].to_numpy(dtype=object),
         stop_lonlat=stops[["lon", "lat"]].to_numpy(dtype=float),
         patterns=patterns,
-        stop_patterns=_stop_patterns(patterns, len(stops)),
         change_s=change_s,
         walk_from=walk_from,
         routes=timetable.routes.reset_index(drop=True),
@@ -385,14 +373,6 @@ def _fifo_chains(arrival: np.ndarray, departure: np.ndarray) -> list[list[int]]:
         else:
             chains.append([run])
     return chains
-
-
-def _stop_patterns(patterns: list[Pattern], stops: int) -> list[list[tuple[int, int]]]:
-    serving: list[list[tuple[int, int]]] = [[] for _ in range(stops)]
-    for number, pattern in enumerate(patterns):
-        for position, stop in enumerate(pattern.stops):
-            serving[stop].append((number, position))
-    return serving
 
 
 def _transfers(

@@ -273,8 +273,10 @@ class Planner:
         when: date,
         time_s: int,
         ends: tuple[str, str] = ("origin", "destination"),
+        arrive_by_s: int | None = None,
     ) -> Itinerary | None:
-        """The earliest-arriving journey leaving ``origin`` at or after ``time_s``; ``None`` if none.
+        """The earliest-arriving journey leaving ``origin`` at or after ``time_s``; ``None`` if none (or none
+        arriving by ``arrive_by_s``, when given: the search then looks no further).
 
         ``ends`` names the origin and destination in the legs (for example ``("home", "venue")``).
         """
@@ -282,7 +284,8 @@ class Planner:
         access, egress = self.walks(*origin), self.walks(*destination)
         starts = {stop: time_s + int(np.ceil(s)) for stop, (s, _) in access.items()}
         onward = {stop: int(np.ceil(seconds)) for stop, (seconds, _) in egress.items()}
-        labels = earliest_arrival(compiled, starts, self.max_transfers, ends=onward)
+        before = INF if arrive_by_s is None else arrive_by_s + 1
+        labels = earliest_arrival(compiled, starts, self.max_transfers, ends=onward, arrive_before=before)
         best = _best_ending(labels, egress)
         walk = self.direct_walk(origin, destination)
         if walk is not None and (best is None or time_s + walk[0] <= best[0]):
@@ -332,7 +335,7 @@ class Planner:
         latest = self.latest_departure(origin, destination, when, arrive_by_s)
         if latest is None:
             return None
-        journey = self.depart_at(origin, destination, when, latest, ends)
+        journey = self.depart_at(origin, destination, when, latest, ends, arrive_by_s)
         return journey if journey is not None and journey.arrive <= arrive_by_s else None
 
 

@@ -165,6 +165,7 @@ def earliest_arrival(
     max_transfers: int = MAX_TRANSFERS,
     bounds: Bounds | None = None,
     ends: dict[int, int] | None = None,
+    arrive_before: int = INF,
 ) -> Labels:
     """Earliest arrival at every stop from ``starts`` (stop row -> time one is there, on foot).
 
@@ -174,6 +175,7 @@ def earliest_arrival(
     With ``ends`` (stop row -> whole seconds on from there to the one place wanted), the search goes on only
     from stops reached before the best arrival at that place found so far (target pruning): the journeys to
     it are the same, and labels elsewhere that could not lead to an earlier arrival there are left out.
+    ``arrive_before`` starts that bound lower: only journeys reaching the place before it are wanted.
     """
     stops = len(day.stop_ids)
     change = day.change_s.astype(np.int64)
@@ -195,7 +197,7 @@ def earliest_arrival(
     best_ready = np.minimum(ready, floor)
     marked = np.flatnonzero(ready < INF)
     end_stops, onward = _ends(ends)
-    arrival = INF  # the best arrival at the place of ``ends`` so far
+    arrival = arrive_before  # the best arrival at the place of ``ends`` so far, or the bound given
     for round_number in range(1, max_transfers + 2):
         if len(end_stops):
             reached = np.minimum(labels.by_vehicle[-1], labels.on_foot[-1])[end_stops]
@@ -262,8 +264,7 @@ def _scan_patterns(
     catch = np.full(len(scanned), NO_TRIP, dtype=np.int64)
     if len(boarding):
         call = scanned[boarding]
-        keys = call * calls.KEY_SPAN + ready_here[boarding] + calls.KEY_SHIFT
-        found = np.searchsorted(calls.departure_keys, keys, side="left") - calls.column[call]
+        found = _first_leaving(calls, call, ready_here[boarding])
         catch[boarding] = np.where(found < calls.trips[call], found, NO_TRIP)
     trip, board = _caught_before(catch, calls.position[scanned], segment)
     riding = np.flatnonzero((trip != NO_TRIP) & calls.alights[scanned])
@@ -290,6 +291,25 @@ def _scan_patterns(
 
 NO_TRIP = PatternCalls.NO_TRIP
 _POSITION_BITS = PatternCalls.POSITION_BITS
+
+
+def _first_leaving(calls: PatternCalls, call: np.ndarray, ready: np.ndarray) -> np.ndarray:
+    """At each call, the first trip (row in its pattern) leaving at or after ``ready``; the trip count if none.
+
+    A binary search in each call's own sorted column, all calls at once: as many steps as the longest
+    column needs, each step a few array operations (quicker than one search over every column's
+    departures laid end to end, which strays far in memory at every step).
+    """
+    low, high = calls.column[call], calls.column[call + 1]
+    last = len(calls.departure) - 1
+    for _ in range(int(calls.trips.max(initial=0)).bit_length()):
+        searching = low < high
+        middle = (low + high) >> 1
+        leaves_before = calls.departure[np.minimum(middle, last)] < ready
+        low = np.where(searching & leaves_before, middle + 1, low)
+        high = np.where(searching & ~leaves_before, middle, high)
+    found: np.ndarray = low - calls.column[call]
+    return found
 
 
 def _ranges(start: np.ndarray, rows: np.ndarray) -> np.ndarray:
