@@ -22,6 +22,7 @@ from geoaccess.geometry import BNG, haversine_m, metric_crs_for
 from geoaccess.roads.osm import build_osm_networks
 from geoaccess.roads.router import StraightLineWalker
 from geoaccess.roads.sources import router_for
+from geoaccess.services.analysis import Analysis, access, caseload_people
 from geoaccess.services.journeys import journey, place_for
 from geoaccess.services.roundtrips import CheckRequest, check_session, round_trip_days
 from geoaccess.transit.sources import DataChoice
@@ -289,3 +290,13 @@ def test_the_nearest_venue_is_not_sought_on_a_car_network_that_misses_the_home(k
     with pytest.raises(NotCovered) as caught:
         check_session(request, venues=load_venues(), data=DataChoice(network=kouvola))
     assert str(caught.value).startswith("no road of this car network within 5 km of the home")
+
+
+def test_measures_on_a_car_network_missing_the_caseload_are_refused_not_computed(kouvola: Path, pack: object) -> None:
+    """On Kouvola's network a Cumbrian caseload's car minutes would be the straight line to Finland."""
+    analysis = Analysis(data=DataChoice(network=kouvola))
+    with pytest.raises(NotCovered) as refused:
+        access(people=caseload_people(synthetic=True), analysis=analysis, venues=load_venues(), programme="BBR")
+    message = str(refused.value)
+    assert "kouvola_osm.pbf" in message and "people" in message and "nothing computed" in message
+    assert "carlisle-crc-lmc" in message  # venues are named; people are only counted

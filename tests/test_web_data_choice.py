@@ -136,6 +136,9 @@ def test_an_api_journey_map_is_drawn_on_the_feed_given(feed_app: Flask) -> None:
 
 @pytest.mark.slow
 def test_a_job_runs_on_the_same_data(own_app: Flask) -> None:
+    """The synthetic Cumbrian caseload on Kouvola's network: the job uses the app's network, which does
+    not reach the people, so it is refused with that network named (before, it gave car medians of about
+    16,000 minutes: the straight line to Finland)."""
     assert "geoaccess_jobs" in own_app.extensions
     client, headers = own_app.test_client(), bearer(own_app, "mary")
     response = client.post("/api/v1/access", json={"programme": "BBR", "synthetic": True}, headers=headers)
@@ -147,13 +150,9 @@ def test_a_job_runs_on_the_same_data(own_app: Flask) -> None:
     ):
         assert time.monotonic() < deadline, job
         time.sleep(0.2)
-    assert job["status"] == "done", job["message"]
-    provenance = job["result"]["provenance"]
-    assert provenance["car_network"]["source"] == "kouvola_osm.pbf"
-    assert provenance["walk_network"]["source"] == "kouvola_osm.pbf"
-    assert provenance["timetable"]["source"] == "nyc_subway_gtfs.zip" and provenance["modelled"] is False
-    page = signed_in(own_app, "mary").get(f"/planner/results/{job['id']}").get_data(as_text=True)
-    assert "Computed on: car network: osm (2019-01-23" in page and "Modelled:" not in page
+    assert job["status"] == "failed", job
+    assert "kouvola_osm.pbf" in job["message"] and "does not reach" in job["message"], job["message"]
+    assert "nothing computed" in job["message"]
 
 
 # --- loaded once, at start-up ------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
-from geoaccess.errors import BadInput
+from geoaccess.errors import BadInput, NoRoute
 
 from .job_kinds import RUNNERS, Runner
 from .uploads import purge_expired_uploads, uploads_root
@@ -345,9 +345,9 @@ def _run(app: Flask, job_id: int) -> None:
 
 
 def failure_message(exc: BaseException) -> str:
-    """One line saying what went wrong. Library errors (BadInput) are written to be shown and never
+    """One line saying what went wrong. Library errors (BadInput, NoRoute) are written to be shown and never
     repeat a postcode or position; anything else is named by its type only."""
-    if isinstance(exc, BadInput):
+    if isinstance(exc, BadInput | NoRoute):
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return text[:300]
     return f"internal error ({type(exc).__name__}); nothing was saved"

@@ -21,7 +21,7 @@ from geoaccess.analysis.caseload import read_caseload
 from geoaccess.analysis.chunked import Chunking, measures_job
 from geoaccess.analysis.comparison import compare_measured
 from geoaccess.analysis.measures import Settings, by_area, person_measures, population_measures, summarise
-from geoaccess.analysis.scenarios import Scenario, current_scenario, scenario_from_dict
+from geoaccess.analysis.scenarios import Offer, Scenario, current_scenario, scenario_from_dict
 from geoaccess.analysis.siting.candidates import candidates
 from geoaccess.analysis.siting.costs import cost_matrix, parse_session
 from geoaccess.analysis.siting.solve import site_result_dict
@@ -39,7 +39,7 @@ from geoaccess.defaults import (
     SUPPRESS_BELOW,
     WINDOW,
 )
-from geoaccess.errors import BadInput, InvalidRequest
+from geoaccess.errors import BadInput, InvalidRequest, NotCovered
 from geoaccess.pack import CUMBRIAN_COUNCILS, load_pack
 from geoaccess.roads.router import Router
 from geoaccess.services.engines import analysis_provenance
@@ -166,6 +166,8 @@ def measure_scenarios(
 ) -> list[Measured]:
     """Each scenario's per-person measures for the people needing its (shared) programme."""
     group = people.needing(same_programme(scenarios))
+    for scenario in scenarios:
+        check_car_reaches(group, scenario.offers, analysis)
     measured = []
     for scenario in scenarios:
         if chunking is None:
@@ -174,6 +176,27 @@ def measure_scenarios(
             measures = measures_job(group, scenario, analysis.settings, data=analysis.data, chunking=chunking)
         measured.append(Measured(scenario, group, measures))
     return measured
+
+
+def check_car_reaches(people: pd.DataFrame, venues: Sequence[Offer], analysis: Analysis) -> None:
+    """:class:`~geoaccess.errors.NotCovered` when a car network given by the user does not reach some of the
+    people (counted, never placed) or of the venues (named): their car minutes would be a long straight line
+    to the nearest road, not a measure. The pack's network covers every place geocoding accepts."""
+    if analysis.data.network is None:
+        return
+    reaches = analysis.car.reaches
+    homes = people[["lon", "lat"]].to_numpy(dtype=float)
+    missed_people = int((~reaches(homes[:, 0], homes[:, 1])).sum()) if len(homes) else 0
+    missed_venues = [o.venue_id for o in venues if not reaches(o.lon, o.lat)[0]]
+    if missed_people or missed_venues:
+        what = [f"{missed_people} of the {len(homes)} people"] if missed_people else []
+        if missed_venues:
+            more = f" and {len(missed_venues) - 3} more" if len(missed_venues) > 3 else ""
+            what.append(f"venue(s) {', '.join(missed_venues[:3])}{more}")
+        raise NotCovered(
+            f"the car network in use ({analysis.car.network.provenance.get('source', 'given')}) does not reach "
+            f"{' and '.join(what)} within {analysis.car.coverage_m / 1000:g} km; nothing computed"
+        )
 
 
 def access(
@@ -300,6 +323,7 @@ def site(
     """Choose the venues; with ``measure_change`` also measure today's venues against the chosen ones."""
     request, today = plan.request, plan.today
     group = people.needing(today.programme)
+    check_car_reaches(group, plan.candidates, analysis)
     minutes = cost_matrix(group, plan.candidates, request.cost, analysis.car, analysis.planner, analysis.settings)
     result = site_result_dict(
         minutes,
