@@ -177,6 +177,29 @@ def memory_total_gb() -> str:
     return "unknown"
 
 
+GRID_TARGETS = [
+    ("network build", "seconds", 90.0, "build <= 90 s"),
+    ("network build", "peak_mb", 2048.0, "build peak <= 2 GB"),
+    ("car network load", "seconds", 2.0, "load <= 2 s"),
+    (f"car matrix {ORIGINS:,} x {DESTINATIONS}", "seconds", 2.0, f"{ORIGINS:,} x {DESTINATIONS} car matrix <= 2 s"),
+]
+"""Issue 14's targets on the 1,000 x 1,000 grid: (command, measure, limit, wording)."""
+
+
+def target_lines(runs: list[Run]) -> list[str]:
+    """Issue 14's grid targets against the 1,000 x 1,000 rows, if that size was run."""
+    largest = {run.command: run for run in runs if run.size.startswith("1000 x 1000")}
+    if not largest:
+        return []
+    lines = ["", "Issue 14's targets on the 1,000 x 1,000 grid:", "", "| target | measured | met |", "|---|---:|---|"]
+    for command, measure, limit, wording in GRID_TARGETS:
+        if command in largest:
+            value = getattr(largest[command], measure)
+            shown = f"{value:,.0f} MB" if measure == "peak_mb" else f"{value:.2f} s"
+            lines.append(f"| {wording} | {shown} | {'yes' if value <= limit else 'no'} |")
+    return lines
+
+
 def report(runs: list[Run], args: argparse.Namespace, load_before: str, load_after: str, commit: str) -> str:
     lines = [
         "# Scale: network build and transit journey as inputs grow",
@@ -201,6 +224,7 @@ def report(runs: list[Run], args: argparse.Namespace, load_before: str, load_aft
             f"| {run.command} | {run.size} | {run.seconds:.1f} | {run.peak_mb:,.0f} | {marginal_s} | {marginal_mb} "
             f"| {run.status} |"
         )
+    lines += target_lines(runs)
     lines += [
         "",
         "Each row is one child process (`" + str(GEOACCESS.name) + "` from the venv); seconds are wall-clock, "
