@@ -6,6 +6,8 @@ Exit codes: 0 ok; 2 bad input (a one-line message on stderr); 3 no route found;
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from geoaccess import __version__
@@ -14,7 +16,7 @@ from geoaccess.cli.caseload import caseload
 from geoaccess.cli.data import data, info
 from geoaccess.cli.maps import map_group
 from geoaccess.cli.network import network
-from geoaccess.cli.options import reports_errors
+from geoaccess.cli.options import cif_option, gtfs_option, network_option, reports_errors
 from geoaccess.cli.query import geocode, journey, matrix, roundtrip
 from geoaccess.cli.timetable import timetable
 from geoaccess.cli.users import users
@@ -37,27 +39,13 @@ def main() -> None:
     type=click.IntRange(2, 256),
     help="Request threads; an upload being read holds one, so keep this above the caseload readers (2).",
 )
-@click.option(
-    "--network",
-    type=click.Path(),
-    help="A road network folder from `geoaccess network build` to serve with (default: GEOACCESS_NETWORK, "
-    "else the pack's offline proxy).",
-)
-@click.option(
-    "--gtfs",
-    multiple=True,
-    type=click.Path(),
-    help="GTFS feed (.zip or folder) to serve with instead of the modelled timetable; repeatable "
-    "(default: GEOACCESS_GTFS, paths separated by the system's path separator).",
-)
-@click.option(
-    "--cif",
-    multiple=True,
-    type=click.Path(),
-    help="ATOC CIF rail timetable file to serve with (with any --gtfs); repeatable (default: GEOACCESS_CIF).",
-)
+@network_option
+@gtfs_option
+@cif_option
 @reports_errors
-def serve(host: str, port: int, threads: int, network: str | None, gtfs: tuple[str, ...], cif: tuple[str, ...]) -> None:
+def serve(
+    host: str, port: int, threads: int, network_path: Path | None, gtfs: tuple[Path, ...], cif: tuple[Path, ...]
+) -> None:
     """Serve the web app with the waitress production WSGI server.
 
     The network and timetables given (or named by GEOACCESS_NETWORK, GEOACCESS_GTFS and GEOACCESS_CIF) are
@@ -67,7 +55,7 @@ def serve(host: str, port: int, threads: int, network: str | None, gtfs: tuple[s
     from geoaccess.web import create_app
     from geoaccess.web.data import data_line
 
-    given = {"DATA_NETWORK": network, "DATA_GTFS": gtfs, "DATA_CIF": cif}
+    given = {"DATA_NETWORK": network_path, "DATA_GTFS": gtfs, "DATA_CIF": cif}
     app = create_app(settings={key: value for key, value in given.items() if value})
     click.echo(f"geoaccess serving on http://{host}:{port} (Ctrl+C to stop)")
     click.echo(f"data in use: {data_line(app)}")

@@ -65,20 +65,22 @@ network_option = click.option(
     type=click.Path(path_type=Path),
     help="A road network folder from `geoaccess network build` (default: the pack's offline proxy).",
 )
+gtfs_option = click.option(
+    "--gtfs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="GTFS feed (.zip or folder) to use instead of the modelled timetable; repeatable.",
+)
+cif_option = click.option(
+    "--cif",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="ATOC CIF rail timetable file to use (with any --gtfs); repeatable.",
+)
 data_options = _stack(
     network_option,
-    click.option(
-        "--gtfs",
-        multiple=True,
-        type=click.Path(path_type=Path),
-        help="GTFS feed (.zip or folder) to use instead of the modelled timetable; repeatable.",
-    ),
-    click.option(
-        "--cif",
-        multiple=True,
-        type=click.Path(path_type=Path),
-        help="ATOC CIF rail timetable file to use (with any --gtfs); repeatable.",
-    ),
+    gtfs_option,
+    cif_option,
     click.option(
         "--walk-limit",
         default=WALK_LIMIT_M,

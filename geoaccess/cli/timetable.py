@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from geoaccess.cli.options import emit_json, json_option, reports_errors
+from geoaccess.cli.options import cif_option, emit_json, gtfs_option, json_option, reports_errors
 
 DEFAULT_DAYS = 7
 """Days prepared when no date is given: a week, so that every ``--day mon..sun`` of this week is ready."""
@@ -22,13 +22,8 @@ def timetable() -> None:
 
 
 @timetable.command("build")
-@click.option(
-    "--gtfs",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="GTFS feed (.zip or folder), as later given to --gtfs; repeatable.",
-)
-@click.option("--cif", multiple=True, type=click.Path(path_type=Path), help="ATOC CIF rail timetable file; repeatable.")
+@gtfs_option
+@cif_option
 @click.option("--date", "on", help="The one service day to compile: YYYY-MM-DD or a weekday (mon..sun).")
 @click.option(
     "--days",
