@@ -8,11 +8,14 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from geoaccess.analysis.measures import Settings, by_area, person_measures, summarise
+from geoaccess.analysis.measures import Settings, by_area, person_measures, population_measures, summarise
 from geoaccess.analysis.scenarios import current_scenario, read_scenario
 from geoaccess.analysis.synthetic import synthetic_caseload
 from geoaccess.cli.main import main
 from geoaccess.errors import EXIT_BAD_INPUT, BadInput
+from geoaccess.pack import CUMBRIAN_COUNCILS
+from geoaccess.roads.network import RoadNetwork
+from geoaccess.roads.router import Router
 from geoaccess.roads.sources import router_for
 from geoaccess.transit.roundtrip import round_trip
 from geoaccess.transit.sources import planner_for
@@ -142,3 +145,18 @@ def test_site_command_on_a_caseload_and_on_a_matrix(tmp_path):
     assert json.loads(result.stdout)["selected"] == ["a", "b"]  # 2*10 + 5 + 40 = 65 beats 2*10 + 30 + 20
     bad = runner.invoke(main, ["site", "--matrix", str(matrix), "--p", "1", "--keep", "zz"])
     assert bad.exit_code == EXIT_BAD_INPUT and "not candidates" in bad.stderr
+
+
+@pytest.mark.slow
+def test_residents_a_partial_car_network_does_not_reach_are_counted_not_timed(pack, bbr):
+    """A user's network covering only the north (here the proxy cut at 54.8 N, dated as a real one)."""
+    _, scenario, _ = bbr
+    whole = router_for("car").network
+    north = whole.nodes[whole.nodes["y"] > 54.8]
+    kept = whole.edges["u"].isin(north["node_id"]) & whole.edges["v"].isin(north["node_id"])
+    partial = Router(RoadNetwork("drive", north, whole.edges[kept], provenance={"network": "osm", "source": "cut"}))
+    cut = population_measures(pack, scenario, partial, planner_for(), councils=CUMBRIAN_COUNCILS)["overall"]
+    full = population_measures(pack, scenario, router_for("car"), planner_for(), councils=CUMBRIAN_COUNCILS)["overall"]
+    assert full["residents_beyond_car_network"] == 0
+    assert 0 < cut["residents_beyond_car_network"] < cut["residents"] == full["residents"]
+    assert cut["car_within_60_share"] < full["car_within_60_share"]  # those beyond are not counted as within

@@ -192,11 +192,14 @@ def population_measures(
     settings: Settings = DEFAULT_SETTINGS,
     councils: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
-    """Resident-weighted minimum travel times from every LSOA (optionally only some councils)."""
+    """Resident-weighted minimum travel times from every LSOA (optionally only some councils). An LSOA the car
+    network does not reach (a user's network covering part of the area) has no car time, and its residents
+    are counted as ``residents_beyond_car_network``, never given the straight line to the nearest road."""
     lsoas = pack.lsoas if councils is None else pack.lsoas[pack.lsoas["council"].isin(councils)]
     points = lsoas[["point_lon", "point_lat"]].to_numpy(dtype=float)
     places = np.asarray([[o.lon, o.lat] for o in scenario.offers])
     car_min = (car.many_to_many(points, places).seconds / 60.0).min(axis=1)
+    car_min[~car.reaches(points[:, 0], points[:, 1])] = np.nan
     window = window_times(planner, points, places, settings)
     frame = pd.DataFrame(
         {
@@ -215,7 +218,8 @@ def population_measures(
 
 def _weighted(frame: pd.DataFrame, settings: Settings) -> dict[str, Any]:
     weights = frame["residents"].to_numpy(dtype=float)
-    out: dict[str, Any] = {"residents": int(weights.sum()), "lsoas": len(frame)}
+    beyond = int(weights[frame["car_minutes"].isna().to_numpy()].sum())
+    out: dict[str, Any] = {"residents": int(weights.sum()), "lsoas": len(frame), "residents_beyond_car_network": beyond}
     for mode in ("car", "pt"):
         minutes = frame[f"{mode}_minutes"].to_numpy(dtype=float)
         finite = np.isfinite(minutes)
