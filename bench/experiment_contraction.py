@@ -170,7 +170,8 @@ def _degree(v, head, nxt, other, contracted):
 
 
 @njit(cache=True)
-def build(n, tails, heads, weights, capacity, settle_limit):
+def build(n, tails, heads, weights, capacity, settle_limit, fixed_order):
+    """Contract every node: in ``fixed_order`` if given (non-empty), else by priority."""
     m = len(tails)
     src = np.empty(capacity, np.int64)
     dst = np.empty(capacity, np.int64)
@@ -192,6 +193,19 @@ def build(n, tails, heads, weights, capacity, settle_limit):
     qk = np.empty(4 * n + 16)
     qv = np.empty(4 * n + 16, np.int64)
     qsize = 0
+    order = 0
+    for v in fixed_order:
+        _, count = _contract(
+            v, True, src, dst, w, out_head, out_next, in_head, in_next, count, contracted, dist, touched, hk, hv,
+            settle_limit,
+        )  # fmt: skip
+        if count + n > capacity:
+            return src[:0], dst[:0], w[:0], rank
+        contracted[v] = True
+        rank[v] = order
+        order += 1
+    if len(fixed_order):
+        return src[:count], dst[:count], w[:count], rank
     for v in range(n):
         sc, _ = _contract(
             v,
@@ -213,7 +227,6 @@ def build(n, tails, heads, weights, capacity, settle_limit):
         )
         pri = sc - _degree(v, out_head, out_next, dst, contracted) - _degree(v, in_head, in_next, src, contracted)
         qsize = _heap_push(qk, qv, qsize, float(pri), v)
-    order = 0
     while qsize > 0:
         pri, v, qsize = _heap_pop(qk, qv, qsize)
         if contracted[v]:
@@ -273,6 +286,34 @@ def build(n, tails, heads, weights, capacity, settle_limit):
             deleted[src[e]] += 1
             e = in_next[e]
     return src[:count], dst[:count], w[:count], rank
+
+
+def nested_order(x: np.ndarray, y: np.ndarray, tails: np.ndarray, heads: np.ndarray, leaf: int = 64) -> np.ndarray:
+    """Nodes in nested-dissection order: split at the median of the wider coordinate; the nodes of the lower
+    half with an edge to the upper half (the separator) come after both halves, each ordered the same way."""
+    side = np.zeros(len(x), dtype=np.int8)  # scratch: 1 lower half, 2 upper half
+
+    def ordered(nodes: np.ndarray, edges: np.ndarray) -> list[np.ndarray]:
+        if len(nodes) <= leaf:
+            return [nodes]
+        axis = x if np.ptp(x[nodes]) >= np.ptp(y[nodes]) else y
+        lower = axis[nodes] <= np.median(axis[nodes])
+        side[nodes[lower]], side[nodes[~lower]] = 1, 2
+        a, b = side[tails[edges]], side[heads[edges]]
+        crossing = edges[a != b]
+        separator = np.unique(np.where(side[tails[crossing]] == 1, tails[crossing], heads[crossing]))
+        side[separator] = 3
+        halves = []
+        for label in (1, 2):
+            part = nodes[side[nodes] == label]
+            part_edges = edges[(side[tails[edges]] == label) & (side[heads[edges]] == label)]
+            halves.append((part, part_edges))
+        side[nodes] = 0
+        if not len(separator) or any(len(part) == len(nodes) for part, _ in halves):
+            return [nodes]  # no useful split
+        return [*ordered(*halves[0]), *ordered(*halves[1]), separator]
+
+    return np.concatenate(ordered(np.arange(len(x)), np.arange(len(tails))))
 
 
 def upward_graphs(n, src, dst, w, rank):
@@ -361,6 +402,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("network", type=Path, help="a saved drive network folder (nodes.parquet, edges.parquet)")
     parser.add_argument("--settle-limit", type=int, default=60, help="witness searches stop after this many nodes")
+    parser.add_argument(
+        "--order", choices=["priority", "nested"], default="priority", help="contraction order (see the results)"
+    )
     parser.add_argument("--origins", type=int, default=2000)
     parser.add_argument("--destinations", type=int, default=30)
     args = parser.parse_args()
@@ -373,9 +417,14 @@ def main() -> None:
     seconds = edges["travel_time"].to_numpy(dtype=float)
     print(f"{args.network}: {n:,} nodes, {len(tails):,} edges")
     started = time.perf_counter()
+    fixed = np.empty(0, dtype=np.int64)
+    if args.order == "nested":
+        lon, lat = nodes["x"].to_numpy(dtype=float), nodes["y"].to_numpy(dtype=float)
+        fixed = nested_order(lon * np.cos(np.radians(lat.mean())), lat, tails, heads).astype(np.int64)
+        print(f"nested dissection order: {time.perf_counter() - started:.1f} s")
     capacity = len(tails) * 4
     while True:
-        src, dst, weight, rank = build(n, tails, heads, seconds, capacity, args.settle_limit)
+        src, dst, weight, rank = build(n, tails, heads, seconds, capacity, args.settle_limit, fixed)
         if len(src):
             break
         capacity *= 2
