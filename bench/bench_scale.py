@@ -139,6 +139,15 @@ def car_query_runs(network: Path, label: str, units: float) -> list[Run]:
     ]
 
 
+def journey_argv(feed: Path, origin: str, destination: str) -> list[str]:
+    """The benchmark's journey: between two stops of the feed, Thursday 08:00, a generous walk limit."""
+    return [
+        str(GEOACCESS), "journey", "--mode", "transit", "--gtfs", str(feed),
+        "--from", f"stop:{origin}", "--to", f"stop:{destination}",
+        "--day", "thu", "--depart-at", "08:00", "--walk-limit", str(WALK_LIMIT_M),
+    ]  # fmt: skip
+
+
 def feed_runs(routes: list[int], stops: int, trips: int, workdir: Path, seed: int) -> list[Run]:
     runs = []
     for count in routes:
@@ -150,12 +159,7 @@ def feed_runs(routes: list[int], stops: int, trips: int, workdir: Path, seed: in
             f"in {time.perf_counter() - started:.1f} s",
             flush=True,
         )
-        origin, destination = made["sample"]
-        argv = [
-            str(GEOACCESS), "journey", "--mode", "transit", "--gtfs", str(feed),
-            "--from", f"stop:{origin}", "--to", f"stop:{destination}",
-            "--day", "thu", "--depart-at", "08:00", "--walk-limit", str(WALK_LIMIT_M),
-        ]  # fmt: skip
+        argv = journey_argv(feed, *made["sample"])
         label = f"{count} x {stops} x {trips} ({made['trips']:,} trips, {made['stop_times']:,} stop times)"
         for call in (1, 2):
             seconds, peak, status, tail = measure(argv)

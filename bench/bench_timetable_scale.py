@@ -36,14 +36,12 @@ from pathlib import Path
 from typing import Any
 
 from _machine import cpu_model, git_revision, version
-from bench_scale import measure_output, memory_total_gb
+from bench_scale import WALK_LIMIT_M, journey_argv, measure_output, memory_total_gb
 from generate_regional_gtfs import write_feed
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "timetable_scale.md"
-GEOACCESS = Path(sys.executable).parent / "geoaccess"
 STOPS, TRIPS = 30, 100
-WALK_LIMIT_M = 5000
 VENUES = 10
 BEFORE = {
     300: "4.5 s, 975 MB (every call)",
@@ -132,12 +130,7 @@ def feed_rows(count: int, workdir: Path, seed: int) -> list[dict[str, Any]]:
             "target": "build",
         }
     ]
-    origin, destination = made["sample"]
-    journey = [
-        str(GEOACCESS), "journey", "--mode", "transit", "--gtfs", str(feed),
-        "--from", f"stop:{origin}", "--to", f"stop:{destination}",
-        "--day", "thu", "--depart-at", "08:00", "--walk-limit", str(WALK_LIMIT_M),
-    ]  # fmt: skip
+    journey = journey_argv(feed, *made["sample"])
     calls = [measure_output(journey) for _ in range(3)]
     times = [call[0] for call in calls]
     rows.append(

@@ -116,10 +116,13 @@ def _witness(u, avoid, limit, settle_limit, out_head, out_next, dst, w, contract
 
 
 @njit(cache=True)
-def _contract(
-    v, add, src, dst, w, out_head, out_next, in_head, in_next, count, contracted, dist, touched, hk, hv, settle_limit
-):
-    """Contract v (add=True) or count the shortcuts it would need (add=False). Returns (shortcuts, count)."""
+def _contract(v, add, graph, count, contracted, scratch, settle_limit):
+    """Contract v (add=True) or count the shortcuts it would need (add=False). Returns (shortcuts, count).
+
+    ``graph`` is (src, dst, w, out_head, out_next, in_head, in_next); ``scratch`` is (dist, touched, hk, hv).
+    """
+    src, dst, w, out_head, out_next, in_head, in_next = graph
+    dist, touched, hk, hv = scratch
     shortcuts = 0
     e_in = in_head[v]
     while e_in >= 0:
@@ -170,9 +173,18 @@ def _degree(v, head, nxt, other, contracted):
 
 
 @njit(cache=True)
+def _priority(v, graph, count, contracted, deleted, scratch, settle_limit):
+    """Edge difference (shortcuts needed less edges removed) plus twice the neighbours already contracted."""
+    src, dst, _, out_head, out_next, in_head, in_next = graph
+    shortcuts, _ = _contract(v, False, graph, count, contracted, scratch, settle_limit)
+    removed = _degree(v, out_head, out_next, dst, contracted) + _degree(v, in_head, in_next, src, contracted)
+    return float(shortcuts - removed + 2 * deleted[v])
+
+
+@njit(cache=True)
 def build(n, tails, heads, weights, capacity, settle_limit, fixed_order):
-    """Contract every node: in ``fixed_order`` if given (non-empty), else by priority."""
-    m = len(tails)
+    """Contract every node: in ``fixed_order`` if given (non-empty), else by priority, updated lazily.
+    Returns the edges with shortcuts and each node's rank, or no edges if ``capacity`` ran out."""
     src = np.empty(capacity, np.int64)
     dst = np.empty(capacity, np.int64)
     w = np.empty(capacity)
@@ -180,100 +192,34 @@ def build(n, tails, heads, weights, capacity, settle_limit, fixed_order):
     in_next = np.empty(capacity, np.int64)
     out_head = np.full(n, -1, np.int64)
     in_head = np.full(n, -1, np.int64)
+    graph = (src, dst, w, out_head, out_next, in_head, in_next)
     count = 0
-    for e in range(m):
+    for e in range(len(tails)):
         count = _add_edge(src, dst, w, out_head, out_next, in_head, in_next, count, tails[e], heads[e], weights[e])
+    scratch = (np.full(n, np.inf), np.empty(n, np.int64), np.empty(capacity + n), np.empty(capacity + n, np.int64))
     contracted = np.zeros(n, np.bool_)
     deleted = np.zeros(n, np.int64)
     rank = np.full(n, -1, np.int64)
-    dist = np.full(n, np.inf)
-    touched = np.empty(n, np.int64)
-    hk = np.empty(capacity + n)
-    hv = np.empty(capacity + n, np.int64)
-    qk = np.empty(4 * n + 16)
-    qv = np.empty(4 * n + 16, np.int64)
-    qsize = 0
-    order = 0
-    for v in fixed_order:
-        _, count = _contract(
-            v, True, src, dst, w, out_head, out_next, in_head, in_next, count, contracted, dist, touched, hk, hv,
-            settle_limit,
-        )  # fmt: skip
-        if count + n > capacity:
-            return src[:0], dst[:0], w[:0], rank
-        contracted[v] = True
-        rank[v] = order
-        order += 1
+    queue_keys, queue_nodes = np.empty(n + 1), np.empty(n + 1, np.int64)  # each node at most once
+    queued = 0
     if len(fixed_order):
-        return src[:count], dst[:count], w[:count], rank
-    for v in range(n):
-        sc, _ = _contract(
-            v,
-            False,
-            src,
-            dst,
-            w,
-            out_head,
-            out_next,
-            in_head,
-            in_next,
-            count,
-            contracted,
-            dist,
-            touched,
-            hk,
-            hv,
-            settle_limit,
-        )
-        pri = sc - _degree(v, out_head, out_next, dst, contracted) - _degree(v, in_head, in_next, src, contracted)
-        qsize = _heap_push(qk, qv, qsize, float(pri), v)
-    while qsize > 0:
-        pri, v, qsize = _heap_pop(qk, qv, qsize)
-        if contracted[v]:
-            continue
-        sc, _ = _contract(
-            v,
-            False,
-            src,
-            dst,
-            w,
-            out_head,
-            out_next,
-            in_head,
-            in_next,
-            count,
-            contracted,
-            dist,
-            touched,
-            hk,
-            hv,
-            settle_limit,
-        )
-        now = sc - _degree(v, out_head, out_next, dst, contracted) - _degree(v, in_head, in_next, src, contracted)
-        now += 2 * deleted[v]
-        if qsize > 0 and now > qk[0]:
-            qsize = _heap_push(qk, qv, qsize, float(now), v)
-            continue
-        _, count = _contract(
-            v,
-            True,
-            src,
-            dst,
-            w,
-            out_head,
-            out_next,
-            in_head,
-            in_next,
-            count,
-            contracted,
-            dist,
-            touched,
-            hk,
-            hv,
-            settle_limit,
-        )
+        for v in fixed_order:
+            queued = _heap_push(queue_keys, queue_nodes, queued, float(queued), v)
+    else:
+        for v in range(n):
+            priority = _priority(v, graph, count, contracted, deleted, scratch, settle_limit)
+            queued = _heap_push(queue_keys, queue_nodes, queued, priority, v)
+    order = 0
+    while queued > 0:
+        _, v, queued = _heap_pop(queue_keys, queue_nodes, queued)
+        if not len(fixed_order):
+            now = _priority(v, graph, count, contracted, deleted, scratch, settle_limit)
+            if queued > 0 and now > queue_keys[0]:
+                queued = _heap_push(queue_keys, queue_nodes, queued, now, v)
+                continue
+        _, count = _contract(v, True, graph, count, contracted, scratch, settle_limit)
         if count + n > capacity:
-            return src[:0], dst[:0], w[:0], rank  # out of room: caller retries bigger
+            return src[:0], dst[:0], w[:0], rank  # out of room: the caller retries bigger
         contracted[v] = True
         rank[v] = order
         order += 1

@@ -76,6 +76,7 @@ from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
 
@@ -216,12 +217,19 @@ class _Read:
     newest: dict[Path, datetime] = field(default_factory=dict)  # newest highway way timestamp per file
     tallies: list[_Tally] = field(default_factory=list)  # per file, in order
 
+    @cached_property
+    def _first_reads(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every node id read, sorted and distinct, and where its position was first read (once for all modes;
+        only asked once the files are read)."""
+        ids, first = np.unique(np.frombuffer(self.node_ids, dtype=np.int64), return_index=True)
+        return ids, first
+
     def label_code(self, label: str | None) -> int:
         return -1 if label is None else self.labels.setdefault(label, len(self.labels))
 
     def positions(self, node_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Longitude and latitude of each of these (sorted, distinct) node ids: the first position read."""
-        ids, first = np.unique(np.frombuffer(self.node_ids, dtype=np.int64), return_index=True)
+        ids, first = self._first_reads
         rows = first[np.searchsorted(ids, node_ids)]
         return np.frombuffer(self.lons, dtype=np.float64)[rows], np.frombuffer(self.lats, dtype=np.float64)[rows]
 

@@ -187,7 +187,8 @@ def check_car_reaches(people: pd.DataFrame, venues: Sequence[Offer], analysis: A
     reaches = analysis.car.reaches
     homes = people[["lon", "lat"]].to_numpy(dtype=float)
     missed_people = int((~reaches(homes[:, 0], homes[:, 1])).sum()) if len(homes) else 0
-    missed_venues = [o.venue_id for o in venues if not reaches(o.lon, o.lat)[0]]
+    places = np.asarray([[o.lon, o.lat] for o in venues], dtype=float).reshape(-1, 2)
+    missed_venues = [o.venue_id for o, ok in zip(venues, reaches(places[:, 0], places[:, 1]), strict=True) if not ok]
     if missed_people or missed_venues:
         what = [f"{missed_people} of the {len(homes)} people"] if missed_people else []
         if missed_venues:

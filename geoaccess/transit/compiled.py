@@ -98,6 +98,11 @@ class PatternCalls:
     POSITION_BITS = 20
     """A pattern has at most 2**20 calls, so a call's position fits these bits of the scan's keys."""
 
+    @cached_property
+    def search_steps(self) -> int:
+        """Halvings a binary search needs in the longest column (most trips of a pattern)."""
+        return int(self.trips.max(initial=0)).bit_length()
+
     @classmethod
     def of(cls, patterns: list[Pattern], stops: int) -> PatternCalls:
         """The flat arrays of ``patterns``; a day beyond the limits above is refused, never scanned wrongly."""

@@ -302,7 +302,7 @@ def _first_leaving(calls: PatternCalls, call: np.ndarray, ready: np.ndarray) -> 
     """
     low, high = calls.column[call], calls.column[call + 1]
     last = len(calls.departure) - 1
-    for _ in range(int(calls.trips.max(initial=0)).bit_length()):
+    for _ in range(calls.search_steps):
         searching = low < high
         middle = (low + high) >> 1
         leaves_before = calls.departure[np.minimum(middle, last)] < ready
