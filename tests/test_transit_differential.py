@@ -21,7 +21,7 @@ rules and calls without pickup or drop-off.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -506,6 +506,43 @@ def test_the_mirror_swaps_pickup_and_drop_off():
     assert latest[0] == seconds("10:05")  # x does not set down at B: the later y it is
     latest = -earliest_arrival(mirror, {2: -seconds("10:40")}).best()
     assert latest[0] == seconds("10:00")  # z does not pick up at A
+
+
+def turned_round(day: CompiledDay) -> CompiledDay:
+    """The mirror made the plain way, pattern by pattern and link by link (the reference for the gathers)."""
+    patterns = [
+        compiled.Pattern(
+            stops=p.stops[::-1].copy(),
+            arrival=-p.departure[::-1, ::-1],
+            departure=-p.arrival[::-1, ::-1],
+            trip_ids=p.trip_ids[::-1],
+            route_row=p.route_row,
+            pickup=p.drop_off[::-1].copy(),
+            drop_off=p.pickup[::-1].copy(),
+        )
+        for p in day.patterns
+    ]
+    walk_to: list[list[tuple[int, float]]] = [[] for _ in day.walk_from]
+    for source, links in enumerate(day.walk_from):
+        for target, walk_s in links:
+            walk_to[target].append((source, walk_s))
+    return replace(day, patterns=patterns, walk_from=walk_to, reversed=not day.reversed)
+
+
+@pytest.mark.parametrize(("name", "when"), REAL_FEEDS)
+def test_the_mirrors_flat_arrays_are_those_of_its_patterns_turned_round(name, when):
+    day = feed_day(name, when)
+    mirror, expected = day.mirrored(), turned_round(day)
+    assert mirror.walk_from == expected.walk_from
+    for ours, theirs in zip(mirror.patterns, expected.patterns, strict=True):
+        for name_ in ("stops", "arrival", "departure", "trip_ids", "pickup", "drop_off"):
+            np.testing.assert_array_equal(getattr(ours, name_), getattr(theirs, name_))
+    made = compiled.PatternCalls.of(expected.patterns, len(day.stop_ids))
+    for name_ in made.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(mirror.pattern_calls, name_), getattr(made, name_), err_msg=name_)
+    for name_ in expected.walk_links.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(mirror.walk_links, name_), getattr(expected.walk_links, name_))
+    assert mirror.mirrored().pattern_calls.departure.tolist() == day.pattern_calls.departure.tolist()
 
 
 @dataclass

@@ -32,7 +32,7 @@ from geoaccess.defaults import NETWORK_COVERAGE_M, PROXY_COVERAGE_M, STRAIGHT_WA
 from geoaccess.errors import BadInput, NoRoute, NotCovered
 from geoaccess.geometry import WGS84, haversine_m, metric_crs_for, transformer
 from geoaccess.roads.network import RoadNetwork, TimeCalibration
-from geoaccess.roads.search import costs_to_targets
+from geoaccess.roads.search import costs_to_targets, load_compiled
 
 ACCESS_CIRCUITY = 1.3
 """Ratio of the real to the straight-line distance of the leg from a place to the network."""
@@ -99,6 +99,7 @@ class Router:
         self._edge_keys, self._edge_lengths = _edge_lookup(network, self.times.shape[0])
         access_kph = WALK_KPH if network.mode == "walk" else CAR_ACCESS_KPH
         self.access_mps = access_kph / 3.6
+        load_compiled()
 
     @cached_property
     def _tree(self) -> cKDTree:

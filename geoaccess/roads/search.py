@@ -184,3 +184,9 @@ def costs_to_targets(
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(run, shares))
     return out_cost, (out_length if lengths is not None else None)
+
+
+def load_compiled() -> None:
+    """Make the compiled searches ready (read from numba's on-disk cache, or compiled once after an install):
+    ~0.15 s once per process, paid when a router is made rather than by its first query."""
+    costs_to_targets(sparse.csr_matrix((1, 1)), np.zeros(1, np.int64), np.zeros(1, np.int64))

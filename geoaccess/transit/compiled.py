@@ -69,6 +69,18 @@ class WalkLinks:
     seconds: np.ndarray
     whole_s: np.ndarray
 
+    def reversed(self) -> WalkLinks:
+        """Every link turned round, each stop's links in the order of the stops they come from."""
+        source = np.repeat(np.arange(len(self.start) - 1), np.diff(self.start))
+        order = np.argsort(self.target, kind="stable")
+        counts = np.bincount(self.target, minlength=len(self.start) - 1)
+        return WalkLinks(
+            start=np.concatenate([[0], np.cumsum(counts)]),
+            target=source[order],
+            seconds=self.seconds[order],
+            whole_s=self.whole_s[order],
+        )
+
 
 @dataclass(frozen=True)
 class PatternCalls:
@@ -102,6 +114,37 @@ class PatternCalls:
     def search_steps(self) -> int:
         """Halvings a binary search needs in the longest column (most trips of a pattern)."""
         return int(self.trips.max(initial=0)).bit_length()
+
+    def matrix(self, values: np.ndarray, pattern: int) -> np.ndarray:
+        """Pattern ``pattern``'s (trips, stops) matrix of ``values`` (:attr:`departure` or :attr:`arrival`): a view."""
+        first, end = self.start[pattern], self.start[pattern + 1]
+        trips = int(self.trips[first]) if end > first else 0
+        return values[self.column[first] : self.column[end]].reshape(end - first, trips).T
+
+    def mirrored(self, pickups: list[np.ndarray]) -> PatternCalls:
+        """The calls of the time-mirrored day (each pattern's calls and trips reversed, seconds negated and
+        arrival and departure swapped, boarding where one could alight); ``pickups``: each pattern's
+        :attr:`Pattern.pickup`, which :attr:`boards` does not keep at a last call."""
+        calls = len(self.stop)
+        length = np.diff(self.start)[self.pattern]
+        source = self.start[self.pattern] + length - 1 - self.position  # the call each mirrored call reverses
+        last = self.position == length - 1
+        entry_call = np.repeat(np.arange(calls), self.trips)
+        trip = np.arange(len(self.departure)) - self.column[entry_call]
+        source_entry = self.column[source][entry_call] + self.trips[entry_call] - 1 - trip
+        stop = self.stop[source]
+        order = np.argsort(stop, kind="stable")
+        pickup = np.concatenate(pickups).astype(bool) if pickups else np.empty(0, bool)
+        return replace(
+            self,
+            stop=stop,
+            boards=self.alights[source] & ~last,
+            alights=pickup[source],
+            departure=-self.arrival[source_entry],
+            arrival=-self.departure[source_entry],
+            stop_start=np.searchsorted(stop[order], np.arange(len(self.stop_start))),
+            stop_calls=order,
+        )
 
     @classmethod
     def of(cls, patterns: list[Pattern], stops: int) -> PatternCalls:
@@ -184,45 +227,50 @@ class CompiledDay:
 
     def route_label(self, pattern: int) -> dict[str, str]:
         """Route name, operator and mode word for a pattern's legs."""
-        route = self.routes.iloc[self.patterns[pattern].route_row]
-        name = route["route_short_name"] or route["route_long_name"]
-        return {
-            "route": str(name),
-            "route_long_name": str(route["route_long_name"]),
-            "operator": str(route["agency_name"]),
-            "mode": mode_word(int(route["route_type"])),
-        }
+        return dict(self._route_labels[self.patterns[pattern].route_row])
+
+    @cached_property
+    def _route_labels(self) -> list[dict[str, str]]:
+        """:meth:`route_label` of each row of :attr:`routes` (a row read from the table costs ~1 ms)."""
+        columns = ("route_short_name", "route_long_name", "agency_name", "route_type")
+        return [
+            {
+                "route": str(short or long),
+                "route_long_name": str(long),
+                "operator": str(agency),
+                "mode": mode_word(int(kind)),
+            }
+            for short, long, agency, kind in zip(*(self.routes[column].tolist() for column in columns), strict=True)
+        ]
 
     def mirrored(self) -> CompiledDay:
         """The same day with time running backwards: trips reversed, seconds negated.
 
         The earliest arrival on the mirror from a place at ``-t`` is minus the latest
-        departure to reach that place by ``t``.
+        departure to reach that place by ``t``. Made from this day's flat arrays in a few
+        gathers (each mirrored pattern is a view of them), not pattern by pattern.
         """
-        patterns = []
-        for pattern in self.patterns:
-            order = np.arange(len(pattern.trip_ids))[::-1]  # no trip overtakes: reversed, every column sorts
-            patterns.append(
-                Pattern(
-                    stops=pattern.stops[::-1].copy(),
-                    arrival=-pattern.departure[order, ::-1],
-                    departure=-pattern.arrival[order, ::-1],
-                    trip_ids=pattern.trip_ids[order],
-                    route_row=pattern.route_row,
-                    pickup=pattern.drop_off[::-1].copy(),
-                    drop_off=pattern.pickup[::-1].copy(),
-                )
+        calls = self.pattern_calls.mirrored([pattern.pickup for pattern in self.patterns])
+        patterns = [
+            Pattern(
+                stops=pattern.stops[::-1],
+                arrival=calls.matrix(calls.arrival, row),
+                departure=calls.matrix(calls.departure, row),
+                trip_ids=pattern.trip_ids[::-1],  # no trip overtakes: reversed, every column sorts
+                route_row=pattern.route_row,
+                pickup=pattern.drop_off[::-1],
+                drop_off=pattern.pickup[::-1],
             )
+            for row, pattern in enumerate(self.patterns)
+        ]
         walk_to: list[list[tuple[int, float]]] = [[] for _ in self.walk_from]
         for source, links in enumerate(self.walk_from):
             for target, seconds in links:
                 walk_to[target].append((source, seconds))
-        return replace(
-            self,
-            patterns=patterns,
-            walk_from=walk_to,
-            reversed=not self.reversed,
-        )
+        mirror = replace(self, patterns=patterns, walk_from=walk_to, reversed=not self.reversed)
+        mirror.__dict__["pattern_calls"] = calls  # cached_property values live here: derived, not rebuilt
+        mirror.__dict__["walk_links"] = self.walk_links.reversed()
+        return mirror
 
 
 def compile_day(timetable: Timetable, day: date) -> CompiledDay:
