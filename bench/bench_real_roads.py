@@ -175,7 +175,7 @@ def report(args: argparse.Namespace) -> str:
         "",
         "| engine | build (s) | build peak memory | matrix (s) | agreement with ours |",
         "|---|---:|---|---:|---|",
-        f"| geoaccess (pyosmium + osmnx build; scipy CSR Dijkstra) | {built['seconds']:.2f} | "
+        f"| geoaccess (pyosmium build in osmnx conventions; compiled bucket-queue Dijkstra) | {built['seconds']:.2f} | "
         f"{built['python_peak_mb']:.0f} MB Python peak, {built['max_rss_mb']:.0f} MB process max RSS | "
         f"{our_t:.3f} | - |",
         f"| networkx per-origin Dijkstra (what osmnx runs), same graph | (ours) | - | {nx_t:.3f} | "
@@ -207,8 +207,8 @@ def report(args: argparse.Namespace) -> str:
         *notes,
         "",
         f"Python {platform.python_version()}, {platform.machine()}; numpy {version('numpy')}, scipy "
-        f"{version('scipy')}, networkx {version('networkx')}, osmnx {version('osmnx')}, osmium "
-        f"{version('osmium')}; run {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC.",
+        f"{version('scipy')}, networkx {version('networkx')}, osmnx {version('osmnx')}, numba {version('numba')}, "
+        f"osmium {version('osmium')}; run {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC.",
     ]
     return "\n".join(lines) + "\n"
 
