@@ -32,7 +32,7 @@ from geoaccess.defaults import NETWORK_COVERAGE_M, PROXY_COVERAGE_M, STRAIGHT_WA
 from geoaccess.errors import BadInput, NoRoute, NotCovered
 from geoaccess.geometry import WGS84, haversine_m, metric_crs_for, transformer
 from geoaccess.roads.network import RoadNetwork, TimeCalibration
-from geoaccess.roads.search import costs_to_targets, load_compiled
+from geoaccess.roads.search import SearchGraph, costs_to_targets, load_compiled
 
 ACCESS_CIRCUITY = 1.3
 """Ratio of the real to the straight-line distance of the leg from a place to the network."""
@@ -180,12 +180,12 @@ class Router:
         end = self.snap(destinations[:, 0], destinations[:, 1])
         reverse = len(destinations) < len(origins)
         sources, targets = (end, start) if reverse else (start, end)
-        graph = self.times_reversed if reverse else self.times
+        search_graph = self._search_reversed if reverse else self._search_forward
         limit = np.inf if cutoff_s is None else float(cutoff_s)
         routed_limit = limit if self.calibration is None else self.calibration.routed_limit_s(limit)
         unique_sources, source_row = np.unique(sources.node, return_inverse=True)
         lengths = (self._entry_lengths_reversed if reverse else self._entry_lengths) if with_metres else None
-        network_s, along = costs_to_targets(graph, unique_sources, targets.node, routed_limit, lengths)
+        network_s, along = costs_to_targets(search_graph, unique_sources, targets.node, routed_limit, lengths)
         network_s = network_s[source_row]
         metres = None
         if along is not None:  # with_metres
@@ -241,6 +241,14 @@ class Router:
         positions = np.minimum(np.searchsorted(self._edge_keys, keys), len(self._edge_keys) - 1)
         found = self._edge_keys[positions] == keys
         return np.where(found, self._edge_lengths[positions], np.nan)
+
+    @cached_property
+    def _search_forward(self) -> SearchGraph:
+        return SearchGraph.of(self.times)
+
+    @cached_property
+    def _search_reversed(self) -> SearchGraph:
+        return SearchGraph.of(self.times_reversed)
 
     @cached_property
     def _entry_lengths(self) -> np.ndarray:

@@ -5,9 +5,11 @@ search on a million-node road network and returns whole rows. Here each search
 keeps its open nodes in buckets of width ``delta`` of tentative cost, scanned in
 order (Delta-stepping, run one search per thread): it is exact for any
 ``delta`` > 0, because a node improved while its own bucket is scanned is
-queued and scanned again. A search stops once every target is settled (or the
-limit is passed), only the targets' costs are kept, and the compiled loop
-releases the GIL, so searches run side by side on every available core.
+queued and scanned again. Each open node sits in exactly one bucket (a doubly
+linked list per bucket), so a search needs a fixed amount of memory. A search
+stops once every target is settled (or the limit is passed), only the targets'
+costs are kept, and the compiled loop releases the GIL, so searches run side by
+side on one shared pool of a thread per CPU.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cache
 from typing import cast
 
 import numpy as np
@@ -22,91 +26,156 @@ from numba import njit
 from scipy import sparse
 
 BUCKETS_PER_MEDIAN_EDGE = 8
-"""``delta`` is the shortest edge, but no less than the median edge over this: bounds the buckets to scan."""
+"""``delta`` is the cheapest edge, but no less than the median edge over this (few buckets scanned empty)..."""
+MOST_SLOTS = 1 << 16
+"""... and no less than the dearest edge over this (the ring of buckets stays small whatever the costs)."""
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity where the system says, else every CPU)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+@cache
+def _pool(process: int) -> ThreadPoolExecutor:
+    """One pool per process for every caller: concurrent requests share the CPUs (and their scratch memory)
+    instead of each starting a thread per CPU; a forked child (``process``: its id) makes its own."""
+    return ThreadPoolExecutor(max_workers=available_cpus(), thread_name_prefix="geoaccess-search")
+
+
+@dataclass(frozen=True)
+class SearchGraph:
+    """A CSR graph checked and laid out once for the compiled searches: non-negative finite costs,
+    ``indptr`` int64, ``indices`` int32, costs float64, and the bucket width and ring size they call for."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    costs: np.ndarray
+    delta: float
+    slots: int
+
+    @classmethod
+    def of(cls, graph: sparse.csr_matrix) -> SearchGraph:
+        """The search layout of ``graph``; ``ValueError`` for a cost that is negative, NaN or infinite, or a
+        graph too large for 32-bit node numbers."""
+        costs = np.ascontiguousarray(graph.data, dtype=np.float64)
+        if not np.isfinite(costs).all() or (costs < 0).any():
+            raise ValueError("edge costs must be finite and not negative")
+        if graph.shape[0] >= 1 << 31 or len(costs) >= 1 << 31:
+            raise ValueError(f"a graph of {graph.shape[0]:,} nodes and {len(costs):,} edges is too large to search")
+        dearest = float(costs.max(initial=0.0))
+        positive = costs[costs > 0]
+        delta = float(
+            max(
+                positive.min() if len(positive) else 1.0,
+                np.median(positive) / BUCKETS_PER_MEDIAN_EDGE if len(positive) else 1.0,
+                dearest / MOST_SLOTS,
+            )
+        )
+        return cls(
+            indptr=np.ascontiguousarray(graph.indptr, dtype=np.int64),
+            indices=np.ascontiguousarray(graph.indices, dtype=np.int32),
+            costs=costs,
+            delta=delta,
+            slots=int(dearest / delta) + 2,  # a relaxed edge lands at most this many buckets ahead
+        )
+
+    @property
+    def size(self) -> int:
+        """Number of nodes."""
+        return len(self.indptr) - 1
 
 
 Graph = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 """CSR ``indptr`` (int64), ``indices`` (int32), edge costs and edge lengths (float64; lengths empty: not wanted)."""
-Scratch = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-"""A search's working arrays: cost, length along and cost when scanned per node; bucket heads; queued entries'
-node and next entry."""
+Scratch = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""A search's working arrays: per node its cost, length along, whether it is queued and whether it was scanned,
+and its neighbours in its bucket's list (next, previous); per bucket its list's first node."""
 
 
 def _search(
     graph: Graph,
     source: int,
-    bounds: tuple[float, float],
+    bounds: tuple[float, int],
     targets: tuple[np.ndarray, np.ndarray, int],
     out: tuple[np.ndarray, np.ndarray],
     scratch: Scratch,
 ) -> None:
-    """One search from ``source`` within ``bounds`` (limit, bucket width): the cost of each of ``targets`` (rows,
-    a mask of them, how many distinct), and the length along its cheapest path when the graph has lengths, into
-    ``out`` (costs, lengths)."""
+    """One search from ``source`` within ``bounds`` (bucket width, last bucket to scan): the cost of each of
+    ``targets`` (rows, a mask of them, how many distinct), and the length along its cheapest path when the graph
+    has lengths, into ``out`` (costs, lengths; ``inf`` beyond the last bucket or unreached)."""
     indptr, indices, weights, lengths = graph
-    limit, delta = bounds
+    delta, last_bucket = bounds
     target_rows, is_target, target_count = targets
     out_cost, out_length = out
-    cost, along, scanned_at, heads, entry_node, entry_next = scratch
+    cost, along, queued, scanned, next_node, previous_node, heads = scratch
     with_lengths = len(lengths) > 0
     slots = len(heads)
     cost[:] = np.inf
-    scanned_at[:] = -1.0
+    queued[:] = False
+    scanned[:] = False
     heads[:] = -1
-    free = -1  # a stack of spent entries, linked through entry_next
-    fresh = 1  # entries below this have been used at least once
     cost[source] = 0.0
     along[source] = 0.0
-    entry_node[0] = source
-    entry_next[0] = -1
-    heads[0] = 0
-    queued = 1
+    next_node[source] = -1
+    previous_node[source] = -1
+    heads[0] = source
+    queued[source] = True
+    waiting = 1
     unsettled = target_count  # distinct targets not yet settled
     bucket = 0
-    while queued > 0 and unsettled > 0 and bucket * delta <= limit:
+    while waiting > 0 and unsettled > 0 and bucket <= last_bucket:
         slot = bucket % slots
         while heads[slot] != -1:
-            entry = heads[slot]
-            heads[slot] = entry_next[entry]
-            node = entry_node[entry]
-            entry_next[entry] = free
-            free = entry
-            queued -= 1
-            here = cost[node]
-            if scanned_at[node] == here or int(here / delta) != bucket:
-                continue  # scanned already at this cost, or queued again in a lower bucket since
-            if scanned_at[node] < 0 and is_target[node]:
+            node = heads[slot]
+            heads[slot] = next_node[node]
+            if next_node[node] != -1:
+                previous_node[next_node[node]] = -1
+            queued[node] = False
+            waiting -= 1
+            if not scanned[node] and is_target[node]:
                 unsettled -= 1  # final once this bucket is scanned
-            scanned_at[node] = here
+            scanned[node] = True
+            here = cost[node]
             for edge in range(indptr[node], indptr[node + 1]):
                 head = indices[edge]
                 reached = here + weights[edge]
                 if reached < cost[head]:
+                    if queued[head]:  # take it out of the bucket its old cost put it in
+                        before, after = previous_node[head], next_node[head]
+                        if before == -1:
+                            heads[int(cost[head] / delta) % slots] = after
+                        else:
+                            next_node[before] = after
+                        if after != -1:
+                            previous_node[after] = before
+                    else:
+                        queued[head] = True
+                        waiting += 1
                     cost[head] = reached
                     if with_lengths:
                         along[head] = along[node] + lengths[edge]
-                    if free != -1:
-                        entry, free = free, entry_next[free]
-                    else:
-                        entry, fresh = fresh, fresh + 1
                     head_slot = int(reached / delta) % slots
-                    entry_node[entry] = head
-                    entry_next[entry] = heads[head_slot]
-                    heads[head_slot] = entry
-                    queued += 1
+                    next_node[head] = heads[head_slot]
+                    previous_node[head] = -1
+                    if heads[head_slot] != -1:
+                        previous_node[heads[head_slot]] = head
+                    heads[head_slot] = head
         bucket += 1
     for column in range(len(target_rows)):
-        found = cost[target_rows[column]]
-        reached = found < np.inf and found <= limit
-        out_cost[column] = found if reached else np.inf
+        row = target_rows[column]
+        reached_row = scanned[row] and int(cost[row] / delta) <= last_bucket
+        out_cost[column] = cost[row] if reached_row else np.inf
         if with_lengths:
-            out_length[column] = along[target_rows[column]] if reached else np.inf
+            out_length[column] = along[row] if reached_row else np.inf
 
 
 def _search_each(
     graph: Graph,
     sources: np.ndarray,
-    bounds: tuple[float, float],
+    bounds: tuple[float, int],
     slots: int,
     targets: np.ndarray,
     out: tuple[np.ndarray, np.ndarray],
@@ -114,7 +183,6 @@ def _search_each(
     """:func:`_search` from each of ``sources`` in turn into its row of ``out`` (costs, lengths), with ``slots``
     buckets, reusing one set of scratch arrays."""
     size = len(graph[0]) - 1
-    edges = len(graph[1])
     is_target = np.zeros(size, np.bool_)
     for target in targets:
         is_target[target] = True
@@ -122,10 +190,11 @@ def _search_each(
     scratch = (
         np.empty(size),
         np.empty(size),
-        np.empty(size),
-        np.empty(slots, np.int64),
-        np.empty(edges + 1, np.int32),  # no more entries are queued at once than edges + 1
-        np.empty(edges + 1, np.int32),
+        np.empty(size, np.bool_),
+        np.empty(size, np.bool_),
+        np.empty(size, np.int32),
+        np.empty(size, np.int32),
+        np.empty(slots, np.int32),
     )
     out_cost, out_length = out
     for row in range(len(sources)):
@@ -138,55 +207,56 @@ _compiled_search = cast(Callable[..., None], njit(cache=True, nogil=True)(_searc
 _compiled_search_each = cast(Callable[..., None], njit(cache=True, nogil=True)(_search_each))
 
 
-def bucket_width(weights: np.ndarray) -> float:
-    """``delta`` for a graph's edge costs: the cheapest positive edge, but at least the median over
-    :data:`BUCKETS_PER_MEDIAN_EDGE` (so a few near-zero edges do not make millions of empty buckets)."""
-    positive = weights[weights > 0]
-    if len(positive) == 0:
-        return 1.0
-    return float(max(positive.min(), np.median(positive) / BUCKETS_PER_MEDIAN_EDGE))
-
-
 def costs_to_targets(
-    graph: sparse.csr_matrix,
+    graph: SearchGraph,
     sources: np.ndarray,
     targets: np.ndarray,
     limit: float = np.inf,
     lengths: np.ndarray | None = None,
     threads: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Cheapest cost from each ``sources`` row to each ``targets`` row of ``graph`` (non-negative costs), shape
-    (sources, targets), ``inf`` when unreachable or over ``limit``; with ``lengths`` (one value per stored entry of
-    ``graph``, in its order) also the sum of lengths along each cheapest path. ``threads``: at most this many
-    searches side by side (default: every CPU this process may use)."""
-    indptr = np.asarray(graph.indptr, dtype=np.int64)
-    indices = np.asarray(graph.indices, dtype=np.int32)
-    weights = np.asarray(graph.data, dtype=np.float64)
-    sources = np.asarray(sources, dtype=np.int64)
-    targets = np.asarray(targets, dtype=np.int64)
-    delta = bucket_width(weights)
-    slots = int(weights.max(initial=0.0) / delta) + 2  # a relaxed edge lands at most this many buckets ahead
-    edge_lengths = np.zeros(0) if lengths is None else np.asarray(lengths, dtype=np.float64)
+    """Cheapest cost from each ``sources`` node to each ``targets`` node of ``graph``, shape (sources, targets),
+    ``inf`` when unreachable or over ``limit``; with ``lengths`` (one value per edge, in the CSR's order) also the
+    sum of lengths along each cheapest path. ``threads``: at most this many searches side by side (default: a
+    thread per CPU this process may use, shared with every other caller)."""
+    sources = np.ascontiguousarray(sources, dtype=np.int64)
+    targets = np.ascontiguousarray(targets, dtype=np.int64)
+    for name, rows in (("source", sources), ("target", targets)):
+        if len(rows) and (rows.min() < 0 or rows.max() >= graph.size):
+            raise IndexError(f"a {name} node is not a node of this {graph.size:,}-node graph")
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads must be 1 or more, not {threads}")
+    edge_lengths = np.zeros(0) if lengths is None else np.ascontiguousarray(lengths, dtype=np.float64)
+    if lengths is not None and len(edge_lengths) != len(graph.costs):
+        raise ValueError(f"{len(edge_lengths):,} lengths for {len(graph.costs):,} edges")
+    arrays = (graph.indptr, graph.indices, graph.costs, edge_lengths)
+    last_bucket = int(min(limit / graph.delta, float(1 << 62)))  # costs never reach 2**62 buckets (see SearchGraph)
+    bounds = (graph.delta, last_bucket)
+    workers = max(1, min(len(sources), threads or available_cpus()))
+    shares = [np.arange(worker, len(sources), workers) for worker in range(workers)]
+
+    def run(share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        cost = np.empty((len(share), len(targets)))
+        along = np.empty((len(share), len(targets) if lengths is not None else 0))
+        _compiled_search_each(arrays, sources[share], bounds, graph.slots, targets, (cost, along))
+        return cost, along
+
+    found = [run(shares[0])] if workers == 1 else list(_pool(os.getpid()).map(run, shares))
     out_cost = np.empty((len(sources), len(targets)))
-    out_length = np.empty_like(out_cost) if lengths is not None else np.empty((len(sources), 0))
-    workers = max(1, min(len(sources), threads or len(os.sched_getaffinity(0))))
-
-    def run(share: slice) -> None:
-        graph_arrays = (indptr, indices, weights, edge_lengths)
-        _compiled_search_each(
-            graph_arrays, sources[share], (float(limit), delta), slots, targets, (out_cost[share], out_length[share])
-        )
-
-    shares = [slice(worker, None, workers) for worker in range(workers)]
-    if workers == 1:
-        run(shares[0])
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(run, shares))
-    return out_cost, (out_length if lengths is not None else None)
+    out_length = np.empty_like(out_cost) if lengths is not None else None
+    for share, (cost, along) in zip(shares, found, strict=True):
+        out_cost[share] = cost
+        if out_length is not None:
+            out_length[share] = along
+    over = out_cost > limit  # the last bucket scanned may hold costs just over the limit
+    out_cost[over] = np.inf
+    if out_length is not None:
+        out_length[over | np.isinf(out_cost)] = np.inf
+    return out_cost, out_length
 
 
 def load_compiled() -> None:
     """Make the compiled searches ready (read from numba's on-disk cache, or compiled once after an install):
-    ~0.15 s once per process, paid when a router is made rather than by its first query."""
-    costs_to_targets(sparse.csr_matrix((1, 1)), np.zeros(1, np.int64), np.zeros(1, np.int64))
+    ~0.15 s once per process, paid when a router is made rather than by its first query (every call passes the
+    same array types, so this one compiled version serves them all)."""
+    costs_to_targets(SearchGraph.of(sparse.csr_matrix((1, 1))), np.zeros(1, np.int64), np.zeros(1, np.int64))

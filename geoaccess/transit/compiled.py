@@ -251,25 +251,26 @@ class CompiledDay:
         gathers (each mirrored pattern is a view of them), not pattern by pattern.
         """
         calls = self.pattern_calls.mirrored([pattern.pickup for pattern in self.patterns])
+        for flat in (calls.arrival, calls.departure):
+            flat.flags.writeable = False  # the mirrored patterns' matrices are views of these, which RAPTOR scans
         patterns = [
             Pattern(
-                stops=pattern.stops[::-1],
+                stops=pattern.stops[::-1].copy(),
                 arrival=calls.matrix(calls.arrival, row),
                 departure=calls.matrix(calls.departure, row),
-                trip_ids=pattern.trip_ids[::-1],  # no trip overtakes: reversed, every column sorts
+                trip_ids=pattern.trip_ids[::-1].copy(),  # no trip overtakes: reversed, every column sorts
                 route_row=pattern.route_row,
-                pickup=pattern.drop_off[::-1],
-                drop_off=pattern.pickup[::-1],
+                pickup=pattern.drop_off[::-1].copy(),
+                drop_off=pattern.pickup[::-1].copy(),
             )
             for row, pattern in enumerate(self.patterns)
         ]
-        walk_to: list[list[tuple[int, float]]] = [[] for _ in self.walk_from]
-        for source, links in enumerate(self.walk_from):
-            for target, seconds in links:
-                walk_to[target].append((source, seconds))
+        links = self.walk_links.reversed()
+        targets, seconds, bounds = links.target.tolist(), links.seconds.tolist(), links.start.tolist()
+        walk_to = [list(zip(targets[a:b], seconds[a:b], strict=True)) for a, b in zip(bounds, bounds[1:], strict=False)]
         mirror = replace(self, patterns=patterns, walk_from=walk_to, reversed=not self.reversed)
-        mirror.__dict__["pattern_calls"] = calls  # cached_property values live here: derived, not rebuilt
-        mirror.__dict__["walk_links"] = self.walk_links.reversed()
+        for name, value in (("pattern_calls", calls), ("walk_links", links), ("_route_labels", self._route_labels)):
+            mirror.__dict__[name] = value  # cached_property values live here: derived, not rebuilt
         return mirror
 
 
