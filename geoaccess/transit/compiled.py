@@ -125,13 +125,16 @@ class PatternCalls:
         """The calls of the time-mirrored day (each pattern's calls and trips reversed, seconds negated and
         arrival and departure swapped, boarding where one could alight); ``pickups``: each pattern's
         :attr:`Pattern.pickup`, which :attr:`boards` does not keep at a last call."""
-        calls = len(self.stop)
         length = np.diff(self.start)[self.pattern]
         source = self.start[self.pattern] + length - 1 - self.position  # the call each mirrored call reverses
         last = self.position == length - 1
-        entry_call = np.repeat(np.arange(calls), self.trips)
-        trip = np.arange(len(self.departure)) - self.column[entry_call]
-        source_entry = self.column[source][entry_call] + self.trips[entry_call] - 1 - trip
+        # Entry k of mirrored call c (its column starts at column[c]) is entry trips - 1 - k of call source[c]:
+        # column[source[c]] + trips - 1 - (e - column[c]) for the entry's flat position e, in two big arrays.
+        source_entry = np.repeat(self.column[source] + self.trips - 1 + self.column[:-1], self.trips)
+        source_entry -= np.arange(len(self.departure))
+        departure, arrival = self.arrival.take(source_entry), self.departure.take(source_entry)
+        np.negative(departure, out=departure)
+        np.negative(arrival, out=arrival)
         stop = self.stop[source]
         order = np.argsort(stop, kind="stable")
         pickup = np.concatenate(pickups).astype(bool) if pickups else np.empty(0, bool)
@@ -140,8 +143,8 @@ class PatternCalls:
             stop=stop,
             boards=self.alights[source] & ~last,
             alights=pickup[source],
-            departure=-self.arrival[source_entry],
-            arrival=-self.departure[source_entry],
+            departure=departure,
+            arrival=arrival,
             stop_start=np.searchsorted(stop[order], np.arange(len(self.stop_start))),
             stop_calls=order,
         )
