@@ -363,9 +363,10 @@ def _walk(day: CompiledDay, start: np.ndarray, sources: np.ndarray) -> tuple[np.
     time = start[source] + links.whole_s[link]
     target = links.target[link]
     np.minimum.at(foot, target, time)
-    earliest = np.flatnonzero(time == foot[target])  # of equal walks to a stop, the first listed is taken
-    _, first = np.unique(target[earliest], return_index=True)
-    chosen = earliest[first]
-    reached = target[chosen]
+    earliest = np.flatnonzero(time == foot[target])
+    first = np.full(stops, len(time), dtype=np.int64)
+    np.minimum.at(first, target[earliest], earliest)  # of equal walks to a stop, the first listed is taken
+    reached = np.flatnonzero(first < len(time))
+    chosen = first[reached]
     walks.source[reached], walks.seconds[reached] = source[chosen], links.seconds[link[chosen]]
     return foot, walks
