@@ -526,7 +526,7 @@ def turned_round(day: CompiledDay) -> CompiledDay:
     for source, links in enumerate(day.walk_from):
         for target, walk_s in links:
             walk_to[target].append((source, walk_s))
-    return replace(day, patterns=patterns, walk_from=walk_to, reversed=not day.reversed)
+    return replace(day, patterns=patterns, walk_links=compiled.WalkLinks.of(walk_to), reversed=not day.reversed)
 
 
 @pytest.mark.parametrize(("name", "when"), REAL_FEEDS)

@@ -40,7 +40,7 @@ from geoaccess import __version__
 from geoaccess._io import replace_folder, sha256_of
 from geoaccess.errors import GeoaccessError
 from geoaccess.settings import cache_root
-from geoaccess.transit.compiled import CompiledDay, Pattern, assemble, compile_day
+from geoaccess.transit.compiled import CompiledDay, Pattern, WalkLinks, assemble, compile_day
 from geoaccess.transit.gtfs import FEED_FILES
 from geoaccess.transit.timetable import Timetable
 
@@ -289,15 +289,14 @@ def _from_arrays(arrays: dict[str, np.ndarray], timetable: Timetable, when: date
         )
     if cell != len(arrival):
         raise ValueError("the saved day's times do not match its patterns")
-    start, target, seconds = (arrays[name].tolist() for name in ("walk_start", "walk_target", "walk_seconds"))
-    links = list(zip(target, seconds, strict=True))
-    walks = [links[a:b] for a, b in zip(start[:-1], start[1:], strict=True)]
+    stops = len(timetable.stops)
+    links = WalkLinks.checked(arrays["walk_start"], arrays["walk_target"], arrays["walk_seconds"], stops)
     basis = zip(arrays["basis_run"].tolist(), arrays["basis"].tolist(), arrays["basis_note"].tolist(), strict=True)
     return assemble(
         timetable,
         when,
         patterns=patterns,
         change_s=arrays["change_s"],
-        walk_from=walks,
+        walk_links=links,
         basis={run: (said, note) for run, said, note in basis},
     )

@@ -69,6 +69,41 @@ class WalkLinks:
     seconds: np.ndarray
     whole_s: np.ndarray
 
+    @classmethod
+    def of(cls, links: list[list[tuple[int, float]]]) -> WalkLinks:
+        """From each stop's list of (other stop, seconds)."""
+        counts = np.array([len(from_stop) for from_stop in links], dtype=np.int64)
+        flat = [link for from_stop in links for link in from_stop]
+        return cls.checked(
+            np.concatenate([[0], np.cumsum(counts)]),
+            np.array([target for target, _ in flat], dtype=np.int64),
+            np.array([seconds for _, seconds in flat], dtype=float),
+            len(links),
+        )
+
+    @classmethod
+    def checked(cls, start: np.ndarray, target: np.ndarray, seconds: np.ndarray, stops: int) -> WalkLinks:
+        """From flat arrays (as :meth:`of` makes them, or as saved); ``ValueError`` if they do not fit ``stops``."""
+        start, target = np.asarray(start, dtype=np.int64), np.asarray(target, dtype=np.int64)
+        seconds = np.asarray(seconds, dtype=float)
+        if (
+            len(start) != stops + 1
+            or start[0] != 0
+            or (np.diff(start) < 0).any()
+            or start[-1] != len(target)
+            or len(target) != len(seconds)
+            or (len(target) and (target.min() < 0 or target.max() >= stops))
+            or not (np.isfinite(seconds) & (seconds >= 0)).all()
+        ):
+            raise ValueError("the walking links do not fit the day's stops")
+        return cls(start=start, target=target, seconds=seconds, whole_s=np.ceil(seconds).astype(np.int64))
+
+    @property
+    def lists(self) -> list[list[tuple[int, float]]]:
+        """Each stop's links as a list of (other stop, seconds)."""
+        targets, seconds, bounds = self.target.tolist(), self.seconds.tolist(), self.start.tolist()
+        return [list(zip(targets[a:b], seconds[a:b], strict=True)) for a, b in zip(bounds, bounds[1:], strict=False)]
+
     def reversed(self) -> WalkLinks:
         """Every link turned round, each stop's links in the order of the stops they come from."""
         source = np.repeat(np.arange(len(self.start) - 1), np.diff(self.start))
@@ -109,11 +144,6 @@ class PatternCalls:
     """The scan's "no trip caught"; a pattern has fewer trips than this."""
     POSITION_BITS = 20
     """A pattern has at most 2**20 calls, so a call's position fits these bits of the scan's keys."""
-
-    @cached_property
-    def search_steps(self) -> int:
-        """Halvings a binary search needs in the longest column (most trips of a pattern)."""
-        return int(self.trips.max(initial=0)).bit_length()
 
     def matrix(self, values: np.ndarray, pattern: int) -> np.ndarray:
         """Pattern ``pattern``'s (trips, stops) matrix of ``values`` (:attr:`departure` or :attr:`arrival`): a view."""
@@ -196,7 +226,7 @@ class CompiledDay:
     stop_lonlat: np.ndarray  # (n, 2)
     patterns: list[Pattern]
     change_s: np.ndarray  # per stop: minimum time to change vehicles there
-    walk_from: list[list[tuple[int, float]]]  # per stop: (other stop, seconds) walking transfers
+    walk_links: WalkLinks  # walking transfers between stops
     routes: pd.DataFrame
     provenance: dict[str, Any] = field(default_factory=dict)
     reversed: bool = False
@@ -205,18 +235,9 @@ class CompiledDay:
     (a modelled timetable's; see :data:`~geoaccess.transit.timetable.OPTIONAL`)."""
 
     @cached_property
-    def walk_links(self) -> WalkLinks:
-        """:attr:`walk_from` as flat arrays, for vectorised walking steps."""
-        counts = np.array([len(links) for links in self.walk_from], dtype=np.int64)
-        flat = [link for links in self.walk_from for link in links]
-        target = np.array([t for t, _ in flat], dtype=np.int64)
-        seconds = np.array([s for _, s in flat], dtype=float)
-        return WalkLinks(
-            start=np.concatenate([[0], np.cumsum(counts)]),
-            target=target,
-            seconds=seconds,
-            whole_s=np.ceil(seconds).astype(np.int64),
-        )
+    def walk_from(self) -> list[list[tuple[int, float]]]:
+        """Per stop, its walking transfers as (other stop, seconds)."""
+        return self.walk_links.lists
 
     @cached_property
     def pattern_calls(self) -> PatternCalls:
@@ -268,11 +289,8 @@ class CompiledDay:
             )
             for row, pattern in enumerate(self.patterns)
         ]
-        links = self.walk_links.reversed()
-        targets, seconds, bounds = links.target.tolist(), links.seconds.tolist(), links.start.tolist()
-        walk_to = [list(zip(targets[a:b], seconds[a:b], strict=True)) for a, b in zip(bounds, bounds[1:], strict=False)]
-        mirror = replace(self, patterns=patterns, walk_from=walk_to, reversed=not self.reversed)
-        for name, value in (("pattern_calls", calls), ("walk_links", links), ("_route_labels", self._route_labels)):
+        mirror = replace(self, patterns=patterns, walk_links=self.walk_links.reversed(), reversed=not self.reversed)
+        for name, value in (("pattern_calls", calls), ("_route_labels", self._route_labels)):
             mirror.__dict__[name] = value  # cached_property values live here: derived, not rebuilt
         return mirror
 
@@ -288,7 +306,10 @@ def compile_day(timetable: Timetable, day: date) -> CompiledDay:
     route_row = pd.Series(np.arange(len(timetable.routes)), index=timetable.routes["route_id"].to_numpy())
     patterns = _patterns(calls, stop_row, route_row)
     change, walks = _transfers(timetable, stop_row, stops[["lon", "lat"]].to_numpy(dtype=float))
-    return assemble(timetable, day, patterns=patterns, change_s=change, walk_from=walks, basis=_basis(timetable, calls))
+    links = WalkLinks.of(walks)
+    return assemble(
+        timetable, day, patterns=patterns, change_s=change, walk_links=links, basis=_basis(timetable, calls)
+    )
 
 
 def assemble(
@@ -297,7 +318,7 @@ def assemble(
     *,
     patterns: list[Pattern],
     change_s: np.ndarray,
-    walk_from: list[list[tuple[int, float]]],
+    walk_links: WalkLinks,
     basis: dict[str, tuple[str, str]],
 ) -> CompiledDay:
     """A compiled day from its patterns, change times, walking transfers and trip bases, with its stops,
@@ -310,7 +331,7 @@ def assemble(
         stop_lonlat=stops[["lon", "lat"]].to_numpy(dtype=float),
         patterns=patterns,
         change_s=change_s,
-        walk_from=walk_from,
+        walk_links=walk_links,
         routes=timetable.routes.reset_index(drop=True),
         provenance=timetable.provenance,
         basis=basis,

@@ -24,7 +24,7 @@ from geoaccess.errors import BadInput
 from geoaccess.geometry import WGS84, metric_crs_for, transformer
 from geoaccess.roads.router import WALK_KPH, Router
 from geoaccess.transit.compiled import CompiledDay, compile_day
-from geoaccess.transit.raptor import INF, Labels, Ride, Walk, earliest_arrival
+from geoaccess.transit.raptor import INF, Labels, Ride, Walk, earliest_arrival, load_compiled
 from geoaccess.transit.timetable import Timetable
 
 DIRECT_WALK_LIMIT_M = 3000.0
@@ -193,6 +193,7 @@ class Planner:
 
     def __post_init__(self, service_days: ServiceDays | None) -> None:
         self.days = service_days if service_days is not None else ServiceDays(self.timetable)
+        load_compiled()
 
     def day(self, when: date, mirrored: bool = False) -> CompiledDay:
         """The compiled day (cached), or its time mirror."""

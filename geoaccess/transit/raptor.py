@@ -30,9 +30,12 @@ keeps how it was reached, so journeys can be rebuilt leg by leg.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
+from numba import njit
 
 from geoaccess.defaults import MAX_TRANSFERS
 from geoaccess.transit.compiled import CompiledDay, PatternCalls
@@ -294,22 +297,37 @@ _POSITION_BITS = PatternCalls.POSITION_BITS
 
 
 def _first_leaving(calls: PatternCalls, call: np.ndarray, ready: np.ndarray) -> np.ndarray:
-    """At each call, the first trip (row in its pattern) leaving at or after ``ready``; the trip count if none.
+    """At each call, the first trip (row in its pattern) leaving at or after ``ready``; the trip count if none:
+    a binary search in each call's own sorted column of departures (a compiled loop)."""
+    return _compiled_first_leaving(
+        calls.column, calls.departure, np.ascontiguousarray(call, np.int64), np.ascontiguousarray(ready, np.int64)
+    )
 
-    A binary search in each call's own sorted column, all calls at once: as many steps as the longest
-    column needs, each step a few array operations (quicker than one search over every column's
-    departures laid end to end, which strays far in memory at every step).
-    """
-    low, high = calls.column[call], calls.column[call + 1]
-    last = len(calls.departure) - 1
-    for _ in range(calls.search_steps):
-        searching = low < high
-        middle = (low + high) >> 1
-        leaves_before = calls.departure[np.minimum(middle, last)] < ready
-        low = np.where(searching & leaves_before, middle + 1, low)
-        high = np.where(searching & ~leaves_before, middle, high)
-    found: np.ndarray = low - calls.column[call]
+
+def _first_leaving_loop(column: np.ndarray, departure: np.ndarray, call: np.ndarray, ready: np.ndarray) -> np.ndarray:
+    """:func:`_first_leaving` on the arrays themselves (compiled by numba)."""
+    found = np.empty(len(call), np.int64)
+    for row in range(len(call)):
+        low, high = column[call[row]], column[call[row] + 1]
+        first = low
+        while low < high:
+            middle = (low + high) >> 1
+            if departure[middle] < ready[row]:
+                low = middle + 1
+            else:
+                high = middle
+        found[row] = low - first
     return found
+
+
+_compiled_first_leaving = cast(Callable[..., np.ndarray], njit(cache=True, nogil=True)(_first_leaving_loop))
+
+
+def load_compiled() -> None:
+    """Make RAPTOR's compiled loop ready (from numba's on-disk cache): paid when a planner is made, not by
+    its first search."""
+    empty = np.zeros(0, np.int64)
+    _compiled_first_leaving(np.zeros(1, np.int64), empty, empty, empty)
 
 
 def _ranges(start: np.ndarray, rows: np.ndarray) -> np.ndarray:
