@@ -337,6 +337,12 @@ BAD = [
         "transfers.txt line 2: transfer_type 2 needs a min_transfer_time",
     ),
     ("transfers.txt", "CAR,CARB,2,600", "CAR,CARB,2,-5", "transfers.txt line 2: min_transfer_time '-5' is not"),
+    (
+        "transfers.txt",
+        "CAR,CARB,2,600",
+        "CAR,CARB,2,99999999999999999999",
+        "transfers.txt line 2: min_transfer_time '99999999999999999999' is not an integer from 0 to 604800",
+    ),
     ("feed_info.txt", ",20261101,", ",2026111,", "feed_info.txt line 2: feed_start_date '2026111' is not a date"),
     ("stops.txt", "stop_lat,stop_lon", "latitude,stop_lon", "stops.txt: missing column(s) stop_lat"),
     (

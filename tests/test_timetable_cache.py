@@ -18,7 +18,7 @@ from geoaccess.cli.timetable import timetable as timetable_group
 from geoaccess.roads.router import StraightLineWalker
 from geoaccess.transit import cache, sources
 from geoaccess.transit.cache import CacheEntry, describe_feeds
-from geoaccess.transit.compiled import CompiledDay
+from geoaccess.transit.compiled import CompiledDay, WalkLinks
 from geoaccess.transit.gtfs import read_gtfs
 from geoaccess.transit.planner import Planner, ServiceDays
 from geoaccess.transit.timetable import Timetable
@@ -202,3 +202,24 @@ def test_timetable_build_refuses_what_it_cannot_do(cache_home: Path) -> None:
     assert outside.exit_code == 2 and "outside the timetable" in outside.output
     missing = runner.invoke(timetable_group, ["build", "--gtfs", str(cache_home / "none.zip")])
     assert missing.exit_code == 2 and "none.zip: no such file" in missing.output
+
+
+@pytest.mark.parametrize(
+    ("start", "target", "seconds"),
+    [
+        ([0, 1, 1], [1], [60.0, 5.0]),  # more seconds than links
+        ([0, 2, 1], [1, 0], [60.0, 5.0]),  # a stop's links end before they start
+        ([0, 1, 2], [1, 2], [60.0, 5.0]),  # a link to a stop that is not there
+        ([0, 1, 2], [1, 0], [60.0, 1e300]),  # a walk no whole number of seconds can hold
+        ([0, 1, 2], [1, 0], [60.0, np.nan]),
+        ([0.0, 0.7, 2.0], [1, 0], [60.0, 5.0]),  # stop numbers that are not whole
+        ([[0], [1], [2]], [1, 0], [60.0, 5.0]),
+    ],
+)
+def test_saved_walking_links_that_do_not_fit_the_day_are_refused(start, target, seconds) -> None:
+    assert WalkLinks.checked(np.array([0, 1, 2]), np.array([1, 0]), np.array([60.0, 5.0]), 2).whole_s.tolist() == [
+        60,
+        5,
+    ]
+    with pytest.raises(ValueError, match="walking links"):
+        WalkLinks.checked(np.asarray(start), np.asarray(target), np.asarray(seconds), 2)

@@ -33,6 +33,8 @@ TRANSFER_RADIUS_M = 400.0
 """Stops this close (straight line) are joined by a walking transfer."""
 MAX_TRANSFER_WALK_S = 15 * 60
 """Longest walking transfer between stops, through chains of nearby stops."""
+LONGEST_LINK_S = 7 * DAY_S
+"""No walking link (or ``transfers.txt`` time) is longer than a week: longer ones are damage, not data."""
 DEFAULT_CHANGE_S = 120
 """Time to change vehicles at the same stop when ``transfers.txt`` says nothing (an assumption)."""
 BLOCK_STOPS = 2048
@@ -84,16 +86,21 @@ class WalkLinks:
     @classmethod
     def checked(cls, start: np.ndarray, target: np.ndarray, seconds: np.ndarray, stops: int) -> WalkLinks:
         """From flat arrays (as :meth:`of` makes them, or as saved); ``ValueError`` if they do not fit ``stops``."""
-        start, target = np.asarray(start, dtype=np.int64), np.asarray(target, dtype=np.int64)
-        seconds = np.asarray(seconds, dtype=float)
+        start, target, seconds = np.asarray(start), np.asarray(target), np.asarray(seconds)
+        if not (start.dtype.kind in "iu" and target.dtype.kind in "iu" and seconds.dtype.kind in "iuf"):
+            raise ValueError("the walking links are not whole stop numbers and seconds")
+        start, target, seconds = start.astype(np.int64), target.astype(np.int64), seconds.astype(float)
         if (
-            len(start) != stops + 1
+            start.ndim != 1
+            or target.ndim != 1
+            or seconds.ndim != 1
+            or len(start) != stops + 1
             or start[0] != 0
             or (np.diff(start) < 0).any()
             or start[-1] != len(target)
             or len(target) != len(seconds)
             or (len(target) and (target.min() < 0 or target.max() >= stops))
-            or not (np.isfinite(seconds) & (seconds >= 0)).all()
+            or not ((seconds >= 0) & (seconds <= LONGEST_LINK_S)).all()
         ):
             raise ValueError("the walking links do not fit the day's stops")
         return cls(start=start, target=target, seconds=seconds, whole_s=np.ceil(seconds).astype(np.int64))

@@ -625,7 +625,9 @@ def _transfers(frame: pd.DataFrame | None, stops: set[str], problems: _Problems)
     frame = frame[~specific & ~frame["transfer_type"].isin(("4", "5"))]
     _known(file, frame, "from_stop_id", stops, problems)
     _known(file, frame, "to_stop_id", stops, problems)
-    minimum = _numbers(file, frame, "min_transfer_time", problems, low=0, integer=True, required=False)
+    minimum = _numbers(
+        file, frame, "min_transfer_time", problems, low=0, high=LAST_HOUR * 3600, integer=True, required=False
+    )
     problems.rows(
         file,
         frame,

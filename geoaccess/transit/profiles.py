@@ -101,11 +101,12 @@ def _onward_seconds(day: CompiledDay, egress: dict[int, tuple[float, float]]) ->
     walking transfer to a stop near the destination and that stop's walk (whole seconds)."""
     walk = {stop: int(np.ceil(seconds)) for stop, (seconds, _) in egress.items()}
     onward = dict(walk)
-    for source, links in enumerate(day.walk_from):
-        for target, seconds in links:
-            if target in walk:
-                total = int(np.ceil(seconds)) + walk[target]
-                onward[source] = min(onward.get(source, total), total)
+    links = day.walk_links
+    sources = np.repeat(np.arange(len(links.start) - 1), np.diff(links.start))
+    for source, target, whole_s in zip(sources.tolist(), links.target.tolist(), links.whole_s.tolist(), strict=True):
+        if target in walk:
+            total = whole_s + walk[target]
+            onward[source] = min(onward.get(source, total), total)
     return onward
 
 

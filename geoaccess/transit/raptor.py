@@ -326,8 +326,10 @@ _compiled_first_leaving = cast(Callable[..., np.ndarray], njit(cache=True, nogil
 def load_compiled() -> None:
     """Make RAPTOR's compiled loop ready (from numba's on-disk cache): paid when a planner is made, not by
     its first search."""
-    empty = np.zeros(0, np.int64)
-    _compiled_first_leaving(np.zeros(1, np.int64), empty, empty, empty)
+    empty, read_only = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    read_only.flags.writeable = False  # a mirrored day's departures are read-only: numba compiles them apart
+    for departure in (empty, read_only):
+        _compiled_first_leaving(np.zeros(1, np.int64), departure, empty, empty)
 
 
 def _ranges(start: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -382,9 +384,9 @@ def _walk(day: CompiledDay, start: np.ndarray, sources: np.ndarray) -> tuple[np.
     target = links.target[link]
     np.minimum.at(foot, target, time)
     earliest = np.flatnonzero(time == foot[target])
-    first = np.full(stops, len(time), dtype=np.int64)
-    np.minimum.at(first, target[earliest], earliest)  # of equal walks to a stop, the first listed is taken
-    reached = np.flatnonzero(first < len(time))
-    chosen = first[reached]
+    first_listed = np.full(stops, len(time), dtype=np.int64)
+    np.minimum.at(first_listed, target[earliest], earliest)  # of equal walks to a stop, the first listed is taken
+    reached = np.flatnonzero(first_listed < len(time))
+    chosen = first_listed[reached]
     walks.source[reached], walks.seconds[reached] = source[chosen], links.seconds[link[chosen]]
     return foot, walks
