@@ -96,3 +96,47 @@ def watched_page(browser, viewport: dict) -> tuple[object, Watch]:
     page.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: watch.errors.append(str(e)))
     return page, watch
+
+
+SERIOUS = ("serious", "critical")
+"""The axe-core impacts a page must have none of."""
+
+
+def axe_violations(target: object) -> list[dict]:
+    """axe-core's WCAG 2.1 A/AA and best-practice violations on a page or frame (axe-core as shipped in the
+    ``axe-playwright-python`` package; evaluated through the DevTools protocol, so the page's CSP allows it):
+    rule, impact, count and the first offending element of each."""
+    from importlib.resources import files
+
+    source = files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
+    target.evaluate(source + "\n;0")
+    return target.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations.map(v => ({
+            rule: v.id, impact: v.impact, count: v.nodes.length, help: v.help,
+            first: v.nodes[0].html.slice(0, 200)}))"""
+    )
+
+
+def serious_violations(page: object) -> dict[str, list[dict]]:
+    """axe's serious and critical violations on ``page`` and in each of its frames (maps), by frame URL."""
+    found = {}
+    for frame in page.frames:
+        bad = [v for v in axe_violations(frame) if v["impact"] in SERIOUS]
+        if bad:
+            found[frame.url] = bad
+    return found
+
+
+def fill_in_the_barrow_check(page: object) -> None:
+    """The officer's form for the inspection's hard case, filled in and sent: a Barrow-in-Furness home, BBR at
+    Carlisle on Thursday 18:00-20:30, 10 minutes early, every venue too; waits for the verdict."""
+    page.fill("#home", "LA14 1RP")
+    page.select_option("#programme", "BBR")
+    page.select_option("#venue", "carlisle-crc-lmc")
+    page.select_option("#day", "thu")
+    page.fill("#start", "18:00")
+    page.fill("#end", "20:30")
+    page.fill("#margin", "10")
+    page.check("#every_venue")
+    page.click("#ga-check")
+    page.wait_for_selector("#ga-verdict")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from browser_support import ARTIFACTS, served_app, watched_page
+from browser_support import ARTIFACTS, fill_in_the_barrow_check, served_app, watched_page
 from web_support import PASSWORD
 
 from geoaccess.web.db import SavedCheck, session_scope
@@ -34,16 +34,7 @@ def test_officer_checks_a_journey_sees_the_map_and_saves_it(served: tuple[str, o
     page.click("button[type=submit]")
     page.wait_for_url(f"{base_url}/officer")
 
-    page.fill("#home", "LA14 1RP")
-    page.select_option("#programme", "BBR")
-    page.select_option("#venue", "carlisle-crc-lmc")
-    page.select_option("#day", "thu")
-    page.fill("#start", "18:00")
-    page.fill("#end", "20:30")
-    page.fill("#margin", "10")
-    page.check("#every_venue")
-    page.click("#ga-check")
-    page.wait_for_selector("#ga-verdict")
+    fill_in_the_barrow_check(page)
     assert "LA14" not in page.url
 
     verdict = page.inner_text("#ga-verdict")

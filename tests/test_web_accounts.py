@@ -113,11 +113,42 @@ def test_login_failure_says_nothing_about_the_name(app: Flask, client: FlaskClie
     assert user_row(app, "olive").failed_logins == 1
 
 
+NAVIGATION = {
+    "officer": ["Journey check", "Saved checks", "Venue map", "Change password"],
+    "manager": ["Journey check", "Saved checks", "Planner", "Venue map", "Change password"],
+    "admin": [
+        "Journey check", "Saved checks", "Planner", "Venue map", "Users", "Edit venues", "Data in use",
+        "Change password",
+    ],
+}  # fmt: skip
+"""The main navigation's links for each role, in order."""
+
+
+@pytest.mark.parametrize(
+    ("role", "landing"), [("officer", "/officer"), ("manager", "/planner"), ("admin", "/admin/users")]
+)
+def test_each_role_lands_on_its_own_page_with_every_page_it_may_use_in_the_navigation(
+    app: Flask, client: FlaskClient, role: str, landing: str
+) -> None:
+    add_user(app, "pat", role)
+    assert login(client, "pat").headers["Location"] == landing
+    assert client.get("/login").headers["Location"] == landing  # signed in already: straight there
+    page = client.get(landing).get_data(as_text=True)
+    nav = page[page.index('<nav class="navbar') : page.index("</nav>")]
+    links = re.findall(r'<a class="nav-link" href="([^"]+)"( aria-current="page")?>([^<]+)</a>', nav)
+    assert [label for _, _, label in links] == NAVIGATION[role]
+    assert [href for href, current, _ in links if current] == [landing]  # the page one is on, marked
+    for href, _, label in links:
+        assert client.get(href).status_code == 200, label  # every link is a page this role may open
+    assert page.index('class="ga-skip-link" href="#main"') < page.index("<nav")  # the first thing to tab to
+    assert '<main class="container my-4" id="main" tabindex="-1">' in page
+
+
 def test_open_redirects_are_refused(app: Flask, client: FlaskClient) -> None:
     add_user(app, "olive", "officer")
     for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"):
         response = login(client, "olive", next=target)
-        assert response.headers["Location"] == "/", target
+        assert response.headers["Location"] == "/officer", target  # the officer's own start page instead
         post(client, "/logout")
 
 
@@ -383,7 +414,7 @@ def test_users_cli_add_list_token_reset(app: Flask, client: FlaskClient) -> None
     assert _cli(app, "add", "bad name", "--role", "officer").exit_code == 2
     stdin = _cli(app, "add", "carol", "--role", "officer", "--password-stdin", input="carols passphrase\n")
     assert stdin.exit_code == 0 and "carols passphrase" not in stdin.output
-    assert login(app.test_client(), "carol", "carols passphrase").headers["Location"] == "/"
+    assert login(app.test_client(), "carol", "carols passphrase").headers["Location"] == "/officer"
     assert _cli(app, "add", "dan", "--role", "officer", "--password-stdin", input="short\n").exit_code == 2
 
     listed = _cli(app, "list")

@@ -123,6 +123,13 @@ def test_home_page_shows_title_map_and_every_venue(client: FlaskClient) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and EVIL not in html
 
 
+def test_the_map_page_is_in_english_and_lets_readers_zoom(client: FlaskClient) -> None:
+    html = _text(client, "/map/venues")
+    assert html.startswith('<!DOCTYPE html>\n<html lang="en-GB">')
+    viewport = re.findall(r'<meta name="viewport"[^>]*>', html)
+    assert viewport == ['<meta name="viewport" content="width=device-width, initial-scale=1.0">']  # no zoom cap
+
+
 def test_home_page_lists_the_registry() -> None:
     venues = load_venues()
     html = _text(create_app({"TESTING": True}).test_client(), "/")

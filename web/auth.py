@@ -549,13 +549,22 @@ def _audit(event: str, name: str, ip: str, reason: str) -> None:
     audit.warning("%s: name=%r address=%s reason=%s", event, name[:64], ip, reason)
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site (never another host, never a scheme-relative URL)."""
+LANDING = {"officer": "officer.page", "manager": "planner.page", "admin": "admin_users.page"}
+"""Where each role starts after signing in: the journey check, the planner, the users."""
+
+
+def landing_url(user: User | None) -> str:
+    """The page ``user`` starts on (see :data:`LANDING`); the venue map for anyone else."""
+    return url_for(LANDING.get(user.role, "pages.home") if user is not None else "pages.home")
+
+
+def _safe_next(target: str | None, user: User | None) -> str:
+    """Only a path on this site (never another host, never a scheme-relative URL); else ``user``'s landing page."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("pages.home")
+        return landing_url(user)
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
-        return url_for("pages.home")
+        return landing_url(user)
     return target
 
 
@@ -577,8 +586,8 @@ def login() -> str | tuple[str, int] | BaseResponse:
     """The sign-in form; on success go to ``next`` (a path on this site) or the home page."""
     next_url = request.values.get("next", "")
     if request.method == "GET":
-        if current_user() is not None:
-            return redirect(_safe_next(next_url))
+        if (signed_in := current_user()) is not None:
+            return redirect(_safe_next(next_url, signed_in))
         return render_template("login.html", next_url=next_url, error=None)
 
     config = current_app.config
@@ -644,7 +653,7 @@ def login() -> str | tuple[str, int] | BaseResponse:
     log.info("user %s signed in", user.id)
     if user.must_change_password:
         return redirect(url_for("auth.change_password", next=next_url or None))
-    return redirect(_safe_next(next_url))
+    return redirect(_safe_next(next_url, user))
 
 
 @bp.post("/logout")
@@ -692,4 +701,4 @@ def change_password() -> str | tuple[str, int] | BaseResponse:
     if error is not None:
         return render_template("account_password.html", user=user, next_url=next_url, error=error), 400
     log.info("user %s changed their password", user.id)
-    return redirect(_safe_next(next_url))
+    return redirect(_safe_next(next_url, user))

@@ -19,7 +19,7 @@ from geoaccess.analysis.measures import Settings
 from geoaccess.defaults import SUPPRESS_BELOW
 from geoaccess.errors import BadInput
 from geoaccess.maps.document import MapDocument
-from geoaccess.maps.interactive import render_interactive
+from geoaccess.maps.interactive import interactive_html
 from geoaccess.services.analysis import (
     Analysis,
     SitingRequest,
@@ -55,7 +55,7 @@ def _analysis(app: Flask) -> Analysis:
 
 def save_map(doc: MapDocument, folder: Path, key: str) -> dict[str, Any]:
     """Write a map as the page shown in the planner's iframe, standalone HTML, PNG and PDF."""
-    frame = render_interactive(doc, asset_prefix=ASSET_PLACEHOLDER).get_root().render()
+    frame = interactive_html(doc, asset_prefix=ASSET_PLACEHOLDER)
     (folder / f"{key}.frame.html").write_text(frame, encoding="utf-8")
     for fmt in MAP_FORMATS:
         export_map(doc, folder / f"{key}.{fmt}")

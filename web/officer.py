@@ -169,7 +169,7 @@ def check() -> tuple[str, int]:
 @login_required(*ROLES)
 def journey_map_page(key: str) -> Response:
     """The journey map of a recent check, as a whole page for the iframe."""
-    from geoaccess.maps.interactive import render_interactive
+    from geoaccess.maps.interactive import interactive_html
 
     from .vendor import asset_prefix
 
@@ -177,11 +177,7 @@ def journey_map_page(key: str) -> Response:
     if item.get("check") is None:
         abort(404)
     if "html" not in item:
-        item["html"] = (
-            render_interactive(round_trip_document(item["check"], coarsen=False), asset_prefix=asset_prefix())
-            .get_root()
-            .render()
-        )
+        item["html"] = interactive_html(round_trip_document(item["check"], coarsen=False), asset_prefix=asset_prefix())
     response = Response(item["html"], mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     return trust_inline_scripts(response)  # the security module gives Folium's inline scripts the nonce

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from flask import Blueprint, Flask, Response, current_app, render_template
 
-from geoaccess.maps.interactive import render_interactive
+from geoaccess.maps.interactive import interactive_html
 from geoaccess.services.maps import venues_document
 
 from .security import trust_inline_scripts
@@ -35,8 +35,8 @@ def home() -> str:
 def venues_map() -> Response:
     """The venue map as a complete HTML page, for the home page's iframe: the same document as
     ``geoaccess map venues`` and the API export, drawn with this server's copies of Leaflet and Font Awesome."""
-    fmap = render_interactive(venues_document(loaded_venues()), asset_prefix=asset_prefix())
-    return trust_inline_scripts(Response(fmap.get_root().render(), mimetype="text/html"))
+    html = interactive_html(venues_document(loaded_venues()), asset_prefix=asset_prefix())
+    return trust_inline_scripts(Response(html, mimetype="text/html"))
 
 
 @bp.get("/healthz")

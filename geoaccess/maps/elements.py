@@ -29,8 +29,14 @@ BIND_FEATURE_TEXT = JsCode(
     "var p = feature.properties || {};"
     "if (p.ga_popup != null) { layer.bindPopup(p.ga_popup, {maxWidth: 340}); }"
     "if (p.ga_tooltip != null) { layer.bindTooltip(p.ga_tooltip, {sticky: !layer.getLatLng}); }"
+    "var said = p.ga_tooltip != null ? p.ga_tooltip : p.ga_popup;"
+    "if (layer.setIcon && said != null) {"  # a pin is a button in the tab order: its name is its text
+    "var box = document.createElement('div'); box.innerHTML = said;"
+    "layer.options.title = layer.options.alt = box.textContent.replace(/\\s+/g, ' ').trim(); }"
     "}"
 )
+"""Each feature's popup and tooltip; a pin (a keyboard-focusable marker) also named by its text, for screen
+readers and on hover."""
 
 
 class _Macro(MacroElement):

@@ -477,13 +477,24 @@ def _asset(path: str) -> Path:
     return files[path]
 
 
+_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
+
+
+def interactive_html(doc: MapDocument, *, asset_prefix: str) -> str:
+    """:func:`render_interactive` as a whole HTML page: in British English (``lang``), and letting readers zoom
+    the page (Folium's viewport forbids it, which fails WCAG 1.4.4)."""
+    html = render_interactive(doc, asset_prefix=asset_prefix).get_root().render()
+    html = html.replace("<html>", '<html lang="en-GB">', 1)
+    return _VIEWPORT.sub('<meta name="viewport" content="width=device-width, initial-scale=1.0">', html, count=1)
+
+
 def standalone_html(doc: MapDocument) -> str:
     """The map as one HTML page with every script, stylesheet, image and font inlined.
 
     It opens from disk with no server and no internet. Fonts are embedded as
     woff2 only (every current browser reads it).
     """
-    html = render_interactive(doc, asset_prefix=_PLACEHOLDER).get_root().render()
+    html = interactive_html(doc, asset_prefix=_PLACEHOLDER)
     html = _SCRIPT_LINK.sub(
         lambda m: f'<script data-asset="{escape(m["path"])}">{_inline_js(_asset(m["path"]))}</script>', html
     )
