@@ -37,8 +37,11 @@ def test_officer_checks_a_journey_sees_the_map_and_saves_it(served: tuple[str, o
     fill_in_the_barrow_check(page)
     assert "LA14" not in page.url
 
+    page.wait_for_function("document.activeElement.id === 'ga-headline'")  # the answer is focused, read out first
+    assert page.locator("#ga-headline").bounding_box()["y"] < 100  # and at the top of the window
+    assert page.inner_text("#ga-headline").startswith("Leave by ")
     verdict = page.inner_text("#ga-verdict")
-    assert "Works, with problems" in verdict
+    assert "Works, but hard" in verdict and "modelled" in verdict
     assert "more than two hours" in verdict and "20:30 on Thursday" in verdict and "after 23:00" in verdict
     assert "Barrow-In-Furness" in page.inner_text("#ga-outbound")
     assert "Carlisle" in page.inner_text("#ga-return") and "home" in page.inner_text("#ga-return")

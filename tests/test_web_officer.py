@@ -103,7 +103,7 @@ def test_the_home_is_never_in_a_url(checked: str) -> None:
 
 
 def test_check_shows_itineraries_flags_in_words_and_provenance(checked: str) -> None:
-    assert "Works, with problems" in checked
+    assert "Works, but hard: over two hours or home after 23:00" in checked
     assert "the journey there on Thursday takes more than two hours" in checked
     assert "home more than two hours after the session ends at 20:30 on Thursday" in checked
     assert "home after 23:00 on Thursday" in checked
@@ -126,7 +126,7 @@ def test_every_venue_and_day_table_is_sorted_by_burden(checked: str) -> None:
 def test_nearest_venue_offering_the_programme(olive: FlaskClient) -> None:
     form = {**CHECK, "venue": "", "csrf_token": csrf_of(olive)}
     html = olive.post("/officer", data=form).get_data(as_text=True)
-    assert "nearest venue offering BBR" in html
+    assert "Nearest venue offering BBR" in html
 
 
 def test_bad_input_is_named_without_the_postcode(olive: FlaskClient) -> None:
@@ -256,3 +256,25 @@ def test_print_stylesheet_hides_navigation_and_forms(olive: FlaskClient, checked
     hidden = css[css.index("@media print") :].split("{", 2)[1]
     for selector in ("nav", "form", ".ga-noprint"):
         assert selector in hidden
+
+
+def test_the_answer_comes_first_in_one_line_with_its_level_and_caveat(checked: str) -> None:
+    headline = re.search(r'<p class="ga-headline" id="ga-headline" tabindex="-1">([^<]*)</p>', checked).group(1)
+    assert re.fullmatch(
+        r"Leave by \d\d:\d\d – arrive \d\d:\d\d – home \d\d:\d\d( next day)? – away \d+ h \d\d min", headline
+    )
+    assert (
+        checked.index('id="ga-headline"')
+        < checked.index('id="ga-verdict"')
+        < checked.index('<form method="post" action="/officer"')
+    )
+    assert 'class="alert ga-verdict ga-verdict-works_but_hard"' in checked
+    assert "modelled from published service patterns" in checked and 'href="/about/data"' in checked
+    assert "minutes in all" not in checked and re.search(r"Away from home \d+ h \d\d min in all", checked)
+    assert "Check another journey" in checked
+
+
+def test_the_data_is_explained_in_plain_english(olive: FlaskClient) -> None:
+    page = olive.get("/about/data").get_data(as_text=True)
+    assert "How the times are worked out" in page and "MODELLED</strong> means" in page
+    assert "modelled" in re.search(r'<p id="ga-data-now">([^<]*)</p>', page).group(1)

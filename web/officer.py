@@ -44,7 +44,7 @@ from geoaccess.roles import ROLES
 from geoaccess.services.maps import map_bytes, round_trip_document
 from geoaccess.services.roundtrips import CheckRequest, check_session
 from geoaccess.transit.planner import BASIS_WORDS
-from geoaccess.transit.roundtrip import assumptions_line, clock_text
+from geoaccess.transit.roundtrip import assumptions_line, clock_text, duration_text
 from geoaccess.venues import PROGRAMMES
 from geoaccess.weekdays import WEEKDAYS
 
@@ -134,10 +134,60 @@ def _page(form: dict[str, str], status: int = 200, **context: Any) -> tuple[str,
         programmes=PROGRAMMES,
         day_choices=DAY_CHOICES,
         clock_text=clock_text,
+        duration_text=duration_text,
         assumptions_line=assumptions_line,
         basis_words=BASIS_WORDS,
+        verdict_words=WEEK_VERDICTS,
+        headline=headline,
+        caveat=caveat,
+        venue_line=venue_line,
         **context,
     ), status
+
+
+WEEK_VERDICTS = {"does_not_work": "no", "works_but_hard": "hard", "works": "yes"}
+"""The verdict's levels (:data:`~geoaccess.transit.roundtrip.VERDICTS`) in the every-venue table's one word."""
+
+
+def headline(day: dict[str, Any]) -> str:
+    """The answer in one line: "Leave by 14:38 – arrive 17:04 – home 23:42 – away 9 h 04 min" (or what is
+    missing)."""
+    there, back = day["outbound"], day["return"]
+    parts = (
+        [f"Leave by {clock_text(there['depart'])}", f"arrive {clock_text(there['arrive'])}"]
+        if there
+        else ["No way there in time"]
+    )
+    parts.append(f"home {clock_text(back['arrive'])}" if back else "no way home that day")
+    if day["minutes_away"] is not None:
+        parts.append(f"away {duration_text(day['minutes_away'])}")
+    return " – ".join(parts)
+
+
+def caveat(provenance: dict[str, Any]) -> str:
+    """One sentence on how far to trust the times: modelled, or which timetable and when it is valid."""
+    timetable = provenance.get("timetable") or {}
+    if timetable.get("modelled"):
+        return (
+            "These times are modelled from published service patterns, not read from the operators' "
+            "timetables: check them with the operator before relying on them."
+        )
+    valid = (
+        f", valid {timetable['valid_from']} to {timetable['valid_to']}"
+        if timetable.get("valid_from") and timetable.get("valid_to")
+        else ""
+    )
+    return f"These times come from the timetable {timetable.get('timetable') or 'given'}{valid}."
+
+
+def venue_line(result: Any) -> str:
+    """Which venue and why, in plain words, and whether its position is only approximate."""
+    reason = result.venue_reason
+    line = "" if reason == "chosen" else f"{reason[0].upper()}{reason[1:]}."
+    if result.venue.confidence == "approximate":
+        basis = result.venue.position_basis.removeprefix("approximate: ")
+        line += f" Its position is approximate: {basis}."
+    return line.strip()
 
 
 @bp.get("")

@@ -331,6 +331,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "outbound": {"oneOf": [_ref("Itinerary"), {"type": "null"}]},
             "return": {"oneOf": [_ref("Itinerary"), {"type": "null"}]},
             "feasible": {"type": "boolean"},
+            "verdict": {"enum": ["does_not_work", "works_but_hard", "works"]},
+            "verdict_text": {"type": "string"},
             "flags": {
                 "type": "array",
                 "items": {

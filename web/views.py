@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 from flask import Blueprint, Flask, Response, current_app, render_template
 
 from geoaccess.maps.interactive import interactive_html
+from geoaccess.services.engines import describe
 from geoaccess.services.maps import venues_document
 
+from .data import data_choice, quoted_provenance
 from .security import trust_inline_scripts
 from .vendor import asset_prefix
 
@@ -37,6 +39,13 @@ def venues_map() -> Response:
     ``geoaccess map venues`` and the API export, drawn with this server's copies of Leaflet and Font Awesome."""
     html = interactive_html(venues_document(loaded_venues()), asset_prefix=asset_prefix())
     return trust_inline_scripts(Response(html, mimetype="text/html"))
+
+
+@bp.get("/about/data")
+def about_data() -> str:
+    """How the times are worked out, in plain English, with the data this server uses now."""
+    provenance = quoted_provenance(data_choice())
+    return render_template("about_data.html", data_now=describe(provenance), modelled=bool(provenance.get("modelled")))
 
 
 @bp.get("/healthz")

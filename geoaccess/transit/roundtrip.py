@@ -21,6 +21,13 @@ FLAGS = {
     "home_after_2300": "home after 23:00",
 }
 """Flag code -> plain words."""
+VERDICTS = {
+    "does_not_work": "Does not work",
+    "works_but_hard": "Works, but hard: over two hours or home after 23:00",
+    "works": "Works",
+}
+"""The verdict in three levels, in plain words: no way there in time or no way home that day; a way there and
+back, but with a flag (over two hours, or home after 23:00); a way there and back with none."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,13 @@ class RoundTrip:
     def feasible(self) -> bool:
         """There is a way there in time and a way home the same day."""
         return self.outbound is not None and self.home_again is not None
+
+    @property
+    def verdict(self) -> str:
+        """The level of :data:`VERDICTS`."""
+        if not self.feasible:
+            return "does_not_work"
+        return "works_but_hard" if self.flags else "works"
 
     @property
     def minutes_home_after_session(self) -> float | None:
@@ -96,6 +110,8 @@ class RoundTrip:
             "outbound": None if out is None else out.to_dict(),
             "return": None if home is None else home.to_dict(),
             "feasible": self.feasible,
+            "verdict": self.verdict,
+            "verdict_text": VERDICTS[self.verdict],
             "flags": flags,
             "flag_text": [FLAGS[flag] for flag in flags],
             "flags_in_words": self.flags_in_words(),
@@ -145,6 +161,14 @@ def clock_text(text: str | None) -> str:
         return "—"
     hours, minutes = (int(part) for part in text.split(":"))
     return f"{hours - 24:02d}:{minutes:02d} next day" if hours >= 24 else text
+
+
+def duration_text(minutes: float | None) -> str:
+    """Minutes as people say them: ``46 min``, ``2 h 26 min``, ``9 h 04 min``; ``None`` -> a dash."""
+    if minutes is None:
+        return "—"
+    whole = round(minutes)
+    return f"{whole} min" if whole < 60 else f"{whole // 60} h {whole % 60:02d} min"
 
 
 def assumptions_line(notes: list[str]) -> str | None:
