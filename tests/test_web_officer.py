@@ -278,3 +278,14 @@ def test_the_data_is_explained_in_plain_english(olive: FlaskClient) -> None:
     page = olive.get("/about/data").get_data(as_text=True)
     assert "How the times are worked out" in page and "MODELLED</strong> means" in page
     assert "modelled" in re.search(r'<p id="ga-data-now">([^<]*)</p>', page).group(1)
+
+
+def test_the_last_way_home_and_the_car_time_are_beside_the_first(checked: str) -> None:
+    first = re.search(
+        r"<strong>Leave (\d\d:\d\d), arrive (\d\d:\d\d)</strong>", checked[checked.index('id="ga-return"') :]
+    )
+    last = re.search(r"Last way home that night:</strong> leave\s+(\d\d:\d\d), home (\d\d:\d\d)( next day)?", checked)
+    assert first and last
+    assert "20:30" <= first.group(1) <= last.group(1)  # after the session, and no earlier than the first way
+    car = re.search(r"<strong>By car:</strong> (\d+ h \d\d min|\d+ min)\s+door to door", checked)
+    assert car and "(on a modelled road network)" in checked

@@ -11,13 +11,13 @@ from typing import Any
 import numpy as np
 
 from geoaccess.defaults import MARGIN_MIN, MOST_MARGIN_MIN
-from geoaccess.errors import BadInput, InvalidRequest, NoRoute
+from geoaccess.errors import BadInput, InvalidRequest, NoRoute, NotCovered
 from geoaccess.places import Place, venue_end
 from geoaccess.roads.router import Router
 from geoaccess.services.dead_ends import explain_round_trip
 from geoaccess.services.journeys import check_covered, note_straight_walks, resolve_home
-from geoaccess.transit.planner import Planner, parse_clock
-from geoaccess.transit.roundtrip import RoundTrip, clock_text, round_trip
+from geoaccess.transit.planner import Itinerary, Planner, parse_clock
+from geoaccess.transit.roundtrip import RoundTrip, clock_text, last_way_home, round_trip
 from geoaccess.transit.sources import DataChoice, service_date, transit_provenance, week_dates
 from geoaccess.venues import PROGRAMMES, Venue, find_venue
 from geoaccess.weekdays import SHORT_DAYS, is_weekday, weekday_name
@@ -157,12 +157,17 @@ class SessionCheck:
     week: list[dict[str, Any]] | None = None
     provenance: dict[str, Any] = field(default_factory=dict)
     dead_end: dict[str, Any] | None = None
+    last_home: Itinerary | None = None
+    car: dict[str, Any] | None = None
+    """Door-to-door car ``minutes`` as printed and whether the road network is ``modelled`` (or ``why`` there is
+    no car time)."""
 
     @property
     def day(self) -> dict[str, Any]:
         """The round trip in its JSON form, with why it fails where it does
-        (:func:`~geoaccess.services.dead_ends.explain_round_trip`)."""
-        return {**self.trip.to_dict(), "dead_end": self.dead_end}
+        (:func:`~geoaccess.services.dead_ends.explain_round_trip`) and the last way home that night."""
+        last = None if self.last_home is None else self.last_home.to_dict()
+        return {**self.trip.to_dict(), "dead_end": self.dead_end, "last_return": last}
 
     @property
     def legs(self) -> list[Any]:
@@ -235,6 +240,8 @@ def check_session(request: CheckRequest, *, venues: list[Venue], data: DataChoic
         end=end,
         provenance=transit_provenance(planner, when),
         dead_end=explain_round_trip(planner, trip, home_point, (venue.lon, venue.lat), data),
+        last_home=last_way_home(planner, (venue.lon, venue.lat), home_point, when, end_s),
+        car=car_time(data.router("car"), home_point, (venue.lon, venue.lat)),
     )
     if request.every_venue:
         listed = request.programme or (venue.programmes[0].code if venue.programmes else None)
@@ -275,6 +282,18 @@ def scheduled_times(request: CheckRequest, venue: Venue) -> tuple[str, str]:
                 if session.day == day:
                     return request.start or session.start, request.end or session.end
     raise BadInput(f"give the session's start and end times ({venue.name} has no scheduled session that day)")
+
+
+def car_time(car: Router, home: tuple[float, float], venue: tuple[float, float]) -> dict[str, Any]:
+    """The car's door-to-door minutes from home to the venue (as the network prints them), beside public
+    transport; ``why`` instead where the car network does not reach or join them."""
+    modelled = bool(car.network.provenance.get("modelled"))
+    try:
+        car.check_covers({"home": home, "venue": venue})
+        route = car.route(home, venue)
+    except (NotCovered, NoRoute) as exc:
+        return {"minutes": None, "modelled": modelled, "why": str(exc)}
+    return {"minutes": route.minutes, "modelled": modelled, "why": None}
 
 
 def total_minutes(trip: RoundTrip) -> float | None:

@@ -137,6 +137,19 @@ def round_trip(
     return RoundTrip(when, start_s, end_s, margin_min, outbound, home_again)
 
 
+LAST_HOME_BY_S = 27 * 3600
+"""The last way home must have one home by 03:00 the next morning."""
+
+
+def last_way_home(
+    planner: Planner, venue: tuple[float, float], home: tuple[float, float], when: date, end_s: int
+) -> Itinerary | None:
+    """The journey leaving ``venue`` latest, no earlier than the session's end, that still gets home that night
+    (by :data:`LAST_HOME_BY_S`); ``None`` if none does."""
+    journey = planner.arrive_by(venue, home, when, LAST_HOME_BY_S, ("venue", "home"))
+    return journey if journey is not None and journey.depart >= end_s else None
+
+
 def flags_for(outbound_minutes: float | None, return_minutes: float | None, home_at_s: float | None) -> list[str]:
     """The fixed flag codes, from the journey there (leaving home to reaching the venue) and the
     time from the session's end until home (waiting for the first way home included)."""
