@@ -38,14 +38,14 @@ def test_officer_checks_a_journey_sees_the_map_and_saves_it(served: tuple[str, o
     assert "LA14" not in page.url
 
     page.wait_for_function("() => document.activeElement.id === 'ga-headline'")  # the answer is focused, read out first
-    assert 0 <= page.locator("#ga-headline").bounding_box()["y"] < 250  # and at the top of the window
+    assert -2 < page.locator("#ga-headline").bounding_box()["y"] < 250  # and at the top of the window
     assert page.inner_text("#ga-headline").startswith("Leave by ")
     verdict = page.inner_text("#ga-verdict")
     assert "Works, but hard" in verdict and "modelled" in verdict
     assert "more than two hours" in verdict and "20:30 on Thursday" in verdict and "after 23:00" in verdict
     assert "Barrow-In-Furness" in page.inner_text("#ga-outbound")
     assert "Carlisle" in page.inner_text("#ga-return") and "home" in page.inner_text("#ga-return")
-    assert page.locator("#ga-week tbody tr").count() == 14
+    assert page.locator("#ga-week tbody tr").count() == 2  # BBR is held on Wednesdays at Preston, Thursdays at Carlisle
     assert "MODELLED" in page.inner_text("#ga-provenance")
 
     frame = page.frame_locator("iframe.ga-journey-map")

@@ -10,10 +10,13 @@ import pytest
 import web_support
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from web_support import CSRF, app_for_tests, signed_in
 
+from geoaccess.venues import load_venues
 from geoaccess.web import background
 from geoaccess.web.db import SavedCheck, session_scope
+from geoaccess.weekdays import SHORT_DAYS, WEEKDAYS
 
 CHECK = {
     "home": "LA14 1RP",
@@ -113,14 +116,23 @@ def test_check_shows_itineraries_flags_in_words_and_provenance(checked: str) -> 
     assert '<iframe class="ga-map ga-journey-map' in checked
 
 
-def test_every_venue_and_day_table_is_sorted_by_burden(checked: str) -> None:
+def test_every_session_of_the_programme_is_listed_at_its_own_times_monday_first(checked: str) -> None:
     table = re.search(r'<table class="table table-sm table-striped ga-week".*?</table>', checked, re.S).group(0)
-    rows = re.findall(r"<tr class=\"([^\"]*)\">\s*<td>([^<]*)</td><td>([^<]*)</td>", table)
-    assert len(rows) == 14  # two venues offer BBR, seven days each
-    infeasible = [i for i, row in enumerate(rows) if "table-danger" in row[0]]
-    feasible = [i for i, row in enumerate(rows) if "table-danger" not in row[0]]
-    assert not infeasible or not feasible or max(feasible) < min(infeasible)
-    assert {row[2] for row in rows} == {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+    cell = r'<td data-label="{}"[^>]*>([^<]*)</td>'
+    rows = re.findall(r"\s*".join(cell.format(name) for name in ("Day", "Venue", "Session")), table)
+    held = [
+        (SHORT_DAYS.index(s.day), v.name, f"{s.start}–{s.end}")
+        for v in load_venues()
+        for p in v.programmes
+        if p.code == "BBR"
+        for s in p.sessions
+    ]
+    assert sorted((WEEKDAYS.index(day.lower()), name, times) for day, name, times in rows) == sorted(
+        (index, str(escape(name)), times) for index, name, times in held
+    )  # exactly the sessions held, each at its own day and times (Preston Wednesday, Carlisle Thursday)
+    days = [WEEKDAYS.index(day.lower()) for day, _, _ in rows]
+    assert days == sorted(days)
+    assert '<details class="mt-4 ga-every-session" id="ga-every-session" open>' in checked
 
 
 def test_nearest_venue_offering_the_programme(olive: FlaskClient) -> None:

@@ -245,7 +245,7 @@ def check_session(request: CheckRequest, *, venues: list[Venue], data: DataChoic
     )
     if request.every_venue:
         listed = request.programme or (venue.programmes[0].code if venue.programmes else None)
-        check.week = every_venue_and_day(planner, home_point, listed, venues, start_s, end_s, request.margin)
+        check.week = every_session(planner, home_point, listed, venues, request.margin)
     return check
 
 
@@ -304,24 +304,21 @@ def total_minutes(trip: RoundTrip) -> float | None:
     return round(trip.outbound.minutes + after, 1)
 
 
-def every_venue_and_day(
-    planner: Planner,
-    home: tuple[float, float],
-    programme: str | None,
-    venues: list[Venue],
-    start_s: int,
-    end_s: int,
-    margin: int,
+def every_session(
+    planner: Planner, home: tuple[float, float], programme: str | None, venues: list[Venue], margin: int
 ) -> list[dict[str, Any]]:
-    """Each venue offering ``programme`` on each weekday, Monday to Sunday, least burden first."""
+    """Each session of ``programme`` at each venue holding it, on the session's own day and times in the
+    timetable's next week: Monday first, and on each day the least burden first."""
     if programme is None:
         return []
     rows = []
     dates = week_dates(planner.timetable)
-    for venue in (v for v in venues if v.offers(programme)):
-        held = {s.day for p in venue.programmes if p.code == programme for s in p.sessions}
-        for index, when in enumerate(dates):
-            trip = round_trip(planner, home, (venue.lon, venue.lat), when, start_s, end_s, margin)
+    for venue in venues:
+        sessions = [s for p in venue.programmes if p.code == programme for s in p.sessions]
+        for session in sessions:
+            index = SHORT_DAYS.index(session.day)
+            start_s, end_s = session_seconds(session.start, session.end)
+            trip = round_trip(planner, home, (venue.lon, venue.lat), dates[index], start_s, end_s, margin)
             day = trip.to_dict()
             rows.append(
                 {
@@ -331,7 +328,7 @@ def every_venue_and_day(
                     "weekday": day["weekday"].title(),
                     "weekday_index": index,
                     "date": day["date"],
-                    "held_then": SHORT_DAYS[index] in held,
+                    "session": f"{session.start}–{session.end}",
                     "feasible": day["feasible"],
                     "verdict": day["verdict"],
                     "flags": day["flags"],
@@ -344,7 +341,7 @@ def every_venue_and_day(
                     "total_minutes": total_minutes(trip),
                 }
             )
-    return sorted(rows, key=_burden_key)
+    return sorted(rows, key=lambda row: (row["weekday_index"], *_burden_key(row)))
 
 
 def _burden_key(row: dict[str, Any]) -> tuple[Any, ...]:
