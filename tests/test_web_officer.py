@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import pytest
 import web_support
@@ -16,6 +17,7 @@ from web_support import CSRF, app_for_tests, signed_in
 from geoaccess.venues import load_venues
 from geoaccess.web import background
 from geoaccess.web.db import SavedCheck, session_scope
+from geoaccess.web.officer import saved_verdict
 from geoaccess.weekdays import SHORT_DAYS, WEEKDAYS
 
 CHECK = {
@@ -216,6 +218,16 @@ def test_nothing_is_stored_until_saved_then_no_postcode(app: Flask, checked: str
     assert summary["session"]["start"] == "18:00" and summary["outbound"]["minutes"] > 120
     listing = client.get("/officer/checks").get_data(as_text=True)
     assert "case 17 BBR" in listing and "LA14" not in listing
+    assert summary["verdict"] == "works_but_hard"
+    assert "<td>Works, but hard: over two hours or home after 23:00</td>" in listing and "<td>yes</td>" not in listing
+    saved_at = rows[-1].created.astimezone(ZoneInfo("Europe/London")).strftime("%Y-%m-%d %H:%M")
+    assert f'<td class="text-nowrap">{saved_at}</td>' in listing and " UTC" not in listing  # the UK's clock
+
+
+def test_a_check_saved_before_verdicts_were_kept_still_shows_its_level() -> None:
+    assert saved_verdict({"feasible": False, "flags": ["no_outbound"]}) == "Does not work"
+    assert saved_verdict({"feasible": True, "flags": ["home_after_2300"]}).startswith("Works, but hard")
+    assert saved_verdict({"feasible": True, "flags": []}) == "Works"
 
 
 def test_officers_see_and_delete_only_their_own_checks(app: Flask) -> None:

@@ -22,7 +22,9 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -44,7 +46,7 @@ from geoaccess.roles import ROLES
 from geoaccess.services.maps import map_bytes, round_trip_document
 from geoaccess.services.roundtrips import CheckRequest, check_session
 from geoaccess.transit.planner import BASIS_WORDS
-from geoaccess.transit.roundtrip import assumptions_line, clock_text, duration_text
+from geoaccess.transit.roundtrip import VERDICTS, assumptions_line, clock_text, duration_text
 from geoaccess.venues import PROGRAMMES
 from geoaccess.weekdays import WEEKDAYS
 
@@ -147,6 +149,23 @@ def _page(form: dict[str, str], status: int = 200, **context: Any) -> tuple[str,
 
 WEEK_VERDICTS = {"does_not_work": "no", "works_but_hard": "hard", "works": "yes"}
 """The verdict's levels (:data:`~geoaccess.transit.roundtrip.VERDICTS`) in the every-venue table's one word."""
+
+
+UK = ZoneInfo("Europe/London")
+
+
+def uk_time(moment: datetime) -> str:
+    """A stored (UTC) moment as the clock in the UK showed it: ``2026-11-29 17:45`` (GMT or BST)."""
+    return moment.astimezone(UK).strftime("%Y-%m-%d %H:%M")
+
+
+def saved_verdict(summary: dict[str, Any]) -> str:
+    """A saved check's verdict in words (:data:`~geoaccess.transit.roundtrip.VERDICTS`); checks saved before
+    verdicts were kept have theirs worked out from whether it works and its flags."""
+    level = summary.get("verdict") or (
+        "does_not_work" if not summary.get("feasible") else ("works_but_hard" if summary.get("flags") else "works")
+    )
+    return VERDICTS[level]
 
 
 def headline(day: dict[str, Any]) -> str:
@@ -286,7 +305,15 @@ def checks() -> str:
         {"id": row.id, "label": row.label, "created": row.created, "summary": json.loads(row.summary_json)}
         for row in rows
     ]
-    return render_template("officer_checks.html", saved=saved, clock_text=clock_text, assumptions_line=assumptions_line)
+    return render_template(
+        "officer_checks.html",
+        saved=saved,
+        clock_text=clock_text,
+        duration_text=duration_text,
+        assumptions_line=assumptions_line,
+        uk_time=uk_time,
+        saved_verdict=saved_verdict,
+    )
 
 
 @bp.post("/checks/<id:check_id>/delete")
