@@ -18,10 +18,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from geoaccess.errors import GeoaccessError, VenueFileError
+from geoaccess.errors import BadInput, GeoaccessError, VenueFileError
 from geoaccess.geocode import geocode_postcode, locate_point
 from geoaccess.pack import Pack, load_pack
-from geoaccess.weekdays import SHORT_DAYS
+from geoaccess.weekdays import SHORT_DAYS, days_written, is_weekday, weekday_name
 
 KINDS = {
     "probation_office": "Probation office",
@@ -298,7 +298,7 @@ def _records_from_csv(path: Path) -> list[tuple[str, dict[str, Any]]]:
             for line, row in enumerate(reader, start=2):
                 record = {k: (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k}
                 record["programmes"] = _parse_programme_cell(record.get("programmes") or "")
-                record["opening_days"] = (record.get("opening_days") or "").split()
+                record["opening_days"] = record.get("opening_days") or ""
                 records.append((f"row {line}", record))
             return records
     except UnicodeDecodeError as exc:
@@ -372,7 +372,7 @@ def _venue_from_record(record: dict[str, Any], pack: Pack) -> Venue:
     if confidence not in CONFIDENCES:
         raise VenueFileError(f"confidence is not one of {', '.join(CONFIDENCES)}")
     programmes = _programmes(record.get("programmes") or [])
-    opening_days = tuple(_day(d) for d in record.get("opening_days") or [])
+    opening_days = _opening_days(record.get("opening_days") or [])
     venue = Venue(
         id=venue_id,
         name=_text(record["name"]),
@@ -474,10 +474,21 @@ def session_from(code: str, raw: dict[str, Any]) -> Session:
 
 
 def _day(value: object) -> str:
-    day = _text(value)[:3].title()
-    if day not in SHORT_DAYS:
+    """One day (``Mon``, ``monday``...) as written in :data:`SHORT_DAYS`; never a longer word cut short."""
+    if not is_weekday(_text(value)):
         raise VenueFileError(f"a day is not one of {', '.join(SHORT_DAYS)}")
-    return day
+    return weekday_name(_text(value))[:3].title()
+
+
+def _opening_days(value: object) -> tuple[str, ...]:
+    """Opening days from a CSV cell (``"Mon-Fri"``, ``"Mon Wed"``) or a JSON list of such, Monday first."""
+    parts = [value] if isinstance(value, str) else value if isinstance(value, list) else None
+    if parts is None:
+        raise VenueFileError("opening_days is not text or a list of days")
+    try:
+        return tuple(day for day in SHORT_DAYS if any(day in days_written(_text(part)) for part in parts))
+    except BadInput as exc:
+        raise VenueFileError(f"opening_days: {exc}") from exc
 
 
 def _text(value: object) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from geoaccess.errors import VenueFileError
+from geoaccess.errors import BadInput, VenueFileError
 from geoaccess.geocode import locate_point
 from geoaccess.venues import (
     KINDS,
@@ -17,6 +17,7 @@ from geoaccess.venues import (
     venues_geojson,
     write_venue_file,
 )
+from geoaccess.weekdays import days_written
 
 CSV_HEADER = "id,name,kind,organisation,address,postcode,town,lon,lat,programmes,opening_days\n"
 
@@ -137,7 +138,7 @@ def test_geojson_and_csv_round_trip(tmp_path, registry, pack):
         ("x-1,Name,court,Org,,,Carlisle,-2.9,54.9,BBR: Mon 10:00,", "row 2.*not 'Day HH:MM-HH:MM'"),
         ("x-1,Name,court,Org,,,Carlisle,-2.9,54.9,BBR: Mon 21:00-20:00,", "row 2.*ends \\(20:00\\) before"),
         ("x-1,Name,court,Org,,,Carlisle,-2.9,54.9,BBR: Mon 25:00-26:00,", "row 2.*not HH:MM"),
-        ("x-1,Name,court,Org,,,Carlisle,-2.9,54.9,,Funday", "row 2.*a day is not one of"),
+        ("x-1,Name,court,Org,,,Carlisle,-2.9,54.9,,Funday", "row 2.*opening_days: day 1 is not a day"),
     ],
 )
 def test_bad_csv_rows_are_named(tmp_path, pack, row, fragment):
@@ -199,3 +200,30 @@ def test_geojson_feature_with_a_missing_field_is_named(tmp_path, registry, pack)
 def test_missing_venue_file(tmp_path, pack):
     with pytest.raises(VenueFileError, match="not found"):
         read_venue_file(tmp_path / "nope.csv", pack)
+
+
+@pytest.mark.parametrize(
+    ("written", "days"),
+    [
+        ("Monday-Friday", ("Mon", "Tue", "Wed", "Thu", "Fri")),
+        ("Mon-Fri", ("Mon", "Tue", "Wed", "Thu", "Fri")),
+        ("Sat, mon  wed", ("Mon", "Wed", "Sat")),
+        ("Tue–Thu Sun", ("Tue", "Wed", "Thu", "Sun")),
+        ("", ()),
+    ],
+)
+def test_opening_days_are_read_as_written_ranges_included(written: str, days: tuple[str, ...]) -> None:
+    assert days_written(written) == days
+
+
+@pytest.mark.parametrize(
+    ("written", "problem"),
+    [
+        ("Mon Mondayish", "day 2 is not a day"),
+        ("Fri-Mon", "day 1 is a range that runs backwards"),
+        ("Mon-Wed-Fri", "day 1 is not"),
+    ],
+)
+def test_opening_days_that_are_not_days_are_refused_never_cut_short(written: str, problem: str) -> None:
+    with pytest.raises(BadInput, match=problem):
+        days_written(written)

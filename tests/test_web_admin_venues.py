@@ -131,7 +131,7 @@ def test_missing_csrf_is_400_and_saves_nothing(app: Flask, ada: FlaskClient, fol
         ({"programmes": "XYZ"}, "a programme code is not one of"),
         ({"kind": "castle"}, "kind is not one of"),
         ({"id": "Not A Slug"}, "id must be two or more lower-case words"),
-        ({"opening_days": "Mon Funday"}, "a day is not one of"),
+        ({"opening_days": "Mon Funday"}, "opening_days: day 2 is not a day"),
         ({"postcode": ""}, "no position: give lon and lat, or a postcode"),
         ({"lon": "-3.2"}, "give both lon and lat"),
         ({"programmes": "BBR: Thu 20:30-18:00"}, "ends (18:00) before it starts (20:30)"),
@@ -229,3 +229,21 @@ def test_officer_page_embeds_the_pick_map(app: Flask) -> None:
     assert all(53.5 < lat < 55.5 and -4 < lon < -2 for lat, lon, _ in points)
     assert "/vendor/leaflet/leaflet.js" in html and "/static/pick.js" in html
     assert "<script>" not in html  # no inline script
+
+
+def test_opening_days_written_as_a_range_are_saved_whole(app: Flask, ada: FlaskClient) -> None:
+    response = ada.post("/admin/venues", data={**NEW, "opening_days": "Monday-Friday", "csrf_token": csrf_of(ada)})
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    venue = next(v for v in app.extensions["geoaccess"]["venues"] if v.id == "barrow-test-hub")
+    assert venue.opening_days == ("Mon", "Tue", "Wed", "Thu", "Fri")  # was saved as ("Mon",): cut short
+
+
+def test_the_page_does_not_show_the_servers_file_paths(app: Flask, ada: FlaskClient, folder: Path) -> None:
+    page = ada.get("/admin/venues").get_data(as_text=True)
+    assert str(folder) not in page and app.config["VENUES_FILE"] not in page and "VENUES_FILE" in page
+
+
+def test_programme_sessions_are_listed_with_their_times(ada: FlaskClient) -> None:
+    page = ada.get("/admin/venues").get_data(as_text=True)
+    row = re.search(r'<tr id="venue-carlisle-crc-lmc">.*?</tr>', page, re.S).group(0)
+    assert "BBR: Thu 18:00-20:30" in row

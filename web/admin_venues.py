@@ -218,7 +218,6 @@ def _page(
         kinds=KINDS,
         programmes=PROGRAMMES,
         editing=bool(form.get("id")) and any(v.id == form["id"] for v in registry),
-        venues_file=_path(),
     )
     return html, status, {"Cache-Control": "no-store"}
 
