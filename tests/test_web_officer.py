@@ -313,3 +313,14 @@ def test_the_last_way_home_and_the_car_time_are_beside_the_first(checked: str) -
     assert "20:30" <= first.group(1) <= last.group(1)  # after the session, and no earlier than the first way
     car = re.search(r"<strong>By car:</strong> (\d+ h \d\d min|\d+ min)\s+door to door", checked)
     assert car and "(on a modelled road network)" in checked
+
+
+def test_a_check_that_does_not_work_says_why_and_offers_the_nearest_other_venue(olive: FlaskClient) -> None:
+    form = {**CHECK, "start": "06:00", "end": "08:00", "every_venue": "", "csrf_token": csrf_of(olive)}
+    html = olive.post("/officer", data=form).get_data(as_text=True)
+    assert 'class="alert ga-verdict ga-verdict-does_not_work"' in html and "Does not work" in html
+    assert 'id="ga-dead-end"' in html
+    other = re.search(r'<p class="mb-0 mt-2" id="ga-other-venue">(.*?)</p>', html, re.S).group(1)
+    assert "Nearest other venue holding BBR:" in other and "Preston Probation Office (Preston)" in other
+    assert re.search(r"\d+ h \d\d min by car", other) and "sessions Wed 18:00-20:30" in other
+    assert "<strong>By car:</strong>" in html  # and the car time to the venue asked about

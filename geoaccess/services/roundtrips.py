@@ -158,6 +158,9 @@ class SessionCheck:
     provenance: dict[str, Any] = field(default_factory=dict)
     dead_end: dict[str, Any] | None = None
     last_home: Itinerary | None = None
+    other_venue: dict[str, Any] | None = None
+    """Where the round trip does not work: the nearest other venue holding the programme (``name``, ``town``,
+    car ``minutes``, its ``sessions``)."""
     car: dict[str, Any] | None = None
     """Door-to-door car ``minutes`` as printed and whether the road network is ``modelled`` (or ``why`` there is
     no car time)."""
@@ -243,6 +246,8 @@ def check_session(request: CheckRequest, *, venues: list[Venue], data: DataChoic
         last_home=last_way_home(planner, (venue.lon, venue.lat), home_point, when, end_s),
         car=car_time(data.router("car"), home_point, (venue.lon, venue.lat)),
     )
+    if not trip.feasible and request.programme:
+        check.other_venue = other_venue(home_point, request.programme, venue, venues, data.router("car"))
     if request.every_venue:
         listed = request.programme or (venue.programmes[0].code if venue.programmes else None)
         check.week = every_session(planner, home_point, listed, venues, request.margin)
@@ -269,6 +274,19 @@ def nearest_offering(
         raise NoRoute(f"no venue offering {programme} can be reached by road")
     best = int(np.nanargmin(np.where(np.isfinite(seconds), seconds, np.nan)))
     return offering[best], float(seconds[best]) / 60.0
+
+
+def other_venue(
+    home: tuple[float, float], programme: str, venue: Venue, venues: list[Venue], car: Router
+) -> dict[str, Any] | None:
+    """The venue holding ``programme`` nearest ``home`` by car other than ``venue``, with its car minutes and
+    sessions; ``None`` when no other venue holds it or none can be reached by road."""
+    try:
+        found, minutes = nearest_offering(home, programme, [v for v in venues if v.id != venue.id], car)
+    except (BadInput, NoRoute):
+        return None
+    sessions = [s.label() for p in found.programmes if p.code == programme for s in p.sessions]
+    return {"id": found.id, "name": found.name, "town": found.town, "car_minutes": minutes, "sessions": sessions}
 
 
 def scheduled_times(request: CheckRequest, venue: Venue) -> tuple[str, str]:
