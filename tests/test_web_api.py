@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
 from web_support import app_for_tests, signed_in, token_for
 
 from geoaccess.web import background
@@ -205,6 +207,9 @@ def test_venue_map_export(app: Flask, client: FlaskClient, fmt: str, magic: byte
     response = client.post("/api/v1/map", json={"kind": "venues", "format": fmt}, headers=auth(app, "officer"))
     assert response.status_code == 200 and response.data.lstrip()[: len(magic)].upper() == magic.upper()
     assert "attachment" in response.headers["Content-Disposition"]
+    if fmt == "png":  # A4 landscape at the README's 300 dpi (it was 150)
+        with Image.open(io.BytesIO(response.data)) as png:
+            assert png.size == (3508, 2480) and round(png.info["dpi"][0]) == 300
 
 
 def test_journey_map_export_coarsens_the_home(app: Flask, client: FlaskClient) -> None:
