@@ -15,7 +15,7 @@ from geoaccess.pack import load_pack
 from geoaccess.roads.journeys import network_provenance
 from geoaccess.roads.network import RoadNetwork
 from geoaccess.roads.sources import network_folder
-from geoaccess.services.engines import describe
+from geoaccess.services.engines import calibration_error, describe
 from geoaccess.transit.sources import DataChoice
 
 from .auth import login_required
@@ -98,8 +98,8 @@ def _calibration(summary: dict[str, Any]) -> str:
     calibration = summary.get("calibration")
     if calibration:
         return (
-            f"{calibration.get('relation')}; median error {calibration.get('median_abs_pct_error')}% "
-            f"against {calibration.get('reference')} ({calibration.get('measured_on', 'measured')})"
+            f"{calibration.get('relation')}; {calibration_error(calibration)} "
+            f"({calibration.get('measured_on', 'measured')})"
         )
     return str(summary.get("note", ""))
 

@@ -46,7 +46,7 @@ from geoaccess.roles import ROLES
 from geoaccess.services.maps import map_bytes, round_trip_document
 from geoaccess.services.roundtrips import CheckRequest, check_session
 from geoaccess.transit.planner import BASIS_WORDS
-from geoaccess.transit.roundtrip import VERDICTS, assumptions_line, clock_text, duration_text
+from geoaccess.transit.roundtrip import VERDICTS, assumptions_line, clock_text, duration_text, verdict_for
 from geoaccess.venues import PROGRAMMES
 from geoaccess.weekdays import WEEKDAYS
 
@@ -162,9 +162,7 @@ def uk_time(moment: datetime) -> str:
 def saved_verdict(summary: dict[str, Any]) -> str:
     """A saved check's verdict in words (:data:`~geoaccess.transit.roundtrip.VERDICTS`); checks saved before
     verdicts were kept have theirs worked out from whether it works and its flags."""
-    level = summary.get("verdict") or (
-        "does_not_work" if not summary.get("feasible") else ("works_but_hard" if summary.get("flags") else "works")
-    )
+    level = summary.get("verdict") or verdict_for(bool(summary.get("feasible")), summary.get("flags") or [])
     return VERDICTS[level]
 
 

@@ -53,12 +53,14 @@ def describe(provenance: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def calibration_error(calibration: dict[str, Any]) -> str:
+    """A calibration's measured error and what it was measured against: ``median error 8.5% against ...``."""
+    return f"median error {calibration.get('median_abs_pct_error')}% against {calibration.get('reference')}"
+
+
 def _calibration_text(network: dict[str, Any]) -> str:
     """How a car network's printed minutes are calibrated, and their measured error, as a clause."""
     calibration = network.get("calibration")
     if calibration:
-        return (
-            f", minutes calibrated ({calibration.get('relation')}), median error "
-            f"{calibration.get('median_abs_pct_error')}% against {calibration.get('reference')}"
-        )
+        return f", minutes calibrated ({calibration.get('relation')}), {calibration_error(calibration)}"
     return ", minutes not calibrated" if network.get("mode") == "drive" else ""

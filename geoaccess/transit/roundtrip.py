@@ -30,6 +30,13 @@ VERDICTS = {
 back, but with a flag (over two hours, or home after 23:00); a way there and back with none."""
 
 
+def verdict_for(feasible: bool, flags: list[str]) -> str:
+    """The level of :data:`VERDICTS` of a round trip that works or not, with these flags."""
+    if not feasible:
+        return "does_not_work"
+    return "works_but_hard" if flags else "works"
+
+
 @dataclass(frozen=True)
 class RoundTrip:
     """One session on one day: the way there (leaving as late as possible) and the first way home."""
@@ -49,9 +56,7 @@ class RoundTrip:
     @property
     def verdict(self) -> str:
         """The level of :data:`VERDICTS`."""
-        if not self.feasible:
-            return "does_not_work"
-        return "works_but_hard" if self.flags else "works"
+        return verdict_for(self.feasible, self.flags)
 
     @property
     def minutes_home_after_session(self) -> float | None:
